@@ -1,0 +1,47 @@
+"""Layers the models share: GDN / inverse GDN (Ballé et al.) and strided conv helpers."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class GDN(nn.Module):
+    """Generalized divisive normalization (Ballé, Laparra, Simoncelli 2016).
+
+    ``y_i = x_i / sqrt(beta_i + sum_j gamma_ij x_j^2)``; with ``inverse=True`` the inverse GDN
+    ``y_i = x_i * sqrt(beta_i + sum_j gamma_ij x_j^2)`` used in synthesis transforms.
+    beta and gamma are kept non-negative by storing their square roots.
+    """
+
+    def __init__(self, channels: int, inverse: bool = False, beta_min: float = 1e-6, gamma_init: float = 0.1):
+        super().__init__()
+        self.inverse = inverse
+        self.beta_min = beta_min
+        self.beta_sqrt = nn.Parameter(torch.ones(channels))
+        self.gamma_sqrt = nn.Parameter((gamma_init ** 0.5) * torch.eye(channels))
+
+    @property
+    def beta(self) -> torch.Tensor:
+        return self.beta_sqrt ** 2 + self.beta_min
+
+    @property
+    def gamma(self) -> torch.Tensor:
+        return self.gamma_sqrt ** 2
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = x.shape[1]
+        norm = F.conv2d(x * x, self.gamma.view(c, c, 1, 1), self.beta)
+        return x * torch.sqrt(norm) if self.inverse else x * torch.rsqrt(norm)
+
+
+def conv(in_ch: int, out_ch: int, kernel: int = 5, stride: int = 2) -> nn.Conv2d:
+    """Convolution with 'same' padding that downsamples by ``stride``."""
+    return nn.Conv2d(in_ch, out_ch, kernel, stride=stride, padding=kernel // 2)
+
+
+def deconv(in_ch: int, out_ch: int, kernel: int = 5, stride: int = 2) -> nn.ConvTranspose2d:
+    """Transposed convolution that upsamples by exactly ``stride``."""
+    return nn.ConvTranspose2d(
+        in_ch, out_ch, kernel, stride=stride, padding=kernel // 2, output_padding=stride - 1
+    )

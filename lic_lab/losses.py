@@ -1,0 +1,36 @@
+"""The rate-distortion objective (benchmark paper eq. 5: R + lambda D)."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from pytorch_msssim import ms_ssim
+
+
+def bpp_from_likelihoods(likelihoods: dict[str, torch.Tensor], num_pixels: int) -> torch.Tensor:
+    """Estimated bits per pixel: the cross-entropy ``sum(-log2 q(y_hat))`` over all latents (eq. 4)."""
+    return sum(-torch.log2(lik).sum() for lik in likelihoods.values()) / num_pixels
+
+
+def rd_loss(x: torch.Tensor, out: dict[str, Any], lmbda: float, metric: str = "mse") -> dict[str, torch.Tensor]:
+    """``bpp + lambda * 255^2 * MSE`` (or ``bpp + lambda * (1 - MS-SSIM)``).
+
+    The 255^2 puts lambda on the scale CompressAI and the papers quote (MSE of 8-bit values).
+    Returns the loss and its parts for logging.
+    """
+    n, _, h, w = x.shape
+    bpp = bpp_from_likelihoods(out["likelihoods"], n * h * w)
+    mse = torch.mean((out["x_hat"] - x) ** 2)
+    if metric == "mse":
+        distortion = 255.0**2 * mse
+    elif metric == "ms-ssim":
+        distortion = 1.0 - ms_ssim(out["x_hat"].clamp(0, 1), x, data_range=1.0, size_average=True)
+    else:
+        raise ValueError(f"metric must be 'mse' or 'ms-ssim', not {metric!r}")
+    loss = bpp + lmbda * distortion
+    psnr = -10 * torch.log10(mse.detach().clamp_min(1e-10))
+    return {"loss": loss, "bpp": bpp.detach(), "mse": mse.detach(), "psnr": psnr,
+            "distortion": distortion.detach()}
+
+

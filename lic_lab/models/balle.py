@@ -1,0 +1,170 @@
+"""Ballé-family models: factorized prior (2017), scale hyperprior (2018), mean-scale (Minnen 2018).
+
+Benchmark paper sec. 4.1 and Fig. 1: an analysis transform g_a (strided convs + GDN) maps the
+image to a latent y, which is quantized and entropy-coded; a synthesis transform g_s (transposed
+convs + inverse GDN) maps it back. The hyperprior variants add side information z = h_a(y),
+coded with a factorized density, from which h_s predicts the scale (and mean) of each element
+of y (benchmark paper sec. 5, "hyperprior").
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from ..entropy import FactorizedDensity, GaussianConditional
+from ..layers import GDN, conv, deconv
+from ..quantizers import quantize
+from .base import CompressionModel, register
+
+QUANT_MODES = {"noise": ("noise", "noise"), "ste": ("ste", "ste"), "mixed": ("noise", "ste")}
+
+
+def analysis_transform(n: int, m: int) -> nn.Sequential:
+    """g_a: four 5x5 stride-2 convolutions with GDN between them (x -> y at 1/16 size)."""
+    return nn.Sequential(conv(3, n), GDN(n), conv(n, n), GDN(n), conv(n, n), GDN(n), conv(n, m))
+
+
+def synthesis_transform(n: int, m: int) -> nn.Sequential:
+    """g_s: the mirror of g_a with transposed convolutions and inverse GDN."""
+    return nn.Sequential(deconv(m, n), GDN(n, inverse=True), deconv(n, n), GDN(n, inverse=True),
+                         deconv(n, n), GDN(n, inverse=True), deconv(n, 3))
+
+
+class BalleBase(CompressionModel):
+    """Shared by the three models: widths, the training quantization proxy, the transforms."""
+
+    def __init__(self, N: int = 64, M: int = 96, quant_mode: str = "mixed", **extra: Any):
+        if quant_mode not in QUANT_MODES:
+            raise ValueError(f"quant_mode must be one of {sorted(QUANT_MODES)}")
+        super().__init__(N=N, M=M, quant_mode=quant_mode, **extra)
+        self.N, self.M, self.quant_mode = N, M, quant_mode
+        self.g_a = analysis_transform(N, M)
+        self.g_s = synthesis_transform(N, M)
+
+    def quantize_pair(self, y: torch.Tensor, offset: torch.Tensor | None = None
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(value for the rate term, value for the decoder); both true rounding in eval mode.
+
+        ``"mixed"`` (the default) uses additive noise for the likelihood and straight-through
+        rounding for the decoder, so the decoder trains on what it will see at test time.
+        """
+        if not self.training:
+            q = quantize(y, "round", offset)
+            return q, q
+        rate_mode, dec_mode = QUANT_MODES[self.quant_mode]
+        return quantize(y, rate_mode, offset), quantize(y, dec_mode, offset)
+
+
+@register
+class FactorizedPrior(BalleBase):
+    """Ballé et al. 2017/2018 "factorized prior": y coded with a per-channel learned density."""
+
+    arch = "factorized"
+
+    def __init__(self, N: int = 64, M: int = 96, **kw: Any):
+        super().__init__(N=N, M=M, **kw)
+        self.entropy_y = FactorizedDensity(M)
+
+    def forward(self, x: torch.Tensor) -> dict[str, Any]:
+        y = self.g_a(x)
+        y_rate, y_hat = self.quantize_pair(y)
+        return {"x_hat": self.g_s(y_hat), "likelihoods": {"y": self.entropy_y.likelihood(y_rate)}, "y": y,
+                "y_hat": y_hat}
+
+    def compress_latents(self, x: torch.Tensor) -> list[bytes]:
+        data, _ = self.entropy_y.compress(self.g_a(x))
+        return [data]
+
+    def decompress_latents(self, sections: list[bytes], padded: tuple[int, int]) -> torch.Tensor:
+        h, w = self.latent_shape(padded, 16)
+        y_hat = self.entropy_y.decompress(sections[0], (1, self.M, h, w))
+        return self.g_s(y_hat.to(next(self.parameters()).device))
+
+
+@register
+class ScaleHyperprior(BalleBase):
+    """Ballé et al. 2018: z = h_a(|y|) is side information; h_s(z_hat) gives the scale of each y.
+
+    ``y`` is modelled as zero-mean Gaussian with that scale (convolved with a unit uniform), ``z``
+    with a factorized density. Subclasses change :meth:`entropy_parameters` (the mean-scale
+    model) or wrap the latent (gain units, BAM) without copying the coding path.
+    """
+
+    arch = "scale_hyperprior"
+
+    def __init__(self, N: int = 64, M: int = 96, **kw: Any):
+        super().__init__(N=N, M=M, **kw)
+        self.h_a = self.build_hyper_analysis()
+        self.h_s = self.build_hyper_synthesis()
+        self.entropy_z = FactorizedDensity(N)
+        self.gaussian = GaussianConditional()
+
+    def build_hyper_analysis(self) -> nn.Module:
+        n, m = self.N, self.M
+        return nn.Sequential(conv(m, n, 3, 1), nn.ReLU(), conv(n, n), nn.ReLU(), conv(n, n))
+
+    def build_hyper_synthesis(self) -> nn.Module:
+        n, m = self.N, self.M
+        return nn.Sequential(deconv(n, n), nn.ReLU(), deconv(n, n), nn.ReLU(), conv(n, m, 3, 1), nn.ReLU())
+
+    def hyper_input(self, y: torch.Tensor) -> torch.Tensor:
+        return torch.abs(y)
+
+    def entropy_parameters(self, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(scales, means) of y from the decoded side information; zero mean here."""
+        return self.h_s(z_hat), None
+
+    def forward(self, x: torch.Tensor) -> dict[str, Any]:
+        y = self.g_a(x)
+        z = self.h_a(self.hyper_input(y))
+        z_rate, z_hat = self.quantize_pair(z)
+        scales, means = self.entropy_parameters(z_hat)
+        y_rate, y_hat = self.quantize_pair(y, means)
+        return {
+            "x_hat": self.g_s(y_hat),
+            "likelihoods": {"y": self.gaussian.likelihood(y_rate, scales, means),
+                            "z": self.entropy_z.likelihood(z_rate)},
+            "y": y, "y_hat": y_hat, "z_hat": z_hat, "scales": scales, "means": means,
+        }
+
+    def compress_latents(self, x: torch.Tensor) -> list[bytes]:
+        y = self.g_a(x)
+        z_bytes, z_hat = self.entropy_z.compress(self.h_a(self.hyper_input(y)))
+        scales, means = self.entropy_parameters(z_hat)
+        y_bytes, _ = self.gaussian.compress(y, scales, means)
+        return [z_bytes, y_bytes]
+
+    def decompress_latents(self, sections: list[bytes], padded: tuple[int, int]) -> torch.Tensor:
+        if len(sections) != 2:
+            raise ValueError("hyperprior bitstream needs two sections (z, y)")
+        h, w = self.latent_shape(padded, 64)
+        device = next(self.parameters()).device
+        z_hat = self.entropy_z.decompress(sections[0], (1, self.N, h, w)).to(device)
+        scales, means = self.entropy_parameters(z_hat)
+        y_hat = self.gaussian.decompress(sections[1], scales, means)
+        return self.g_s(y_hat)
+
+
+@register
+class MeanScaleHyperprior(ScaleHyperprior):
+    """Minnen et al. 2018 without the autoregressive context: h_s predicts a mean and a scale."""
+
+    arch = "mean_scale_hyperprior"
+
+    def build_hyper_analysis(self) -> nn.Module:
+        n, m = self.N, self.M
+        return nn.Sequential(conv(m, n, 3, 1), nn.LeakyReLU(), conv(n, n), nn.LeakyReLU(), conv(n, n))
+
+    def build_hyper_synthesis(self) -> nn.Module:
+        n, m = self.N, self.M
+        return nn.Sequential(deconv(n, m), nn.LeakyReLU(), deconv(m, m * 3 // 2), nn.LeakyReLU(),
+                             conv(m * 3 // 2, 2 * m, 3, 1))
+
+    def hyper_input(self, y: torch.Tensor) -> torch.Tensor:
+        return y
+
+    def entropy_parameters(self, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        scales, means = self.h_s(z_hat).chunk(2, dim=1)
+        return scales, means

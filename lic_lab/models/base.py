@@ -1,0 +1,98 @@
+"""The contract every lic_lab model follows, and the registry of architectures."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from ..bitstream import Bitstream
+from ..data import crop_to, pad_to_multiple
+from ..entropy.coder import BitstreamError
+
+ARCHITECTURES: dict[str, type["CompressionModel"]] = {}
+
+
+def register(cls: type["CompressionModel"]) -> type["CompressionModel"]:
+    """Class decorator: make an architecture buildable by name from a checkpoint's config."""
+    ARCHITECTURES[cls.arch] = cls
+    return cls
+
+
+def build_model(config: dict[str, Any]) -> "CompressionModel":
+    """Instantiate an architecture from ``{"arch": name, **kwargs}``."""
+    config = dict(config)
+    arch = config.pop("arch", None)
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {arch!r}; known: {sorted(ARCHITECTURES)}")
+    return ARCHITECTURES[arch](**config)
+
+
+class CompressionModel(nn.Module):
+    """Base class: a learned transform codec.
+
+    Subclasses implement :meth:`forward` returning ``{"x_hat", "likelihoods": {name: tensor}}``
+    and :meth:`compress_latents` / :meth:`decompress_latents`; this class adds padding, the
+    bitstream container and input checks so every model codes images the same way.
+    """
+
+    arch = "base"
+    downsample = 64  # images are padded to a multiple of this
+
+    def __init__(self, **config: Any):
+        super().__init__()
+        self.config = {"arch": self.arch, **config}
+        self.name = self.arch  # the zoo sets the shipped name
+        self.setting = 0.0
+
+    # --- training --------------------------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def aux_loss(self) -> torch.Tensor | None:
+        """An auxiliary loss the trainer adds, if the model has one."""
+        return None
+
+    # --- real coding -----------------------------------------------------------------------
+    def compress_latents(self, x: torch.Tensor) -> list[bytes]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def decompress_latents(self, sections: list[bytes], shape: tuple[int, int]) -> torch.Tensor:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def latent_shape(self, padded: tuple[int, int], stride: int) -> tuple[int, int]:
+        return padded[0] // stride, padded[1] // stride
+
+    @staticmethod
+    def check_image(x: torch.Tensor) -> None:
+        """Reject what the codec cannot code, with a clear message."""
+        if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[0] != 1 or x.shape[1] != 3:
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"expected one RGB image as a (1, 3, H, W) tensor, got {shape}")
+        if not torch.is_floating_point(x) or not torch.isfinite(x).all():
+            raise ValueError("image must be a finite floating-point tensor in [0, 1]")
+        if x.min() < 0 or x.max() > 1:
+            raise ValueError("image values must lie in [0, 1]")
+        if not (0 < x.shape[2] < 65536 and 0 < x.shape[3] < 65536):
+            raise ValueError(f"image size {x.shape[2]}x{x.shape[3]} is out of range")
+
+    @torch.no_grad()
+    def compress(self, x: torch.Tensor) -> bytes:
+        """Code one image (1, 3, H, W) in [0, 1] into a self-describing bitstream."""
+        self.check_image(x)
+        param = next(self.parameters())
+        padded, size = pad_to_multiple(x.to(param.device, param.dtype), self.downsample)
+        sections = self.compress_latents(padded)
+        return Bitstream(self.name, size[0], size[1], sections, self.setting).to_bytes()
+
+    @torch.no_grad()
+    def decompress(self, data: bytes | Bitstream) -> torch.Tensor:
+        """Decode a bitstream from :meth:`compress` back to a (1, 3, H, W) image."""
+        stream = data if isinstance(data, Bitstream) else Bitstream.from_bytes(data)
+        if stream.model != self.name:
+            raise BitstreamError(f"bitstream was made by model {stream.model!r}, not {self.name!r}")
+        padded = (math.ceil(stream.height / self.downsample) * self.downsample,
+                  math.ceil(stream.width / self.downsample) * self.downsample)
+        x_hat = self.decompress_latents(stream.sections, padded)
+        return crop_to(x_hat.clamp(0, 1), (stream.height, stream.width))
