@@ -1,8 +1,98 @@
-"""The command-line contract (see the README): every error is one line and a non-zero exit."""
+"""The command-line contract.
+
+``python -m lic_lab models``                                   list shipped models and their rates
+``python -m lic_lab compress IN.png OUT --model NAME [--quality Q]``
+``python -m lic_lab decompress IN OUT.png``                     everything else is in the bitstream
+``python -m lic_lab evaluate --model NAME|jpeg|webp|avif|jpeg2000 --data DIR --out FILE.json``
+``python -m lic_lab train ...``                                 the project's training recipe
+``python -m lic_lab download-kodak``                            fetch Kodak and check SHA-256
+
+Every failure a user can cause (a missing or unreadable image, a corrupt, truncated or foreign
+bitstream, an unknown model) is one line on stderr and exit status 1; usage errors exit 2.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+
+def _models(args: argparse.Namespace) -> int:
+    from .zoo import registry
+
+    models = registry()
+    if not models:
+        print("no shipped models are registered")
+        return 0
+    print(f"{'name':<26}{'family':<16}{'quality':>8}{'lambda':>9}{'Kodak bpp':>11}{'PSNR':>8}  arch")
+    for name, e in sorted(models.items(), key=lambda kv: (kv[1]["family"], kv[1]["quality"])):
+        k = e["kodak"]
+        print(f"{name:<26}{e['family']:<16}{e['quality']:>8}{e['lmbda']:>9}{k['bpp']:>11.4f}{k['psnr']:>8.2f}  {e['arch']}")
+    return 0
+
+
+def _compress(args: argparse.Namespace) -> int:
+    from .data import read_image
+    from .zoo import load_model, resolve_name
+
+    x = read_image(args.input)
+    model = load_model(resolve_name(args.model, args.quality))
+    data = model.compress(x)
+    Path(args.output).write_bytes(data)
+    h, w = x.shape[-2:]
+    print(f"{args.output}: {len(data)} bytes, {8 * len(data) / (h * w):.4f} bpp ({model.name}, {w}x{h})")
+    return 0
+
+
+def _decompress(args: argparse.Namespace) -> int:
+    from .bitstream import Bitstream
+    from .data import write_image
+    from .entropy.coder import BitstreamError
+    from .zoo import load_model, registry
+
+    path = Path(args.input)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    stream = Bitstream.from_bytes(path.read_bytes())
+    if stream.model not in registry():
+        raise BitstreamError(f"bitstream names model {stream.model!r}, which this lic_lab does not ship")
+    model = load_model(stream.model)
+    x_hat = model.decompress(stream)
+    write_image(x_hat, args.output)
+    print(f"{args.output}: {stream.width}x{stream.height} decoded with {stream.model}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .codecs import CODECS
+    from .data import list_images
+    from .evaluate import evaluate, write_results
+    from .zoo import family_members, load_model
+
+    paths = list_images(args.data)
+    if not paths:
+        raise FileNotFoundError(f"{args.data}: no images")
+    if args.model in CODECS:
+        entries = evaluate(args.model, paths, args.settings, progress=not args.quiet)
+    else:
+        entries = []
+        for name in family_members(args.model):
+            entries += evaluate(load_model(name), paths, progress=not args.quiet)
+    write_results(entries, args.out, {"model": args.model, "data": str(args.data)})
+    for e in entries:
+        m = e["mean"]
+        est = f" (estimate {m['bpp_est']:.4f})" if m["bpp_est"] is not None else ""
+        print(f"{e['codec']} setting {e['setting']:g}: {m['bpp']:.4f} bpp{est}, {m['psnr']:.2f} dB PSNR, "
+              f"MS-SSIM {m['ms_ssim']:.4f}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    from .data import kodak_dir
+
+    print(kodak_dir(download=True))
+    return 0
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -12,14 +102,38 @@ def _train(args: argparse.Namespace) -> int:
                       steps=args.steps, batch=args.batch, patch=args.patch, lr=args.lr, seed=args.seed,
                       init=args.init, data=args.data, name=args.name, threads=args.threads,
                       **({"out_dir": args.out_dir} if args.out_dir else {}))
-    path = train_and_save(cfg, progress=not args.quiet)
-    print(path)
+    print(train_and_save(cfg, progress=not args.quiet))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m lic_lab", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m lic_lab", description="lic_lab: learned image compression workbook")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("models", help="list shipped models").set_defaults(func=_models)
+
+    p = sub.add_parser("compress", help="compress an image to a lic_lab bitstream")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--model", required=True, help="a model name or a family (see `models`)")
+    p.add_argument("--quality", type=int, help="quality index within the family")
+    p.set_defaults(func=_compress)
+
+    p = sub.add_parser("decompress", help="decode a lic_lab bitstream to an image")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.set_defaults(func=_decompress)
+
+    p = sub.add_parser("evaluate", help="evaluate a model family or a classical codec on a folder")
+    p.add_argument("--model", required=True, help="model name or family, or jpeg|jpeg420|webp|avif|jpeg2000")
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True, help="results file (.json or .csv)")
+    p.add_argument("--settings", type=float, nargs="+", help="codec settings (default: its sweep)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_evaluate)
+
+    sub.add_parser("download-kodak", help="download Kodak into data/kodak, checking SHA-256").set_defaults(func=_download)
+
     p = sub.add_parser("train", help="train or fine-tune a model with the project's recipe")
     p.add_argument("--arch", default="scale_hyperprior")
     p.add_argument("--N", type=int, default=64)
@@ -42,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    return args.func(args)
+    from .checks import USER_ERRORS
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except USER_ERRORS as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130

@@ -78,3 +78,68 @@ def load_model(name: str, device: torch.device | str | None = None):
     model, _ = load_checkpoint_file(CHECKPOINT_DIR / entry["file"], entry["sha256"])
     model.setting = float(entry.get("quality", 0))
     return model.to(device) if device is not None else model
+
+
+def resolve_name(name: str, quality: int | None = None) -> str:
+    """A shipped model name from a full name, or a family plus a quality index."""
+    models = registry()
+    if name in models and quality is None:
+        return name
+    family = [n for n, e in models.items() if e["family"] == name]
+    if not family:
+        if name in models:
+            raise CheckpointError(f"{name!r} is a single model; drop --quality or name its family")
+        raise CheckpointError(f"unknown model {name!r}; run `python -m lic_lab models` to list them")
+    qualities = sorted(models[n]["quality"] for n in family)
+    if quality is None:
+        quality = qualities[len(qualities) // 2]
+    match = [n for n in family if models[n]["quality"] == quality]
+    if not match:
+        raise CheckpointError(f"{name} has no quality {quality}; available: {qualities}")
+    return match[0]
+
+
+def family_members(name: str) -> list[str]:
+    """Names of a family's models sorted by quality (or ``[name]`` for a single model)."""
+    models = registry()
+    members = sorted((e["quality"], n) for n, e in models.items() if e["family"] == name)
+    if members:
+        return [n for _, n in members]
+    if name in models:
+        return [name]
+    raise CheckpointError(f"unknown model {name!r}; run `python -m lic_lab models` to list them")
+
+
+def write_registry(entries: dict[str, dict[str, Any]]) -> None:
+    """Write ``registry.json`` (sorted, stable) for the given entries."""
+    REGISTRY.write_text(json.dumps({"format": 1, "models": dict(sorted(entries.items()))}, indent=1) + "\n")
+
+
+def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
+    """Markdown model card: what it is, how it was trained, what it achieves on Kodak."""
+    cfg = record["config"]
+    k = entry["kodak"]
+    lines = [
+        f"# {entry['name']}", "",
+        f"{entry['description']}", "",
+        "| | |", "|---|---|",
+        f"| architecture | `{entry['arch']}` (N = {cfg['N']}, M = {cfg['M']}), {entry['params']:,} parameters |",
+        f"| objective | bpp + {cfg['lmbda']} * 255^2 * MSE ({cfg['metric']}) |",
+        f"| training data | `train/` of the data root: {len(record['train_images'])} photos, random {cfg['patch']}px crops, "
+        f"batch {cfg['batch']}; validation: {', '.join(record['validation_images'])} |",
+        f"| steps | {record['steps']:,} (Adam, lr {cfg['lr']}, divided by 10 after {int(cfg['lr_drop_at'] * 100)}%) |",
+        f"| initialised from | {cfg['init'] or 'scratch'}{' (' + record['init_report'] + ')' if record.get('init_report') else ''} |",
+        f"| wall time | {record['wall_time_s'] / 60:.1f} min on {record['threads']} CPU thread(s) |",
+        f"| file | `{entry['file']}` ({entry['size_bytes'] / 1e6:.2f} MB, fp16), SHA-256 `{entry['sha256'][:16]}...` |",
+        "", "## Command", "", "```", record.get("command") or "(see scripts/train_zoo.sh)", "```", "",
+        f"## Kodak (24 images, real bitstreams; evaluation only, never used for training or selection)", "",
+        "| real bpp | estimated bpp | overhead | PSNR (dB) | MS-SSIM | MS-SSIM (dB) | encode (s) | decode (s) |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {k['bpp']:.4f} | {k['bpp_est']:.4f} | {100 * (k['bpp'] / k['bpp_est'] - 1):+.3f}% | {k['psnr']:.2f} | "
+        f"{k['ms_ssim']:.4f} | {k['ms_ssim_db']:.2f} | {k['enc_s']:.3f} | {k['dec_s']:.3f} |", "",
+        "Re-measure: `python scripts/build_zoo.py` (needs the data root).", "",
+        "## Validation during training (held-out photos, entropy estimate)", "",
+        "| step | bpp | PSNR |", "|---|---|---|",
+        *[f"| {h['step']} | {h['bpp']:.4f} | {h['psnr']:.2f} |" for h in record["history"]],
+    ]
+    return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ from ..bitstream import Bitstream
 from ..data import crop_to, pad_to_multiple
 from ..entropy.coder import BitstreamError
 
+MAX_PIXELS = 1 << 26  # 67 MP: larger claims in a header are treated as corrupt
 ARCHITECTURES: dict[str, type["CompressionModel"]] = {}
 
 
@@ -74,8 +75,8 @@ class CompressionModel(nn.Module):
             raise ValueError("image must be a finite floating-point tensor in [0, 1]")
         if x.min() < 0 or x.max() > 1:
             raise ValueError("image values must lie in [0, 1]")
-        if not (0 < x.shape[2] < 65536 and 0 < x.shape[3] < 65536):
-            raise ValueError(f"image size {x.shape[2]}x{x.shape[3]} is out of range")
+        if x.shape[2] * x.shape[3] > MAX_PIXELS or max(x.shape[2:]) >= 65536:
+            raise ValueError(f"image size {x.shape[3]}x{x.shape[2]} is over the codec's limit")
 
     @torch.no_grad()
     def compress(self, x: torch.Tensor) -> bytes:
@@ -90,6 +91,8 @@ class CompressionModel(nn.Module):
     def decompress(self, data: bytes | Bitstream) -> torch.Tensor:
         """Decode a bitstream from :meth:`compress` back to a (1, 3, H, W) image."""
         stream = data if isinstance(data, Bitstream) else Bitstream.from_bytes(data)
+        if stream.height * stream.width > MAX_PIXELS:
+            raise BitstreamError(f"bitstream claims a {stream.width}x{stream.height} image, over the {MAX_PIXELS:,}-pixel limit")
         if stream.model != self.name:
             raise BitstreamError(f"bitstream was made by model {stream.model!r}, not {self.name!r}")
         padded = (math.ceil(stream.height / self.downsample) * self.downsample,

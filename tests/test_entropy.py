@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+import torch
+
+from lic_lab.entropy import FactorizedDensity, GaussianConditional, PmfTable, decode_symbols, encode_symbols
+from lic_lab.entropy.coder import BitstreamError
+
+
+def test_grouped_coding_roundtrip_with_escapes():
+    rng = np.random.default_rng(0)
+    tables = [PmfTable(-2, np.array([0.01, 0.1, 0.2, 0.38, 0.2, 0.1, 0.01])),
+              PmfTable(0, np.array([0.001, 0.9, 0.098, 0.001]))]
+    symbols = np.concatenate([rng.integers(-3, 4, 500), [0, 1, 0, 5000, -77, 2**20]])
+    groups = rng.integers(0, 2, symbols.size)
+    data = encode_symbols(symbols, groups, tables)
+    assert np.array_equal(decode_symbols(data, groups, tables), symbols)
+
+
+def test_coded_size_close_to_ideal():
+    rng = np.random.default_rng(1)
+    p = np.array([1e-6, 0.05, 0.2, 0.5, 0.2, 0.05, 1e-6])
+    table = PmfTable(-2, p)
+    symbols = rng.choice(np.arange(-2, 3), size=50_000, p=p[1:-1] / p[1:-1].sum())
+    data = encode_symbols(symbols, np.zeros_like(symbols), [table])
+    ideal = table.bits(symbols)
+    assert 8 * len(data) <= ideal * 1.001 + 64
+
+
+def test_decode_rejects_ragged_data():
+    with pytest.raises(BitstreamError):
+        decode_symbols(b"abc", np.zeros(3, dtype=np.int64), [PmfTable(0, np.ones(3))])
+
+
+def test_factorized_density_is_a_distribution():
+    torch.manual_seed(0)
+    fd = FactorizedDensity(4)
+    v = torch.arange(-400, 401, dtype=torch.float32).view(1, 1, 1, -1).expand(1, 4, 1, -1)
+    mass = fd.likelihood(v).sum(-1)
+    assert torch.allclose(mass, torch.ones_like(mass), atol=1e-3)
+    y = torch.randn(1, 4, 8, 8) * 3
+    data, y_hat = fd.compress(y)
+    assert torch.equal(y_hat, torch.round(y))
+    assert torch.equal(fd.decompress(data, (1, 4, 8, 8)), y_hat)
+
+
+@pytest.mark.parametrize("means", [False, True])
+def test_gaussian_roundtrip_and_rate(means):
+    torch.manual_seed(0)
+    gc = GaussianConditional()
+    scales = torch.exp(torch.randn(1, 8, 16, 16))
+    mu = torch.randn_like(scales) * 2 if means else None
+    y = (mu if means else 0) + torch.randn_like(scales) * scales
+    data, y_hat = gc.compress(y, scales, mu)
+    out = gc.decompress(data, scales, mu)
+    assert torch.equal(out, y_hat)
+    est = -torch.log2(gc.likelihood(y_hat, scales, mu)).sum().item()
+    assert abs(8 * len(data) - est) / est < 0.01
+
+
+def test_quantization_modes():
+    from lic_lab.quantizers import quantize
+
+    y = torch.linspace(-2, 2, 101, requires_grad=True)
+    noisy = quantize(y, "noise")
+    assert (noisy - y).abs().max() <= 0.5
+    ste = quantize(y, "ste")
+    ste.sum().backward()
+    assert torch.equal(ste, torch.round(y)) and torch.all(y.grad == 1)
+    off = torch.full_like(y, 0.3)
+    assert torch.allclose(quantize(y, "round", off) - off, torch.round(y - off))
+    with pytest.raises(ValueError):
+        quantize(y, "bogus")

@@ -1,0 +1,80 @@
+import pytest
+import torch
+
+from lic_lab.bitstream import Bitstream
+from lic_lab.entropy.coder import BitstreamError
+from lic_lab.losses import rd_loss
+from lic_lab.models import build_model
+
+
+def test_forward_contract_and_gradients(small_model, small_photo):
+    model = small_model
+    model.train()
+    x = small_photo[..., :64, :64]
+    out = model(x)
+    assert out["x_hat"].shape == x.shape
+    assert set(out["likelihoods"]) >= {"y"}
+    parts = rd_loss(x, out, 0.01)
+    parts["loss"].backward()
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    assert all(g is not None for g in grads)
+    model.zero_grad(set_to_none=True)
+    model.eval()
+
+
+def test_compress_decompress_bit_exact(small_model, small_photo):
+    model = small_model
+    data = model.compress(small_photo)
+    x_hat = model.decompress(data)
+    assert x_hat.shape == small_photo.shape
+    from lic_lab.data import crop_to, pad_to_multiple
+
+    padded, size = pad_to_multiple(small_photo, 64)
+    with torch.no_grad():
+        ref = crop_to(model(padded)["x_hat"].clamp(0, 1), size)
+    assert torch.equal(x_hat, ref)
+
+
+def test_bitstream_is_self_describing(small_model, small_photo):
+    data = small_model.compress(small_photo)
+    stream = Bitstream.from_bytes(data)
+    assert (stream.model, stream.height, stream.width) == (small_model.arch, 100, 150)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "magic", "empty", "version"])
+def test_damaged_bitstreams_raise(small_model, small_photo, damage):
+    data = bytearray(small_model.compress(small_photo))
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "flip":
+        data[len(data) // 2] ^= 0x10
+    elif damage == "magic":
+        data[:4] = b"JFIF"
+    elif damage == "empty":
+        data = bytearray()
+    else:
+        data[4] = 99
+    with pytest.raises(BitstreamError):
+        small_model.decompress(bytes(data))
+
+
+def test_wrong_model_and_bad_inputs(small_photo):
+    a = build_model({"arch": "factorized", "N": 16, "M": 24}).eval()
+    b = build_model({"arch": "scale_hyperprior", "N": 16, "M": 24}).eval()
+    with pytest.raises(BitstreamError, match="made by model"):
+        b.decompress(a.compress(small_photo))
+    for bad in (small_photo[:, :1], small_photo * 2, torch.zeros(2, 3, 8, 8), small_photo.double() * float("nan")):
+        with pytest.raises(ValueError):
+            a.compress(bad)
+
+
+def test_huge_size_claim_is_rejected(small_model, small_photo):
+    stream = Bitstream.from_bytes(small_model.compress(small_photo))
+    stream.height, stream.width = 60000, 60000
+    with pytest.raises(BitstreamError, match="limit"):
+        small_model.decompress(stream.to_bytes())
+
+
+def test_unknown_architecture():
+    with pytest.raises(ValueError, match="unknown architecture"):
+        build_model({"arch": "nope"})
