@@ -118,3 +118,46 @@ def rd_points(entries: list[dict[str, Any]], metric: str = "psnr") -> tuple[list
     """(mean bpp, mean quality) per setting, sorted by rate: one RD curve."""
     pts = sorted((e["mean"]["bpp"], e["mean"][metric]) for e in entries)
     return [p[0] for p in pts], [p[1] for p in pts]
+
+
+def load_results(path: str | Path) -> list[dict[str, Any]]:
+    """Entries of a results file written by :func:`write_results` (JSON)."""
+    return json.loads(Path(path).read_text())["results"]
+
+
+def kodak_curves(metric: str = "psnr", codecs: Sequence[str] = ("jpeg", "jpeg2000", "webp", "avif")
+                 ) -> dict[str, tuple[list[float], list[float]]]:
+    """RD curves on Kodak from the shipped result files: classical codecs and every zoo family."""
+    from . import REPO_DIR
+    from .zoo import ZOO_DIR, registry
+
+    curves = {}
+    for name in codecs:
+        path = REPO_DIR / "data" / "results" / f"kodak_{name}.json"
+        if path.is_file():
+            curves[name] = rd_points(load_results(path), metric)
+    families: dict[str, list[dict[str, Any]]] = {}
+    for name, entry in registry().items():
+        path = ZOO_DIR / "results" / f"{name}.json"
+        if path.is_file():
+            families.setdefault(entry["family"], []).extend(load_results(path))
+    for family, entries in sorted(families.items()):
+        curves[family] = rd_points(entries, metric)
+    return curves
+
+
+def bd_table(curves: dict[str, tuple[Sequence[float], Sequence[float]]], tests: Sequence[str],
+             anchors: Sequence[str], metric_label: str = "PSNR") -> list[dict[str, Any]]:
+    """BD-rate (%) and BD-PSNR (dB) of each test curve against each anchor curve (PCHIP)."""
+    from .metrics import bd_psnr, bd_rate
+
+    rows = []
+    for test in tests:
+        for anchor in anchors:
+            (ra, qa), (rt, qt) = curves[anchor], curves[test]
+            try:
+                rate, gain = bd_rate(ra, qa, rt, qt), bd_psnr(ra, qa, rt, qt)
+            except ValueError:
+                rate = gain = None
+            rows.append({"model": test, "anchor": anchor, "BD-rate (%)": rate, f"BD-{metric_label} (dB)": gain})
+    return rows

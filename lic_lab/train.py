@@ -50,6 +50,7 @@ class TrainConfig:
     name: str = "model"
     out_dir: str = str(REPO_DIR / "lic_lab" / "zoo" / "checkpoints")
     val_every: int = 500
+    log_every: int = 50
     save_every: int = 500
     threads: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # architecture-specific arguments
@@ -104,7 +105,7 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
     optimizer = torch.optim.Adam(params, lr=cfg.lr)
     run_dir = RUNS_DIR / cfg.name
     run_ckpt = run_dir / "last.pt"
-    step, elapsed, history = 0, 0.0, []
+    step, elapsed, history, curve = 0, 0.0, [], []
     if resume and run_ckpt.is_file():
         state = torch.load(run_ckpt, map_location="cpu", weights_only=True)
         if state["config"] == asdict(cfg):
@@ -137,7 +138,8 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
         optimizer.step()
         step += 1
         bar.update(1)
-        if step % 50 == 0:
+        if step % cfg.log_every == 0:
+            curve.append({"step": step, "loss": loss.item(), "bpp": parts["bpp"].item(), "psnr": parts["psnr"].item()})
             bar.set_postfix(loss=f"{loss.item():.3f}", bpp=f"{parts['bpp'].item():.3f}",
                             psnr=f"{parts['psnr'].item():.2f}")
         if (step % cfg.val_every == 0 or step == cfg.steps) and val_images:
@@ -163,6 +165,7 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
         "validation_images": [p.name for p in val_paths],
         "history": history,
         "init_report": init_report,
+        "train_curve": curve,
     }
     return model, record
 

@@ -1,0 +1,61 @@
+"""Small measurements the notebooks narrate: quantization mismatch, coding tables, hyperprior scales."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from .data import crop_to, pad_to_multiple
+from .entropy import GaussianConditional
+from .metrics import bpp_from_bytes, bpp_from_likelihoods, psnr
+from .models import CompressionModel
+from .quantizers import quantize
+
+
+@torch.no_grad()
+def latents(model: CompressionModel, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The eval-mode forward pass on a padded image (y, y_hat, scales, ... and x_hat cropped)."""
+    padded, size = pad_to_multiple(x, model.downsample)
+    out = model(padded)
+    out["x_hat"] = crop_to(out["x_hat"].clamp(0, 1), size)
+    out["padded_pixels"] = padded.shape[-2] * padded.shape[-1]
+    return out
+
+
+@torch.no_grad()
+def quantization_mismatch(model: CompressionModel, x: torch.Tensor, seed: int = 0) -> dict[str, Any]:
+    """What each training proxy feeds the decoder and the rate term, against true rounding.
+
+    Returns the latent ``y``, its three quantized versions, the PSNR of decoding each, and the
+    estimated bpp under noise (what training sees) and under rounding (what the codec codes).
+    """
+    torch.manual_seed(seed)
+    out = latents(model, x)
+    y, means = out["y"], out.get("means")
+    versions = {mode: quantize(y, mode, means) for mode in ("noise", "ste", "round")}
+    h, w = x.shape[-2:]
+    result: dict[str, Any] = {"y": y, "versions": versions, "psnr": {}, "bpp": {}}
+    for mode, y_q in versions.items():
+        x_hat = crop_to(model.g_s(y_q).clamp(0, 1), (h, w))
+        result["psnr"][mode] = psnr(x, x_hat)
+        if "scales" in out:
+            lik = GaussianConditional.likelihood(y_q, out["scales"], means)
+        else:
+            lik = model.entropy_y.likelihood(y_q)
+        result["bpp"][mode] = bpp_from_likelihoods([lik], h, w)
+    return result
+
+
+@torch.no_grad()
+def coding_report(model: CompressionModel, x: torch.Tensor) -> dict[str, Any]:
+    """Real bytes vs estimate for one image, and whether decoding reproduced the forward pass."""
+    data = model.compress(x)
+    x_hat = model.decompress(data)
+    out = latents(model, x)
+    h, w = x.shape[-2:]
+    est = {k: bpp_from_likelihoods([v], h, w) for k, v in out["likelihoods"].items()}
+    return {
+        "model": model.name, "bytes": len(data), "bpp": bpp_from_bytes(len(data), h, w),
+        "bpp_est": sum(est.values()), "bpp_est_parts": est, "psnr": psnr(x, x_hat),
+        "bit_exact": bool(torch.equal(x_hat, out["x_hat"])), "data": data, "x_hat": x_hat,
+    }

@@ -1,0 +1,106 @@
+"""Re-measure the foundation's headline numbers on this machine.
+
+Usage: LIC_LAB_DATA=../shared/datasets python scripts/benchmark.py [--codecs] [--notebooks] [--tests]
+
+* coded size vs entropy estimate over Kodak for every shipped model, and bit-exact decoding;
+* BD-rate (PCHIP, PSNR) of each learned family vs JPEG, JPEG 2000, WebP and AVIF;
+* encode / decode time of a 768x512 image (median of 5) with 1 and 2 threads;
+* with --notebooks: the run time of each notebook; with --tests: of the whole test command.
+Writes data/results/benchmark.json and prints a summary.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lic_lab import data, zoo  # noqa: E402
+from lic_lab.evaluate import bd_table, evaluate, kodak_curves, rd_points, write_results  # noqa: E402
+
+
+def timing(model, x, threads: int, repeats: int = 5) -> dict[str, float]:
+    torch.set_num_threads(threads)
+    enc, dec = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        blob = model.compress(x)
+        t1 = time.perf_counter()
+        model.decompress(blob)
+        enc.append(t1 - t0)
+        dec.append(time.perf_counter() - t1)
+    return {"encode_s": statistics.median(enc), "decode_s": statistics.median(dec)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--codecs", action="store_true", help="re-run the classical codec sweeps too")
+    ap.add_argument("--notebooks", action="store_true")
+    ap.add_argument("--tests", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    paths = data.list_images(data.kodak_dir())
+    report: dict = {"coding": {}, "timing": {}}
+    families: dict[str, list] = {}
+    for name in sorted(zoo.registry()):
+        res = evaluate(zoo.load_model(name), paths, progress=True)
+        families.setdefault(zoo.registry()[name]["family"], []).extend(res)
+        imgs = res[0]["images"]
+        real = sum(8 * r["bytes"] for r in imgs)
+        est = sum(r["bpp_est"] * 768 * 512 for r in imgs)
+        report["coding"][name] = {"real_bits": real, "estimated_bits": est, "overhead_percent": 100 * (real / est - 1),
+                                  "bit_exact_images": sum(r["roundtrip_max_abs"] == 0 for r in imgs),
+                                  "bpp": res[0]["mean"]["bpp"], "psnr": res[0]["mean"]["psnr"]}
+        print(f"{name}: overhead {report['coding'][name]['overhead_percent']:+.3f}%, "
+              f"{report['coding'][name]['bit_exact_images']}/24 bit-exact", flush=True)
+    curves = kodak_curves("psnr")
+    if args.codecs:
+        for codec in ("jpeg", "jpeg2000", "webp", "avif"):
+            res = evaluate(codec, paths, progress=True)
+            write_results(res, ROOT / "data" / "results" / f"kodak_{codec}.json", {"model": codec})
+            curves[codec] = rd_points(res)
+    for fam, entries in families.items():
+        curves[fam] = rd_points(entries)
+    report["bd_rate"] = bd_table(curves, sorted(families), ["jpeg", "jpeg2000", "webp", "avif"])
+    x = data.read_image(paths[0])
+    for fam in families:
+        model = zoo.load_model(zoo.resolve_name(fam))
+        report["timing"][model.name] = {f"{t}_threads": timing(model, x, t) for t in (1, 2)}
+    torch.set_num_threads(2)
+    if args.notebooks:
+        report["notebooks_s"] = {}
+        for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                            "--output", "/tmp/_bench.ipynb", str(nb)], check=True, capture_output=True)
+            report["notebooks_s"][nb.name] = time.perf_counter() - t0
+    if args.tests:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "--nbval", "--nbval-current-env", "tests", "notebooks"],
+                       cwd=ROOT, check=True)
+        report["test_command_s"] = time.perf_counter() - t0
+    out = ROOT / "data" / "results" / "benchmark.json"
+    out.write_text(json.dumps(report, indent=1))
+    print("\nBD-rate (PCHIP, PSNR) on Kodak:")
+    for row in report["bd_rate"]:
+        r = row["BD-rate (%)"]
+        print(f"  {row['model']:<12} vs {row['anchor']:<9} {'n/a' if r is None else f'{r:+.1f}%'}")
+    print("\nTiming of a 768x512 image (median of 5):")
+    for name, t in report["timing"].items():
+        print(f"  {name}: " + ", ".join(f"{k}: enc {v['encode_s']:.3f} s dec {v['decode_s']:.3f} s" for k, v in t.items()))
+    for key in ("notebooks_s", "test_command_s"):
+        if key in report:
+            print(key, report[key])
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Shipped checkpoints: registered, checksummed, loadable safely, small, and their Kodak numbers reproducible."""
+import json
+
+import pytest
+import torch
+
+from lic_lab import data, zoo
+from lic_lab.evaluate import evaluate, load_results
+
+REG = zoo.registry()
+pytestmark = pytest.mark.skipif(not REG, reason="no shipped models registered")
+
+
+def test_registry_files_and_cards():
+    total = 0
+    for name, e in REG.items():
+        path = zoo.CHECKPOINT_DIR / e["file"]
+        assert data.sha256_file(path) == e["sha256"]
+        assert (zoo.CHECKPOINT_DIR / f"{name}.md").is_file()
+        total += path.stat().st_size
+    assert total < 100e6
+
+
+def test_checkpoints_load_with_weights_only():
+    for e in REG.values():
+        ckpt = torch.load(zoo.CHECKPOINT_DIR / e["file"], weights_only=True)
+        assert all(v.dtype == torch.float16 for v in ckpt["state_dict"].values() if v.is_floating_point())
+
+
+def test_wrong_or_tampered_checkpoint_is_refused(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(zoo.CheckpointError):
+        zoo.load_checkpoint_file(bad)
+    name, e = next(iter(REG.items()))
+    with pytest.raises(zoo.CheckpointError, match="SHA-256"):
+        zoo.load_checkpoint_file(zoo.CHECKPOINT_DIR / e["file"], expected_sha256="0" * 64)
+    with pytest.raises(zoo.CheckpointError, match="unknown model"):
+        zoo.load_model("nope")
+    ckpt = torch.load(zoo.CHECKPOINT_DIR / e["file"], weights_only=True)
+    ckpt["config"]["M"] = ckpt["config"]["M"] + 8
+    torch.save(ckpt, tmp_path / "mismatch.pt")
+    with pytest.raises(zoo.CheckpointError, match="does not match"):
+        zoo.load_checkpoint_file(tmp_path / "mismatch.pt")
+
+
+def test_rates_increase_within_each_family():
+    families = {}
+    for e in REG.values():
+        families.setdefault(e["family"], []).append((e["quality"], e["kodak"]["bpp"], e["lmbda"]))
+    for fam in families.values():
+        fam.sort()
+        assert [b for _, b, _ in fam] == sorted(b for _, b, _ in fam)
+        assert [l for _, _, l in fam] == sorted(l for _, _, l in fam)
+
+
+@pytest.mark.skipif(not data.have_kodak(), reason="Kodak not under the data root")
+def test_shipped_kodak_results_reproduce():
+    """Re-code three Kodak images with every shipped model: bytes and PSNR match the stored results."""
+    paths = data.list_images(data.kodak_dir())[:3]
+    for name in REG:
+        stored = {r["image"]: r for r in load_results(zoo.ZOO_DIR / "results" / f"{name}.json")[0]["images"]}
+        fresh = evaluate(zoo.load_model(name), paths)[0]["images"]
+        for r in fresh:
+            s = stored[r["image"]]
+            assert r["roundtrip_max_abs"] == 0
+            assert abs(r["bytes"] - s["bytes"]) <= 4
+            assert r["psnr"] == pytest.approx(s["psnr"], abs=0.01)
