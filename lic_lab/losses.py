@@ -13,6 +13,17 @@ def bpp_from_likelihoods(likelihoods: dict[str, torch.Tensor], num_pixels: int) 
     return sum(-torch.log2(lik).sum() for lik in likelihoods.values()) / num_pixels
 
 
+def ms_ssim_loss_value(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Differentiable five-scale MS-SSIM (Wang et al. 2003) through pytorch-msssim.
+
+    Five scales with the standard 11-tap window need patches larger than 160 px, so MS-SSIM
+    training uses ``--patch 192`` or more.
+    """
+    if min(x.shape[-2:]) <= 160:
+        raise ValueError("MS-SSIM training needs patches larger than 160 px (use --patch 192)")
+    return ms_ssim(x_hat, x, data_range=1.0, size_average=True)
+
+
 def rd_loss(x: torch.Tensor, out: dict[str, Any], lmbda: float, metric: str = "mse") -> dict[str, torch.Tensor]:
     """``bpp + lambda * 255^2 * MSE`` (or ``bpp + lambda * (1 - MS-SSIM)``).
 
@@ -25,7 +36,7 @@ def rd_loss(x: torch.Tensor, out: dict[str, Any], lmbda: float, metric: str = "m
     if metric == "mse":
         distortion = 255.0**2 * mse
     elif metric == "ms-ssim":
-        distortion = 1.0 - ms_ssim(out["x_hat"].clamp(0, 1), x, data_range=1.0, size_average=True)
+        distortion = 1.0 - ms_ssim_loss_value(out["x_hat"].clamp(0, 1), x)
     else:
         raise ValueError(f"metric must be 'mse' or 'ms-ssim', not {metric!r}")
     loss = bpp + lmbda * distortion

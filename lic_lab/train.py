@@ -24,7 +24,7 @@ from . import REPO_DIR, seed_everything
 from .data import PatchDataset, read_image, training_paths
 from .losses import rd_loss
 from .models import CompressionModel, build_model
-from .zoo import load_checkpoint_file, save_checkpoint
+from .zoo import load_checkpoint_file, model_card, registry_entry, save_checkpoint
 
 RUNS_DIR = REPO_DIR / "runs"
 
@@ -179,4 +179,5 @@ def train_and_save(cfg: TrainConfig, progress: bool = True) -> Path:
     model.name = cfg.name
     save_checkpoint(model, path, meta={"lmbda": cfg.lmbda, "metric": cfg.metric})
     (out / f"{cfg.name}.json").write_text(json.dumps(record, indent=1))
+    (out / f"{cfg.name}.md").write_text(model_card(registry_entry(path, record), record))
     return path

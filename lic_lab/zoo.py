@@ -115,10 +115,41 @@ def write_registry(entries: dict[str, dict[str, Any]]) -> None:
     REGISTRY.write_text(json.dumps({"format": 1, "models": dict(sorted(entries.items()))}, indent=1) + "\n")
 
 
+DESCRIPTIONS = {
+    "factorized": "Factorized prior (Ballé et al. 2017/2018): y coded with a learned per-channel density.",
+    "scale_hyperprior": "Scale hyperprior (Ballé et al. 2018): side information z predicts the scale of each y.",
+    "mean_scale_hyperprior": "Mean-scale hyperprior (Minnen et al. 2018, no autoregressive context).",
+}
+
+
+def registry_entry(path: str | Path, record: dict[str, Any], kodak: dict[str, float] | None = None) -> dict[str, Any]:
+    """The registry entry of a trained checkpoint (``<family>-q<quality>.pt``) and its record."""
+    path = Path(path)
+    model, meta = load_checkpoint_file(path)
+    family, _, quality = path.stem.rpartition("-q")
+    arch = model.config["arch"]
+    return {
+        "name": path.stem, "family": family or path.stem, "quality": int(quality) if quality.isdigit() else 0,
+        "arch": arch, "description": DESCRIPTIONS.get(arch, arch), "lmbda": meta.get("lmbda"),
+        "metric": meta.get("metric"), "file": path.name, "sha256": sha256_file(path),
+        "size_bytes": path.stat().st_size, "params": sum(p.numel() for p in model.parameters()),
+        "kodak": kodak,
+        "training": {"steps": record["steps"], "wall_time_s": record["wall_time_s"], "init": record["config"]["init"]},
+    }
+
+
 def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
     """Markdown model card: what it is, how it was trained, what it achieves on Kodak."""
     cfg = record["config"]
     k = entry["kodak"]
+    if k:
+        kodak_lines = [
+            "| real bpp | estimated bpp | overhead | PSNR (dB) | MS-SSIM | MS-SSIM (dB) | encode (s) | decode (s) |",
+            "|---|---|---|---|---|---|---|---|",
+            f"| {k['bpp']:.4f} | {k['bpp_est']:.4f} | {100 * (k['bpp'] / k['bpp_est'] - 1):+.3f}% | {k['psnr']:.2f} | "
+            f"{k['ms_ssim']:.4f} | {k['ms_ssim_db']:.2f} | {k['enc_s']:.3f} | {k['dec_s']:.3f} |"]
+    else:
+        kodak_lines = ["Not measured yet: run `python scripts/build_zoo.py` with the data root set."]
     lines = [
         f"# {entry['name']}", "",
         f"{entry['description']}", "",
@@ -133,10 +164,7 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         f"| file | `{entry['file']}` ({entry['size_bytes'] / 1e6:.2f} MB, fp16), SHA-256 `{entry['sha256'][:16]}...` |",
         "", "## Command", "", "```", record.get("command") or "(see scripts/train_zoo.sh)", "```", "",
         f"## Kodak (24 images, real bitstreams; evaluation only, never used for training or selection)", "",
-        "| real bpp | estimated bpp | overhead | PSNR (dB) | MS-SSIM | MS-SSIM (dB) | encode (s) | decode (s) |",
-        "|---|---|---|---|---|---|---|---|",
-        f"| {k['bpp']:.4f} | {k['bpp_est']:.4f} | {100 * (k['bpp'] / k['bpp_est'] - 1):+.3f}% | {k['psnr']:.2f} | "
-        f"{k['ms_ssim']:.4f} | {k['ms_ssim_db']:.2f} | {k['enc_s']:.3f} | {k['dec_s']:.3f} |", "",
+        *kodak_lines, "",
         "Re-measure: `python scripts/build_zoo.py` (needs the data root).", "",
         "## Validation during training (held-out photos, entropy estimate)", "",
         "| step | bpp | PSNR |", "|---|---|---|",

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -91,3 +93,30 @@ def test_kodak_from_data_root_verifies():
     folder = data.kodak_dir()
     assert len(data.list_images(folder)) == 24
     assert data.evaluation_paths()[0] == "kodak"
+
+
+def test_kodak_download_checks_sha256(tmp_path, monkeypatch):
+    """The download helper fetches each file and refuses one whose digest is wrong."""
+    monkeypatch.delenv("LIC_LAB_DATA", raising=False)
+    calls = []
+
+    def fake_fetch(url, target):
+        calls.append(url)
+        Path(target).write_bytes(b"a truncated download")
+
+    monkeypatch.setattr(data.urllib.request, "urlretrieve", fake_fetch)
+    with pytest.raises(ValueError, match="SHA-256 mismatch"):
+        data.kodak_dir(download=True, cache=tmp_path)
+    assert calls and calls[0].endswith("kodim01.png") and "r0k.us" in calls[0]
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_kodak_download_accepts_good_files(tmp_path, monkeypatch):
+    source = Path("../shared/datasets/kodak").resolve()
+    if not (source / "kodim01.png").is_file():
+        pytest.skip("no local Kodak copy to serve")
+    monkeypatch.delenv("LIC_LAB_DATA", raising=False)
+    monkeypatch.setattr(data.urllib.request, "urlretrieve",
+                        lambda url, target: Path(target).write_bytes((source / url.rsplit("/", 1)[1]).read_bytes()))
+    assert data.kodak_dir(download=True, cache=tmp_path) == tmp_path
+    assert len(list(tmp_path.glob("*.png"))) == 24

@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 import torch
 
 from lic_lab.data import embedded_paths
@@ -50,6 +52,7 @@ def test_save_writes_fp16_checkpoint_and_record(tmp_path, monkeypatch):
     model, meta = load_checkpoint_file(path)
     assert meta["lmbda"] == 0.0067 and model.name == "tiny"
     record = json.loads(path.with_suffix(".json").read_text())
+    assert "Not measured yet" in path.with_suffix(".md").read_text()
     assert record["steps"] == 5 and record["config"]["arch"] == "scale_hyperprior"
 
 
@@ -61,3 +64,18 @@ def test_warm_start_copies_matching_tensors():
     report = warm_start(dst, src)
     assert torch.equal(dst.g_a[0].weight, src.g_a[0].weight)
     assert "copied" in report
+
+
+def test_ms_ssim_loss_and_patch_limit():
+    from lic_lab.losses import rd_loss
+
+    x = torch.rand(2, 3, 176, 176)
+    out = {"x_hat": (x + 0.05 * torch.randn_like(x)).clamp(0, 1).requires_grad_(),
+           "likelihoods": {"y": torch.full((2, 4, 4, 4), 0.5)}}
+    parts = rd_loss(x, out, 10.0, "ms-ssim")
+    parts["loss"].backward()
+    assert 0 < parts["distortion"] < 1 and out["x_hat"].grad is not None
+    assert parts["bpp"].item() == pytest.approx(2 * 64 / (2 * 176 * 176))
+    small = {"x_hat": x[..., :64, :64], "likelihoods": out["likelihoods"]}
+    with pytest.raises(ValueError, match="160"):
+        rd_loss(x[..., :64, :64], small, 10.0, "ms-ssim")

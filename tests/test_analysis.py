@@ -1,0 +1,60 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from lic_lab import analysis, viz  # noqa: E402
+from lic_lab.evaluate import bd_table, evaluate, rd_points  # noqa: E402
+from lic_lab.exercises import check  # noqa: E402
+from lic_lab.models import build_model  # noqa: E402
+from lic_lab.widgets import render_rate  # noqa: E402
+
+
+def test_quantization_mismatch_and_coding_report(small_model, small_photo):
+    qm = analysis.quantization_mismatch(small_model, small_photo)
+    assert set(qm["psnr"]) == {"noise", "ste", "round"}
+    assert qm["psnr"]["ste"] == pytest.approx(qm["psnr"]["round"])
+    assert torch.equal(qm["versions"]["round"], qm["versions"]["ste"])
+    rep = analysis.coding_report(small_model, small_photo)
+    assert rep["bit_exact"] and rep["bpp"] > rep["bpp_est"] > 0
+
+
+def test_render_rate_codes_for_real(small_photo):
+    models = [build_model({"arch": "factorized", "N": 16, "M": 24}).eval() for _ in range(2)]
+    fig, values = render_rate(models, small_photo, 1)
+    assert values["bpp"] > 0 and values["decode_ms"] > 0 and len(fig.axes) == 4
+    plt.close(fig)
+
+
+def test_evaluate_entries_and_bd_table(small_photo, tmp_path):
+    from lic_lab.data import embedded_paths
+
+    model = build_model({"arch": "scale_hyperprior", "N": 16, "M": 24}).eval()
+    entries = evaluate(model, embedded_paths()[:1])
+    row = entries[0]["images"][0]
+    assert row["roundtrip_max_abs"] == 0 and row["bpp"] > 0
+    jpeg = evaluate("jpeg", embedded_paths()[:1], settings=[10, 30, 60, 90])
+    rates, quality = rd_points(jpeg)
+    assert rates == sorted(rates) and quality == sorted(quality)
+    better = (rates, [q + 1 for q in quality])
+    rows = bd_table({"jpeg": (rates, quality), "better": better}, ["better"], ["jpeg"])
+    assert rows[0]["BD-rate (%)"] < 0 and rows[0]["BD-PSNR (dB)"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_viz_helpers(small_photo):
+    fig = viz.channel_grid(torch.randn(1, 6, 4, 4), cols=3)
+    plt.close(fig)
+    ax = viz.rd_plot({"jpeg": ([0.1, 0.2], [25, 28]), "ours": ([0.1, 0.2], [26, 29])})
+    plt.close(ax.figure)
+    assert viz.error_map(small_photo, small_photo).max() == 0
+    assert "| a |" in viz.table([{"a": 1.0}])
+
+
+def test_exercise_checks(capsys):
+    assert "not attempted" in check(1, None, 12288, 512, 768)
+    assert "correct" in check(1, 0.25, 12288, 512, 768)
+    assert "not yet" in check(1, 0.3, 12288, 512, 768)
+    assert "correct" in check(2, 0.6827, 0.5)
+    assert "correct" in check(4, "STE")
