@@ -51,6 +51,10 @@ class CompressionModel(nn.Module):
     def forward(self, x: torch.Tensor) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def synthesize(self, y_hat: torch.Tensor) -> torch.Tensor:
+        """Decode a (batch of) quantized latent(s) to images; what channel experiments call."""
+        return self.g_s(y_hat)
+
     def aux_loss(self) -> torch.Tensor | None:
         """An auxiliary loss the trainer adds, if the model has one."""
         return None
