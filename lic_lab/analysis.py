@@ -36,7 +36,7 @@ def quantization_mismatch(model: CompressionModel, x: torch.Tensor, seed: int = 
     h, w = x.shape[-2:]
     result: dict[str, Any] = {"y": y, "versions": versions, "psnr": {}, "bpp": {}}
     for mode, y_q in versions.items():
-        x_hat = crop_to(model.g_s(y_q).clamp(0, 1), (h, w))
+        x_hat = crop_to(model.synthesize(y_q).clamp(0, 1), (h, w))
         result["psnr"][mode] = psnr(x, x_hat)
         if "scales" in out:
             lik = GaussianConditional.likelihood(y_q, out["scales"], means)

@@ -3,7 +3,8 @@
 Settings used (state them beside every comparison):
 
 * JPEG: Pillow's libjpeg, 4:4:4 chroma (``subsampling=0``) unless ``jpeg420`` is chosen, setting = quality;
-* JPEG 2000: OpenJPEG with the *irreversible* 9/7 wavelet (Pillow's default 5/3 is for lossless),
+* JPEG 2000: OpenJPEG with the *irreversible* 9/7 wavelet (Pillow's default 5/3 is for lossless) and
+  the colour transform on (`mct=1`; Pillow's default leaves RGB untransformed, 2.5 dB worse),
   setting = compression ratio (``quality_mode="rates"``);
 * WebP: libwebp, ``method=6`` (slowest, best), setting = quality;
 * AVIF: libavif, 4:4:4, ``speed=4``, setting = quality.
@@ -49,7 +50,8 @@ CODECS: dict[str, Codec] = {
     "jpeg420": Codec("jpeg420", "JPEG", lambda q: {"quality": int(round(q)), "subsampling": 2},
                      (5, 10, 20, 30, 45, 60, 75, 85, 92)),
     "jpeg2000": Codec("jpeg2000", "JPEG2000",
-                      lambda r: {"quality_mode": "rates", "quality_layers": [float(r)], "irreversible": True},
+                      lambda r: {"quality_mode": "rates", "quality_layers": [float(r)], "irreversible": True,
+                                 "mct": 1},
                       (240, 160, 100, 64, 40, 24, 16, 10), higher_is_better=False, bounds=(4, 400)),
     "webp": Codec("webp", "WEBP", lambda q: {"quality": int(round(q)), "method": 6},
                   (1, 5, 15, 30, 50, 70, 85, 95), bounds=(0, 100)),

@@ -55,7 +55,7 @@ def main() -> None:
         families.setdefault(zoo.registry()[name]["family"], []).extend(res)
         imgs = res[0]["images"]
         real = sum(8 * r["bytes"] for r in imgs)
-        est = sum(r["bpp_est"] * 768 * 512 for r in imgs)
+        est = sum(r["bpp_est"] * 8 * r["bytes"] / r["bpp"] for r in imgs)  # bpp x pixels
         report["coding"][name] = {"real_bits": real, "estimated_bits": est, "overhead_percent": 100 * (real / est - 1),
                                   "bit_exact_images": sum(r["roundtrip_max_abs"] == 0 for r in imgs),
                                   "bpp": res[0]["mean"]["bpp"], "psnr": res[0]["mean"]["psnr"]}

@@ -23,7 +23,9 @@ CELLS = [
 **Time** about 3 minutes to run top to bottom on 2 CPU cores; 60–90 minutes to study.
 
 Everything below is computed by `lic_lab` from real bitstreams: each model was trained by `python -m lic_lab train` (see `scripts/train_zoo.sh` and the model cards in `lic_lab/zoo/checkpoints/`). The per-image demos use an embedded photo so this notebook runs anywhere; the Kodak numbers come from result files that `scripts/build_zoo.py` and `python -m lic_lab evaluate` wrote (a test re-derives them from the shipped checkpoints)."""),
-(CODE, r"""# NBVAL_IGNORE_OUTPUT  (prints the device, which differs between machines)
+(CODE, r"""# NBVAL_IGNORE_OUTPUT
+# (this cell prints the device, which differs between machines)
+%matplotlib inline
 import torch, numpy as np, matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
@@ -148,7 +150,7 @@ Over all 24 Kodak images, how far is the real file from the model's cross-entrop
 for n, e in sorted(zoo.registry().items()):
     res = evaluate.load_results(zoo.ZOO_DIR / "results" / f"{n}.json")[0]
     real = sum(r["bytes"] for r in res["images"]) * 8
-    est = sum(r["bpp_est"] * 768 * 512 for r in res["images"])
+    est = sum(r["bpp_est"] * 8 * r["bytes"] / r["bpp"] for r in res["images"])  # bpp x pixels
     rows.append({"model": n, "real bits": real, "estimated bits": int(round(est)),
                  "overhead (%)": round(100 * (real / est - 1), 3),
                  "bit-exact images": sum(r["roundtrip_max_abs"] == 0 for r in res["images"])})
@@ -179,7 +181,8 @@ Drag the rate index: the image is compressed and decompressed *for real* at each
 family = [zoo.load_model(n) for n in zoo.family_members("hyperprior")]
 fig, values = render_rate(family, x, len(family) // 2)
 plt.show()"""),
-(CODE, r"""# NBVAL_IGNORE_OUTPUT  (a live widget)
+(CODE, r"""# NBVAL_IGNORE_OUTPUT
+# (a live widget: its output is interactive)
 rate_slider(family, x)"""),
 (MD, r"""## 10. Exercises
 

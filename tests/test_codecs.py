@@ -22,3 +22,19 @@ def test_find_setting_hits_target(name, photo):
     setting, data = find_setting(name, image, 0.8)
     bpp = 8 * len(data) / (image.shape[0] * image.shape[1])
     assert 0.5 < bpp <= 0.8
+
+
+@pytest.mark.parametrize("name", ["jpeg", "jpeg2000", "webp", "avif"])
+def test_shipped_kodak_codec_results_reproduce(name):
+    """The stored Kodak RD points (data/results) are what this code measures now."""
+    from lic_lab import REPO_DIR
+    from lic_lab.data import have_kodak, kodak_dir, read_image
+    from lic_lab.evaluate import evaluate_codec_image, load_results
+
+    if not have_kodak():
+        pytest.skip("Kodak not under the data root")
+    entry = load_results(REPO_DIR / "data" / "results" / f"kodak_{name}.json")[3]
+    stored = entry["images"][0]
+    fresh = evaluate_codec_image(name, read_image(kodak_dir() / stored["image"]), entry["setting"])
+    assert abs(fresh["bytes"] - stored["bytes"]) <= 0.01 * stored["bytes"]
+    assert fresh["psnr"] == pytest.approx(stored["psnr"], abs=0.05)

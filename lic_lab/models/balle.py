@@ -43,6 +43,19 @@ class BalleBase(CompressionModel):
         self.g_a = analysis_transform(N, M)
         self.g_s = synthesis_transform(N, M)
 
+    # --- plug-in points for later papers (identity here) -----------------------------------
+    def latent_to_code(self, y: torch.Tensor) -> torch.Tensor:
+        """Map the analysis output to what is quantized (e.g. AG-VAE's gain unit, eq. 2)."""
+        return y
+
+    def code_to_latent(self, y_hat: torch.Tensor) -> torch.Tensor:
+        """Map the decoded code back before synthesis (e.g. AG-VAE's inverse gain unit, eq. 4)."""
+        return y_hat
+
+    def synthesize(self, y_hat: torch.Tensor) -> torch.Tensor:
+        """Decode quantized code(s) to image(s): ``g_s(code_to_latent(y_hat))``."""
+        return self.g_s(self.code_to_latent(y_hat))
+
     def quantize_pair(self, y: torch.Tensor, offset: torch.Tensor | None = None
                       ) -> tuple[torch.Tensor, torch.Tensor]:
         """(value for the rate term, value for the decoder); both true rounding in eval mode.
@@ -68,19 +81,21 @@ class FactorizedPrior(BalleBase):
         self.entropy_y = FactorizedDensity(M)
 
     def forward(self, x: torch.Tensor) -> dict[str, Any]:
-        y = self.g_a(x)
+        y = self.latent_to_code(self.g_a(x))
         y_rate, y_hat = self.quantize_pair(y)
-        return {"x_hat": self.g_s(y_hat), "likelihoods": {"y": self.entropy_y.likelihood(y_rate)}, "y": y,
+        return {"x_hat": self.synthesize(y_hat), "likelihoods": {"y": self.entropy_y.likelihood(y_rate)}, "y": y,
                 "y_hat": y_hat}
 
     def compress_latents(self, x: torch.Tensor) -> list[bytes]:
-        data, _ = self.entropy_y.compress(self.g_a(x))
+        data, _ = self.entropy_y.compress(self.latent_to_code(self.g_a(x)))
         return [data]
 
     def decompress_latents(self, sections: list[bytes], padded: tuple[int, int]) -> torch.Tensor:
         h, w = self.latent_shape(padded, 16)
+        if len(sections) != 1:
+            raise ValueError("factorized-prior bitstream needs one section (y)")
         y_hat = self.entropy_y.decompress(sections[0], (1, self.M, h, w))
-        return self.g_s(y_hat.to(next(self.parameters()).device))
+        return self.synthesize(y_hat.to(next(self.parameters()).device))
 
 
 @register
@@ -117,20 +132,20 @@ class ScaleHyperprior(BalleBase):
         return self.h_s(z_hat), None
 
     def forward(self, x: torch.Tensor) -> dict[str, Any]:
-        y = self.g_a(x)
+        y = self.latent_to_code(self.g_a(x))
         z = self.h_a(self.hyper_input(y))
         z_rate, z_hat = self.quantize_pair(z)
         scales, means = self.entropy_parameters(z_hat)
         y_rate, y_hat = self.quantize_pair(y, means)
         return {
-            "x_hat": self.g_s(y_hat),
+            "x_hat": self.synthesize(y_hat),
             "likelihoods": {"y": self.gaussian.likelihood(y_rate, scales, means),
                             "z": self.entropy_z.likelihood(z_rate)},
             "y": y, "y_hat": y_hat, "z_hat": z_hat, "scales": scales, "means": means,
         }
 
     def compress_latents(self, x: torch.Tensor) -> list[bytes]:
-        y = self.g_a(x)
+        y = self.latent_to_code(self.g_a(x))
         z_bytes, z_hat = self.entropy_z.compress(self.h_a(self.hyper_input(y)))
         scales, means = self.entropy_parameters(z_hat)
         y_bytes, _ = self.gaussian.compress(y, scales, means)
@@ -144,7 +159,7 @@ class ScaleHyperprior(BalleBase):
         z_hat = self.entropy_z.decompress(sections[0], (1, self.N, h, w)).to(device)
         scales, means = self.entropy_parameters(z_hat)
         y_hat = self.gaussian.decompress(sections[1], scales, means)
-        return self.g_s(y_hat)
+        return self.synthesize(y_hat)
 
 
 @register

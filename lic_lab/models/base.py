@@ -51,9 +51,9 @@ class CompressionModel(nn.Module):
     def forward(self, x: torch.Tensor) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def synthesize(self, y_hat: torch.Tensor) -> torch.Tensor:
+    def synthesize(self, y_hat: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         """Decode a (batch of) quantized latent(s) to images; what channel experiments call."""
-        return self.g_s(y_hat)
+        raise NotImplementedError
 
     def aux_loss(self) -> torch.Tensor | None:
         """An auxiliary loss the trainer adds, if the model has one."""
