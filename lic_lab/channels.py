@@ -150,3 +150,12 @@ def importance_stability(model: CompressionModel, images: Sequence[torch.Tensor]
     tops = [set(np.argsort(-row)[:k]) for row in losses]
     overlaps = [len(tops[i] & tops[j]) / k for i, j in pairs] or [float("nan")]
     return Stability(losses, float(np.mean(rhos)), float(np.min(rhos)), float(np.mean(overlaps)), k)
+
+
+def channels_for_share(losses: np.ndarray, share: float = 0.5) -> int:
+    """How many of the most important channels hold ``share`` of the total (positive) loss."""
+    v = np.sort(np.clip(np.asarray(losses, float), 0, None))[::-1]
+    total = v.sum()
+    if total == 0:
+        return 0
+    return int(np.searchsorted(np.cumsum(v) / total, share) + 1)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .bitstream import Bitstream
 from .codecs import get_codec
 from .data import crop_to, pad_to_multiple, read_image, to_tensor, to_uint8
 from .metrics import bpp_from_bytes, bpp_from_likelihoods, ms_ssim, ms_ssim_db, psnr
@@ -38,8 +39,9 @@ def evaluate_image(model: CompressionModel, x: torch.Tensor) -> dict[str, Any]:
     out = model(padded)
     reference = crop_to(out["x_hat"].clamp(0, 1), size).cpu()
     x_hat = x_hat.cpu()
+    payload = sum(len(section) for section in Bitstream.from_bytes(data).sections)
     return {
-        "bytes": len(data), "bpp": bpp_from_bytes(len(data), h, w),
+        "bytes": len(data), "payload_bytes": payload, "bpp": bpp_from_bytes(len(data), h, w),
         "bpp_est": bpp_from_likelihoods(out["likelihoods"], h, w),
         "psnr": psnr(x, x_hat), "ms_ssim": ms_ssim(x, x_hat),
         "enc_s": t1 - t0, "dec_s": t2 - t1,

@@ -18,13 +18,13 @@ def _close(tol: float) -> Callable[[Any, Any], bool]:
     return lambda got, want: isinstance(got, (int, float)) and math.isclose(float(got), want, rel_tol=tol, abs_tol=tol)
 
 
-def check(number: int, answer: Any, *context: Any) -> str:
-    """Return (and print) a one-line verdict for exercise ``number`` of notebook 01."""
+def check(number: int, answer: Any, *context: Any, book: str = "01") -> str:
+    """Return (and print) a one-line verdict for exercise ``number`` of notebook ``book``."""
     if answer is None:
         msg = f"Exercise {number}: not attempted yet (set answer_{number})"
         print(msg)
         return msg
-    want, ok, hint = FOUNDATIONS[number](*context)
+    want, ok, hint = BOOKS[book][number](*context)
     good = ok(answer, want)
     msg = f"Exercise {number}: {'correct' if good else 'not yet'}" + ("" if good else f" - hint: {hint}")
     print(msg)
@@ -50,3 +50,29 @@ def _ex4():
 
 
 FOUNDATIONS = {1: _ex1, 2: _ex2, 3: _ex3, 4: _ex4}
+
+
+def _equal(got: Any, want: Any) -> bool:
+    return type(got) in (int, bool, str) and got == want
+
+
+def _ch1(ablation):
+    from .channels import channels_for_share
+
+    return channels_for_share(ablation.psnr_loss, 0.5), _equal, "sort the PSNR losses, accumulate, count"
+
+
+def _ch2(ablation):
+    return int(ablation.ranking()[0]), _equal, "the channel whose removal costs the most PSNR"
+
+
+def _ch3(factors, sweep):
+    import numpy as np
+
+    order = np.argsort(factors)
+    return bool(np.all(np.diff(np.asarray(sweep)[order][np.asarray(factors)[order] <= 1]) >= 0)), _equal, \
+        "look at the PSNRs for factors from 0 to 1"
+
+
+CHANNELS = {1: _ch1, 2: _ch2, 3: _ch3}
+BOOKS = {"01": FOUNDATIONS, "03": CHANNELS}

@@ -63,3 +63,56 @@ def rate_slider(models: Sequence[CompressionModel], x: torch.Tensor, crop: tuple
     slider.observe(update, names="value")
     update()
     return widgets.VBox([slider, label, out])
+
+
+def render_channel(model: CompressionModel, x: torch.Tensor, channel: int, factor: float = 0.0
+                   ) -> tuple[plt.Figure, dict[str, Any]]:
+    """One channel of the quantized latent, the image decoded with that channel scaled by
+    ``factor`` (0 removes it), and the error against the full decode."""
+    from .analysis import latents
+    from .data import crop_to, to_uint8
+
+    out = latents(model, x)
+    y = out["y_hat"].clone()
+    y[:, channel] *= factor
+    with torch.no_grad():
+        x_mod = crop_to(model.synthesize(y).clamp(0, 1), x.shape[-2:])
+    values = {"channel": channel, "factor": factor, "psnr_full": psnr(x, out["x_hat"]), "psnr_edited": psnr(x, x_mod)}
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+    ch = out["y_hat"][0, channel].numpy()
+    lim = max(abs(ch).max(), 1e-6)
+    axes[0].imshow(ch, cmap="coolwarm", vmin=-lim, vmax=lim)
+    axes[0].set_title(f"channel {channel} of y_hat", fontsize=9)
+    axes[1].imshow(to_uint8(x_mod))
+    axes[1].set_title(f"channel x {factor:g}: {values['psnr_edited']:.2f} dB (full: {values['psnr_full']:.2f})", fontsize=9)
+    im = axes[2].imshow(error_map(out["x_hat"], x_mod), cmap="magma", vmin=0, vmax=20)
+    axes[2].set_title("|change| vs full decode (8-bit units)", fontsize=9)
+    fig.colorbar(im, ax=axes[2], fraction=0.046)
+    for ax in axes:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig, values
+
+
+def channel_explorer(model: CompressionModel, x: torch.Tensor, channel: int = 0):
+    """Sliders for channel index and scale factor, re-decoding live."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    out = widgets.Output()
+    channels = widgets.IntSlider(value=channel, min=0, max=model.M - 1, description="channel",
+                                 continuous_update=False)
+    factor = widgets.FloatSlider(value=0.0, min=0.0, max=2.0, step=0.1, description="scale factor",
+                                 continuous_update=False)
+
+    def update(change: Any = None) -> None:
+        fig, _ = render_channel(model, x, channels.value, factor.value)
+        with out:
+            out.clear_output(wait=True)
+            display(fig)
+            plt.close(fig)
+
+    channels.observe(update, names="value")
+    factor.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox([channels, factor]), out])

@@ -58,3 +58,16 @@ def test_exercise_checks(capsys):
     assert "not yet" in check(1, 0.3, 12288, 512, 768)
     assert "correct" in check(2, 0.6827, 0.5)
     assert "correct" in check(4, "STE")
+
+
+def test_render_channel_zero_and_identity(small_model, small_photo):
+    from lic_lab.widgets import render_channel
+
+    fig, v = render_channel(small_model, small_photo, 0, 1.0)
+    assert v["psnr_edited"] == pytest.approx(v["psnr_full"])
+    plt.close(fig)
+    from lic_lab.channels import scale_sweep
+
+    fig, v = render_channel(small_model, small_photo, 2, 0.5)
+    assert v["psnr_edited"] == pytest.approx(scale_sweep(small_model, small_photo, 2, [0.5])[0], abs=1e-6)
+    plt.close(fig)

@@ -46,3 +46,10 @@ def test_spearman_and_stability(photo):
     crops = [photo[..., :64, :64], photo[..., 64:128, 64:128], photo[..., :64, 128:192]]
     st = channels.importance_stability(model, crops, k=5)
     assert st.losses.shape == (3, 12) and st.losses.max() > 0 and -1 <= st.mean_spearman <= 1 and 0 <= st.top_overlap <= 1
+
+
+def test_channels_for_share():
+    assert channels.channels_for_share(np.array([10.0, 0, 0, 0]), 0.5) == 1
+    assert channels.channels_for_share(np.array([1.0, 1, 1, 1]), 0.5) == 2
+    assert channels.channels_for_share(np.array([1.0, 1, 1, 1]), 1.0) == 4
+    assert channels.channels_for_share(np.zeros(3)) == 0
