@@ -66,12 +66,13 @@ def _ch2(ablation):
     return int(ablation.ranking()[0]), _equal, "the channel whose removal costs the most PSNR"
 
 
-def _ch3(factors, sweep):
+def _ch3(factors, sweep, base_psnr: float):
     import numpy as np
 
-    order = np.argsort(factors)
-    return bool(np.all(np.diff(np.asarray(sweep)[order][np.asarray(factors)[order] <= 1]) >= 0)), _equal, \
-        "look at the PSNRs for factors from 0 to 1"
+    factors, sweep = np.asarray(factors, float), np.asarray(sweep, float)
+    close = factors[sweep >= base_psnr - 1.0]
+    want = float(close.min()) if close.size else float("nan")
+    return want, _close(1e-6), "compare each PSNR of the sweep with abl.base_psnr - 1"
 
 
 CHANNELS = {1: _ch1, 2: _ch2, 3: _ch3}

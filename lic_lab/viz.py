@@ -81,12 +81,12 @@ def channel_grid(y: torch.Tensor, channels: Sequence[int] | None = None, cols: i
     return fig
 
 
-def table(rows: list[dict[str, Any]], floatfmt: str = "{:.3f}") -> str:
+def table(rows: list[dict[str, Any]], floatfmt: str = "{:.4g}") -> str:
     """Rows as a Markdown table (for ``IPython.display.Markdown``)."""
     if not rows:
         return ""
     keys = list(rows[0])
-    fmt = lambda v: floatfmt.format(v) if isinstance(v, float) else ("—" if v is None else str(v))
+    fmt = lambda v: floatfmt.format(v) if isinstance(v, float) else ("—" if v is None else str(v))  # noqa: E731
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     lines += ["| " + " | ".join(fmt(r[k]) for k in keys) + " |" for r in rows]
     return "\n".join(lines)

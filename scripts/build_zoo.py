@@ -5,6 +5,7 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/build_zoo.py [name ...]
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from lic_lab.zoo import (CHECKPOINT_DIR, ZOO_DIR, load_checkpoint_file, model_ca
 
 
 def main(names: list[str]) -> None:
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("LIC_LAB_THREADS", "2")))
     paths = list_images(kodak_dir())
     entries = registry()
     results_dir = ZOO_DIR / "results"

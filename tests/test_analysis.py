@@ -71,3 +71,16 @@ def test_render_channel_zero_and_identity(small_model, small_photo):
     fig, v = render_channel(small_model, small_photo, 2, 0.5)
     assert v["psnr_edited"] == pytest.approx(scale_sweep(small_model, small_photo, 2, [0.5])[0], abs=1e-6)
     plt.close(fig)
+
+
+def test_channel_exercise_checks():
+    import numpy as np
+
+    from lic_lab.channels import Ablation
+
+    abl = Ablation(np.arange(4), np.array([20.0, 29.0, 29.5, 30.0]), np.full(4, 0.9), 30.0, 0.95)
+    assert "correct" in check(1, 1, abl, book="03")
+    assert "correct" in check(2, 0, abl, book="03")
+    assert "not yet" in check(2, 3, abl, book="03")
+    assert "correct" in check(3, 0.5, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
+    assert "not yet" in check(3, 1.0, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
