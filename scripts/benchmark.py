@@ -5,6 +5,7 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/benchmark.py [--codecs] [-
 * coded size vs entropy estimate over Kodak for every shipped model, and bit-exact decoding;
 * BD-rate (PCHIP, PSNR) of each learned family vs JPEG, JPEG 2000, WebP and AVIF;
 * encode / decode time of a 768x512 image (median of 5) with 1 and 2 threads;
+* the time of a full per-channel ablation sweep of one Kodak image, and importance stability over Kodak;
 * with --notebooks: the run time of each notebook; with --tests: of the whole test command.
 Writes data/results/benchmark.json and prints a summary.
 """
@@ -78,6 +79,16 @@ def main() -> None:
         model = zoo.load_model(zoo.resolve_name(fam))
         report["timing"][model.name] = {f"{t}_threads": timing(model, x, t) for t in (1, 2)}
     torch.set_num_threads(2)
+    from lic_lab import channels
+
+    model = zoo.load_model("hyperprior-q3")
+    for with_ms in (False, True):
+        t0 = time.perf_counter()
+        channels.ablate_channels(model, x, with_ms_ssim=with_ms)
+        report.setdefault("channel_sweep_s", {})["with_ms_ssim" if with_ms else "psnr_only"] = time.perf_counter() - t0
+    stab = channels.importance_stability(model, [data.read_image(p) for p in paths])
+    report["channel_stability_kodak24"] = {"mean_spearman": stab.mean_spearman, "min_spearman": stab.min_spearman,
+                                           "top10_overlap": stab.top_overlap}
     if args.notebooks:
         report["notebooks_s"] = {}
         for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
@@ -99,6 +110,8 @@ def main() -> None:
     print("\nTiming of a 768x512 image (median of 5):")
     for name, t in report["timing"].items():
         print(f"  {name}: " + ", ".join(f"{k}: enc {v['encode_s']:.3f} s dec {v['decode_s']:.3f} s" for k, v in t.items()))
+    print("\nChannel sweep of hyperprior-q3 on one Kodak image (96 channels):", report["channel_sweep_s"])
+    print("Channel importance stability over the 24 Kodak images:", report["channel_stability_kodak24"])
     for key in ("notebooks_s", "test_command_s"):
         if key in report:
             print(key, report[key])
