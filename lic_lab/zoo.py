@@ -138,6 +138,22 @@ def registry_entry(path: str | Path, record: dict[str, Any], kodak: dict[str, fl
     }
 
 
+def chain_steps(record: dict[str, Any]) -> int:
+    """Training steps from scratch along the fine-tuning chain (this run plus its ancestors')."""
+    total, init, seen = record["steps"], record["config"].get("init"), set()
+    while init and init not in seen:
+        seen.add(init)
+        parent = Path(init).with_suffix(".json")
+        if not parent.is_absolute():
+            parent = PACKAGE_DIR.parent / parent
+        if not parent.is_file():
+            break
+        parent_record = json.loads(parent.read_text())
+        total += parent_record["steps"]
+        init = parent_record["config"].get("init")
+    return total
+
+
 def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
     """Markdown model card: what it is, how it was trained, what it achieves on Kodak."""
     cfg = record["config"]
@@ -158,16 +174,24 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         f"| objective | bpp + {cfg['lmbda']} * 255^2 * MSE ({cfg['metric']}) |",
         f"| training data | `train/` of the data root: {len(record['train_images'])} photos, random {cfg['patch']}px crops, "
         f"batch {cfg['batch']}; validation: {', '.join(record['validation_images'])} |",
-        f"| steps | {record['steps']:,} (Adam, lr {cfg['lr']}, divided by 10 after {int(cfg['lr_drop_at'] * 100)}%) |",
+        f"| steps | {record['steps']:,} (Adam, lr {cfg['lr']}, divided by 10 after {int(cfg['lr_drop_at'] * 100)}%); "
+        f"{chain_steps(record):,} from scratch along the fine-tuning chain |",
         f"| initialised from | {cfg['init'] or 'scratch'}{' (' + record['init_report'] + ')' if record.get('init_report') else ''} |",
         f"| wall time | {record['wall_time_s'] / 60:.1f} min on {record['threads']} CPU thread(s) |",
         f"| file | `{entry['file']}` ({entry['size_bytes'] / 1e6:.2f} MB, fp16), SHA-256 `{entry['sha256'][:16]}...` |",
         "", "## Command", "", "```", record.get("command") or "(see scripts/train_zoo.sh)", "```", "",
         f"## Kodak (24 images, real bitstreams; evaluation only, never used for training or selection)", "",
         *kodak_lines, "",
+        "Encode/decode times here were taken while other training ran (indicative only); clean timings: "
+        "`python scripts/benchmark.py` (data/results/benchmark.json).", "",
         "Re-measure: `python scripts/build_zoo.py` (needs the data root).", "",
         "## Validation during training (held-out photos, entropy estimate)", "",
         "| step | bpp | PSNR |", "|---|---|---|",
         *[f"| {h['step']} | {h['bpp']:.4f} | {h['psnr']:.2f} |" for h in record["history"]],
     ]
     return "\n".join(lines) + "\n"
+
+
+def training_record(name: str) -> dict[str, Any]:
+    """The training record (``<name>.json``) of a shipped model."""
+    return json.loads((CHECKPOINT_DIR / f"{name}.json").read_text())

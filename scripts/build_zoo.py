@@ -1,6 +1,7 @@
 """Evaluate every trained checkpoint on Kodak and (re)write the zoo registry and model cards.
 
 Usage: LIC_LAB_DATA=../shared/datasets python scripts/build_zoo.py [name ...]
+       python scripts/build_zoo.py --cards    (re-write the model cards only)
 """
 from __future__ import annotations
 
@@ -17,7 +18,17 @@ from lic_lab.zoo import (CHECKPOINT_DIR, ZOO_DIR, load_checkpoint_file, model_ca
                          write_registry)
 
 
+def write_cards() -> None:
+    """Re-write every model card from the registry and the training records (no evaluation)."""
+    for name, entry in registry().items():
+        record = json.loads((CHECKPOINT_DIR / f"{name}.json").read_text())
+        (CHECKPOINT_DIR / f"{name}.md").write_text(model_card(entry, record))
+
+
 def main(names: list[str]) -> None:
+    if names == ["--cards"]:
+        write_cards()
+        return
     torch.set_num_threads(int(os.environ.get("LIC_LAB_THREADS", "2")))
     paths = list_images(kodak_dir())
     entries = registry()

@@ -139,6 +139,7 @@ Every model below was trained on the 46 training photos of the data root (3 held
 for n, e in sorted(zoo.registry().items(), key=lambda kv: (kv[1]["family"], kv[1]["quality"])):
     k = e["kodak"]
     rows.append({"model": n, "lambda": e["lmbda"], "params": f"{e['params']:,}", "steps": e["training"]["steps"],
+                 "steps from scratch": zoo.chain_steps(zoo.training_record(n)),
                  "init": (e["training"]["init"] or "scratch").split("/")[-1],
                  "Kodak bpp (real)": round(k["bpp"], 4), "estimate": round(k["bpp_est"], 4),
                  "PSNR": round(k["psnr"], 2), "MS-SSIM (dB)": round(k["ms_ssim_db"], 2)})
