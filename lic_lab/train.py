@@ -51,7 +51,7 @@ class TrainConfig:
     out_dir: str = str(REPO_DIR / "lic_lab" / "zoo" / "checkpoints")
     val_every: int = 500
     log_every: int = 50
-    save_every: int = 500
+    save_every: int = 500  # run checkpoints for resuming; 0 writes none
     threads: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # architecture-specific arguments
 
@@ -146,7 +146,7 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
             val = validate(model, val_images, cfg.lmbda, cfg.metric)
             history.append({"step": step, "train_loss": round(loss.item(), 5), **{k: round(v, 4) for k, v in val.items()}})
             log(f"{cfg.name} step {step}: val bpp {val['bpp']:.4f} psnr {val['psnr']:.2f}")
-        if step % cfg.save_every == 0 or step == cfg.steps:
+        if cfg.save_every > 0 and (step % cfg.save_every == 0 or step == cfg.steps):
             run_dir.mkdir(parents=True, exist_ok=True)
             torch.save({"config": asdict(cfg), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                         "step": step, "elapsed": time.time() - start, "history": json.dumps(history),

@@ -119,7 +119,7 @@ print("decoded equals the model's own forward pass:", torch.equal(x_hat, out["x_
 A short, seeded run of a tiny scale hyperprior (N = 16, M = 24) on the embedded photos, with the same trainer the zoo used (`lic_lab.train.train`). It takes a few seconds; the loss falls, but a real model needs thousands of steps (the zoo's checkpoints took 0.5–0.75 CPU-hours per family; see their model cards). Set `FULL_TRAINING = True` at the top to re-train the zoo with the shipped recipe."""),
 (CODE, r"""from lic_lab.train import TrainConfig, train
 cfg = TrainConfig(arch="scale_hyperprior", N=16, M=24, lmbda=0.0067, steps=150, batch=4, patch=64, lr=2e-3,
-                  name="live-demo", log_every=10, save_every=10**9, val_every=10**9)
+                  name="live-demo", log_every=10, save_every=0, val_every=10**9)
 tiny, record = train(cfg, progress=False, images=data.embedded_paths(), resume=False)
 curve = record["train_curve"]
 fig, ax = plt.subplots(1, 2, figsize=(10, 3))
@@ -175,7 +175,13 @@ rows = evaluate.bd_table(curves, learned, ["jpeg", "jpeg2000", "webp", "avif"])
 display(Markdown(viz.table([{k: (round(v, 2) if isinstance(v, float) else v) for k, v in r.items()} for r in rows])))
 paper = {m: round(references.paper_saving_vs_jpeg(m), 1) for m in ("ICLR18-Factorized", "ICLR18-HyperPrior")}
 print("paper (Table 7, Kodak, median range) BD-rate vs JPEG, through the BPG anchor:", paper)"""),
-(MD, r"""**Reading the table.** Negative BD-rate = fewer bits for the same PSNR. The paper's Table 7 puts the full-size hyperprior about 52% below JPEG; our lab-width, CPU-trained hyperprior gets part of the way there — the gap to the dashed reference curve is training time and width, not the idea. BD-rate is computed with PCHIP interpolation over the PSNR range both curves cover (`lic_lab.metrics.bd_rate`, tested against published values).
+(CODE, r"""ours = metrics.bd_rate(*curves["factorized"], *curves["hyperprior"])
+paper = 100 * ((1 + references.BENCHMARK_TABLE7_KODAK["ICLR18-HyperPrior"]["full"] / 100)
+               / (1 + references.BENCHMARK_TABLE7_KODAK["ICLR18-Factorized"]["full"] / 100) - 1)
+print(f"hyperprior vs factorized, BD-rate on Kodak: ours {ours:+.1f}%, paper (Table 7, full range, via BPG) {paper:+.1f}%")"""),
+(MD, r"""**Reading the tables.** Negative BD-rate = fewer bits for the same PSNR. BD-rate uses PCHIP interpolation over the PSNR range both curves cover (`lic_lab.metrics.bd_rate`, tested against published values).
+
+**Where lab scale differs, honestly.** The paper's Table 7 puts the full-size hyperprior about 52% below JPEG and about 22% below the factorized prior. Our models are 4–6 times narrower (N = 64, M = 96 instead of 128/192 or 192/320) and were trained for 6,000–14,000 steps of batch 8 on 46 photos on 2 CPU cores (under an hour per family), where the papers train for days on GPUs with hundreds of thousands of images. At this budget both of our models beat JPEG clearly but the hyperprior has not yet pulled away from the factorized prior: its extra network (h_a, h_s) converges more slowly, and the side information only pays off once the transforms are good. The dashed CompressAI curve shows where the same architecture goes with full training. Set `FULL_TRAINING` (or train longer with `python -m lic_lab train --init ...`) to move our curves towards it.
 
 ## 9. Explore: a slider over the shipped rates
 
@@ -251,7 +257,7 @@ fig = viz.channel_grid(y_hat, cols=12); plt.show()"""),
 (MD, r"""## 2. Ablation: remove one channel at a time
 
 CVQN (Fig. 1) sets one channel of the quantized feature map to zero, decodes, and plots the PSNR loss and the MS-SSIM loss in dB, $-10\log_{10}(1-\text{MS-SSIM})$. The paper reports that a few channels carry most of the reconstruction and that "this phenomenon appears on all images". Here is the same experiment on our model:"""),
-(CODE, r"""abl = channels.ablate_channels(model, x, batch=16)
+(CODE, r"""abl = channels.ablate_channels(model, x)
 fig, axes = plt.subplots(2, 2, figsize=(13, 6))
 axes[0, 0].bar(abl.channels, abl.psnr_loss, color="#3182bd"); axes[0, 0].set_title("PSNR loss per channel (dB)")
 axes[0, 1].bar(abl.channels, abl.ms_ssim_loss_db, color="#e6550d"); axes[0, 1].set_title("MS-SSIM loss per channel (dB)")

@@ -70,3 +70,20 @@ def test_quantization_modes():
     assert torch.allclose(quantize(y, "round", off) - off, torch.round(y - off))
     with pytest.raises(ValueError):
         quantize(y, "bogus")
+
+
+def test_scale_lower_bound_lets_small_scales_grow():
+    from lic_lab.entropy.gaussian import SCALE_MIN, lower_bound
+
+    s = torch.tensor([-1.0, 0.05, 0.5], requires_grad=True)
+    out = lower_bound(s, SCALE_MIN)
+    assert torch.allclose(out, torch.tensor([SCALE_MIN, SCALE_MIN, 0.5]))
+    (-out.sum()).backward()  # a loss that wants larger scales: gradient flows everywhere
+    assert torch.all(s.grad == -1)
+    s.grad = None
+    lower_bound(s, SCALE_MIN).sum().backward()  # wants smaller scales: blocked below the bound
+    assert s.grad.tolist() == [0.0, 0.0, 1.0]
+    # an outlier symbol at a tiny predicted scale pushes that scale up
+    scale = torch.tensor([0.01], requires_grad=True)
+    (-torch.log2(GaussianConditional.likelihood(torch.tensor([1.0]), scale))).sum().backward()
+    assert scale.grad.item() < 0

@@ -26,6 +26,31 @@ def default_scale_table(low: float = SCALE_MIN, high: float = 256.0, levels: int
     return torch.exp(torch.linspace(np.log(low), np.log(high), levels, dtype=torch.float64))
 
 
+class _LowerBound(torch.autograd.Function):
+    """``max(x, bound)`` whose gradient still flows where it would push ``x`` up to the bound.
+
+    A plain clamp has zero gradient below the bound, so a scale predicted too small (or negative)
+    could never learn to grow: the trap Ballé et al.'s ``LowerBound`` avoids.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, bound: float) -> torch.Tensor:  # type: ignore[override]
+        ctx.save_for_backward(x)
+        ctx.bound = bound
+        return x.clamp_min(bound)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
+        (x,) = ctx.saved_tensors
+        passes = (x >= ctx.bound) | (grad < 0)
+        return grad * passes, None
+
+
+def lower_bound(x: torch.Tensor, bound: float) -> torch.Tensor:
+    """``max(x, bound)`` with Ballé's pass-through gradient (see :class:`_LowerBound`)."""
+    return _LowerBound.apply(x, bound)
+
+
 def _std_normal_cdf(x: torch.Tensor) -> torch.Tensor:
     return 0.5 * torch.erfc(-x * (2.0 ** -0.5))
 
@@ -43,11 +68,11 @@ class GaussianConditional(nn.Module):
     @staticmethod
     def likelihood(values: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None) -> torch.Tensor:
         """Mass of the unit bin around each value under N(mean, scale^2)."""
-        scales = scales.clamp_min(SCALE_MIN)
+        scales = lower_bound(scales, SCALE_MIN)
         centred = torch.abs(values - means if means is not None else values)
         upper = _std_normal_cdf((0.5 - centred) / scales)
         lower = _std_normal_cdf((-0.5 - centred) / scales)
-        return (upper - lower).clamp_min(LIKELIHOOD_BOUND)
+        return lower_bound(upper - lower, LIKELIHOOD_BOUND)
 
     def forward(self, y: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None,
                 mode: str = "noise") -> tuple[torch.Tensor, torch.Tensor]:
