@@ -41,12 +41,25 @@ def render_rate(models: Sequence[CompressionModel], x: torch.Tensor, index: int,
     return fig, values
 
 
+def figure_png(fig: plt.Figure) -> bytes:
+    """A figure as PNG bytes (closing it): what the slider widgets show.
+
+    An ``Image`` widget updated with new bytes avoids ``Output`` widgets, whose captured output
+    and ``clear_output`` messages stall headless runners (nbconvert, nbval) at the widget cell.
+    """
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
 def rate_slider(models: Sequence[CompressionModel], x: torch.Tensor, crop: tuple[slice, slice] | None = None):
     """An ipywidgets slider over the shipped rates that re-codes the image live."""
     import ipywidgets as widgets
-    from IPython.display import display
 
-    out = widgets.Output()
+    image = widgets.Image(format="png")
     slider = widgets.IntSlider(value=len(models) // 2, min=0, max=len(models) - 1, description="rate index s",
                                continuous_update=False)
     label = widgets.HTML()
@@ -55,14 +68,11 @@ def rate_slider(models: Sequence[CompressionModel], x: torch.Tensor, crop: tuple
         fig, v = render_rate(models, x, slider.value, crop)
         label.value = (f"<b>{v['model']}</b>: {v['bpp']:.4f} bpp, {v['psnr']:.2f} dB, "
                        f"encode {v['encode_ms']:.0f} ms, decode {v['decode_ms']:.0f} ms")
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
-            plt.close(fig)
+        image.value = figure_png(fig)
 
     slider.observe(update, names="value")
     update()
-    return widgets.VBox([slider, label, out])
+    return widgets.VBox([slider, label, image])
 
 
 def render_channel(model: CompressionModel, x: torch.Tensor, channel: int, factor: float = 0.0
@@ -97,9 +107,8 @@ def render_channel(model: CompressionModel, x: torch.Tensor, channel: int, facto
 def channel_explorer(model: CompressionModel, x: torch.Tensor, channel: int = 0):
     """Sliders for channel index and scale factor, re-decoding live."""
     import ipywidgets as widgets
-    from IPython.display import display
 
-    out = widgets.Output()
+    image = widgets.Image(format="png")
     channels = widgets.IntSlider(value=channel, min=0, max=model.M - 1, description="channel",
                                  continuous_update=False)
     factor = widgets.FloatSlider(value=0.0, min=0.0, max=2.0, step=0.1, description="scale factor",
@@ -107,12 +116,9 @@ def channel_explorer(model: CompressionModel, x: torch.Tensor, channel: int = 0)
 
     def update(change: Any = None) -> None:
         fig, _ = render_channel(model, x, channels.value, factor.value)
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
-            plt.close(fig)
+        image.value = figure_png(fig)
 
     channels.observe(update, names="value")
     factor.observe(update, names="value")
     update()
-    return widgets.VBox([widgets.HBox([channels, factor]), out])
+    return widgets.VBox([widgets.HBox([channels, factor]), image])

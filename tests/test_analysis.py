@@ -84,3 +84,18 @@ def test_channel_exercise_checks():
     assert "not yet" in check(2, 3, abl, book="03")
     assert "correct" in check(3, 0.5, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
     assert "not yet" in check(3, 1.0, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
+
+
+def test_slider_widgets_build_and_update(small_model, small_photo):
+    from lic_lab.widgets import channel_explorer, rate_slider
+
+    box = rate_slider([small_model, small_model], small_photo)
+    slider, label, image = box.children
+    first = image.value
+    assert first[:4] == b"\x89PNG" and "bpp" in label.value
+    slider.value = 0
+    assert image.value[:4] == b"\x89PNG"
+    ex = channel_explorer(small_model, small_photo, 1)
+    (chan, factor), img = ex.children[0].children, ex.children[1]
+    factor.value = 1.0
+    assert img.value[:4] == b"\x89PNG"
