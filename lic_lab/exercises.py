@@ -18,17 +18,18 @@ def _close(tol: float) -> Callable[[Any, Any], bool]:
     return lambda got, want: isinstance(got, (int, float)) and math.isclose(float(got), want, rel_tol=tol, abs_tol=tol)
 
 
-def check(number: int, answer: Any, *context: Any, book: str = "01") -> str:
-    """Return (and print) a one-line verdict for exercise ``number`` of notebook ``book``."""
+def verdict(number: int, answer: Any, *context: Any, book: str = "01") -> str:
+    """A one-line verdict for exercise ``number`` of notebook ``book``."""
     if answer is None:
-        msg = f"Exercise {number}: not attempted yet (set answer_{number})"
-        print(msg)
-        return msg
+        return f"Exercise {number}: not attempted yet (set answer_{number})"
     want, ok, hint = BOOKS[book][number](*context)
     good = ok(answer, want)
-    msg = f"Exercise {number}: {'correct' if good else 'not yet'}" + ("" if good else f" - hint: {hint}")
-    print(msg)
-    return msg
+    return f"Exercise {number}: {'correct' if good else 'not yet'}" + ("" if good else f" - hint: {hint}")
+
+
+def check(number: int, answer: Any, *context: Any, book: str = "01") -> None:
+    """Print the verdict (what a notebook's check cell calls)."""
+    print(verdict(number, answer, *context, book=book))
 
 
 def _ex1(num_bytes: int, height: int, width: int):

@@ -208,7 +208,7 @@ answer_4 = None"""),
 (CODE, r"""check(1, answer_1, 12288, 512, 768)
 check(2, answer_2, 0.5)
 check(3, answer_3, curves["webp"], curves["hyperprior"])
-check(4, answer_4);"""),
+check(4, answer_4)"""),
 (MD, r"""## What's next
 - `02` — the GMM quantizer and channel-level variable quantization (CVQN): more levels for the channels that matter.
 - `03` — channel ablation: which latent channels matter, measured.
@@ -346,7 +346,7 @@ answer_2 = None
 answer_3 = None"""),
 (CODE, r"""check(1, answer_1, abl, book="03")
 check(2, answer_2, abl, book="03")
-check(3, answer_3, factors, sweep, abl.base_psnr, book="03");"""),
+check(3, answer_3, factors, sweep, abl.base_psnr, book="03")"""),
 ]
 
 

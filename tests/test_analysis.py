@@ -7,7 +7,7 @@ import torch  # noqa: E402
 
 from lic_lab import analysis, viz  # noqa: E402
 from lic_lab.evaluate import bd_table, evaluate, rd_points  # noqa: E402
-from lic_lab.exercises import check  # noqa: E402
+from lic_lab.exercises import check, verdict  # noqa: E402
 from lic_lab.models import build_model  # noqa: E402
 from lic_lab.widgets import render_rate  # noqa: E402
 
@@ -53,11 +53,13 @@ def test_viz_helpers(small_photo):
 
 
 def test_exercise_checks(capsys):
-    assert "not attempted" in check(1, None, 12288, 512, 768)
-    assert "correct" in check(1, 0.25, 12288, 512, 768)
-    assert "not yet" in check(1, 0.3, 12288, 512, 768)
-    assert "correct" in check(2, 0.6827, 0.5)
-    assert "correct" in check(4, "STE")
+    check(1, 0.25, 12288, 512, 768)
+    assert capsys.readouterr().out.strip() == "Exercise 1: correct"
+    assert "not attempted" in verdict(1, None, 12288, 512, 768)
+    assert "correct" in verdict(1, 0.25, 12288, 512, 768)
+    assert "not yet" in verdict(1, 0.3, 12288, 512, 768)
+    assert "correct" in verdict(2, 0.6827, 0.5)
+    assert "correct" in verdict(4, "STE")
 
 
 def test_render_channel_zero_and_identity(small_model, small_photo):
@@ -79,11 +81,11 @@ def test_channel_exercise_checks():
     from lic_lab.channels import Ablation
 
     abl = Ablation(np.arange(4), np.array([20.0, 29.0, 29.5, 30.0]), np.full(4, 0.9), 30.0, 0.95)
-    assert "correct" in check(1, 1, abl, book="03")
-    assert "correct" in check(2, 0, abl, book="03")
-    assert "not yet" in check(2, 3, abl, book="03")
-    assert "correct" in check(3, 0.5, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
-    assert "not yet" in check(3, 1.0, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
+    assert "correct" in verdict(1, 1, abl, book="03")
+    assert "correct" in verdict(2, 0, abl, book="03")
+    assert "not yet" in verdict(2, 3, abl, book="03")
+    assert "correct" in verdict(3, 0.5, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
+    assert "not yet" in verdict(3, 1.0, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
 
 
 def test_slider_widgets_build_and_update(small_model, small_photo):
