@@ -74,7 +74,7 @@ def default_batch(model: CompressionModel) -> int:
 @torch.no_grad()
 def decode_variants(model: CompressionModel, x: torch.Tensor, y_hat: torch.Tensor, edits: Sequence,
                     batch: int | None = None, with_ms_ssim: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Decode ``y_hat`` edited by each ``(channel, factor)`` of ``edits``; PSNR and MS-SSIM of each."""
+    """Decode ``y_hat`` edited by each ``(channel or channels, factor)`` of ``edits``; PSNR and MS-SSIM of each."""
     batch = batch or default_batch(model)
     psnrs, msss = [], []
     size = x.shape[-2:]
@@ -100,6 +100,17 @@ def ablate_channels(model: CompressionModel, x: torch.Tensor, channels: Sequence
     base_p, base_m = _batch_quality(x, out["x_hat"], with_ms_ssim)
     psnr, ms = decode_variants(model, x, y_hat, [(int(c), 0.0) for c in channels], batch, with_ms_ssim)
     return Ablation(channels, psnr, ms, float(base_p[0]), float(base_m[0]))
+
+
+@torch.no_grad()
+def ablate_set(model: CompressionModel, x: torch.Tensor, channel_set: Sequence[int],
+               with_ms_ssim: bool = True) -> dict[str, float]:
+    """Zero a *set* of channels together and decode: PSNR / MS-SSIM with and without them."""
+    out = latents(model, x)
+    base_p, base_m = _batch_quality(x, out["x_hat"], with_ms_ssim)
+    psnr, ms = decode_variants(model, x, out["y_hat"], [([int(c) for c in channel_set], 0.0)], 1, with_ms_ssim)
+    return {"psnr": float(psnr[0]), "ms_ssim": float(ms[0]), "base_psnr": float(base_p[0]),
+            "base_ms_ssim": float(base_m[0]), "psnr_loss": float(base_p[0] - psnr[0])}
 
 
 @torch.no_grad()

@@ -269,7 +269,10 @@ plt.tight_layout(); viz.save_figure(fig, "channel_ablation.png"); plt.show()
 top = abl.ranking()[:5]
 print("full decode:", round(abl.base_psnr, 2), "dB; most important channels:", top.tolist())
 print("their PSNR losses (dB):", np.round(abl.psnr_loss[top], 2).tolist())
-print("channels holding half of the total PSNR loss:", channels.channels_for_share(abl.psnr_loss, 0.5), "of", len(abl.channels))"""),
+print("channels holding half of the total PSNR loss:", channels.channels_for_share(abl.psnr_loss, 0.5), "of", len(abl.channels))
+together = channels.ablate_set(model, x, top)
+print(f"removing those 5 together: {together['psnr']:.2f} dB ({together['psnr_loss']:.2f} dB lost); "
+      f"the sum of their single losses is {abl.psnr_loss[top].sum():.2f} dB")"""),
 (MD, r"""AG-VAE (Fig. 2 right) then *scales* the most damaging channel by a factor instead of removing it: quality falls smoothly as the factor shrinks, which is what makes a per-channel gain a rate–distortion knob."""),
 (CODE, r"""factors = np.round(np.linspace(0, 1.5, 16), 2)
 sweep = channels.scale_sweep(model, x, int(top[0]), factors)

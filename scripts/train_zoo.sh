@@ -23,6 +23,8 @@ case "$1" in
   meanscale)
     # transforms and z density start from the scale hyperprior of the same rate; h_a/h_s are new
     $T --arch mean_scale_hyperprior --lmbda 0.0067 --steps 2000 --lr 5e-4 --init $CK/hyperprior-q3.pt --name meanscale-q3
+    $T --arch mean_scale_hyperprior --lmbda 0.025 --steps 1500 --lr 5e-4 --init $CK/meanscale-q3.pt --name meanscale-q5
+    $T --arch mean_scale_hyperprior --lmbda 0.0018 --steps 1500 --lr 5e-4 --init $CK/meanscale-q3.pt --name meanscale-q1
     ;;
   *) echo "usage: $0 hyperprior|factorized|meanscale" >&2; exit 2 ;;
 esac

@@ -53,3 +53,15 @@ def test_channels_for_share():
     assert channels.channels_for_share(np.array([1.0, 1, 1, 1]), 0.5) == 2
     assert channels.channels_for_share(np.array([1.0, 1, 1, 1]), 1.0) == 4
     assert channels.channels_for_share(np.zeros(3)) == 0
+
+
+def test_ablate_set_zeroes_channels_together(small_model, photo):
+    x = photo[..., :192, :192]
+    res = channels.ablate_set(small_model, x, [1, 4])
+    y = latents(small_model, x)["y_hat"].clone()
+    y[:, [1, 4]] = 0
+    with torch.no_grad():
+        x_hat = small_model.synthesize(y).clamp(0, 1)[..., :192, :192]
+    mse = torch.mean((x_hat.double() - x.double()) ** 2).item()
+    assert res["psnr"] == pytest.approx(10 * np.log10(1 / mse), abs=1e-6)
+    assert res["psnr_loss"] == pytest.approx(res["base_psnr"] - res["psnr"])
