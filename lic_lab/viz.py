@@ -90,3 +90,22 @@ def table(rows: list[dict[str, Any]], floatfmt: str = "{:.4g}") -> str:
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     lines += ["| " + " | ".join(fmt(r[k]) for k in keys) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def triptych(left: tuple[Any, str, dict[str, Any]], middle: tuple[Any, str, dict[str, Any]],
+             error: np.ndarray, error_title: str, error_max: float) -> plt.Figure:
+    """Three panels side by side (what the sliders show): two images and an error map with a colour bar.
+
+    ``left`` and ``middle`` are ``(image array, title, imshow keyword arguments)``.
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+    for ax, (image, title, kwargs) in zip(axes, (left, middle)):
+        ax.imshow(image, **kwargs)
+        ax.set_title(title, fontsize=9)
+    im = axes[2].imshow(error, cmap="magma", vmin=0, vmax=error_max)
+    axes[2].set_title(error_title, fontsize=9)
+    fig.colorbar(im, ax=axes[2], fraction=0.046)
+    for ax in axes:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

@@ -9,7 +9,8 @@ import torch
 
 from .metrics import bpp_from_bytes, psnr
 from .models import CompressionModel
-from .viz import error_map
+from .data import to_uint8
+from .viz import error_map, triptych
 
 
 def render_rate(models: Sequence[CompressionModel], x: torch.Tensor, index: int,
@@ -25,19 +26,9 @@ def render_rate(models: Sequence[CompressionModel], x: torch.Tensor, index: int,
     values = {"model": model.name, "bpp": bpp_from_bytes(len(data), h, w), "psnr": psnr(x, x_hat),
               "encode_ms": 1000 * (t1 - t0), "decode_ms": 1000 * (t2 - t1)}
     view = crop or (slice(None), slice(None))
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
-    from .data import to_uint8
-
-    axes[0].imshow(to_uint8(x)[view])
-    axes[0].set_title("original", fontsize=9)
-    axes[1].imshow(to_uint8(x_hat)[view])
-    axes[1].set_title(f"{model.name}: {values['bpp']:.3f} bpp, {values['psnr']:.2f} dB", fontsize=9)
-    im = axes[2].imshow(error_map(x, x_hat)[view], cmap="magma", vmin=0, vmax=40)
-    axes[2].set_title("|error| (8-bit units)", fontsize=9)
-    fig.colorbar(im, ax=axes[2], fraction=0.046)
-    for ax in axes:
-        ax.axis("off")
-    fig.tight_layout()
+    fig = triptych((to_uint8(x)[view], "original", {}),
+                   (to_uint8(x_hat)[view], f"{model.name}: {values['bpp']:.3f} bpp, {values['psnr']:.2f} dB", {}),
+                   error_map(x, x_hat)[view], "|error| (8-bit units)", 40)
     return fig, values
 
 
@@ -80,7 +71,7 @@ def render_channel(model: CompressionModel, x: torch.Tensor, channel: int, facto
     """One channel of the quantized latent, the image decoded with that channel scaled by
     ``factor`` (0 removes it), and the error against the full decode."""
     from .analysis import latents
-    from .data import crop_to, to_uint8
+    from .data import crop_to
 
     out = latents(model, x)
     y = out["y_hat"].clone()
@@ -88,19 +79,12 @@ def render_channel(model: CompressionModel, x: torch.Tensor, channel: int, facto
     with torch.no_grad():
         x_mod = crop_to(model.synthesize(y).clamp(0, 1), x.shape[-2:])
     values = {"channel": channel, "factor": factor, "psnr_full": psnr(x, out["x_hat"]), "psnr_edited": psnr(x, x_mod)}
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
     ch = out["y_hat"][0, channel].numpy()
     lim = max(abs(ch).max(), 1e-6)
-    axes[0].imshow(ch, cmap="coolwarm", vmin=-lim, vmax=lim)
-    axes[0].set_title(f"channel {channel} of y_hat", fontsize=9)
-    axes[1].imshow(to_uint8(x_mod))
-    axes[1].set_title(f"channel x {factor:g}: {values['psnr_edited']:.2f} dB (full: {values['psnr_full']:.2f})", fontsize=9)
-    im = axes[2].imshow(error_map(out["x_hat"], x_mod), cmap="magma", vmin=0, vmax=20)
-    axes[2].set_title("|change| vs full decode (8-bit units)", fontsize=9)
-    fig.colorbar(im, ax=axes[2], fraction=0.046)
-    for ax in axes:
-        ax.axis("off")
-    fig.tight_layout()
+    fig = triptych((ch, f"channel {channel} of y_hat", {"cmap": "coolwarm", "vmin": -lim, "vmax": lim}),
+                   (to_uint8(x_mod), f"channel x {factor:g}: {values['psnr_edited']:.2f} dB "
+                                     f"(full: {values['psnr_full']:.2f})", {}),
+                   error_map(out["x_hat"], x_mod), "|change| vs full decode (8-bit units)", 20)
     return fig, values
 
 

@@ -6,7 +6,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..quantizers import quantize
 from .coder import PmfTable, decode_symbols, encode_symbols, quantize_pmf
 
 LIKELIHOOD_BOUND = 1e-9
@@ -58,11 +57,6 @@ class FactorizedDensity(nn.Module):
         lik = torch.abs(torch.sigmoid(sign * upper) - torch.sigmoid(sign * lower))
         lik = lik.reshape(c, b, h, w).permute(1, 0, 2, 3)
         return lik.clamp_min(LIKELIHOOD_BOUND)
-
-    def forward(self, y: torch.Tensor, mode: str = "noise") -> tuple[torch.Tensor, torch.Tensor]:
-        """(quantized y, likelihoods); ``mode`` is a :mod:`lic_lab.quantizers` mode."""
-        y_hat = quantize(y, mode if self.training else "round")
-        return y_hat, self.likelihood(y_hat)
 
     @torch.no_grad()
     def tables(self) -> list[PmfTable]:

@@ -14,7 +14,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..quantizers import quantize
 from .coder import PmfTable, decode_symbols, encode_symbols, quantize_pmf
 
 SCALE_MIN = 0.11
@@ -73,12 +72,6 @@ class GaussianConditional(nn.Module):
         upper = _std_normal_cdf((0.5 - centred) / scales)
         lower = _std_normal_cdf((-0.5 - centred) / scales)
         return lower_bound(upper - lower, LIKELIHOOD_BOUND)
-
-    def forward(self, y: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None,
-                mode: str = "noise") -> tuple[torch.Tensor, torch.Tensor]:
-        """(quantized y, likelihoods) with ``mode`` from :mod:`lic_lab.quantizers`."""
-        y_hat = quantize(y, mode if self.training else "round", means)
-        return y_hat, self.likelihood(y_hat, scales, means)
 
     def scale_index(self, scales: torch.Tensor) -> torch.Tensor:
         """Index of the nearest table scale (in log domain) for each predicted scale."""
