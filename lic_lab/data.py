@@ -231,3 +231,10 @@ def evaluation_paths(limit: int | None = None) -> tuple[str, list[Path]]:
         paths = embedded_paths()
         name = "embedded"
     return name, paths[:limit] if limit else paths
+
+
+def centre_crop(x: torch.Tensor, size: int) -> torch.Tensor:
+    """The central ``size`` x ``size`` window of a (..., H, W) tensor (the whole image if smaller)."""
+    h, w = x.shape[-2:]
+    top, left = max(0, (h - size) // 2), max(0, (w - size) // 2)
+    return x[..., top : top + size, left : left + size]

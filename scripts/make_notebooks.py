@@ -301,10 +301,7 @@ CVQN says the phenomenon "appears on all images". We measure it: the ablation on
 (CODE, r"""# NBVAL_IGNORE_OUTPUT
 # (the numbers depend on whether Kodak is configured on this machine)
 name, paths = data.evaluation_paths()
-def centre_crop(t, size=256):
-    h, w = t.shape[-2:]
-    return t[..., (h - size) // 2:(h + size) // 2, (w - size) // 2:(w + size) // 2]
-images = [centre_crop(data.read_image(p)) for p in (paths[::2] if name == "kodak" else paths)]
+images = [data.centre_crop(data.read_image(p), 256) for p in (paths[::2] if name == "kodak" else paths)]
 stab = channels.importance_stability(model, images, k=10)
 print(f"{name}: {len(images)} images; mean pairwise Spearman {stab.mean_spearman:.2f} (min {stab.min_spearman:.2f}); "
       f"top-10 overlap {100 * stab.top_overlap:.0f}%")

@@ -120,3 +120,10 @@ def test_kodak_download_accepts_good_files(tmp_path, monkeypatch):
                         lambda url, target: Path(target).write_bytes((source / url.rsplit("/", 1)[1]).read_bytes()))
     assert data.kodak_dir(download=True, cache=tmp_path) == tmp_path
     assert len(list(tmp_path.glob("*.png"))) == 24
+
+
+def test_centre_crop():
+    x = torch.arange(6 * 8).view(1, 1, 6, 8)
+    c = data.centre_crop(x, 4)
+    assert c.shape[-2:] == (4, 4) and c[0, 0, 0, 0].item() == 1 * 8 + 2
+    assert data.centre_crop(x, 100).shape[-2:] == (6, 8)
