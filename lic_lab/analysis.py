@@ -7,7 +7,7 @@ import torch
 
 from .data import crop_to, pad_to_multiple
 from .entropy import GaussianConditional
-from .metrics import bpp_from_bytes, bpp_from_likelihoods, psnr
+from .metrics import bpp_from_likelihoods, psnr
 from .models import CompressionModel
 from .quantizers import quantize
 
@@ -49,13 +49,7 @@ def quantization_mismatch(model: CompressionModel, x: torch.Tensor, seed: int = 
 @torch.no_grad()
 def coding_report(model: CompressionModel, x: torch.Tensor) -> dict[str, Any]:
     """Real bytes vs estimate for one image, and whether decoding reproduced the forward pass."""
-    data = model.compress(x)
-    x_hat = model.decompress(data)
-    out = latents(model, x)
-    h, w = x.shape[-2:]
-    est = {k: bpp_from_likelihoods([v], h, w) for k, v in out["likelihoods"].items()}
-    return {
-        "model": model.name, "bytes": len(data), "bpp": bpp_from_bytes(len(data), h, w),
-        "bpp_est": sum(est.values()), "bpp_est_parts": est, "psnr": psnr(x, x_hat),
-        "bit_exact": bool(torch.equal(x_hat, out["x_hat"])), "data": data, "x_hat": x_hat,
-    }
+    from .evaluate import evaluate_image
+
+    row = evaluate_image(model, x, keep=True)
+    return {"model": model.name, **row, "bit_exact": row["roundtrip_max_abs"] == 0}

@@ -17,9 +17,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .analysis import latents
 from .bitstream import Bitstream
 from .codecs import get_codec
-from .data import crop_to, pad_to_multiple, read_image, to_tensor, to_uint8
+from .data import read_image, to_tensor, to_uint8
 from .metrics import bpp_from_bytes, bpp_from_likelihoods, ms_ssim, ms_ssim_db, psnr
 from .models import CompressionModel
 
@@ -27,26 +28,32 @@ METRIC_KEYS = ("bpp", "bpp_est", "psnr", "ms_ssim", "ms_ssim_db", "enc_s", "dec_
 
 
 @torch.no_grad()
-def evaluate_image(model: CompressionModel, x: torch.Tensor) -> dict[str, Any]:
-    """Code one image with a model: real and estimated bpp, quality, times, round-trip check."""
+def evaluate_image(model: CompressionModel, x: torch.Tensor, keep: bool = False) -> dict[str, Any]:
+    """Code one image with a model: real and estimated bpp, quality, times, round-trip check.
+
+    With ``keep=True`` the row also holds the bitstream (``data``), the decoded image (``x_hat``)
+    and the estimate per latent (``bpp_est_parts``).
+    """
     h, w = x.shape[-2:]
     t0 = time.perf_counter()
     data = model.compress(x)
     t1 = time.perf_counter()
     x_hat = model.decompress(data)
     t2 = time.perf_counter()
-    padded, size = pad_to_multiple(x.to(next(model.parameters()).device), model.downsample)
-    out = model(padded)
-    reference = crop_to(out["x_hat"].clamp(0, 1), size).cpu()
+    out = latents(model, x.to(next(model.parameters()).device))
     x_hat = x_hat.cpu()
     payload = sum(len(section) for section in Bitstream.from_bytes(data).sections)
-    return {
+    row = {
         "bytes": len(data), "payload_bytes": payload, "bpp": bpp_from_bytes(len(data), h, w),
         "bpp_est": bpp_from_likelihoods(out["likelihoods"], h, w),
         "psnr": psnr(x, x_hat), "ms_ssim": ms_ssim(x, x_hat),
         "enc_s": t1 - t0, "dec_s": t2 - t1,
-        "roundtrip_max_abs": float((x_hat - reference).abs().max()),
+        "roundtrip_max_abs": float((x_hat - out["x_hat"].cpu()).abs().max()),
     }
+    if keep:
+        row.update(data=data, x_hat=x_hat,
+                   bpp_est_parts={k: bpp_from_likelihoods([v], h, w) for k, v in out["likelihoods"].items()})
+    return row
 
 
 def evaluate_codec_image(codec_name: str, x: torch.Tensor, setting: float) -> dict[str, Any]:

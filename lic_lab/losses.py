@@ -1,16 +1,12 @@
 """The rate-distortion objective (benchmark paper eq. 5: R + lambda D)."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
 from pytorch_msssim import ms_ssim
 
-
-def bpp_from_likelihoods(likelihoods: dict[str, torch.Tensor], num_pixels: int) -> torch.Tensor:
-    """Estimated bits per pixel: the cross-entropy ``sum(-log2 q(y_hat))`` over all latents (eq. 4)."""
-    return sum(-torch.log2(lik).sum() for lik in likelihoods.values()) / num_pixels
+from .metrics import total_bits
 
 
 def ms_ssim_loss_value(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -31,7 +27,7 @@ def rd_loss(x: torch.Tensor, out: dict[str, Any], lmbda: float, metric: str = "m
     Returns the loss and its parts for logging.
     """
     n, _, h, w = x.shape
-    bpp = bpp_from_likelihoods(out["likelihoods"], n * h * w)
+    bpp = total_bits(out["likelihoods"]) / (n * h * w)
     mse = torch.mean((out["x_hat"] - x) ** 2)
     if metric == "mse":
         distortion = 255.0**2 * mse

@@ -38,10 +38,16 @@ def bpp_from_bytes(num_bytes: int, height: int, width: int) -> float:
     return 8.0 * num_bytes / (height * width)
 
 
-def bpp_from_likelihoods(likelihoods: dict[str, torch.Tensor] | Sequence[torch.Tensor], height: int, width: int) -> float:
-    """Estimated bits per pixel: ``sum(-log2 likelihood) / (H W)`` over all latents."""
+def total_bits(likelihoods: dict[str, torch.Tensor] | Sequence[torch.Tensor]) -> torch.Tensor:
+    """The cross-entropy ``sum(-log2 q(y_hat))`` over all latents (benchmark paper eq. 4), differentiable."""
     values = likelihoods.values() if isinstance(likelihoods, dict) else likelihoods
-    return float(sum(-torch.log2(v.double()).sum().item() for v in values)) / (height * width)
+    return sum(-torch.log2(v).sum() for v in values)
+
+
+def bpp_from_likelihoods(likelihoods: dict[str, torch.Tensor] | Sequence[torch.Tensor], height: int, width: int) -> float:
+    """Estimated bits per pixel: :func:`total_bits` / (H W), in float64."""
+    values = likelihoods.values() if isinstance(likelihoods, dict) else likelihoods
+    return float(total_bits([v.double() for v in values])) / (height * width)
 
 
 # --- Bjøntegaard deltas ------------------------------------------------------------------------

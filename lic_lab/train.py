@@ -67,17 +67,15 @@ def warm_start(model: torch.nn.Module, source: torch.nn.Module) -> str:
 @torch.no_grad()
 def validate(model: CompressionModel, images: list[torch.Tensor], lmbda: float, metric: str) -> dict[str, float]:
     """Mean estimated bpp, PSNR and loss over whole images (true rounding, eval mode)."""
-    from .data import crop_to, pad_to_multiple
+    from .analysis import latents
 
     was_training = model.training
     model.eval()
     rows = []
     for x in images:
-        xp, size = pad_to_multiple(x, model.downsample)
-        out = model(xp)
-        out["x_hat"] = crop_to(out["x_hat"].clamp(0, 1), size)
+        out = latents(model, x)
         parts = rd_loss(x, out, lmbda, metric)
-        bpp = parts["bpp"].item() * xp.shape[-2] * xp.shape[-1] / (size[0] * size[1])
+        bpp = parts["bpp"].item() * out["padded_pixels"] / (x.shape[-2] * x.shape[-1])
         rows.append((bpp, parts["psnr"].item()))
     model.train(was_training)
     n = len(rows)

@@ -4,8 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import matplotlib
-
 import matplotlib.pyplot as plt
 import numpy as np
 import torch

@@ -180,7 +180,7 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         f"| wall time | {record['wall_time_s'] / 60:.1f} min on {record['threads']} CPU thread(s) |",
         f"| file | `{entry['file']}` ({entry['size_bytes'] / 1e6:.2f} MB, fp16), SHA-256 `{entry['sha256'][:16]}...` |",
         "", "## Command", "", "```", record.get("command") or "(see scripts/train_zoo.sh)", "```", "",
-        f"## Kodak (24 images, real bitstreams; evaluation only, never used for training or selection)", "",
+        "## Kodak (24 images, real bitstreams; evaluation only, never used for training or selection)", "",
         *kodak_lines, "",
         "Encode/decode times here were taken while other training ran (indicative only); clean timings: "
         "`python scripts/benchmark.py` (data/results/benchmark.json).", "",

@@ -98,6 +98,8 @@ def test_slider_widgets_build_and_update(small_model, small_photo):
     slider.value = 0
     assert image.value[:4] == b"\x89PNG"
     ex = channel_explorer(small_model, small_photo, 1)
-    (chan, factor), img = ex.children[0].children, ex.children[1]
+    (channel_slider, factor), img = ex.children[0].children, ex.children[1]
+    channel_slider.value = 0
+    assert img.value[:4] == b"\x89PNG"
     factor.value = 1.0
     assert img.value[:4] == b"\x89PNG"

@@ -1,6 +1,4 @@
 """Shipped checkpoints: registered, checksummed, loadable safely, small, and their Kodak numbers reproducible."""
-import json
-
 import pytest
 import torch
 
