@@ -1,9 +1,10 @@
 """The command-line contract.
 
 ``python -m lic_lab models``                                   list shipped models and their rates
-``python -m lic_lab compress IN.png OUT --model NAME [--quality Q]``
-``python -m lic_lab decompress IN OUT.png``                     everything else is in the bitstream
-``python -m lic_lab evaluate --model NAME|jpeg|webp|avif|jpeg2000 --data DIR --out FILE.json``
+``python -m lic_lab compress IN.png OUT --model NAME [--quality Q | --rate R]``
+``python -m lic_lab decompress IN OUT.png [--branches K]``      everything else is in the bitstream
+``python -m lic_lab evaluate --model NAME|jpeg|webp|avif|jpeg2000 --data DIR --out FILE.json
+  [--rates 1 2.5 1:5:0.25] [--branches 1 2 3]``
 ``python -m lic_lab train ...``                                 the project's training recipe
 ``python -m lic_lab download-kodak``                            fetch Kodak and check SHA-256
 
@@ -13,6 +14,7 @@ bitstream, an unknown model) is one line on stderr and exit status 1; usage erro
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -27,16 +29,33 @@ def _models(args: argparse.Namespace) -> int:
     print(f"{'name':<26}{'family':<16}{'quality':>8}{'lambda':>9}{'Kodak bpp':>11}{'PSNR':>8}  arch")
     for name, e in sorted(models.items(), key=lambda kv: (kv[1]["family"], kv[1]["quality"])):
         k = e["kodak"]
-        print(f"{name:<26}{e['family']:<16}{e['quality']:>8}{e['lmbda']:>9}{k['bpp']:>11.4f}{k['psnr']:>8.2f}  {e['arch']}")
+        quality, lmbda = e["quality"], e["lmbda"]
+        if e.get("rates"):  # one model for a range of rates: Kodak numbers at its highest rate
+            lo, hi = e["rates"]
+            quality = f"{lo:g}-{hi:g}" + ("" if e.get("discrete_rates") else "*")
+            lmbda = "varies"
+        print(f"{name:<26}{e['family']:<16}{quality:>8}{lmbda:>9}{k['bpp']:>11.4f}{k['psnr']:>8.2f}  {e['arch']}")
+    if any(e.get("rates") for e in models.values()):
+        print("ranges: choose with --quality J (whole numbers) or --rate R (* any real number); "
+              "Kodak columns show the highest rate")
     return 0
 
 
 def _compress(args: argparse.Namespace) -> int:
     from .data import read_image
-    from .zoo import load_model, resolve_name
+    from .zoo import is_variable_rate, load_model, registry, resolve_name
 
     x = read_image(args.input)
-    model = load_model(resolve_name(args.model, args.quality))
+    entry = registry().get(args.model)
+    if entry is not None and is_variable_rate(entry):
+        model = load_model(args.model)
+        rate = args.rate if args.rate is not None else args.quality
+        if rate is not None:
+            model.set_rate(rate)
+    else:
+        if args.rate is not None:
+            raise ValueError(f"--rate needs a variable-rate model; use --quality with {args.model!r}")
+        model = load_model(resolve_name(args.model, args.quality))
     data = model.compress(x)
     Path(args.output).write_bytes(data)
     h, w = x.shape[-2:]
@@ -57,23 +76,36 @@ def _decompress(args: argparse.Namespace) -> int:
     if stream.model not in registry():
         raise BitstreamError(f"bitstream names model {stream.model!r}, which this lic_lab does not ship")
     model = load_model(stream.model)
+    if args.branches is not None:
+        if not hasattr(model, "set_branches"):
+            raise ValueError(f"{stream.model} has a single decoder; --branches needs a CBANet model")
+        model.set_branches(args.branches)
     x_hat = model.decompress(stream)
     write_image(x_hat, args.output)
-    print(f"{args.output}: {stream.width}x{stream.height} decoded with {stream.model}")
+    extra = f", rate {stream.setting:g}" if model.rate_range is not None else ""
+    extra += f", {model.branches} branch(es)" if hasattr(model, "set_branches") else ""
+    print(f"{args.output}: {stream.width}x{stream.height} decoded with {stream.model}{extra}")
     return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     from .codecs import CODECS
     from .data import list_images
-    from .evaluate import evaluate, write_results
-    from .zoo import family_members, load_model
+    from .evaluate import evaluate, evaluate_settings, parse_rates, write_results
+    from .zoo import family_members, is_variable_rate, load_model, registry
 
     paths = list_images(args.data)
     if not paths:
         raise FileNotFoundError(f"{args.data}: no images")
+    entry = registry().get(args.model)
     if args.model in CODECS:
         entries = evaluate(args.model, paths, args.settings, progress=not args.quiet)
+    elif entry is not None and (is_variable_rate(entry) or args.branches):
+        model = load_model(args.model)
+        rates = parse_rates(args.rates) if args.rates else None
+        entries = evaluate_settings(model, paths, rates, args.branches, progress=not args.quiet)
+    elif args.rates or args.branches:
+        raise ValueError(f"--rates and --branches need a variable-rate model, not {args.model!r}")
     else:
         entries = []
         for name in family_members(args.model):
@@ -82,7 +114,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     for e in entries:
         m = e["mean"]
         est = f" (estimate {m['bpp_est']:.4f})" if m["bpp_est"] is not None else ""
-        print(f"{e['codec']} setting {e['setting']:g}: {m['bpp']:.4f} bpp{est}, {m['psnr']:.2f} dB PSNR, "
+        print(f"{e.get('curve') or e['codec']} setting {e['setting']:g}: {m['bpp']:.4f} bpp{est}, {m['psnr']:.2f} dB PSNR, "
               f"MS-SSIM {m['ms_ssim']:.4f}")
     print(f"wrote {args.out}")
     return 0
@@ -98,9 +130,16 @@ def _download(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from .train import TrainConfig, train_and_save
 
+    extra = {}
+    for item in args.arch_arg or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--arch-arg needs KEY=VALUE, got {item!r}")
+        extra[key] = json.loads(value)
     cfg = TrainConfig(arch=args.arch, N=args.N, M=args.M, lmbda=args.lmbda, metric=args.metric,
                       steps=args.steps, batch=args.batch, patch=args.patch, lr=args.lr, seed=args.seed,
-                      init=args.init, data=args.data, name=args.name, threads=args.threads,
+                      init=args.init, data=args.data, name=args.name, threads=args.threads, extra=extra,
+                      lmbdas=args.lmbdas, stage=args.stage,
                       **({"out_dir": args.out_dir} if args.out_dir else {}))
     print(train_and_save(cfg, progress=not args.quiet))
     return 0
@@ -116,12 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input")
     p.add_argument("output")
     p.add_argument("--model", required=True, help="a model name or a family (see `models`)")
-    p.add_argument("--quality", type=int, help="quality index within the family")
+    p.add_argument("--quality", type=int, help="quality index within the family (CBANet: bitrate index J)")
+    p.add_argument("--rate", type=float, help="rate R = s + l of a variable-rate model (AG-VAE), any real in its range")
     p.set_defaults(func=_compress)
 
     p = sub.add_parser("decompress", help="decode a lic_lab bitstream to an image")
     p.add_argument("input")
     p.add_argument("output")
+    p.add_argument("--branches", type=int, help="CBANet: decode with K of its branches (complexity level)")
     p.set_defaults(func=_decompress)
 
     p = sub.add_parser("evaluate", help="evaluate a model family or a classical codec on a folder")
@@ -129,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True, help="results file (.json or .csv)")
     p.add_argument("--settings", type=float, nargs="+", help="codec settings (default: its sweep)")
+    p.add_argument("--rates", nargs="+", help="variable-rate model: rates or ranges lo:hi:step (default: its levels)")
+    p.add_argument("--branches", type=int, nargs="+", help="CBANet: numbers of branches to evaluate")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_evaluate)
 
@@ -150,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--out-dir", dest="out_dir")
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--lmbdas", type=float, nargs="+", help="variable-rate training: one lambda per rate level")
+    p.add_argument("--stage", help="stage of a staged recipe (CBANet: branch1..3, bam1..4)")
+    p.add_argument("--arch-arg", dest="arch_arg", action="append", metavar="KEY=JSON",
+                   help="architecture argument, e.g. levels=5 or widths=[30,30,44] (repeatable)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_train)
     return parser

@@ -107,6 +107,47 @@ def evaluate(target: CompressionModel | str, paths: Sequence[Path], settings: It
     return entries
 
 
+def parse_rates(items: Sequence[str]) -> list[float]:
+    """Rates from the command line: numbers and ``lo:hi:step`` ranges (``1:5:0.5`` includes 5)."""
+    rates: list[float] = []
+    for item in items:
+        if ":" in item:
+            parts = item.split(":")
+            if len(parts) != 3:
+                raise ValueError(f"a rate range is lo:hi:step, got {item!r}")
+            lo, hi, step = (float(p) for p in parts)
+            if step <= 0 or hi < lo:
+                raise ValueError(f"rate range {item!r} needs lo <= hi and a positive step")
+            count = int(round((hi - lo) / step))
+            rates += [round(lo + i * step, 6) for i in range(count + 1) if lo + i * step <= hi + 1e-9]
+        else:
+            rates.append(float(item))
+    return rates
+
+
+def evaluate_settings(model: CompressionModel, paths: Sequence[Path], rates: Iterable[float] | None = None,
+                      branches: Iterable[int] | None = None, progress: bool = False) -> list[dict[str, Any]]:
+    """Evaluate a variable-rate model at several rates (and, for CBANet, numbers of branches).
+
+    Each entry's ``curve`` names the RD curve it belongs to (``"cbanet K=2"`` for branch counts).
+    Default rates: the model's whole-number levels.
+    """
+    lo, hi = model.rate_range or (model.setting, model.setting)
+    rates = list(rates) if rates is not None else [float(r) for r in range(int(lo), int(hi) + 1)]
+    entries = []
+    for k in list(branches) if branches is not None else [None]:
+        if k is not None:
+            model.set_branches(k)
+        for rate in rates:
+            if model.rate_range is not None:
+                model.set_rate(rate)
+            for entry in evaluate(model, paths, progress=progress):
+                entry["curve"] = model.name if k is None else f"{model.name} K={k}"
+                entry["branches"] = k
+                entries.append(entry)
+    return entries
+
+
 def write_results(entries: list[dict[str, Any]], path: str | Path, meta: dict[str, Any] | None = None) -> Path:
     """Write results as JSON (``.json``) or per-image CSV (``.csv``)."""
     path = Path(path)
@@ -149,7 +190,8 @@ def kodak_curves(metric: str = "psnr", codecs: Sequence[str] = ("jpeg", "jpeg200
     for name, entry in registry().items():
         path = ZOO_DIR / "results" / f"{name}.json"
         if path.is_file():
-            families.setdefault(entry["family"], []).extend(load_results(path))
+            for result in load_results(path):
+                families.setdefault(result.get("curve") or entry["family"], []).append(result)
     for family, entries in sorted(families.items()):
         curves[family] = rd_points(entries, metric)
     return curves

@@ -77,4 +77,39 @@ def _ch3(factors, sweep, base_psnr: float):
 
 
 CHANNELS = {1: _ch1, 2: _ch2, 3: _ch3}
-BOOKS = {"01": FOUNDATIONS, "03": CHANNELS}
+def _g1(model, channel: int, rate: float):
+    return float(model.gain.vector(rate)[channel]), _close(1e-4), \
+        "eq. 8: |M[s-1, c]| ** (1 - l) * |M[s, c]| ** l with s = floor(R), l = R - s"
+
+
+def _g2(curves, test: str, anchor: str):
+    (ra, qa), (rt, qt) = curves[anchor], curves[test]
+    return bd_rate(ra, qa, rt, qt), _close(1e-2), "lic_lab.metrics.bd_rate(anchor bpp, anchor PSNR, test bpp, test PSNR)"
+
+
+def _g3(model):
+    units = [model.gain, model.inverse_gain] + ([model.hyper_gain, model.hyper_inverse_gain] if model.hyper_gains else [])
+    gains = sum(p.numel() for u in units for p in u.parameters())
+    total = sum(p.numel() for p in model.parameters())
+    return 100 * gains / total, _close(1e-3), "four [levels, channels] matrices (two on y, two on z) over all parameters, x 100"
+
+
+GAINS = {1: _g1, 2: _g2, 3: _g3}
+
+
+def _b1(flops: dict):
+    return 100 * flops[1] / flops[3], _close(1e-2), "FLOPs with one branch over FLOPs with all three, x 100"
+
+
+def _b2(storage: dict, bitrates: int):
+    return storage["cbanet"] + (bitrates - 1) * storage["bam_per_bitrate"], _equal, \
+        "one CAM decoder plus one BAM for every bitrate but the base"
+
+
+def _b3(decode_ms: dict):
+    return 100 * (1 - decode_ms["K=1"] / decode_ms["baseline"]), _close(1e-2), \
+        "speed-up = 1 - (time with K = 1) / (baseline time), in percent"
+
+
+BRANCHES = {1: _b1, 2: _b2, 3: _b3}
+BOOKS = {"01": FOUNDATIONS, "03": CHANNELS, "05": GAINS, "06": BRANCHES}

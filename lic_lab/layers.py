@@ -45,3 +45,25 @@ def deconv(in_ch: int, out_ch: int, kernel: int = 5, stride: int = 2) -> nn.Conv
     return nn.ConvTranspose2d(
         in_ch, out_ch, kernel, stride=stride, padding=kernel // 2, output_padding=stride - 1
     )
+
+
+class BitrateAdaptiveLayer(nn.Module):
+    """CBANet's BAL / IBAL (sec. III-D, eqs. 8-9, Fig. 4; after Lu et al.'s DVC).
+
+    A four-layer CNN ``B``: 1x1 conv (C -> P), leaky ReLU, depthwise 5x5, depthwise 5x5, 1x1 conv
+    (P -> C). The BAL shrinks the base-rate latent, ``y * (1 - sigmoid(B(y)))`` (eq. 8); the inverse
+    layer (``inverse=True``) expands the decoded one back, ``y * (1 + relu(B(y)))`` (eq. 9).
+    """
+
+    def __init__(self, channels: int, hidden: int, inverse: bool = False):
+        super().__init__()
+        self.inverse = inverse
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, hidden, 1), nn.LeakyReLU(),
+            nn.Conv2d(hidden, hidden, 5, padding=2, groups=hidden),
+            nn.Conv2d(hidden, hidden, 5, padding=2, groups=hidden),
+            nn.Conv2d(hidden, channels, 1))
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        b = self.net(y)
+        return y * (1 + F.relu(b)) if self.inverse else y * (1 - torch.sigmoid(b))

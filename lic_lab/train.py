@@ -54,14 +54,32 @@ class TrainConfig:
     save_every: int = 500  # run checkpoints for resuming; 0 writes none
     threads: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # architecture-specific arguments
+    lmbdas: list[float] | None = None  # variable-rate training: one level drawn per batch (AG-VAE eq. 6)
+    stage: str | None = None  # a staged recipe's stage (CBANet: "branch2", "bam3", ...)
+
+    def level_lambda(self, level: int) -> float:
+        """The lambda of a rate level (1-based) in variable-rate training."""
+        return self.lmbdas[level - 1] if self.lmbdas else self.lmbda
 
 
-def warm_start(model: torch.nn.Module, source: torch.nn.Module) -> str:
+def warm_start(model: CompressionModel, source: torch.nn.Module) -> str:
     """Copy every parameter whose name and shape match (fine-tuning, or a new head on old transforms)."""
     own = model.state_dict()
-    matched = {k: v for k, v in source.state_dict().items() if k in own and own[k].shape == v.shape}
+    source_state = model.adapt_state(dict(source.state_dict()))
+    matched = {k: v for k, v in source_state.items() if k in own and own[k].shape == v.shape}
     model.load_state_dict(matched, strict=False)
     return f"{len(matched)} of {len(own)} tensors copied"
+
+
+def validate_rates(model: CompressionModel, images: list[torch.Tensor], cfg: TrainConfig) -> dict[str, Any]:
+    """:func:`validate` at the model's current setting, or at every level of a variable-rate run."""
+    if not cfg.lmbdas:
+        return validate(model, images, cfg.lmbda, cfg.metric)
+    rows = []
+    for level in range(1, len(cfg.lmbdas) + 1):
+        model.set_rate(level)
+        rows.append({"rate": level, **validate(model, images, cfg.level_lambda(level), cfg.metric)})
+    return {"bpp": rows[-1]["bpp"], "psnr": rows[-1]["psnr"], "by_rate": rows}
 
 
 @torch.no_grad()
@@ -82,6 +100,17 @@ def validate(model: CompressionModel, images: list[torch.Tensor], lmbda: float, 
     return {"bpp": sum(r[0] for r in rows) / n, "psnr": sum(r[1] for r in rows) / n}
 
 
+def _rounded(value: Any) -> Any:
+    """Floats to 4 decimals, inside lists and dicts too (for compact records)."""
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
 def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | None = None,
           images: list[Path] | None = None, resume: bool = True) -> tuple[CompressionModel, dict[str, Any]]:
     """Train (or fine-tune, or resume) a model; returns it and its record."""
@@ -98,6 +127,7 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
     if cfg.init:
         init_report = warm_start(model, load_checkpoint_file(cfg.init)[0])
         log(f"{cfg.name}: initialised from {cfg.init} ({init_report})")
+    model.configure_training(cfg.stage)
     model.train()
     params = [p for n, p in model.named_parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=cfg.lr)
@@ -123,8 +153,13 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
         for group in optimizer.param_groups:
             group["lr"] = lr
         x = next(loader)
+        lmbda = cfg.lmbda
+        if cfg.lmbdas:
+            level = int(torch.randint(len(cfg.lmbdas), (1,))) + 1
+            model.set_rate(level)
+            lmbda = cfg.level_lambda(level)
         out = model(x)
-        parts = rd_loss(x, out, cfg.lmbda, cfg.metric)
+        parts = rd_loss(x, out, lmbda, cfg.metric)
         loss = parts["loss"]
         aux = model.aux_loss()
         if aux is not None:
@@ -141,8 +176,8 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
             bar.set_postfix(loss=f"{loss.item():.3f}", bpp=f"{parts['bpp'].item():.3f}",
                             psnr=f"{parts['psnr'].item():.2f}")
         if (step % cfg.val_every == 0 or step == cfg.steps) and val_images:
-            val = validate(model, val_images, cfg.lmbda, cfg.metric)
-            history.append({"step": step, "train_loss": round(loss.item(), 5), **{k: round(v, 4) for k, v in val.items()}})
+            val = validate_rates(model, val_images, cfg)
+            history.append({"step": step, "train_loss": round(loss.item(), 5), **_rounded(val)})
             log(f"{cfg.name} step {step}: val bpp {val['bpp']:.4f} psnr {val['psnr']:.2f}")
         if cfg.save_every > 0 and (step % cfg.save_every == 0 or step == cfg.steps):
             run_dir.mkdir(parents=True, exist_ok=True)
@@ -175,7 +210,7 @@ def train_and_save(cfg: TrainConfig, progress: bool = True) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{cfg.name}.pt"
     model.name = cfg.name
-    save_checkpoint(model, path, meta={"lmbda": cfg.lmbda, "metric": cfg.metric})
+    save_checkpoint(model, path, meta={"lmbda": cfg.lmbda, "lmbdas": cfg.lmbdas, "metric": cfg.metric})
     (out / f"{cfg.name}.json").write_text(json.dumps(record, indent=1))
     (out / f"{cfg.name}.md").write_text(model_card(registry_entry(path, record), record))
     return path

@@ -106,3 +106,153 @@ def channel_explorer(model: CompressionModel, x: torch.Tensor, channel: int = 0)
     factor.observe(update, names="value")
     update()
     return widgets.VBox([widgets.HBox([channels, factor]), image])
+
+
+def array_png(image: Any, compress_level: int = 1) -> bytes:
+    """An RGB/grey array (or an image tensor) as lossless PNG bytes, quickly (no matplotlib)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    if isinstance(image, torch.Tensor):
+        image = to_uint8(image)
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image)).save(buf, format="PNG", compress_level=compress_level)
+    return buf.getvalue()
+
+
+class GainRateView:
+    """AG-VAE's live view: code an image at any rate ``R = s + l`` and show where it lands.
+
+    ``update(rate)`` codes and decodes for real (analysis transform cached), and returns the
+    values, the reconstruction and a zoomed crop as PNG bytes, and the RD curve with a dot.
+    """
+
+    def __init__(self, model: CompressionModel, x: torch.Tensor, curve_rates: Sequence[float],
+                 zoom: tuple[slice, slice] | None = None):
+        from .rate_control import AnalysedImage
+
+        self.analysed = AnalysedImage(model, x)
+        self.x = x
+        self.zoom = zoom or (slice(0, x.shape[-2] // 3), slice(0, x.shape[-1] // 3))
+        points = [self.analysed.code(r) for r in curve_rates]
+        self.curve = [(p["rate"], p["bpp"], p["psnr"]) for p in points]
+        self.fig, self.ax = plt.subplots(figsize=(3.6, 2.6))
+        self.ax.plot([c[1] for c in self.curve], [c[2] for c in self.curve], "-", color="#1f77b4", lw=1)
+        self.ax.plot([c[1] for c in self.curve if float(c[0]).is_integer()],
+                     [c[2] for c in self.curve if float(c[0]).is_integer()], "o", color="#1f77b4", ms=3,
+                     label="trained levels")
+        (self.dot,) = self.ax.plot([], [], "o", color="#d62728", ms=8, label="this rate")
+        self.ax.set_xlabel("bpp (real bitstream)", fontsize=8)
+        self.ax.set_ylabel("PSNR (dB)", fontsize=8)
+        self.ax.tick_params(labelsize=7)
+        self.ax.legend(fontsize=7, loc="lower right")
+        self.ax.grid(alpha=0.3)
+        self.fig.tight_layout()
+        plt.close(self.fig)
+
+    def update(self, rate: float) -> dict[str, Any]:
+        """Re-code at ``rate``; returns values (bpp, PSNR, times) and PNGs (image, zoom, RD plot)."""
+        import io
+
+        t0 = time.perf_counter()
+        row = self.analysed.code(rate)
+        t1 = time.perf_counter()
+        image = to_uint8(row["x_hat"])
+        self.dot.set_data([row["bpp"]], [row["psnr"]])
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", dpi=80)
+        pngs = {"image": array_png(image), "zoom": array_png(image[self.zoom]), "rd": buf.getvalue()}
+        values = {k: row[k] for k in ("rate", "bytes", "bpp", "psnr", "encode_ms", "decode_ms")}
+        values["s"], values["l"] = self.analysed.model.rate_split()
+        values["code_ms"] = 1000 * (t1 - t0)
+        values["update_ms"] = 1000 * (time.perf_counter() - t0)
+        return {"values": values, "png": pngs}
+
+
+def gain_rate_explorer(view: GainRateView):
+    """Sliders for the level ``s`` and the interpolation coefficient ``l`` (AG-VAE eqs. 7-8)."""
+    import ipywidgets as widgets
+
+    model = view.analysed.model
+    lo, hi = model.rate_range
+    s = widgets.IntSlider(value=int(lo), min=int(lo), max=int(hi) - 1, description="level s", continuous_update=False)
+    l = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="l", continuous_update=True)
+    label = widgets.HTML()
+    image, zoom, rd = (widgets.Image(format="png", width=w) for w in (384, 256, 288))
+
+    def update(change: Any = None) -> None:
+        out = view.update(s.value + l.value)
+        v = out["values"]
+        label.value = (f"R = s + l = <b>{v['rate']:.2f}</b>: {v['bytes']:,} bytes, <b>{v['bpp']:.4f} bpp</b>, "
+                       f"<b>{v['psnr']:.2f} dB</b> &nbsp; (code + decode {v['code_ms']:.0f} ms, "
+                       f"whole update {v['update_ms']:.0f} ms)")
+        image.value, zoom.value, rd.value = out["png"]["image"], out["png"]["zoom"], out["png"]["rd"]
+
+    s.observe(update, names="value")
+    l.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox([s, l]), label, widgets.HBox([image, zoom, rd])])
+
+
+class BranchView:
+    """CBANet's live view: bitrate ``j`` (encoder side) and branches ``K`` (decoder side)."""
+
+    def __init__(self, model: CompressionModel, x: torch.Tensor, size_for_flops: tuple[int, int] | None = None):
+        from .complexity import decoder_flops
+
+        self.model, self.x = model, x
+        self.streams: dict[int, bytes] = {}
+        size = size_for_flops or tuple(x.shape[-2:])
+        self.flops = {k: decoder_flops(model, size, k) for k in range(1, model.max_branches + 1)}
+
+    def update(self, bitrate: int, branches: int) -> dict[str, Any]:
+        """Decode the image coded at ``bitrate`` with ``branches`` branches, timing the decoder."""
+        if bitrate not in self.streams:
+            self.model.set_rate(bitrate)
+            self.streams[bitrate] = self.model.compress(self.x)
+        data = self.streams[bitrate]
+        self.model.set_branches(branches)
+        t0 = time.perf_counter()
+        x_hat = self.model.decompress(data)
+        decode_ms = 1000 * (time.perf_counter() - t0)
+        h, w = self.x.shape[-2:]
+        values = {"bitrate": bitrate, "branches": branches, "bpp": bpp_from_bytes(len(data), h, w),
+                  "psnr": psnr(self.x, x_hat.cpu()), "decode_ms": decode_ms, "gflops": self.flops[branches] / 1e9,
+                  "flops_share": self.flops[branches] / self.flops[max(self.flops)]}
+        return {"values": values, "x_hat": x_hat, "png": array_png(x_hat)}
+
+
+def branch_explorer(view: BranchView):
+    """Sliders for the number of branches K and the bitrate j (CBANet's two decode-time choices)."""
+    import ipywidgets as widgets
+
+    model = view.model
+    k = widgets.IntSlider(value=model.max_branches, min=1, max=model.max_branches, description="branches K",
+                          continuous_update=False)
+    j = widgets.IntSlider(value=int(model.rate_range[1]), min=int(model.rate_range[0]), max=int(model.rate_range[1]),
+                          description="bitrate j", continuous_update=False)
+    label = widgets.HTML()
+    image = widgets.Image(format="png", width=512)
+
+    def update(change: Any = None) -> None:
+        out = view.update(j.value, k.value)
+        v = out["values"]
+        label.value = (f"j = {v['bitrate']}, K = {v['branches']}: <b>{v['bpp']:.4f} bpp</b>, <b>{v['psnr']:.2f} dB</b>, "
+                       f"decoder {v['gflops']:.2f} GFLOPs ({100 * v['flops_share']:.0f}% of K = {model.max_branches}), "
+                       f"decoded in {v['decode_ms']:.0f} ms on {device_name()}")
+        image.value = out["png"]
+
+    k.observe(update, names="value")
+    j.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox([k, j]), label, image])
+
+
+def device_name() -> str:
+    """Where the models run: the GPU's name or "CPU"."""
+    from . import device
+
+    d = device()
+    return torch.cuda.get_device_name(d) if d.type == "cuda" else "CPU"

@@ -76,7 +76,8 @@ def load_model(name: str, device: torch.device | str | None = None):
         raise CheckpointError(f"unknown model {name!r}; run `python -m lic_lab models` to list them")
     entry = models[name]
     model, _ = load_checkpoint_file(CHECKPOINT_DIR / entry["file"], entry["sha256"])
-    model.setting = float(entry.get("quality", 0))
+    if model.rate_range is None:  # variable-rate models carry their own rate setting
+        model.setting = float(entry.get("quality", 0))
     return model.to(device) if device is not None else model
 
 
@@ -119,7 +120,16 @@ DESCRIPTIONS = {
     "factorized": "Factorized prior (Ballé et al. 2017/2018): y coded with a learned per-channel density.",
     "scale_hyperprior": "Scale hyperprior (Ballé et al. 2018): side information z predicts the scale of each y.",
     "mean_scale_hyperprior": "Mean-scale hyperprior (Minnen et al. 2018, no autoregressive context).",
+    "gained_mean_scale": "AG-VAE (Cui et al. 2021): one mean-scale hyperprior for any rate through gain units "
+                         "and exponential interpolation.",
+    "cbanet_hp": "CBANet-HP (Guo et al.): one scale-hyperprior decoder with 3 complexity branches (CAM) and "
+                 "bitrate adaptive modules (BAM).",
 }
+
+
+def is_variable_rate(entry: dict[str, Any]) -> bool:
+    """Whether a registry entry is one model covering several rates (``--rate`` / ``--quality``)."""
+    return bool(entry.get("rates"))
 
 
 def registry_entry(path: str | Path, record: dict[str, Any], kodak: dict[str, float] | None = None) -> dict[str, Any]:
@@ -134,13 +144,17 @@ def registry_entry(path: str | Path, record: dict[str, Any], kodak: dict[str, fl
         "metric": meta.get("metric"), "file": path.name, "sha256": sha256_file(path),
         "size_bytes": path.stat().st_size, "params": sum(p.numel() for p in model.parameters()),
         "kodak": kodak,
+        "rates": list(model.rate_range) if model.rate_range else None,
+        "discrete_rates": model.discrete_rates,
+        "lmbdas": meta.get("lmbdas"),
+        "branches": getattr(model, "max_branches", None),
         "training": {"steps": record["steps"], "wall_time_s": record["wall_time_s"], "init": record["config"]["init"]},
     }
 
 
-def chain_steps(record: dict[str, Any]) -> int:
-    """Training steps from scratch along the fine-tuning chain (this run plus its ancestors')."""
-    total, init, seen = record["steps"], record["config"].get("init"), set()
+def training_chain(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """This run's record and its ancestors' (the checkpoints it was fine-tuned from), newest first."""
+    chain, init, seen = [record], record["config"].get("init"), set()
     while init and init not in seen:
         seen.add(init)
         parent = Path(init).with_suffix(".json")
@@ -148,38 +162,63 @@ def chain_steps(record: dict[str, Any]) -> int:
             parent = PACKAGE_DIR.parent / parent
         if not parent.is_file():
             break
-        parent_record = json.loads(parent.read_text())
-        total += parent_record["steps"]
-        init = parent_record["config"].get("init")
-    return total
+        chain.append(json.loads(parent.read_text()))
+        init = chain[-1]["config"].get("init")
+    return chain
+
+
+def chain_steps(record: dict[str, Any]) -> int:
+    """Training steps from scratch along the fine-tuning chain (this run plus its ancestors')."""
+    return sum(r["steps"] for r in training_chain(record))
+
+
+def _kodak_rows(k: dict[str, Any], label: str = "") -> str:
+    return (f"| {label}{k['bpp']:.4f} | {k['bpp_est']:.4f} | {100 * (k['bpp'] / k['bpp_est'] - 1):+.3f}% | "
+            f"{k['psnr']:.2f} | {k['ms_ssim']:.4f} | {k['ms_ssim_db']:.2f} | {k['enc_s']:.3f} | {k['dec_s']:.3f} |")
 
 
 def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
     """Markdown model card: what it is, how it was trained, what it achieves on Kodak."""
     cfg = record["config"]
     k = entry["kodak"]
-    if k:
-        kodak_lines = [
-            "| real bpp | estimated bpp | overhead | PSNR (dB) | MS-SSIM | MS-SSIM (dB) | encode (s) | decode (s) |",
-            "|---|---|---|---|---|---|---|---|",
-            f"| {k['bpp']:.4f} | {k['bpp_est']:.4f} | {100 * (k['bpp'] / k['bpp_est'] - 1):+.3f}% | {k['psnr']:.2f} | "
-            f"{k['ms_ssim']:.4f} | {k['ms_ssim_db']:.2f} | {k['enc_s']:.3f} | {k['dec_s']:.3f} |"]
+    header = "| real bpp | estimated bpp | overhead | PSNR (dB) | MS-SSIM | MS-SSIM (dB) | encode (s) | decode (s) |"
+    rule = "|---|---|---|---|---|---|---|---|"
+    if entry.get("kodak_settings"):
+        kodak_lines = ["| setting " + header, "|---" + rule,
+                       *[_kodak_rows(r, f"{r['setting']} | ") for r in entry["kodak_settings"]]]
+    elif k:
+        kodak_lines = [header, rule, _kodak_rows(k)]
     else:
         kodak_lines = ["Not measured yet: run `python scripts/build_zoo.py` with the data root set."]
+    if cfg.get("lmbdas"):
+        objective = (f"bpp + lambda_s * 255^2 * MSE with lambda_s in {cfg['lmbdas']} for levels 1..{len(cfg['lmbdas'])}, "
+                     "one level drawn per batch (AG-VAE eq. 6)")
+    else:
+        objective = f"bpp + {cfg['lmbda']} * 255^2 * MSE ({cfg['metric']})"
+    extra = ", ".join(f"{key} = {value}" for key, value in cfg.get("extra", {}).items())
+    chain = training_chain(record)
     lines = [
         f"# {entry['name']}", "",
         f"{entry['description']}", "",
         "| | |", "|---|---|",
-        f"| architecture | `{entry['arch']}` (N = {cfg['N']}, M = {cfg['M']}), {entry['params']:,} parameters |",
-        f"| objective | bpp + {cfg['lmbda']} * 255^2 * MSE ({cfg['metric']}) |",
+        f"| architecture | `{entry['arch']}` (N = {cfg['N']}, M = {cfg['M']}{', ' + extra if extra else ''}), "
+        f"{entry['params']:,} parameters |",
+        f"| objective | {objective} |",
+        *([f"| rates | {entry['rates'][0]:g} .. {entry['rates'][1]:g} "
+           f"({'whole numbers' if entry.get('discrete_rates') else 'any real number'}) |"] if entry.get("rates") else []),
         f"| training data | `train/` of the data root: {len(record['train_images'])} photos, random {cfg['patch']}px crops, "
         f"batch {cfg['batch']}; validation: {', '.join(record['validation_images'])} |",
         f"| steps | {record['steps']:,} (Adam, lr {cfg['lr']}, divided by 10 after {int(cfg['lr_drop_at'] * 100)}%); "
         f"{chain_steps(record):,} from scratch along the fine-tuning chain |",
         f"| initialised from | {cfg['init'] or 'scratch'}{' (' + record['init_report'] + ')' if record.get('init_report') else ''} |",
-        f"| wall time | {record['wall_time_s'] / 60:.1f} min on {record['threads']} CPU thread(s) |",
+        f"| wall time | {record['wall_time_s'] / 60:.1f} min on {record['threads']} CPU thread(s); "
+        f"{sum(r['wall_time_s'] for r in chain) / 60:.1f} min along the chain |",
         f"| file | `{entry['file']}` ({entry['size_bytes'] / 1e6:.2f} MB, fp16), SHA-256 `{entry['sha256'][:16]}...` |",
         "", "## Command", "", "```", record.get("command") or "(see scripts/train_zoo.sh)", "```", "",
+        "## Training chain (oldest last)", "",
+        "| run | stage | steps | wall time (min) | lambda |", "|---|---|---|---|---|",
+        *[f"| {r['name']} | {r['config'].get('stage') or '-'} | {r['steps']:,} | {r['wall_time_s'] / 60:.1f} | "
+          f"{r['config'].get('lmbdas') or r['config']['lmbda']} |" for r in chain], "",
         "## Kodak (24 images, real bitstreams; evaluation only, never used for training or selection)", "",
         *kodak_lines, "",
         "Encode/decode times here were taken while other training ran (indicative only); clean timings: "
@@ -187,9 +226,16 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         "Re-measure: `python scripts/build_zoo.py` (needs the data root).", "",
         "## Validation during training (held-out photos, entropy estimate)", "",
         "| step | bpp | PSNR |", "|---|---|---|",
-        *[f"| {h['step']} | {h['bpp']:.4f} | {h['psnr']:.2f} |" for h in record["history"]],
+        *[f"| {h['step']} | {_val_cell(h, 'bpp', 4)} | {_val_cell(h, 'psnr', 2)} |" for h in record["history"]],
     ]
     return "\n".join(lines) + "\n"
+
+
+def _val_cell(row: dict[str, Any], key: str, digits: int) -> str:
+    """One validation value, or the values at every level of a variable-rate run."""
+    if "by_rate" in row:
+        return " / ".join(f"{r[key]:.{digits}f}" for r in row["by_rate"])
+    return f"{row[key]:.{digits}f}"
 
 
 def training_record(name: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import sys
 import torch
 
 from lic_lab.data import kodak_dir, list_images
-from lic_lab.evaluate import evaluate, write_results
+from lic_lab.evaluate import evaluate, evaluate_settings, write_results
 from lic_lab.zoo import (CHECKPOINT_DIR, ZOO_DIR, load_checkpoint_file, model_card, registry, registry_entry,
                          write_registry)
 
@@ -39,14 +39,22 @@ def main(names: list[str]) -> None:
             continue
         record = json.loads(ckpt.with_suffix(".json").read_text())
         model, _ = load_checkpoint_file(ckpt)
-        model.setting = float(name.rpartition("-q")[2])
-        result = evaluate(model, paths, progress=True)
+        if model.rate_range is None:
+            model.setting = float(name.rpartition("-q")[2])
+            result = evaluate(model, paths, progress=True)
+        else:  # one model, many rates (and, for CBANet, numbers of branches)
+            branches = range(1, model.max_branches + 1) if hasattr(model, "max_branches") else None
+            result = evaluate_settings(model, paths, branches=branches, progress=True)
         write_results(result, results_dir / f"{name}.json", {"dataset": "kodak"})
-        mean = result[0]["mean"]
-        bad = [r["image"] for r in result[0]["images"] if r["roundtrip_max_abs"] != 0]
+        bad = [(e["setting"], r["image"]) for e in result for r in e["images"] if r["roundtrip_max_abs"] != 0]
         if bad:
             raise SystemExit(f"{name}: decoded images differ from the forward pass: {bad}")
+        mean = result[-1]["mean"]  # the highest rate (with all branches)
         entry = registry_entry(ckpt, record, {k: round(v, 5) for k, v in mean.items()})
+        if model.rate_range is not None:
+            entry["kodak_settings"] = [
+                {"setting": f"{'K=' + str(e['branches']) + ', ' if e.get('branches') else ''}rate {e['setting']:g}",
+                 **{k: round(v, 5) for k, v in e["mean"].items()}} for e in result]
         entries[name] = entry
         (CHECKPOINT_DIR / f"{name}.md").write_text(model_card(entry, record))
         print(f"{name}: {mean['bpp']:.4f} bpp (est {mean['bpp_est']:.4f}), {mean['psnr']:.2f} dB", flush=True)

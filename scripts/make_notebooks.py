@@ -3,9 +3,12 @@
 Run `python scripts/make_notebooks.py` then execute with
 `jupyter nbconvert --to notebook --execute --inplace notebooks/NN_name.ipynb`.
 """
+import sys
 from pathlib import Path
 
 import nbformat as nbf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 MD, CODE = "md", "code"
 
@@ -350,7 +353,11 @@ check(3, answer_3, factors, sweep, abl.base_psnr, book="03")"""),
 ]
 
 
-NOTEBOOKS = {"01_foundations.ipynb": CELLS, "03_channel_ablation.ipynb": CELLS_03}
+from notebook_cells.branches import CELLS_06  # noqa: E402
+from notebook_cells.gain_units import CELLS_05  # noqa: E402
+
+NOTEBOOKS = {"01_foundations.ipynb": CELLS, "03_channel_ablation.ipynb": CELLS_03, "05_gain_units.ipynb": CELLS_05,
+             "06_branches_and_bam.ipynb": CELLS_06}
 
 
 def build(cells) -> nbf.NotebookNode:

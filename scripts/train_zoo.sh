@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Train the foundation zoo on ../shared/datasets/train (CPU, one thread per chain).
 # Each rate is fine-tuned from its neighbour instead of trained from scratch (see the model cards).
-# Usage: LIC_LAB_DATA=../shared/datasets bash scripts/train_zoo.sh hyperprior|factorized|meanscale
+# Usage: LIC_LAB_DATA=../shared/datasets bash scripts/train_zoo.sh hyperprior|factorized|meanscale|agvae|cbanet|...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T="python -m lic_lab train --threads ${THREADS:-1} --quiet"
@@ -26,5 +26,30 @@ case "$1" in
     $T --arch mean_scale_hyperprior --lmbda 0.025 --steps 1500 --lr 5e-4 --init $CK/meanscale-q3.pt --name meanscale-q5
     $T --arch mean_scale_hyperprior --lmbda 0.0018 --steps 1500 --lr 5e-4 --init $CK/meanscale-q3.pt --name meanscale-q1
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale" >&2; exit 2 ;;
+  agvae|agvae-symmetric|agvae-cvr)
+    # AG-VAE: one variable-rate model over the hyperprior family's five lambdas, warm-started from
+    # meanscale-q3; gains start at sqrt(lambda_s / lambda_3). Same budget for the three variants.
+    case "$1" in
+      agvae) ARGS="--arch-arg hyper_gains=true --arch-arg asymmetric=true" ;;
+      agvae-symmetric) ARGS="--arch-arg hyper_gains=true --arch-arg asymmetric=false" ;;
+      agvae-cvr) ARGS="--arch-arg hyper_gains=false --arch-arg asymmetric=true" ;;
+    esac
+    $T --arch gained_mean_scale $ARGS --arch-arg levels=5 --arch-arg "gain_init=[0.518,0.723,1.0,1.393,1.932]" \
+      --lmbdas 0.0018 0.0035 0.0067 0.013 0.025 --lmbda 0.0067 --steps ${STEPS:-4000} --lr 5e-4 \
+      --init $CK/meanscale-q3.pt --name "$1"
+    ;;
+  cbanet)
+    # CBANet-HP: encoder, hyper transforms and z density from hyperprior-q5 (the base bitrate), frozen.
+    # CAM branches trained progressively, then one BAM per lower bitrate (lambdas of hyperprior-q4..q1).
+    R=runs/cbanet
+    W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --out-dir $R"
+    $T $W --stage branch1 --lmbda 0.025 --steps 6000 --lr 1e-3 --init $CK/hyperprior-q5.pt --name cbanet-branch1
+    $T $W --stage branch2 --lmbda 0.025 --steps 3000 --lr 1e-3 --init $R/cbanet-branch1.pt --name cbanet-branch2
+    $T $W --stage branch3 --lmbda 0.025 --steps 3000 --lr 1e-3 --init $R/cbanet-branch2.pt --name cbanet-branch3
+    $T $W --stage bam4 --lmbda 0.013 --steps 2000 --lr 1e-3 --init $R/cbanet-branch3.pt --name cbanet-bam4
+    $T $W --stage bam3 --lmbda 0.0067 --steps 2000 --lr 1e-3 --init $R/cbanet-bam4.pt --name cbanet-bam3
+    $T $W --stage bam2 --lmbda 0.0035 --steps 2000 --lr 1e-3 --init $R/cbanet-bam3.pt --name cbanet-bam2
+    $T ${W% --out-dir*} --stage bam1 --lmbda 0.0018 --steps 2000 --lr 1e-3 --init $R/cbanet-bam2.pt --name cbanet
+    ;;
+  *) echo "usage: $0 hyperprior|factorized|meanscale|agvae|agvae-symmetric|agvae-cvr|cbanet" >&2; exit 2 ;;
 esac

@@ -27,7 +27,22 @@ def small_photo(photo) -> torch.Tensor:
     return photo[..., 10:110, 20:170].contiguous()
 
 
-@pytest.fixture(scope="session", params=["factorized", "scale_hyperprior", "mean_scale_hyperprior"])
-def small_model(request):
+SMALL_CONFIGS = {
+    "factorized": {},
+    "scale_hyperprior": {},
+    "mean_scale_hyperprior": {},
+    "gained_mean_scale": {"levels": 3},
+    "gained_mean_scale_symmetric": {"arch": "gained_mean_scale", "levels": 3, "asymmetric": False},
+    "cbanet_hp": {"widths": [6, 6, 8], "bitrates": 3, "bam_hidden": 12, "hyper_bam_hidden": 8},
+}
+
+
+def small(name: str) -> torch.nn.Module:
+    """An untrained N = 16, M = 24 model of an architecture (or a named variant of one)."""
     torch.manual_seed(1)
-    return build_model({"arch": request.param, "N": 16, "M": 24}).eval()
+    return build_model({"arch": name, "N": 16, "M": 24, **SMALL_CONFIGS[name]}).eval()
+
+
+@pytest.fixture(scope="session", params=sorted(SMALL_CONFIGS))
+def small_model(request):
+    return small(request.param)

@@ -87,3 +87,38 @@ def test_scale_lower_bound_lets_small_scales_grow():
     scale = torch.tensor([0.01], requires_grad=True)
     (-torch.log2(GaussianConditional.likelihood(torch.tensor([1.0]), scale))).sum().backward()
     assert scale.grad.item() < 0
+
+
+def test_asymmetric_gaussian_reduces_to_symmetric_and_sums_to_one():
+    from lic_lab.entropy import AsymmetricGaussianConditional, GaussianConditional
+
+    torch.manual_seed(0)
+    values = torch.arange(-40, 41, dtype=torch.float32).view(1, 1, 1, -1)
+    s = torch.full_like(values, 1.7)
+    mu = torch.full_like(values, 0.3)
+    sym = GaussianConditional.likelihood(values + 0.3, s, mu)
+    asym = AsymmetricGaussianConditional.likelihood(values + 0.3, torch.stack([s, s]), mu)
+    assert torch.allclose(sym, asym, atol=1e-7)
+    skewed = AsymmetricGaussianConditional.likelihood(values, torch.stack([s * 0.3, s * 3]))
+    assert skewed.sum().item() == pytest.approx(1.0, abs=1e-5)
+    assert skewed[..., 41:].sum() > 3 * skewed[..., :40].sum()  # more mass on the wide side
+
+
+def test_asymmetric_gaussian_codes_bit_exactly_near_its_estimate():
+    from lic_lab.entropy import AsymmetricGaussianConditional
+
+    torch.manual_seed(1)
+    model = AsymmetricGaussianConditional()
+    left = torch.exp(torch.rand(1, 16, 24, 24) * 4 - 1)
+    right = torch.exp(torch.rand(1, 16, 24, 24) * 4 - 1)
+    mu = torch.randn(1, 16, 24, 24)
+    u = torch.rand(1, 16, 24, 24)
+    # draw from the split normal: left side with probability left / (left + right)
+    side = u < left / (left + right)
+    y = mu + torch.where(side, -left, right) * torch.randn_like(mu).abs()
+    y[0, 0, 0, 0] = 5000.0  # far outside any table: escape code
+    scales = torch.stack([left, right])
+    data, y_hat = model.compress(y, scales, mu)
+    assert torch.equal(model.decompress(data, scales, mu), y_hat)
+    est = -torch.log2(model.likelihood(y_hat, scales, mu)).sum().item()
+    assert 8 * len(data) < est * 1.02 + 64

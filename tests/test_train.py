@@ -79,3 +79,42 @@ def test_ms_ssim_loss_and_patch_limit():
     small = {"x_hat": x[..., :64, :64], "likelihoods": out["likelihoods"]}
     with pytest.raises(ValueError, match="160"):
         rd_loss(x[..., :64, :64], small, 10.0, "ms-ssim")
+
+
+def test_variable_rate_training_draws_levels_and_validates_each(tmp_path, monkeypatch):
+    monkeypatch.setattr("lic_lab.train.RUNS_DIR", tmp_path / "runs")
+    seen = []
+    from lic_lab.models.gained import GainedMeanScale
+
+    original = GainedMeanScale.set_rate
+    monkeypatch.setattr(GainedMeanScale, "set_rate", lambda self, r, *a: (seen.append(r), original(self, r, *a))[1])
+    cfg = _cfg(tmp_path, arch="gained_mean_scale", extra={"levels": 3}, lmbdas=[0.002, 0.006, 0.02], steps=12,
+               val_every=12)
+    model, record = train(cfg, progress=False, images=embedded_paths()[:2])
+    # no validation images when `images` is given: levels drawn per batch only
+    assert set(seen) - {3.0} and all(r in (1, 2, 3) for r in seen[1:])
+    assert cfg.level_lambda(2) == 0.006
+    from lic_lab.data import read_image
+    from lic_lab.train import validate_rates
+
+    val = validate_rates(model, [read_image(embedded_paths()[0])[..., :128, :128]], cfg)
+    assert [r["rate"] for r in val["by_rate"]] == [1, 2, 3]
+
+
+def test_staged_training_only_updates_the_stage(tmp_path, monkeypatch):
+    monkeypatch.setattr("lic_lab.train.RUNS_DIR", tmp_path / "runs")
+    from lic_lab.models import build_model
+
+    config = {"arch": "cbanet_hp", "N": 16, "M": 24, "widths": [6, 6, 8], "bitrates": 3, "bam_hidden": 12,
+              "hyper_bam_hidden": 8}
+    torch.manual_seed(0)
+    start = build_model(config)
+    from lic_lab.zoo import save_checkpoint
+
+    save_checkpoint(start, tmp_path / "start.pt", half=False)
+    extra = {k: v for k, v in config.items() if k not in ("arch", "N", "M")}
+    cfg = _cfg(tmp_path, arch="cbanet_hp", extra=extra, stage="bam1", steps=5, init=str(tmp_path / "start.pt"))
+    model, _ = train(cfg, progress=False, images=embedded_paths()[:2])
+    after, before = model.state_dict(), start.state_dict()
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert changed and all(k.startswith(("bal.0.", "ibal.0.", "bal_z.0.", "ibal_z.0.")) for k in changed)

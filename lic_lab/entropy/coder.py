@@ -12,7 +12,9 @@ the contract, not an approximation.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Callable
 
 import constriction
 import numpy as np
@@ -63,7 +65,30 @@ def _escape_parts(overflow: int) -> list[tuple[int, int]]:
     return parts
 
 
-def encode_symbols(symbols: np.ndarray, groups: np.ndarray, tables: list[PmfTable]) -> bytes:
+class LazyTables(Sequence):
+    """``count`` pmf tables built on first use by ``build(index)`` and cached.
+
+    Lets a model offer many tables (e.g. every pair of left and right scales) while a bitstream
+    only pays for the ones its symbols use.
+    """
+
+    def __init__(self, count: int, build: Callable[[int], PmfTable]):
+        self.count, self.build = count, build
+        self.cache: dict[int, PmfTable] = {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int) -> PmfTable:  # type: ignore[override]
+        index = int(index)
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        if index not in self.cache:
+            self.cache[index] = self.build(index)
+        return self.cache[index]
+
+
+def encode_symbols(symbols: np.ndarray, groups: np.ndarray, tables: Sequence[PmfTable]) -> bytes:
     """Encode integer ``symbols`` where ``groups[i]`` names the table of symbol ``i``."""
     symbols = np.asarray(symbols, dtype=np.int64).ravel()
     groups = np.asarray(groups, dtype=np.int64).ravel()
@@ -75,10 +100,9 @@ def encode_symbols(symbols: np.ndarray, groups: np.ndarray, tables: list[PmfTabl
     bounds = np.searchsorted(sorted_groups, np.arange(len(tables) + 1))
     chunks = []  # (indices into table, table) in decoding order
     overflows: list[int] = []
-    for g, table in enumerate(tables):
+    for g in np.flatnonzero(np.diff(bounds)):
+        table = tables[g]
         values = sorted_symbols[bounds[g] : bounds[g + 1]]
-        if values.size == 0:
-            continue
         idx = values - table.lo + 1
         low, high = values < table.lo, values > table.hi
         idx[low] = 0
@@ -95,7 +119,7 @@ def encode_symbols(symbols: np.ndarray, groups: np.ndarray, tables: list[PmfTabl
     return coder.get_compressed().tobytes()
 
 
-def decode_symbols(data: bytes, groups: np.ndarray, tables: list[PmfTable]) -> np.ndarray:
+def decode_symbols(data: bytes, groups: np.ndarray, tables: Sequence[PmfTable]) -> np.ndarray:
     """Inverse of :func:`encode_symbols`: the symbols, in the order ``groups`` describes."""
     if len(data) % 4:
         raise BitstreamError("entropy-coded section is not a whole number of 32-bit words")
@@ -108,10 +132,9 @@ def decode_symbols(data: bytes, groups: np.ndarray, tables: list[PmfTable]) -> n
     sorted_symbols = np.empty(groups.size, dtype=np.int64)
     escapes = []
     try:
-        for g, table in enumerate(tables):
+        for g in np.flatnonzero(np.diff(bounds)):
+            table = tables[g]
             count = int(bounds[g + 1] - bounds[g])
-            if count == 0:
-                continue
             idx = coder.decode(_MODEL.Categorical(table.pmf, perfect=False), count).astype(np.int64)
             sorted_symbols[bounds[g] : bounds[g + 1]] = idx + table.lo - 1
             for j in np.flatnonzero((idx == 0) | (idx == len(table.pmf) - 1)):

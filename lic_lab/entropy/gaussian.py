@@ -93,7 +93,13 @@ class GaussianConditional(nn.Module):
         return self._tables[index]
 
     def all_tables(self) -> list[PmfTable]:
+        """The pmf tables that :meth:`scale_index` values point into."""
         return [self.table(i) for i in range(len(self.scale_table))]
+
+    @staticmethod
+    def symbol_shape(scales: torch.Tensor) -> torch.Size:
+        """Shape of the coded symbols given the scale tensor."""
+        return scales.shape
 
     def compress(self, y: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None
                  ) -> tuple[bytes, torch.Tensor]:
@@ -107,5 +113,5 @@ class GaussianConditional(nn.Module):
     def decompress(self, data: bytes, scales: torch.Tensor, means: torch.Tensor | None = None) -> torch.Tensor:
         """Decode y_hat given the same scales (and means) the encoder used."""
         symbols = decode_symbols(data, self.scale_index(scales).cpu().numpy(), self.all_tables())
-        y_hat = torch.from_numpy(symbols.reshape(scales.shape)).to(scales.dtype)
+        y_hat = torch.from_numpy(symbols.reshape(self.symbol_shape(scales))).to(scales.dtype)
         return y_hat + means if means is not None else y_hat

@@ -1,6 +1,8 @@
 """Models: every one has ``forward`` (training), ``compress(x) -> bytes``, ``decompress(bytes)``."""
 from .balle import FactorizedPrior, MeanScaleHyperprior, ScaleHyperprior
 from .base import ARCHITECTURES, CompressionModel, build_model
+from .cbanet import CBANetHP
+from .gained import GainedMeanScale
 
-__all__ = ["CompressionModel", "FactorizedPrior", "ScaleHyperprior", "MeanScaleHyperprior",
-           "ARCHITECTURES", "build_model"]
+__all__ = ["CompressionModel", "FactorizedPrior", "ScaleHyperprior", "MeanScaleHyperprior", "GainedMeanScale",
+           "CBANetHP", "ARCHITECTURES", "build_model"]

@@ -41,7 +41,11 @@ class BalleBase(CompressionModel):
         super().__init__(N=N, M=M, quant_mode=quant_mode, **extra)
         self.N, self.M, self.quant_mode = N, M, quant_mode
         self.g_a = analysis_transform(N, M)
-        self.g_s = synthesis_transform(N, M)
+        self.g_s = self.build_synthesis()
+
+    def build_synthesis(self) -> nn.Module:
+        """g_s; CBANet replaces it with its complexity-adaptive branches."""
+        return synthesis_transform(self.N, self.M)
 
     # --- plug-in points for later papers (identity here) -----------------------------------
     def latent_to_code(self, y: torch.Tensor) -> torch.Tensor:
@@ -127,13 +131,17 @@ class ScaleHyperprior(BalleBase):
     def hyper_input(self, y: torch.Tensor) -> torch.Tensor:
         return torch.abs(y)
 
+    def hyper_analysis(self, y: torch.Tensor) -> torch.Tensor:
+        """Side information ``z`` from the (coded) latent; gain units wrap this."""
+        return self.h_a(self.hyper_input(y))
+
     def entropy_parameters(self, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(scales, means) of y from the decoded side information; zero mean here."""
         return self.h_s(z_hat), None
 
     def forward(self, x: torch.Tensor) -> dict[str, Any]:
         y = self.latent_to_code(self.g_a(x))
-        z = self.h_a(self.hyper_input(y))
+        z = self.hyper_analysis(y)
         z_rate, z_hat = self.quantize_pair(z)
         scales, means = self.entropy_parameters(z_hat)
         y_rate, y_hat = self.quantize_pair(y, means)
@@ -145,8 +153,15 @@ class ScaleHyperprior(BalleBase):
         }
 
     def compress_latents(self, x: torch.Tensor) -> list[bytes]:
-        y = self.latent_to_code(self.g_a(x))
-        z_bytes, z_hat = self.entropy_z.compress(self.h_a(self.hyper_input(y)))
+        return self.code_analysed(self.g_a(x))
+
+    def code_analysed(self, y_raw: torch.Tensor) -> list[bytes]:
+        """Entropy-code an analysis output ``g_a(x)``: what changes with the rate setting.
+
+        Split out so a slider can run the analysis transform once and re-code at many rates.
+        """
+        y = self.latent_to_code(y_raw)
+        z_bytes, z_hat = self.entropy_z.compress(self.hyper_analysis(y))
         scales, means = self.entropy_parameters(z_hat)
         y_bytes, _ = self.gaussian.compress(y, scales, means)
         return [z_bytes, y_bytes]

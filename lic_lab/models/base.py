@@ -40,6 +40,21 @@ class CompressionModel(nn.Module):
 
     arch = "base"
     downsample = 64  # images are padded to a multiple of this
+    rate_range: tuple[float, float] | None = None  # variable-rate models: what set_rate accepts
+    discrete_rates = False  # True when only whole-number rates are valid
+
+    def set_rate(self, rate: float) -> None:
+        """Choose the rate of a variable-rate model (it travels in the bitstream header)."""
+        raise ValueError(f"{self.name} is a fixed-rate model; it has no rate to set")
+
+    def configure_training(self, stage: str | None) -> None:
+        """Freeze or select parts for a training stage (staged recipes such as CBANet's)."""
+        if stage:
+            raise ValueError(f"{self.arch} has no training stage {stage!r}")
+
+    def adapt_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Map a source model's weights onto this architecture before warm-starting (identity)."""
+        return state
 
     def __init__(self, **config: Any):
         super().__init__()
@@ -88,7 +103,10 @@ class CompressionModel(nn.Module):
         self.check_image(x)
         param = next(self.parameters())
         padded, size = pad_to_multiple(x.to(param.device, param.dtype), self.downsample)
-        sections = self.compress_latents(padded)
+        return self.pack(self.compress_latents(padded), size)
+
+    def pack(self, sections: list[bytes], size: tuple[int, int]) -> bytes:
+        """The bitstream container around coded sections: model name, rate setting, image size."""
         return Bitstream(self.name, size[0], size[1], sections, self.setting).to_bytes()
 
     @torch.no_grad()
@@ -99,6 +117,11 @@ class CompressionModel(nn.Module):
             raise BitstreamError(f"bitstream claims a {stream.width}x{stream.height} image, over the {MAX_PIXELS:,}-pixel limit")
         if stream.model != self.name:
             raise BitstreamError(f"bitstream was made by model {stream.model!r}, not {self.name!r}")
+        if self.rate_range is not None:
+            try:
+                self.set_rate(stream.setting)
+            except ValueError as err:
+                raise BitstreamError(f"bitstream rate setting is invalid for {self.name}: {err}") from None
         padded = (math.ceil(stream.height / self.downsample) * self.downsample,
                   math.ceil(stream.width / self.downsample) * self.downsample)
         x_hat = self.decompress_latents(stream.sections, padded)

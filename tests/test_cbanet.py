@@ -1,0 +1,84 @@
+"""CBANet-HP: branches (CAM), bitrate adaptive layers (BAM), staged training, FLOPs."""
+import pytest
+import torch
+
+from lic_lab.complexity import decoder_flops, parameter_count
+from lic_lab.layers import BitrateAdaptiveLayer
+from lic_lab.losses import rd_loss
+
+from conftest import small
+
+
+def test_bal_shrinks_and_ibal_expands():
+    torch.manual_seed(0)
+    y = torch.randn(2, 8, 5, 5)
+    bal, ibal = BitrateAdaptiveLayer(8, 12), BitrateAdaptiveLayer(8, 12, inverse=True)
+    with torch.no_grad():
+        ratio_bal, ratio_ibal = bal(y) / y, ibal(y) / y
+    assert ((ratio_bal > 0) & (ratio_bal < 1)).all()  # eq. 8: y (1 - sigmoid)
+    assert (ratio_ibal >= 1).all()  # eq. 9: y (1 + relu)
+
+
+def test_base_bitrate_is_identity(small_photo):
+    model = small("cbanet_hp")
+    y = torch.randn(1, 24, 4, 4)
+    model.set_rate(3)
+    assert torch.equal(model.latent_to_code(y), y) and torch.equal(model.code_to_latent(y), y)
+    model.set_rate(1)
+    assert not torch.equal(model.latent_to_code(y), y)
+
+
+def test_branches_sum_to_the_image():
+    model = small("cbanet_hp")
+    y = torch.randn(1, 24, 2, 3)
+    with torch.no_grad():
+        parts = model.g_s.residuals(y, 3)
+        for k in (1, 2, 3):
+            model.set_branches(k)
+            assert torch.allclose(model.synthesize(y), torch.stack(parts[:k]).sum(0), atol=1e-6)
+    with pytest.raises(ValueError):
+        model.set_branches(4)
+
+
+def test_branches_are_chosen_at_decode(small_photo):
+    model = small("cbanet_hp")
+    model.set_rate(2)
+    data = model.compress(small_photo)
+    outs = []
+    for k in (1, 2, 3):
+        model.set_branches(k)
+        outs.append(model.decompress(data))
+    assert not torch.equal(outs[0], outs[2])
+    with pytest.raises(ValueError):
+        model.set_rate(1.5)
+
+
+@pytest.mark.parametrize("stage,trainable", [("branch1", ["g_s.branches.0."]), ("branch2", ["g_s.branches.1."]),
+                                             ("bam1", ["bal.0.", "ibal.0.", "bal_z.0.", "ibal_z.0."])])
+def test_stages_freeze_everything_else(stage, trainable, small_photo):
+    model = small("cbanet_hp")
+    model.configure_training(stage)
+    names = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert names and all(n.startswith(tuple(trainable)) for n in names)
+    model.train()
+    x = small_photo[..., :64, :64]
+    rd_loss(x, model(x), 0.01)["loss"].backward()
+    assert all(p.grad is not None for n, p in model.named_parameters() if p.requires_grad)
+    assert all(p.grad is None for n, p in model.named_parameters() if not p.requires_grad)
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(True)
+    with pytest.raises(ValueError):
+        model.configure_training("bam3")  # the base bitrate has no BAM
+
+
+def test_flops_split_and_parameter_counts():
+    from lic_lab.models import build_model
+
+    model = build_model({"arch": "cbanet_hp"})
+    flops = [decoder_flops(model, (512, 768), k) for k in (1, 2, 3)]
+    share = [f / flops[-1] for f in flops]
+    assert 0.2 < share[0] < 0.3 and 0.45 < share[1] < 0.55
+    base = build_model({"arch": "scale_hyperprior"})
+    assert 0.9 < flops[-1] / decoder_flops(base, (512, 768)) < 1.15
+    assert parameter_count(model.bal[0]) + parameter_count(model.ibal[0]) > 0
