@@ -59,31 +59,47 @@ def storage_table(N: int, M: int, widths: tuple[int, int, int], bam_hidden: int,
     """CBANet's Table III at a given size: decoder parameters of one model per complexity level vs CBANet.
 
     The baselines at lower complexity are scale hyperpriors whose synthesis width matches each
-    level's FLOPs (the paper uses 60, 88 and 128 channels for N = 128); we use the CAM widths'
-    cumulative FLOPs to pick them the same way.
+    level's FLOPs (the paper uses 60, 88 and 128 channels for N = 128); we pick them the same way,
+    as the narrowest width whose synthesis needs at least the level's FLOPs.
     """
     model = build_model({"arch": "cbanet_hp", "N": N, "M": M, "widths": list(widths), "bitrates": bitrates,
                          "bam_hidden": bam_hidden, "hyper_bam_hidden": hyper_bam_hidden})
     base = build_model({"arch": "scale_hyperprior", "N": N, "M": M})
-    size = (512, 768)
-    target = [decoder_flops(model, size, k) for k in (1, 2, 3)]
-    levels = []
-    for flops in target:  # the narrowest baseline width whose synthesis FLOPs reach this level's
-        width = next(n for n in range(8, 4 * N) if decoder_flops(_narrow(N, M, n), size) >= flops)
-        levels.append(width)
-    baseline_params = [decoder_parameters(_narrow(N, M, n)) for n in levels[:2]] + [decoder_parameters(base)]
+    size = (64, 64)  # FLOPs of these fully convolutional decoders scale with the pixel count
+    targets = [decoder_flops(model, size, k) for k in (1, 2, 3)]
+    widths_found = [_narrowest_width(M, t, size, 4 * N) for t in targets[:2]] + [N]
+    baseline_params = [decoder_parameters(_narrow(N, M, n)) for n in widths_found[:2]] + [decoder_parameters(base)]
     bam_y = parameter_count(model.bal[0]) + parameter_count(model.ibal[0])
     bam_z = parameter_count(model.bal_z[0]) + parameter_count(model.ibal_z[0])
     return {
         "baseline_one_level": decoder_parameters(base),
-        "baseline_widths": levels[:2] + [N],
+        "baseline_widths": widths_found,
         "baseline_three_levels": sum(baseline_params),
         "cbanet": decoder_parameters(model),
         "bam_per_bitrate": bam_y + bam_z,
         "bam_y_only": bam_y,
-        "cam_flops": target,
-        "baseline_flops": decoder_flops(base, size),
     }
+
+
+def _narrowest_width(M: int, flops: int, size: tuple[int, int], limit: int) -> int:
+    """Smallest synthesis width whose FLOPs reach ``flops`` (binary search; FLOPs grow with width)."""
+    lo, hi = 1, limit
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _synthesis_flops(M, mid, size) >= flops:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@torch.no_grad()
+def _synthesis_flops(M: int, width: int, size: tuple[int, int]) -> int:
+    from .models.balle import synthesis_transform
+
+    with FlopCounterMode(display=False) as counter:
+        synthesis_transform(width, M)(torch.zeros(1, M, size[0] // 16, size[1] // 16))
+    return int(counter.get_total_flops())
 
 
 def _narrow(N: int, M: int, width: int) -> CompressionModel:

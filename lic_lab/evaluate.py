@@ -175,9 +175,10 @@ def load_results(path: str | Path) -> list[dict[str, Any]]:
     return json.loads(Path(path).read_text())["results"]
 
 
-def kodak_curves(metric: str = "psnr", codecs: Sequence[str] = ("jpeg", "jpeg2000", "webp", "avif")
-                 ) -> dict[str, tuple[list[float], list[float]]]:
-    """RD curves on Kodak from the shipped result files: classical codecs and every zoo family."""
+def kodak_curves(metric: str = "psnr", codecs: Sequence[str] = ("jpeg", "jpeg2000", "webp", "avif"),
+                 families: Sequence[str] | None = None) -> dict[str, tuple[list[float], list[float]]]:
+    """RD curves on Kodak from the shipped result files: classical codecs and the zoo's families
+    (all of them, or those named in ``families``); a CBANet model gives one curve per K."""
     from . import REPO_DIR
     from .zoo import ZOO_DIR, registry
 
@@ -189,7 +190,7 @@ def kodak_curves(metric: str = "psnr", codecs: Sequence[str] = ("jpeg", "jpeg200
     families: dict[str, list[dict[str, Any]]] = {}
     for name, entry in registry().items():
         path = ZOO_DIR / "results" / f"{name}.json"
-        if path.is_file():
+        if path.is_file() and (families is None or entry["family"] in families):
             for result in load_results(path):
                 families.setdefault(result.get("curve") or entry["family"], []).append(result)
     for family, entries in sorted(families.items()):

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lic_lab import data, zoo  # noqa: E402
-from lic_lab.evaluate import bd_table, evaluate, kodak_curves, rd_points, write_results  # noqa: E402
+from lic_lab.evaluate import bd_table, evaluate, evaluate_settings, kodak_curves, rd_points, write_results  # noqa: E402
 
 
 def timing(model, x, threads: int, repeats: int = 5) -> dict[str, float]:
@@ -52,19 +52,25 @@ def main() -> None:
     report: dict = {"coding": {}, "timing": {}}
     families: dict[str, list] = {}
     for name in sorted(zoo.registry()):
-        res = evaluate(zoo.load_model(name), paths, progress=True)
-        families.setdefault(zoo.registry()[name]["family"], []).extend(res)
-        imgs = res[0]["images"]
+        model = zoo.load_model(name)
+        if model.rate_range is None:
+            res = evaluate(model, paths, progress=True)
+        else:  # every level (and, for CBANet, every number of branches)
+            branches = range(1, model.max_branches + 1) if hasattr(model, "max_branches") else None
+            res = evaluate_settings(model, paths, branches=branches, progress=True)
+        for entry in res:
+            families.setdefault(entry.get("curve") or zoo.registry()[name]["family"], []).append(entry)
+        imgs = [r for entry in res for r in entry["images"]]
         real = sum(8 * r["bytes"] for r in imgs)
         est = sum(r["bpp_est"] * 8 * r["bytes"] / r["bpp"] for r in imgs)  # bpp x pixels
         payload = sum(8 * r["payload_bytes"] for r in imgs)
         report["coding"][name] = {"real_bits": real, "estimated_bits": est, "overhead_percent": 100 * (real / est - 1),
                                   "payload_bits": payload, "payload_overhead_percent": 100 * (payload / est - 1),
                                   "bit_exact_images": sum(r["roundtrip_max_abs"] == 0 for r in imgs),
-                                  "bpp": res[0]["mean"]["bpp"], "psnr": res[0]["mean"]["psnr"]}
+                                  "coded_images": len(imgs), "bpp": res[-1]["mean"]["bpp"], "psnr": res[-1]["mean"]["psnr"]}
         print(f"{name}: file overhead {report['coding'][name]['overhead_percent']:+.3f}%, entropy-coded "
               f"{report['coding'][name]['payload_overhead_percent']:+.3f}%, "
-              f"{report['coding'][name]['bit_exact_images']}/24 bit-exact", flush=True)
+              f"{report['coding'][name]['bit_exact_images']}/{len(imgs)} bit-exact", flush=True)
     curves = kodak_curves("psnr")
     if args.codecs:
         for codec in ("jpeg", "jpeg2000", "webp", "avif"):
@@ -75,7 +81,7 @@ def main() -> None:
         curves[fam] = rd_points(entries)
     report["bd_rate"] = bd_table(curves, sorted(families), ["jpeg", "jpeg2000", "webp", "avif"])
     x = data.read_image(paths[0])
-    for fam in families:
+    for fam in sorted({e["family"] for e in zoo.registry().values()}):
         model = zoo.load_model(zoo.resolve_name(fam))
         report["timing"][model.name] = {f"{t}_threads": timing(model, x, t) for t in (1, 2)}
     torch.set_num_threads(2)

@@ -82,3 +82,14 @@ def test_flops_split_and_parameter_counts():
     base = build_model({"arch": "scale_hyperprior"})
     assert 0.9 < flops[-1] / decoder_flops(base, (512, 768)) < 1.15
     assert parameter_count(model.bal[0]) + parameter_count(model.ibal[0]) > 0
+
+
+def test_storage_table_at_paper_size_matches_table_iii():
+    """Counting our layout at the paper's size reproduces CBANet's Table III (2.53 / 5.93 / 2.84 / 0.17 M)."""
+    from lic_lab.complexity import storage_table
+
+    t = storage_table(128, 192, (60, 60, 88), bam_hidden=192, hyper_bam_hidden=128)
+    assert t["baseline_widths"] == [60, 88, 128]  # found by matching FLOPs, as the paper chose them
+    for key, paper in (("baseline_one_level", 2.53e6), ("baseline_three_levels", 5.93e6), ("cbanet", 2.84e6),
+                       ("bam_y_only", 0.17e6)):
+        assert abs(t[key] / paper - 1) < 0.015, (key, t[key])

@@ -127,3 +127,10 @@ def test_analysed_image_codes_the_same_bits_as_compress(small_photo):
     assert is_increasing([1, 2, 3]) and not is_increasing([1, 1, 2])
     with pytest.raises(ValueError):
         AnalysedImage(small("scale_hyperprior"), small_photo)
+
+
+def test_rate_is_snapped_to_the_header_precision(small_photo):
+    """R = 2.3 is not a float32; encoder and decoder must both use the stored value."""
+    model = small("gained_mean_scale")
+    model.set_rate(2.3)
+    assert model.rate == Bitstream.from_bytes(model.compress(small_photo)).setting != 2.3

@@ -70,3 +70,37 @@ def test_shipped_kodak_results_reproduce():
                 assert r["roundtrip_max_abs"] == 0
                 assert abs(r["bytes"] - s["bytes"]) <= 4
                 assert r["psnr"] == pytest.approx(s["psnr"], abs=0.01)
+
+
+@pytest.mark.skipif("agvae" not in REG, reason="agvae not shipped")
+def test_agvae_bpp_increases_over_the_whole_range():
+    """AG-VAE's continuous rate control: real bytes grow with R on every test photo (0.05 steps)."""
+    from lic_lab.rate_control import monotonicity
+
+    images = [(p.name, data.read_image(p)) for p in data.embedded_paths()]
+    result = monotonicity(zoo.load_model("agvae"), images, step=0.05)
+    assert len(result["rates"]) == 81 and result["all_increasing"], [r["image"] for r in result["images"]]
+
+
+@pytest.mark.skipif(not data.have_kodak(), reason="Kodak not under the data root")
+def test_paper_studies_reproduce():
+    """The Kodak study files notebooks 05 and 06 read agree with the shipped checkpoints."""
+    import json
+
+    from lic_lab.complexity import decoder_flops
+    from lic_lab.rate_control import AnalysedImage
+
+    from lic_lab import REPO_DIR
+
+    results = REPO_DIR / "data" / "results"
+    if "agvae" in REG:
+        study = json.loads((results / "agvae_studies.json").read_text())["monotonicity"]["exponential"]
+        path = data.list_images(data.kodak_dir())[0]
+        stored = next(r for r in study["images"] if r["image"] == path.name)
+        picks = [0, 17, 40]
+        fresh = AnalysedImage(zoo.load_model("agvae"), data.read_image(path)).sizes([study["rates"][i] for i in picks])
+        assert fresh == [stored["bytes"][i] for i in picks]
+    if "cbanet" in REG:
+        flops = json.loads((results / "cbanet_studies.json").read_text())["flops"]
+        model = zoo.load_model("cbanet")
+        assert [decoder_flops(model, (512, 768), k) for k in (1, 2, 3)] == [flops[f"K={k}"]["synthesis"] for k in (1, 2, 3)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -62,8 +63,10 @@ class GainedMeanScale(MeanScaleHyperprior):
             if interpolation not in INTERPOLATIONS:
                 raise ValueError(f"interpolation must be one of {INTERPOLATIONS}")
             self.interpolation = interpolation
-        self.rate = float(rate)
-        self.setting = float(rate)
+        # the header stores the rate as float32: use exactly that value on both sides, so the
+        # decoder's gains (and hence its entropy parameters) match the encoder's bit for bit
+        self.rate = float(np.float32(rate))
+        self.setting = self.rate
 
     def rate_split(self) -> tuple[int, float]:
         """The current rate as (level s, interpolation coefficient l)."""
