@@ -187,14 +187,14 @@ def kodak_curves(metric: str = "psnr", codecs: Sequence[str] = ("jpeg", "jpeg200
         path = REPO_DIR / "data" / "results" / f"kodak_{name}.json"
         if path.is_file():
             curves[name] = rd_points(load_results(path), metric)
-    families: dict[str, list[dict[str, Any]]] = {}
+    grouped: dict[str, list[dict[str, Any]]] = {}
     for name, entry in registry().items():
         path = ZOO_DIR / "results" / f"{name}.json"
         if path.is_file() and (families is None or entry["family"] in families):
             for result in load_results(path):
-                families.setdefault(result.get("curve") or entry["family"], []).append(result)
-    for family, entries in sorted(families.items()):
-        curves[family] = rd_points(entries, metric)
+                grouped.setdefault(result.get("curve") or entry["family"], []).append(result)
+    for label, entries in sorted(grouped.items()):
+        curves[label] = rd_points(entries, metric)
     return curves
 
 

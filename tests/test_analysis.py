@@ -103,3 +103,35 @@ def test_slider_widgets_build_and_update(small_model, small_photo):
     assert img.value[:4] == b"\x89PNG"
     factor.value = 1.0
     assert img.value[:4] == b"\x89PNG"
+
+
+def test_gain_rate_view_codes_any_rate_for_real(small_photo):
+    from conftest import small
+    from lic_lab.widgets import GainRateView, gain_rate_explorer
+
+    model = small("gained_mean_scale")
+    view = GainRateView(model, small_photo, [1.0, 2.0, 3.0])
+    out = view.update(1.75)
+    v = out["values"]
+    assert (v["s"], v["l"]) == (1, 0.75) and v["bytes"] == len(model.compress(small_photo))
+    assert all(png.startswith(b"\x89PNG") for png in out["png"].values())
+    assert [c[0] for c in view.curve] == [1.0, 2.0, 3.0]
+    box = gain_rate_explorer(view)
+    s, l = box.children[0].children
+    l.value = 0.25
+    assert "1.25" in box.children[1].value
+
+
+def test_branch_view_decodes_with_k_branches(small_photo):
+    from conftest import small
+    from lic_lab.widgets import BranchView, branch_explorer
+
+    model = small("cbanet_hp")
+    view = BranchView(model, small_photo)
+    one, three = view.update(2, 1)["values"], view.update(2, 3)["values"]
+    assert one["bpp"] == three["bpp"] and one["gflops"] < three["gflops"]
+    assert 0.2 < one["flops_share"] < 0.35 and three["flops_share"] == 1.0
+    box = branch_explorer(view)
+    k, j = box.children[0].children
+    k.value = 2
+    assert "K = 2" in box.children[1].value

@@ -122,3 +122,17 @@ def test_asymmetric_gaussian_codes_bit_exactly_near_its_estimate():
     assert torch.equal(model.decompress(data, scales, mu), y_hat)
     est = -torch.log2(model.likelihood(y_hat, scales, mu)).sum().item()
     assert 8 * len(data) < est * 1.02 + 64
+
+
+def test_asymmetric_tables_match_the_likelihood():
+    """The coder's pmf for a (left, right) pair is the training likelihood at those snapped scales."""
+    from lic_lab.entropy import AsymmetricGaussianConditional
+
+    model = AsymmetricGaussianConditional()
+    for i, j in ((0, 0), (10, 90), (100, 3), (127, 127)):
+        table = model.tables[i * model.levels + j]
+        left, right = model.scale_table[i].float(), model.scale_table[j].float()
+        v = torch.arange(table.lo, table.hi + 1, dtype=torch.float32)
+        lik = AsymmetricGaussianConditional.likelihood(v, torch.stack([left.expand_as(v), right.expand_as(v)]))
+        assert np.allclose(table.pmf[1:-1], lik.numpy(), atol=1e-6)
+        assert table.pmf.sum() == pytest.approx(1.0, abs=1e-9)

@@ -104,3 +104,16 @@ def test_paper_studies_reproduce():
         flops = json.loads((results / "cbanet_studies.json").read_text())["flops"]
         model = zoo.load_model("cbanet")
         assert [decoder_flops(model, (512, 768), k) for k in (1, 2, 3)] == [flops[f"K={k}"]["synthesis"] for k in (1, 2, 3)]
+
+
+def test_kodak_curves_group_by_family_and_curve():
+    from lic_lab import evaluate
+
+    curves = evaluate.kodak_curves()
+    for e in REG.values():
+        if e.get("branches"):
+            assert all(f"{e['name']} K={k}" in curves for k in range(1, e["branches"] + 1))
+        else:
+            assert e["family"] in curves
+    only = evaluate.kodak_curves(families=("hyperprior",))
+    assert "hyperprior" in only and not set(only) & {e["family"] for e in REG.values()} - {"hyperprior"}

@@ -41,6 +41,7 @@ class AsymmetricGaussianConditional(GaussianConditional):
     def __init__(self, levels: int = 128, tail_sigmas: float = 10.0):
         super().__init__(default_scale_table(levels=levels), tail_sigmas)
         self.levels = levels
+        self._tail_cache: dict[int, np.ndarray] = {}
         self.tables = LazyTables(levels * levels, self._build_table)
 
     @staticmethod
@@ -57,16 +58,28 @@ class AsymmetricGaussianConditional(GaussianConditional):
         idx = [torch.bucketize(torch.log(s.detach().float().clamp_min(SCALE_MIN)).contiguous(), mids) for s in scales[:2]]
         return idx[0] * self.levels + idx[1]
 
+    def _tails(self, index: int) -> np.ndarray:
+        """``T[k] = Phi(-(k + 1/2) / s)`` for one table scale: the mass beyond each half-integer."""
+        if index not in self._tail_cache:
+            s = float(self.scale_table[index])
+            k = torch.arange(int(np.ceil(self.tail_sigmas * s)) + 2, dtype=torch.float64)
+            self._tail_cache[index] = _std_normal_cdf(-(k + 0.5) / s).numpy()
+        return self._tail_cache[index]
+
     def _build_table(self, index: int) -> PmfTable:
-        left = float(self.scale_table[index // self.levels])
-        right = float(self.scale_table[index % self.levels])
-        lo, hi = int(np.ceil(self.tail_sigmas * left)) + 1, int(np.ceil(self.tail_sigmas * right)) + 1
-        v = torch.arange(-lo, hi + 1, dtype=torch.float64)
-        l_t, r_t = torch.tensor(left, dtype=torch.float64), torch.tensor(right, dtype=torch.float64)
-        mass = split_normal_mass(v - 0.5, v + 0.5, l_t, r_t)
-        below = split_normal_mass(torch.tensor(-np.inf, dtype=torch.float64), v[:1] - 0.5, l_t, r_t)
-        above = split_normal_mass(v[-1:] + 0.5, torch.tensor(np.inf, dtype=torch.float64), l_t, r_t)
-        return PmfTable(lo=-lo, pmf=quantize_pmf(torch.cat([below.reshape(1), mass, above.reshape(1)]).numpy()))
+        """pmf of the split normal for table pair ``index``, assembled from the two one-sided tails.
+
+        Left of the mode a bin ``v = -m`` has mass ``w_l (T_l[m-1] - T_l[m])``, right of it
+        ``v = m`` has ``w_r (T_r[m-1] - T_r[m])``, and the centre bin ``1 - w_l T_l[0] - w_r T_r[0]``.
+        """
+        i, j = divmod(index, self.levels)
+        left, right = float(self.scale_table[i]), float(self.scale_table[j])
+        t_l, t_r = self._tails(i), self._tails(j)
+        lo, hi = len(t_l) - 2, len(t_r) - 2
+        w_l, w_r = 2 * left / (left + right), 2 * right / (left + right)
+        pmf = np.concatenate([[w_l * t_l[lo]], (w_l * (t_l[:lo] - t_l[1 : lo + 1]))[::-1],
+                              [1 - w_l * t_l[0] - w_r * t_r[0]], w_r * (t_r[:hi] - t_r[1 : hi + 1]), [w_r * t_r[hi]]])
+        return PmfTable(lo=-lo, pmf=quantize_pmf(pmf))
 
     def all_tables(self) -> LazyTables:  # type: ignore[override]
         return self.tables
