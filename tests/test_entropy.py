@@ -136,3 +136,15 @@ def test_asymmetric_tables_match_the_likelihood():
         lik = AsymmetricGaussianConditional.likelihood(v, torch.stack([left.expand_as(v), right.expand_as(v)]))
         assert np.allclose(table.pmf[1:-1], lik.numpy(), atol=1e-6)
         assert table.pmf.sum() == pytest.approx(1.0, abs=1e-9)
+
+
+def test_factorized_tables_are_cached_until_the_parameters_change():
+    density = FactorizedDensity(4)
+    first = density.tables()
+    assert density.tables() is first
+    with torch.no_grad():
+        next(density.parameters()).add_(0.1)
+    second = density.tables()
+    assert second is not first
+    density.load_state_dict({k: v.clone() for k, v in density.state_dict().items()})
+    assert density.tables() is not second

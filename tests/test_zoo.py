@@ -117,3 +117,13 @@ def test_kodak_curves_group_by_family_and_curve():
             assert e["family"] in curves
     only = evaluate.kodak_curves(families=("hyperprior",))
     assert "hyperprior" in only and not set(only) & {e["family"] for e in REG.values()} - {"hyperprior"}
+
+
+@pytest.mark.skipif("cbanet" not in REG, reason="cbanet not shipped")
+def test_staged_model_card_lists_every_stage():
+    chain = [r["name"] for r in zoo.training_chain(zoo.training_record("cbanet"))]
+    assert chain[:7] == ["cbanet", "cbanet-bam2", "cbanet-bam3", "cbanet-bam4", "cbanet-branch3", "cbanet-branch2",
+                         "cbanet-branch1"]
+    assert "hyperprior-q5" in chain  # the frozen encoder's own training
+    card = (zoo.CHECKPOINT_DIR / "cbanet.md").read_text()
+    assert all(f"| {name} |" in card for name in chain)

@@ -58,8 +58,16 @@ class FactorizedDensity(nn.Module):
         lik = lik.reshape(c, b, h, w).permute(1, 0, 2, 3)
         return lik.clamp_min(LIKELIHOOD_BOUND)
 
-    @torch.no_grad()
     def tables(self) -> list[PmfTable]:
+        """One pmf table per channel, built once per state of the parameters (they change only
+        when trained or loaded, which bumps their version counters)."""
+        key = tuple((p.data_ptr(), p._version) for p in self.parameters())
+        if getattr(self, "_table_cache", (None,))[0] != key:
+            self._table_cache = (key, self._build_tables())
+        return self._table_cache[1]
+
+    @torch.no_grad()
+    def _build_tables(self) -> list[PmfTable]:
         """One pmf table per channel, from the cdf in float64 (range where the tails > ``tail``)."""
         grid = torch.arange(-self.max_range, self.max_range + 1, dtype=torch.float64)
         v = grid.view(1, 1, -1).expand(self.channels, 1, -1)

@@ -211,7 +211,10 @@ sl = studies["slider"]
 print(f"one slider update, {sl['size']}, {sl['threads']} threads (median): {sl['update_ms']:.0f} ms "
       f"(encode {sl['encode_ms']:.0f} ms with the analysis cached, decode {sl['decode_ms']:.0f} ms)")"""),
 (MD, r"""### Summary: the paper's claims and ours"""),
-(CODE, r"""def verdict(ok): return "reproduced" if ok else "not reproduced"
+(CODE, r"""def verdict(ok, bd=None):
+    if bd is not None and abs(bd) < 0.5:   # one seed per variant: smaller differences are not resolved
+        return "no measurable difference at lab scale"
+    return "reproduced" if ok else "not reproduced"
 bd_ms = vs_fixed[0]["BD-rate (%)"]
 summary = [
     {"claim": "one variable-rate model ~ separate fixed-rate models (Fig. 10)", "paper": "similar RD",
@@ -220,14 +223,17 @@ summary = [
      "ours": f"all 24 Kodak images increasing: {studies['monotonicity']['exponential']['all_increasing']}",
      "verdict": verdict(studies["monotonicity"]["exponential"]["all_increasing"])},
     {"claim": "exponential interpolation keeps RD between levels (eq. 8)", "paper": "no degradation",
-     "ours": f"linear is {bd_lin['BD-rate (%)']:+.2f}% BD-rate vs exponential", "verdict": verdict(bd_lin["BD-rate (%)"] >= 0)},
+     "ours": f"linear is {bd_lin['BD-rate (%)']:+.2f}% BD-rate vs exponential", "verdict": verdict(bd_lin["BD-rate (%)"] > 0, bd_lin["BD-rate (%)"])},
     {"claim": "HCVR better than CVR (Fig. 11)", "paper": "slightly better",
-     "ours": f"{hcvr['BD-rate (%)']:+.2f}% BD-rate", "verdict": verdict(hcvr["BD-rate (%)"] < 0)},
+     "ours": f"{hcvr['BD-rate (%)']:+.2f}% BD-rate", "verdict": verdict(hcvr["BD-rate (%)"] < 0, hcvr["BD-rate (%)"])},
     {"claim": "asymmetric better than symmetric Gaussian (Fig. 12)", "paper": "better at 0.4-0.6 bpp",
-     "ours": f"{asym['BD-rate (%)']:+.2f}% BD-rate", "verdict": verdict(asym["BD-rate (%)"] < 0)},
+     "ours": f"{asym['BD-rate (%)']:+.2f}% BD-rate", "verdict": verdict(asym["BD-rate (%)"] < 0, asym["BD-rate (%)"])},
 ]
 display(Markdown(viz.table(summary)))"""),
-(MD, r"""**Where lab scale differs, honestly.** The paper's AG-VAE is a 192-channel model with attention modules, a context model and universal quantization, trained for 12 epochs on two million 256×256 patches; ours is the foundation's 64/96-channel mean-scale hyperprior trained for 4,000 steps of batch 8 on 46 photos (about 20 CPU-minutes per variant). Differences of one or two percent between our variants are within what a different seed or a longer run could change, so read the last three rows as "direction at this budget", not as a measurement of the paper's effect; the first two rows are large, structural effects that lab scale shows clearly.
+(MD, r"""**Where lab scale differs, honestly.** The paper's AG-VAE is a 192-channel model with attention modules, a context model and universal quantization, trained for 12 epochs on two million 256×256 patches; ours is the foundation's 64/96-channel mean-scale hyperprior trained for 4,000 steps of batch 8 on 46 photos (16–25 CPU-minutes per variant, one seed each). Read the table that way:
+- *Variable vs fixed rate* is a large, structural effect and reproduces. Our single model is even a few percent *better* than the fixed-rate family, partly because it got 4,000 steps on top of `meanscale-q3` while `meanscale-q1` / `q5` got 1,500 each: equal budgets would likely close that gap, not reverse it.
+- *Exponential vs linear* reproduces: the two agree at the trained levels and the linear blend loses between them (up to about 0.1 dB at $l = 0.5$).
+- *HCVR vs CVR* and *asymmetric vs symmetric*: the differences are a few hundredths of a percent, far below what one seed per variant can resolve. For the asymmetric model we can see why: trained from a symmetric warm start for 4,000 steps, it predicts nearly equal left and right scales (the histogram in 4.4), so it behaves like the symmetric one. The paper's gains (its Figs. 11–12) come with far more training; our result is "no measurable effect at this budget", not evidence against the paper.
 
 ## Exercises
 
