@@ -123,9 +123,3 @@ class GainedMeanScale(MeanScaleHyperprior):
         if len(sections) == 3 and sections[2] == LINEAR_MARKER:
             self.interpolation, sections = "linear", sections[:2]
         return super().decompress_latents(sections, padded)
-
-    def gain_products(self, rates: list[float]) -> torch.Tensor:
-        """``m_R * m'_R`` per channel for each rate (eq. 7's assumption: the same at every level)."""
-        with torch.no_grad():
-            return torch.stack([self.gain.vector(r, self.interpolation) * self.inverse_gain.vector(r, self.interpolation)
-                                for r in rates])
