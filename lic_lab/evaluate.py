@@ -56,6 +56,27 @@ def evaluate_image(model: CompressionModel, x: torch.Tensor, keep: bool = False)
     return row
 
 
+@torch.no_grad()
+def coding_times(model: CompressionModel, x: torch.Tensor, threads: int, repeats: int = 5,
+                 warmup: int = 0) -> dict[str, float]:
+    """Median encode and decode time (s) of one image with ``threads`` CPU threads.
+
+    ``warmup`` untimed round trips first (oneDNN builds its kernels on first use).
+    """
+    torch.set_num_threads(threads)
+    for _ in range(warmup):
+        model.decompress(model.compress(x))
+    enc, dec = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        blob = model.compress(x)
+        t1 = time.perf_counter()
+        model.decompress(blob)
+        enc.append(t1 - t0)
+        dec.append(time.perf_counter() - t1)
+    return {"encode_s": float(np.median(enc)), "decode_s": float(np.median(dec))}
+
+
 def evaluate_codec_image(codec_name: str, x: torch.Tensor, setting: float) -> dict[str, Any]:
     """Code one image with a classical codec at one setting."""
     codec = get_codec(codec_name)

@@ -32,7 +32,10 @@ class AnalysedImage:
     @torch.no_grad()
     def compress(self, rate: float, interpolation: str | None = None) -> bytes:
         """A complete bitstream at ``rate`` (the analysis transform is not re-run)."""
-        self.model.set_rate(rate, interpolation) if interpolation else self.model.set_rate(rate)
+        if interpolation:
+            self.model.set_rate(rate, interpolation)
+        else:
+            self.model.set_rate(rate)
         return self.model.pack(self.model.code_analysed(self.y_raw), self.size)
 
     def code(self, rate: float, interpolation: str | None = None) -> dict[str, Any]:

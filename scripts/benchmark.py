@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import time
@@ -25,20 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lic_lab import data, zoo  # noqa: E402
-from lic_lab.evaluate import bd_table, evaluate, evaluate_settings, kodak_curves, rd_points, write_results  # noqa: E402
-
-
-def timing(model, x, threads: int, repeats: int = 5) -> dict[str, float]:
-    torch.set_num_threads(threads)
-    enc, dec = [], []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        blob = model.compress(x)
-        t1 = time.perf_counter()
-        model.decompress(blob)
-        enc.append(t1 - t0)
-        dec.append(time.perf_counter() - t1)
-    return {"encode_s": statistics.median(enc), "decode_s": statistics.median(dec)}
+from lic_lab.evaluate import (bd_table, coding_times, evaluate, evaluate_settings, kodak_curves, rd_points,  # noqa: E402
+                              write_results)
 
 
 def main() -> None:
@@ -83,7 +70,7 @@ def main() -> None:
     x = data.read_image(paths[0])
     for fam in sorted({e["family"] for e in zoo.registry().values()}):
         model = zoo.load_model(zoo.resolve_name(fam))
-        report["timing"][model.name] = {f"{t}_threads": timing(model, x, t) for t in (1, 2)}
+        report["timing"][model.name] = {f"{t}_threads": coding_times(model, x, t) for t in (1, 2)}
     torch.set_num_threads(2)
     from lic_lab import channels
 

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from lic_lab import data, zoo  # noqa: E402
 from lic_lab.complexity import decoder_flops  # noqa: E402
+from lic_lab.evaluate import coding_times  # noqa: E402
 from lic_lab.rate_control import interpolation_study, monotonicity  # noqa: E402
 from lic_lab.widgets import GainRateView  # noqa: E402
 
@@ -58,20 +59,11 @@ def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
     model, base = zoo.load_model("cbanet"), zoo.load_model("hyperprior-q5")
     report = {"model": "cbanet", "size": "768x512", "decode_ms": {}, "flops": {}}
     for threads in (1, 2):
-        torch.set_num_threads(threads)
         rows = {}
         for label, m, k in [("baseline", base, None), ("K=1", model, 1), ("K=2", model, 2), ("K=3", model, 3)]:
             if k:
                 m.set_branches(k)
-            blob = m.compress(x)
-            for _ in range(3):  # warm-up (oneDNN builds its kernels on first use)
-                m.decompress(blob)
-            times = []
-            for _ in range(11):
-                t0 = time.perf_counter()
-                m.decompress(blob)
-                times.append(1000 * (time.perf_counter() - t0))
-            rows[label] = statistics.median(times)
+            rows[label] = 1000 * coding_times(m, x, threads, repeats=11, warmup=3)["decode_s"]
         report["decode_ms"][f"{threads} thread(s)"] = rows
     for k in (1, 2, 3):
         report["flops"][f"K={k}"] = {"synthesis": decoder_flops(model, (512, 768), k),

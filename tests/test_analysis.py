@@ -143,3 +143,12 @@ def test_branch_view_decodes_with_k_branches(small_photo):
     k, j = box.children[0].children
     k.value = 2
     assert "K = 2" in box.children[1].value
+
+
+def test_coding_times_reports_medians(small_photo):
+    from conftest import small
+    from lic_lab.evaluate import coding_times
+
+    t = coding_times(small("scale_hyperprior"), small_photo, threads=1, repeats=3, warmup=1)
+    assert set(t) == {"encode_s", "decode_s"} and all(v > 0 for v in t.values())
+    torch.set_num_threads(2)

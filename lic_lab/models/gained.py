@@ -89,7 +89,7 @@ class GainedMeanScale(MeanScaleHyperprior):
     def build_hyper_synthesis(self) -> nn.Module:
         if not self.config["asymmetric"]:
             return super().build_hyper_synthesis()
-        n, m = self.N, self.M
+        m = self.M  # the mean-scale head, with a third block of M outputs: (left, right, mean)
         return nn.Sequential(*list(super().build_hyper_synthesis())[:-1], conv(m * 3 // 2, 3 * m, 3, 1))
 
     def entropy_parameters(self, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
