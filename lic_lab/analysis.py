@@ -53,3 +53,20 @@ def coding_report(model: CompressionModel, x: torch.Tensor) -> dict[str, Any]:
 
     row = evaluate_image(model, x, keep=True)
     return {"model": model.name, **row, "bit_exact": row["roundtrip_max_abs"] == 0}
+
+
+@torch.no_grad()
+def level_bits(model: CompressionModel, x: torch.Tensor) -> dict[str, dict[str, float]]:
+    """Bits per pixel spent on each latent: the real section of the bitstream and the estimate.
+
+    ``{"z2": {"bpp": ..., "bpp_est": ...}, ..., "y": {...}}`` in bitstream order (a hyperprior has
+    ``z`` and ``y``, the coarse-to-fine model ``z_L .. z_1`` and ``y``). The container's few header
+    bytes are not in any section.
+    """
+    from .bitstream import Bitstream
+
+    h, w = x.shape[-2:]
+    sections = Bitstream.from_bytes(model.compress(x)).sections
+    likelihoods = latents(model, x)["likelihoods"]
+    return {name: {"bpp": 8 * len(data) / (h * w), "bpp_est": bpp_from_likelihoods([likelihoods[name]], h, w)}
+            for name, data in zip(model.section_names, sections)}

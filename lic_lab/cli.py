@@ -5,6 +5,8 @@
 ``python -m lic_lab decompress IN OUT.png [--branches K]``      everything else is in the bitstream
 ``python -m lic_lab evaluate --model NAME|jpeg|webp|avif|jpeg2000 --data DIR --out FILE.json
   [--rates 1 2.5 1:5:0.25] [--branches 1 2 3]``
+``python -m lic_lab benchmark --data DIR --out DIR [--models ...] [--anchor jpeg]``
+                                                               every model and codec, paper protocol
 ``python -m lic_lab train ...``                                 the project's training recipe
 ``python -m lic_lab download-kodak``                            fetch Kodak and check SHA-256
 
@@ -120,6 +122,17 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _benchmark(args: argparse.Namespace) -> int:
+    from .benchmark import run_benchmark
+
+    summary = run_benchmark(args.data, args.out, args.models, args.codecs, args.anchor, args.dataset,
+                            args.threads, args.repeats, args.limit, progress=not args.quiet)
+    print((Path(args.out) / "bd_rate.md").read_text().split("\n\n## BD-rate (%)")[0])
+    print(f"benchmark of {len(summary['dataset']['images'])} images took {summary['total_s'] / 60:.1f} min; "
+          f"wrote {args.out}/summary.json, results.json, bd_rate.md, timing.md, rd_psnr.png, rd_ms_ssim.png")
+    return 0
+
+
 def _download(args: argparse.Namespace) -> int:
     from .data import kodak_dir
 
@@ -174,6 +187,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--branches", type=int, nargs="+", help="CBANet: numbers of branches to evaluate")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("benchmark", help="every shipped model and the classical codecs, benchmark paper protocol")
+    p.add_argument("--data", required=True, help="folder of images (e.g. the Kodak folder)")
+    p.add_argument("--out", required=True, help="folder for results, tables and figures")
+    p.add_argument("--models", nargs="+", help="shipped model names (default: all)")
+    p.add_argument("--codecs", nargs="*", default=["jpeg", "jpeg2000", "webp", "avif"], help="classical codecs")
+    p.add_argument("--anchor", default="jpeg", help="curve the per-range BD-rates are measured against")
+    p.add_argument("--dataset", default="kodak", choices=["kodak", "tecnick", "clic"],
+                   help="whose bit-rate / PSNR ranges to use (paper Table 6)")
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts to time")
+    p.add_argument("--repeats", type=int, default=5, help="timing repeats (median)")
+    p.add_argument("--limit", type=int, help="only the first N images (a quick run)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_benchmark)
 
     sub.add_parser("download-kodak", help="download Kodak into data/kodak, checking SHA-256").set_defaults(func=_download)
 

@@ -99,30 +99,38 @@ def _poly_integral(x: np.ndarray, y: np.ndarray, lo: float, hi: float) -> float:
     return float(np.polyval(p, hi) - np.polyval(p, lo))
 
 
-def _mean_gap(x1, y1, x2, y2, method: str) -> float:
-    """Mean of (curve 2 - curve 1) over the overlap of their x ranges."""
+def _mean_gap(x1, y1, x2, y2, method: str, span: tuple[float, float] | None = None) -> float:
+    """Mean of (curve 2 - curve 1) over the overlap of their x ranges (and of ``span`` if given)."""
     x1, y1, x2, y2 = (np.asarray(v, dtype=np.float64) for v in (x1, y1, x2, y2))
     o1, o2 = np.argsort(x1), np.argsort(x2)
     x1, y1, x2, y2 = x1[o1], y1[o1], x2[o2], y2[o2]
     lo, hi = max(x1[0], x2[0]), min(x1[-1], x2[-1])
+    if span is not None:
+        lo, hi = max(lo, span[0]), min(hi, span[1])
     if hi <= lo:
-        raise ValueError("the two RD curves do not overlap; BD metrics are undefined")
+        raise ValueError("the two RD curves do not overlap (within the range); BD metrics are undefined")
     integral = {"pchip": _pchip_integral, "cubic": _poly_integral}[method]
     return (integral(x2, y2, lo, hi) - integral(x1, y1, lo, hi)) / (hi - lo)
 
 
 def bd_rate(rate_anchor: Sequence[float], quality_anchor: Sequence[float],
-            rate_test: Sequence[float], quality_test: Sequence[float], method: str = "pchip") -> float:
+            rate_test: Sequence[float], quality_test: Sequence[float], method: str = "pchip",
+            quality_range: tuple[float, float] | None = None) -> float:
     """Bjøntegaard delta rate in percent: the mean bitrate change of *test* vs *anchor* at equal quality.
 
     Negative means the test codec needs fewer bits. ``method="pchip"`` is the JCT-VC common-test
     sheet's interpolation; ``"cubic"`` the original least-squares cubic of VCEG-M33.
+    ``quality_range`` limits the averaging to a quality interval (the benchmark's low / median /
+    high ranges).
     """
-    gap = _mean_gap(quality_anchor, np.log(rate_anchor), quality_test, np.log(rate_test), method)
+    gap = _mean_gap(quality_anchor, np.log(rate_anchor), quality_test, np.log(rate_test), method, quality_range)
     return (math.exp(gap) - 1) * 100
 
 
 def bd_psnr(rate_anchor: Sequence[float], quality_anchor: Sequence[float],
-            rate_test: Sequence[float], quality_test: Sequence[float], method: str = "pchip") -> float:
-    """Bjøntegaard delta quality (dB): mean quality gain of *test* vs *anchor* at equal bitrate."""
-    return _mean_gap(np.log(rate_anchor), quality_anchor, np.log(rate_test), quality_test, method)
+            rate_test: Sequence[float], quality_test: Sequence[float], method: str = "pchip",
+            rate_range: tuple[float, float] | None = None) -> float:
+    """Bjøntegaard delta quality (dB): mean quality gain of *test* vs *anchor* at equal bitrate
+    (averaged over ``rate_range`` in bpp, if given, within the curves' overlap)."""
+    span = None if rate_range is None else (math.log(rate_range[0]), math.log(rate_range[1]))
+    return _mean_gap(np.log(rate_anchor), quality_anchor, np.log(rate_test), quality_test, method, span)

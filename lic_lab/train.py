@@ -164,6 +164,8 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
         aux = model.aux_loss()
         if aux is not None:
             loss = loss + aux
+        if "extra_loss" in out:  # a model's own training term (e.g. the information fidelity of eq. 14)
+            loss = loss + out["extra_loss"]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.clip:

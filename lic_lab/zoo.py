@@ -125,6 +125,8 @@ DESCRIPTIONS = {
     "mean_scale_hyperprior": "Mean-scale hyperprior (Minnen et al. 2018, no autoregressive context).",
     "gained_mean_scale": "AG-VAE (Cui et al. 2021): one mean-scale hyperprior for any rate through gain units "
                          "and exponential interpolation.",
+    "coarse_to_fine": "Coarse-to-fine hyperprior (Hu et al., benchmark paper sec. 6): hyper levels predicting each "
+                      "other, signal-preserving hyper transforms, information-aggregation reconstruction.",
     "cbanet_hp": "CBANet-HP (Guo et al.): one scale-hyperprior decoder with 3 complexity branches (CAM) and "
                  "bitrate adaptive modules (BAM).",
 }
@@ -198,8 +200,10 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
     if cfg.get("lmbdas"):
         objective = (f"bpp + lambda_s * 255^2 * MSE with lambda_s in {cfg['lmbdas']} for levels 1..{len(cfg['lmbdas'])}, "
                      "one level drawn per batch (AG-VAE eq. 6)")
+    elif cfg["metric"] == "ms-ssim":
+        objective = f"bpp + {cfg['lmbda']} * (1 - MS-SSIM) (trained for MS-SSIM, {cfg['patch']}px crops)"
     else:
-        objective = f"bpp + {cfg['lmbda']} * 255^2 * MSE ({cfg['metric']})"
+        objective = f"bpp + {cfg['lmbda']} * 255^2 * MSE"
     extra = ", ".join(f"{key} = {value}" for key, value in cfg.get("extra", {}).items())
     chain = training_chain(record)
     lines = [

@@ -26,6 +26,34 @@ case "$1" in
     $T --arch mean_scale_hyperprior --lmbda 0.025 --steps 1500 --lr 5e-4 --init $CK/meanscale-q3.pt --name meanscale-q5
     $T --arch mean_scale_hyperprior --lmbda 0.0018 --steps 1500 --lr 5e-4 --init $CK/meanscale-q3.pt --name meanscale-q1
     ;;
+  meanscale-msssim)
+    # the mean-scale hyperprior trained for MS-SSIM (cross-metric study, benchmark paper sec. 7.4):
+    # fine-tuned from the MSE model of the same index; CompressAI's MS-SSIM lambdas for q1/q3/q5
+    M="--arch mean_scale_hyperprior --metric ms-ssim --patch 192"
+    $T $M --lmbda 8.73 --steps 2000 --lr 5e-4 --init $CK/meanscale-q3.pt --name meanscale-msssim-q3
+    $T $M --lmbda 31.73 --steps 1200 --lr 5e-4 --init $CK/meanscale-msssim-q3.pt --name meanscale-msssim-q5
+    $T $M --lmbda 2.4 --steps 1200 --lr 5e-4 --init $CK/meanscale-msssim-q3.pt --name meanscale-msssim-q1
+    ;;
+  c2f|c2f-single)
+    # Coarse-to-fine hyperprior (benchmark paper sec. 6.5, staged): main transforms from meanscale-q3
+    # (g_s's last layer becomes the IAR's starting point), then each hyper level alone with the
+    # information-fidelity loss, then the IAR alone, then end to end; q1/q5 fine-tuned from q3.
+    # c2f-single is the ablation with one hyper level and the same budget (2,000 hyper steps).
+    R=runs/$1
+    if [ "$1" = c2f ]; then A="--arch coarse_to_fine --arch-arg levels=2"; else A="--arch coarse_to_fine --arch-arg levels=1"; fi
+    if [ "$1" = c2f ]; then
+      $T $A --stage hyper1 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $CK/meanscale-q3.pt --out-dir $R --name $1-hyper1
+      $T $A --stage hyper2 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $R/$1-hyper1.pt --out-dir $R --name $1-hyper2
+      LAST=$R/$1-hyper2.pt
+    else
+      $T $A --stage hyper1 --lmbda 0.0067 --steps 2000 --lr 1e-3 --init $CK/meanscale-q3.pt --out-dir $R --name $1-hyper1
+      LAST=$R/$1-hyper1.pt
+    fi
+    $T $A --stage iar --lmbda 0.0067 --steps 1500 --lr 1e-3 --init $LAST --out-dir $R --name $1-iar
+    $T $A --stage joint --lmbda 0.0067 --steps 3000 --lr 5e-4 --init $R/$1-iar.pt --name $1-q3
+    $T $A --stage joint --lmbda 0.025 --steps 1200 --lr 5e-4 --init $CK/$1-q3.pt --name $1-q5
+    $T $A --stage joint --lmbda 0.0018 --steps 1200 --lr 5e-4 --init $CK/$1-q3.pt --name $1-q1
+    ;;
   agvae|agvae-symmetric|agvae-cvr)
     # AG-VAE: one variable-rate model over the hyperprior family's five lambdas, warm-started from
     # meanscale-q3; gains start at sqrt(lambda_s / lambda_3). Same budget for the three variants.
@@ -51,5 +79,5 @@ case "$1" in
     $T $W --stage bam2 --lmbda 0.0035 --steps 2000 --lr 1e-3 --init $R/cbanet-bam3.pt --name cbanet-bam2
     $T ${W% --out-dir*} --stage bam1 --lmbda 0.0018 --steps 2000 --lr 1e-3 --init $R/cbanet-bam2.pt --name cbanet
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale|agvae|agvae-symmetric|agvae-cvr|cbanet" >&2; exit 2 ;;
+  *) echo "usage: $0 hyperprior|factorized|meanscale|meanscale-msssim|c2f|c2f-single|agvae|agvae-symmetric|agvae-cvr|cbanet" >&2; exit 2 ;;
 esac

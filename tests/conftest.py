@@ -34,6 +34,9 @@ SMALL_CONFIGS = {
     "gained_mean_scale": {"levels": 3},
     "gained_mean_scale_symmetric": {"arch": "gained_mean_scale", "levels": 3, "asymmetric": False},
     "cbanet_hp": {"widths": [6, 6, 8], "bitrates": 3, "bam_hidden": 12, "hyper_bam_hidden": 8},
+    "coarse_to_fine": {"C": 8, "pe_hidden": 8, "iar_width": 8, "iar_res_width": 4, "iar_out_width": 4},
+    "coarse_to_fine_3_levels": {"arch": "coarse_to_fine", "levels": 3, "C": 8, "pe_hidden": 8, "iar_width": 8,
+                                "iar_res_width": 4, "iar_out_width": 4},
 }
 
 

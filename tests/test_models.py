@@ -10,7 +10,9 @@ from lic_lab.models import build_model
 def test_forward_contract_and_gradients(small_model, small_photo):
     model = small_model
     model.train()
-    x = small_photo[..., :64, :64]
+    from lic_lab.data import pad_to_multiple
+
+    x = pad_to_multiple(small_photo[..., :64, :64], model.downsample)[0]
     out = model(x)
     assert out["x_hat"].shape == x.shape
     assert set(out["likelihoods"]) >= {"y"}
@@ -29,7 +31,7 @@ def test_compress_decompress_bit_exact(small_model, small_photo):
     assert x_hat.shape == small_photo.shape
     from lic_lab.data import crop_to, pad_to_multiple
 
-    padded, size = pad_to_multiple(small_photo, 64)
+    padded, size = pad_to_multiple(small_photo, model.downsample)
     with torch.no_grad():
         ref = crop_to(model(padded)["x_hat"].clamp(0, 1), size)
     assert torch.equal(x_hat, ref)

@@ -2,7 +2,8 @@
 from .balle import FactorizedPrior, MeanScaleHyperprior, ScaleHyperprior
 from .base import ARCHITECTURES, CompressionModel, build_model
 from .cbanet import CBANetHP
+from .coarse_to_fine import CoarseToFineHyperprior
 from .gained import GainedMeanScale
 
 __all__ = ["CompressionModel", "FactorizedPrior", "ScaleHyperprior", "MeanScaleHyperprior", "GainedMeanScale",
-           "CBANetHP", "ARCHITECTURES", "build_model"]
+           "CBANetHP", "CoarseToFineHyperprior", "ARCHITECTURES", "build_model"]

@@ -79,6 +79,7 @@ class FactorizedPrior(BalleBase):
     """Ballé et al. 2017/2018 "factorized prior": y coded with a per-channel learned density."""
 
     arch = "factorized"
+    section_names = ("y",)
 
     def __init__(self, N: int = 64, M: int = 96, **kw: Any):
         super().__init__(N=N, M=M, **kw)
@@ -112,6 +113,7 @@ class ScaleHyperprior(BalleBase):
     """
 
     arch = "scale_hyperprior"
+    section_names = ("z", "y")  # latent coded in each bitstream section, in order
 
     def __init__(self, N: int = 64, M: int = 96, **kw: Any):
         super().__init__(N=N, M=M, **kw)

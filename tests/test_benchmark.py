@@ -1,0 +1,115 @@
+"""The benchmark runner: ranges, BD by range, the command's outputs, and its shipped results."""
+import json
+import math
+
+import pytest
+
+from lic_lab import REPO_DIR, data, zoo
+from lic_lab.benchmark import MIN_COVER, bd_by_range, bd_matrix, bd_ranges, covered, run_benchmark
+from lic_lab.cli import main
+
+SHIPPED = REPO_DIR / "data" / "results" / "benchmark"
+
+
+def curve(scale: float, lo: float = 0.05, hi: float = 4.0, n: int = 12):
+    """A synthetic RD curve: PSNR = 33 + 6 log2(bpp / scale) (about 7 to 45 dB)."""
+    rates = [lo * (hi / lo) ** (i / (n - 1)) for i in range(n)]
+    return rates, [33 + 6 * math.log2(r / scale) for r in rates]
+
+
+def test_ranges_follow_table_6():
+    r = bd_ranges("kodak")
+    assert r["full"] == {"psnr": (26.0, 40.0), "bpp": (0.25, 1.40)}
+    assert r["low"]["psnr"][0] == 26.0 and r["high"]["psnr"][1] == pytest.approx(40.0)
+    assert r["low"]["psnr"][1] == pytest.approx(r["median"]["psnr"][0])
+    assert r["median"]["bpp"][1] == pytest.approx(r["high"]["bpp"][0])
+    assert r["low"]["bpp"][1] / 0.25 == pytest.approx(1.40 / r["high"]["bpp"][0])  # geometric thirds
+
+
+def test_bd_by_range_and_coverage():
+    anchor, better = curve(1.0), curve(0.8)  # the same quality with 20% fewer bits everywhere
+    short = curve(0.8, hi=0.7)  # only reaches 31.8 dB: covers the low range, a quarter of the median
+    rows = {r["curve"]: r for r in bd_by_range({"a": anchor, "b": better, "s": short}, "a", bd_ranges())}
+    for name in ("low", "median", "high", "full"):
+        assert rows["b"][name] == pytest.approx(-20.0, abs=1e-6)
+        assert rows["b"][f"{name}_psnr_db"] == pytest.approx(6 * math.log2(1 / 0.8), abs=1e-6)
+    assert covered(short, bd_ranges()["low"]["psnr"], 1) == 1
+    assert covered(short, bd_ranges()["median"]["psnr"], 1) < MIN_COVER
+    assert rows["s"]["low"] == pytest.approx(-20.0, abs=1e-6)
+    assert rows["s"]["median"] is None and rows["s"]["high"] is None and rows["s"]["full"] is None
+
+
+def test_bd_by_range_sees_where_a_codec_gains():
+    """A codec 30% better at low quality and equal at high quality: the ranges tell them apart."""
+    anchor = curve(1.0)
+    rates, quality = anchor
+    test = ([r * (0.7 if q < 31 else (1.0 if q > 35 else 0.7 + 0.3 * (q - 31) / 4)) for r, q in zip(rates, quality)],
+            quality)
+    row = bd_by_range({"a": anchor, "t": test}, "a", bd_ranges())[0]
+    assert row["low"] < -20 and abs(row["high"]) < 1 and row["low"] < row["full"] < row["high"]
+
+
+def test_bd_matrix_against_each_anchor():
+    rows = bd_matrix({"a": curve(1.0), "b": curve(0.8)}, ["a", "b"])
+    assert rows[0]["a"] is None and rows[1]["a"] == pytest.approx(-20.0)
+    assert rows[0]["b"] == pytest.approx(25.0)
+
+
+def test_run_benchmark_writes_everything(tmp_path):
+    summary = run_benchmark(data.REPO_DIR / "data" / "embedded", tmp_path, ["hyperprior-q3"], ["jpeg"],
+                            threads=(1,), repeats=1, limit=2, progress=False)
+    for name in ("results.json", "summary.json", "bd_rate.md", "timing.md", "rd_psnr.png", "rd_ms_ssim.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    coding = summary["coding"]["hyperprior-q3"]
+    assert coding["bit_exact"] == coding["decodes"] == 2
+    assert set(summary["timing"]) == {"hyperprior-q3", "jpeg"}
+    assert set(summary["curves"]["psnr"]) == {"hyperprior", "jpeg"}
+    results = json.loads((tmp_path / "results.json").read_text())["results"]
+    assert len(results) == 1 + 9 and all(len(e["images"]) == 2 for e in results)
+
+
+def test_benchmark_command(tmp_path, capsys):
+    out = tmp_path / "bench"
+    assert main(["benchmark", "--data", str(data.REPO_DIR / "data" / "embedded"), "--out", str(out), "--models",
+                 "factorized-q3", "--codecs", "jpeg", "--limit", "1", "--threads", "1", "--repeats", "1",
+                 "--quiet"]) == 0
+    assert "BD-rate vs jpeg" in capsys.readouterr().out
+    assert main(["benchmark", "--data", str(tmp_path / "none"), "--out", str(out)]) == 1
+    assert main(["benchmark", "--data", str(data.REPO_DIR / "data" / "embedded"), "--out", str(out),
+                 "--models", "nope"]) == 1
+    assert "unknown model" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not (SHIPPED / "results.json").is_file(), reason="no shipped benchmark results")
+def test_shipped_benchmark_covers_the_zoo():
+    summary = json.loads((SHIPPED / "summary.json").read_text())
+    results = json.loads((SHIPPED / "results.json").read_text())["results"]
+    assert {e["model"] for e in results} >= set(zoo.registry())
+    assert all(s["bit_exact"] == s["decodes"] for s in summary["coding"].values())
+    assert len(summary["dataset"]["images"]) == 24
+
+
+@pytest.mark.skipif(not (SHIPPED / "results.json").is_file() or not data.have_kodak(),
+                    reason="needs the shipped benchmark results and Kodak")
+def test_shipped_benchmark_reproduces_from_the_checkpoints():
+    """Re-code one Kodak image with one setting of every learned curve: bytes and PSNR as stored."""
+    from lic_lab.evaluate import evaluate_image
+
+    results = json.loads((SHIPPED / "results.json").read_text())["results"]
+    path = data.list_images(data.kodak_dir())[0]
+    x = data.read_image(path)
+    seen = set()
+    for entry in results:
+        if entry["model"] not in zoo.registry() or entry["curve"] in seen:
+            continue
+        seen.add(entry["curve"])
+        model = zoo.load_model(entry["model"])
+        if model.rate_range is not None:
+            model.set_rate(entry["setting"])
+        if entry.get("branches"):
+            model.set_branches(entry["branches"])
+        stored = next(r for r in entry["images"] if r["image"] == path.name)
+        row = evaluate_image(model, x)
+        assert row["bytes"] == stored["bytes"], entry["curve"]
+        assert row["psnr"] == pytest.approx(stored["psnr"], abs=1e-6)
+    assert len(seen) >= 10

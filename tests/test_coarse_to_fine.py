@@ -1,0 +1,140 @@
+"""The coarse-to-fine hyperprior (benchmark paper sec. 6): transforms, levels, stages, warm start."""
+import pytest
+import torch
+
+from lic_lab.entropy.coder import BitstreamError
+from lic_lab.models import build_model
+from lic_lab.models.coarse_to_fine import (InformationAggregation, ProbabilityEstimation, SignalPreservingAnalysis,
+                                           SignalPreservingSynthesis)
+from lic_lab.train import warm_start
+
+SMALL = {"N": 16, "M": 24, "C": 8, "pe_hidden": 8, "iar_width": 8, "iar_res_width": 4, "iar_out_width": 4}
+
+
+def c2f(**kw) -> torch.nn.Module:
+    torch.manual_seed(2)
+    return build_model({"arch": "coarse_to_fine", **SMALL, **kw}).eval()
+
+
+def test_signal_preserving_transforms_halve_and_double():
+    """Table 3: analysis c_in -> c at half size (through 2c and 8c), synthesis back to full size."""
+    a, s = SignalPreservingAnalysis(24, 8), SignalPreservingSynthesis(8)
+    z = a(torch.randn(2, 24, 8, 12))
+    assert z.shape == (2, 8, 4, 6)
+    assert s(z).shape == (2, 8, 8, 12)
+    assert [m.kernel_size for m in a if isinstance(m, torch.nn.Conv2d)] == [(3, 3), (1, 1), (1, 1), (1, 1)]
+    assert a[1].downscale_factor == 2 and s[5].upscale_factor == 2
+
+
+def test_probability_estimation_sees_a_5x5_window():
+    """Table 4: each position's (mean, scale) depends only on its 5x5 neighbourhood; scales >= 0."""
+    torch.manual_seed(0)
+    pe = ProbabilityEstimation(8, 6, 8)
+    r = torch.randn(1, 8, 9, 9)
+    means, scales = pe(r)
+    assert means.shape == scales.shape == (1, 6, 9, 9) and (scales >= 0).all()
+    r2 = r.clone()
+    r2[..., 0, 0] += 5.0  # a change at (0, 0) reaches (2, 2) but not (3, 0) or (0, 3)
+    m2, _ = pe(r2)
+    changed = (m2 - means).abs().amax(1)[0] > 0
+    assert changed[2, 2] and changed[:3, :3].all()
+    assert not changed[3:, :].any() and not changed[:, 3:].any()
+
+
+@pytest.mark.parametrize("levels", [1, 2, 3])
+def test_levels_shapes_and_sections(levels, small_photo):
+    model = c2f(levels=levels)
+    assert model.downsample == 16 * 2 ** levels
+    x = small_photo[..., :64, :128] if levels < 3 else small_photo[..., :128 - 28, :128]
+    from lic_lab.data import pad_to_multiple
+
+    padded, _ = pad_to_multiple(x, model.downsample)
+    with torch.no_grad():
+        out = model(padded)
+    h, w = padded.shape[-2:]
+    assert out["likelihoods"]["y"].shape[-2:] == (h // 16, w // 16)
+    for i in range(1, levels + 1):
+        assert out["likelihoods"][f"z{i}"].shape == (1, 8, h // (16 * 2**i), w // (16 * 2**i))
+    from lic_lab.bitstream import Bitstream
+
+    assert len(Bitstream.from_bytes(model.compress(x)).sections) == levels + 1
+
+
+def test_innermost_level_is_zero_mean_with_one_scale_per_channel(small_photo):
+    """Eq. 12: the innermost level's likelihood uses the learned per-channel scale only."""
+    model = c2f(levels=2)
+    like = torch.zeros(1, 8, 3, 4)
+    scales = model.innermost_scales(like)
+    assert scales.shape == like.shape and torch.equal(scales[0, :, 0, 0], scales[0, :, 2, 3])
+    with torch.no_grad():
+        model.innermost_log_scales[1][3] = 2.0
+    assert torch.allclose(model.innermost_scales(like)[0, 3], torch.full((3, 4), 2.0).exp())
+
+
+def test_stages_freeze_everything_else():
+    model = c2f(levels=2)
+    model.configure_training("hyper2")
+    trainable = {n.split(".")[0] + "." + n.split(".")[1] for n, p in model.named_parameters() if p.requires_grad}
+    assert trainable == {"hyper_a.1", "hyper_s.1", "estimate.1", "fidelity_maps.1", "innermost_log_scales.1"}
+    model.configure_training("hyper1")
+    assert model.active_levels == 1
+    model.train()
+    out = model(torch.rand(2, 3, 64, 64))
+    assert set(out["likelihoods"]) == {"y", "z1"} and out["extra_loss"] > 0  # eq. 14 in the hyper stages
+    model.configure_training("iar")
+    assert {n.split(".")[0] for n, p in model.named_parameters() if p.requires_grad} == {"iar"}
+    model.configure_training(None)
+    assert all(p.requires_grad for p in model.parameters()) and model.active_levels == 2
+    assert "extra_loss" not in model(torch.rand(2, 3, 64, 64))
+    with pytest.raises(ValueError, match="stages"):
+        model.configure_training("hyper3")
+    model.eval()
+
+
+def test_hyper_stage_gradients_stay_in_their_level():
+    model = c2f(levels=2)
+    model.configure_training("hyper1")
+    model.train()
+    out = model(torch.rand(2, 3, 64, 64))
+    loss = sum(-torch.log2(v).sum() for v in out["likelihoods"].values()) + out["extra_loss"]
+    loss.backward()
+    grads = {n for n, p in model.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0}
+    assert grads and all(n.startswith(("hyper_a.0", "hyper_s.0", "estimate.0", "fidelity_maps.0",
+                                       "innermost_log_scales.0")) for n in grads)
+
+
+def test_warm_start_from_single_level_model_keeps_its_reconstruction():
+    """adapt_state: g_a/g_s copied, g_s's last layer becomes the IAR's start (hyper path silenced)."""
+    torch.manual_seed(3)
+    source = build_model({"arch": "mean_scale_hyperprior", "N": 16, "M": 24}).eval()
+    model = c2f(levels=2)
+    warm_start(model, source)
+    y_hat = torch.round(torch.randn(1, 24, 4, 4) * 3)
+    reps = [torch.randn(1, 8, 4, 4), torch.randn(1, 8, 2, 2)]
+    with torch.no_grad():
+        ours = model.synthesize_with(y_hat, reps).clamp(0, 1)
+        theirs = source.g_s(y_hat).clamp(0, 1)
+    assert torch.allclose(ours, theirs, atol=1e-5)
+    assert torch.equal(model.g_a[0].weight, source.g_a[0].weight)
+
+
+def test_information_aggregation_uses_every_level():
+    torch.manual_seed(4)
+    iar = InformationAggregation(16, 16, 8, 4, 4)
+    main, reps = torch.randn(1, 16, 32, 32), [torch.randn(1, 8, 4, 4), torch.randn(1, 8, 2, 2)]
+    out = iar(main, reps)
+    assert out.shape == (1, 3, 64, 64)
+    reps[1] = reps[1] + 1.0
+    assert not torch.equal(iar(main, reps), out)
+
+
+def test_wrong_section_count_is_a_clear_error(small_photo):
+    from lic_lab.bitstream import Bitstream
+
+    model = c2f(levels=2)
+    stream = Bitstream.from_bytes(model.compress(small_photo))
+    stream.sections = stream.sections[1:]
+    with pytest.raises((BitstreamError, ValueError), match="sections"):
+        model.decompress(stream.to_bytes())
+    with pytest.raises(ValueError, match="levels"):
+        build_model({"arch": "coarse_to_fine", "levels": 0})
