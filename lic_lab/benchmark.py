@@ -131,6 +131,18 @@ def model_entries(name: str, paths: Sequence[Path], progress: Callable[[int], No
     return entries
 
 
+def curve_labels(name: str) -> list[str]:
+    """The RD curve(s) a shipped model contributes: its family, its own name (variable rate), or one per K."""
+    from .zoo import registry
+
+    entry = registry()[name]
+    if not entry.get("rates"):
+        return [entry["family"]]
+    if entry.get("branches"):
+        return [f"{name} K={k}" for k in range(1, entry["branches"] + 1)]
+    return [name]
+
+
 def settings_count(name: str) -> int:
     """How many settings the benchmark evaluates for a shipped model (for the progress bar)."""
     from .zoo import registry
@@ -159,6 +171,9 @@ def run_benchmark(data: str | Path, out: str | Path, models: Sequence[str] | Non
         raise ValueError(f"unknown model(s) {unknown}; run `python -m lic_lab models` to list them")
     for codec in codecs:
         get_codec(codec)
+    labels = sorted({label for n in names for label in curve_labels(n)} | set(codecs))
+    if anchor not in labels:
+        raise ValueError(f"anchor {anchor!r} is not one of the benchmarked curves: {labels}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(threads))

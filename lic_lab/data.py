@@ -238,3 +238,15 @@ def centre_crop(x: torch.Tensor, size: int) -> torch.Tensor:
     h, w = x.shape[-2:]
     top, left = max(0, (h - size) // 2), max(0, (w - size) // 2)
     return x[..., top : top + size, left : left + size]
+
+
+def downscale(x: torch.Tensor, factor: int) -> torch.Tensor:
+    """Box-filter downsampling by an integer factor, rounded to 8-bit levels (a real smaller image).
+
+    How the benchmark paper builds its lower-resolution test sets (sec. 7.3.1, Table 8).
+    """
+    if factor < 1:
+        raise ValueError("factor must be a positive integer")
+    h, w = (x.shape[-2] // factor) * factor, (x.shape[-1] // factor) * factor
+    small = torch.nn.functional.avg_pool2d(x[..., :h, :w], factor)
+    return torch.round(small * 255) / 255

@@ -112,4 +112,22 @@ def _b3(decode_ms: dict):
 
 
 BRANCHES = {1: _b1, 2: _b2, 3: _b3}
-BOOKS = {"01": FOUNDATIONS, "03": CHANNELS, "05": GAINS, "06": BRANCHES}
+
+
+def _c1(curves: dict):
+    return bd_rate(*curves["c2f-single"], *curves["c2f"]), _close(1e-2), \
+        "bd_rate(*curves['c2f-single'], *curves['c2f']): the anchor's (bpp, PSNR) first"
+
+
+def _c2(bits: dict):
+    total = sum(v["bpp"] for v in bits.values())
+    return 100 * (total - bits["y"]["bpp"]) / total, _close(1e-2), "(z1 + z2 bits) / (all sections' bits) x 100"
+
+
+def _c3(timing: dict):
+    return timing["1"]["decode_s"] / timing["2"]["decode_s"], _close(1e-2), \
+        "decode time with 1 thread divided by decode time with 2 threads"
+
+
+BENCHMARK = {1: _c1, 2: _c2, 3: _c3}
+BOOKS = {"01": FOUNDATIONS, "03": CHANNELS, "05": GAINS, "06": BRANCHES, "07": BENCHMARK}

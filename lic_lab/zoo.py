@@ -231,7 +231,7 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         "## Kodak (24 images, real bitstreams; evaluation only, never used for training or selection)", "",
         *kodak_lines, "",
         "Encode/decode times here were taken while other training ran (indicative only); clean timings: "
-        "`python scripts/benchmark.py` (data/results/benchmark.json).", "",
+        "`python -m lic_lab benchmark` (data/results/benchmark/timing.md).", "",
         "Re-measure: `python scripts/build_zoo.py` (needs the data root).", "",
         "## Validation during training (held-out photos, entropy estimate)", "",
         "| step | bpp | PSNR |", "|---|---|---|",

@@ -1,13 +1,14 @@
-"""Re-measure the foundation's headline numbers on this machine.
+"""Re-measure the workbook's numbers on this machine.
 
-Usage: LIC_LAB_DATA=../shared/datasets python scripts/benchmark.py [--codecs] [--notebooks] [--tests]
+Usage: LIC_LAB_DATA=../shared/datasets python scripts/benchmark.py [--skip-benchmark] [--codecs] [--notebooks] [--tests]
 
-* coded size vs entropy estimate over Kodak for every shipped model, and bit-exact decoding;
-* BD-rate (PCHIP, PSNR) of each learned family vs JPEG, JPEG 2000, WebP and AVIF;
-* encode / decode time of a 768x512 image (median of 5) with 1 and 2 threads;
+* the benchmark command's full run on Kodak (every shipped model at every setting, the classical
+  codecs, real bytes vs estimate, bit-exact decoding, BD-rates by range, encode / decode times with
+  1 and 2 threads) into data/results/benchmark/ (what notebook 07 and the README read);
+* with --codecs: the classical codec sweeps of data/results/kodak_<codec>.json (notebooks 01, 05, 06);
 * the time of a full per-channel ablation sweep of one Kodak image, and importance stability over Kodak;
 * with --notebooks: the run time of each notebook; with --tests: of the whole test command.
-Writes data/results/benchmark.json and prints a summary.
+Writes data/results/workbook_timings.json and prints a summary.
 """
 from __future__ import annotations
 
@@ -23,57 +24,31 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lic_lab import data, zoo  # noqa: E402
-from lic_lab.evaluate import (bd_table, coding_times, evaluate, evaluate_settings, kodak_curves, rd_points,  # noqa: E402
-                              write_results)
+from lic_lab import channels, data, zoo  # noqa: E402
+from lic_lab.benchmark import run_benchmark  # noqa: E402
+from lic_lab.evaluate import evaluate, write_results  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--codecs", action="store_true", help="re-run the classical codec sweeps too")
+    ap.add_argument("--skip-benchmark", action="store_true", help="keep data/results/benchmark as it is")
+    ap.add_argument("--codecs", action="store_true", help="re-run the classical codec sweeps of data/results/kodak_*.json")
     ap.add_argument("--notebooks", action="store_true")
     ap.add_argument("--tests", action="store_true")
     args = ap.parse_args()
-    torch.set_num_threads(2)
     paths = data.list_images(data.kodak_dir())
-    report: dict = {"coding": {}, "timing": {}}
-    families: dict[str, list] = {}
-    for name in sorted(zoo.registry()):
-        model = zoo.load_model(name)
-        if model.rate_range is None:
-            res = evaluate(model, paths, progress=True)
-        else:  # every level (and, for CBANet, every number of branches)
-            branches = range(1, model.max_branches + 1) if hasattr(model, "max_branches") else None
-            res = evaluate_settings(model, paths, branches=branches, progress=True)
-        for entry in res:
-            families.setdefault(entry.get("curve") or zoo.registry()[name]["family"], []).append(entry)
-        imgs = [r for entry in res for r in entry["images"]]
-        real = sum(8 * r["bytes"] for r in imgs)
-        est = sum(r["bpp_est"] * 8 * r["bytes"] / r["bpp"] for r in imgs)  # bpp x pixels
-        payload = sum(8 * r["payload_bytes"] for r in imgs)
-        report["coding"][name] = {"real_bits": real, "estimated_bits": est, "overhead_percent": 100 * (real / est - 1),
-                                  "payload_bits": payload, "payload_overhead_percent": 100 * (payload / est - 1),
-                                  "bit_exact_images": sum(r["roundtrip_max_abs"] == 0 for r in imgs),
-                                  "coded_images": len(imgs), "bpp": res[-1]["mean"]["bpp"], "psnr": res[-1]["mean"]["psnr"]}
-        print(f"{name}: file overhead {report['coding'][name]['overhead_percent']:+.3f}%, entropy-coded "
-              f"{report['coding'][name]['payload_overhead_percent']:+.3f}%, "
-              f"{report['coding'][name]['bit_exact_images']}/{len(imgs)} bit-exact", flush=True)
-    curves = kodak_curves("psnr")
+    report: dict = {}
+    if not args.skip_benchmark:
+        summary = run_benchmark(data.kodak_dir(), ROOT / "data" / "results" / "benchmark")
+        report["benchmark_s"] = summary["total_s"]
+        print((ROOT / "data" / "results" / "benchmark" / "bd_rate.md").read_text())
+        print((ROOT / "data" / "results" / "benchmark" / "timing.md").read_text())
+    torch.set_num_threads(2)
     if args.codecs:
         for codec in ("jpeg", "jpeg2000", "webp", "avif"):
-            res = evaluate(codec, paths, progress=True)
-            write_results(res, ROOT / "data" / "results" / f"kodak_{codec}.json", {"model": codec})
-            curves[codec] = rd_points(res)
-    for fam, entries in families.items():
-        curves[fam] = rd_points(entries)
-    report["bd_rate"] = bd_table(curves, sorted(families), ["jpeg", "jpeg2000", "webp", "avif"])
+            write_results(evaluate(codec, paths, progress=True), ROOT / "data" / "results" / f"kodak_{codec}.json",
+                          {"model": codec})
     x = data.read_image(paths[0])
-    for fam in sorted({e["family"] for e in zoo.registry().values()}):
-        model = zoo.load_model(zoo.resolve_name(fam))
-        report["timing"][model.name] = {f"{t}_threads": coding_times(model, x, t) for t in (1, 2)}
-    torch.set_num_threads(2)
-    from lic_lab import channels
-
     model = zoo.load_model("hyperprior-q3")
     for with_ms in (False, True):
         t0 = time.perf_counter()
@@ -94,20 +69,10 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "pytest", "-q", "--nbval", "--nbval-current-env", "tests", "notebooks"],
                        cwd=ROOT, check=True)
         report["test_command_s"] = time.perf_counter() - t0
-    out = ROOT / "data" / "results" / "benchmark.json"
+    out = ROOT / "data" / "results" / "workbook_timings.json"
     out.write_text(json.dumps(report, indent=1))
-    print("\nBD-rate (PCHIP, PSNR) on Kodak:")
-    for row in report["bd_rate"]:
-        r = row["BD-rate (%)"]
-        print(f"  {row['model']:<12} vs {row['anchor']:<9} {'n/a' if r is None else f'{r:+.1f}%'}")
-    print("\nTiming of a 768x512 image (median of 5):")
-    for name, t in report["timing"].items():
-        print(f"  {name}: " + ", ".join(f"{k}: enc {v['encode_s']:.3f} s dec {v['decode_s']:.3f} s" for k, v in t.items()))
-    print("\nChannel sweep of hyperprior-q3 on one Kodak image (96 channels):", report["channel_sweep_s"])
-    print("Channel importance stability over the 24 Kodak images:", report["channel_stability_kodak24"])
-    for key in ("notebooks_s", "test_command_s"):
-        if key in report:
-            print(key, report[key])
+    for key, value in report.items():
+        print(key, value)
     print(f"wrote {out}")
 
 

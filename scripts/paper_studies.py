@@ -1,10 +1,13 @@
 """Kodak studies behind notebooks 05 (AG-VAE) and 06 (CBANet), written to data/results/.
 
-Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [cbanet]
+Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [cbanet] [c2f]
 
 * agvae: real bitstream sizes over a 0.1-step rate grid on every Kodak image (is bpp increasing
   everywhere?), exponential vs linear interpolation between the levels, and the latency of one
   slider update on a 768x512 image (median of 10, 2 threads);
+* c2f: bits per level (real sections and estimates) of the coarse-to-fine, single-level and
+  mean-scale families over Kodak, and the coarse-to-fine vs single-level BD-rate on Kodak at full
+  and half resolution (the paper's Table 8 compares resolutions);
 * cbanet: decode time of a 768x512 image for K = 1, 2, 3 branches and for the baseline
   hyperprior (median of 11 after 3 warm-ups, 1 and 2 threads), and the decoder FLOPs.
 """
@@ -23,7 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 from lic_lab import data, zoo  # noqa: E402
 from lic_lab.complexity import decoder_flops  # noqa: E402
-from lic_lab.evaluate import coding_times  # noqa: E402
+from lic_lab.analysis import level_bits  # noqa: E402
+from lic_lab.evaluate import coding_times, evaluate_image  # noqa: E402
+from lic_lab.metrics import bd_psnr, bd_rate  # noqa: E402
 from lic_lab.rate_control import interpolation_study, monotonicity  # noqa: E402
 from lic_lab.widgets import GainRateView  # noqa: E402
 
@@ -76,10 +81,40 @@ def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
     return report
 
 
+C2F_FAMILIES = ("c2f", "c2f-single", "meanscale")
+
+
+def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
+    torch.set_num_threads(2)
+    report: dict = {"families": C2F_FAMILIES, "level_bits": {}, "resolution": {}}
+    for family in C2F_FAMILIES:
+        for name in zoo.family_members(family):
+            rows = [level_bits(zoo.load_model(name), x) for _, x in images]
+            report["level_bits"][name] = {k: {m: statistics.fmean(r[k][m] for r in rows) for m in ("bpp", "bpp_est")}
+                                          for k in rows[0]}
+    for factor in (1, 2):
+        imgs = [data.downscale(x, factor) for _, x in images]
+        curves = {}
+        for family in C2F_FAMILIES:
+            points = []
+            for name in zoo.family_members(family):
+                model = zoo.load_model(name)
+                rows = [evaluate_image(model, x) for x in imgs]
+                points.append((statistics.fmean(r["bpp"] for r in rows), statistics.fmean(r["psnr"] for r in rows)))
+            curves[family] = [list(p) for p in zip(*sorted(points))]
+        pairs = [("c2f", "c2f-single"), ("c2f", "meanscale"), ("c2f-single", "meanscale")]
+        h, w = imgs[0].shape[-2:]
+        report["resolution"][f"1/{factor}"] = {
+            "size": f"{max(h, w)}x{min(h, w)}", "curves": curves,
+            "bd_rate": {f"{t} vs {a}": bd_rate(*curves[a], *curves[t]) for t, a in pairs},
+            "bd_psnr": {f"{t} vs {a}": bd_psnr(*curves[a], *curves[t]) for t, a in pairs}}
+    return report
+
+
 def main(which: list[str]) -> None:
     images = kodak_images()
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, fn in (("agvae", agvae), ("cbanet", cbanet)):
+    for name, fn in (("agvae", agvae), ("cbanet", cbanet), ("c2f", c2f)):
         if which and name not in which:
             continue
         report = fn(images)

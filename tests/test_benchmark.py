@@ -78,6 +78,9 @@ def test_benchmark_command(tmp_path, capsys):
     assert main(["benchmark", "--data", str(data.REPO_DIR / "data" / "embedded"), "--out", str(out),
                  "--models", "nope"]) == 1
     assert "unknown model" in capsys.readouterr().err
+    assert main(["benchmark", "--data", str(data.REPO_DIR / "data" / "embedded"), "--out", str(out),
+                 "--models", "factorized-q3", "--anchor", "bpg"]) == 1
+    assert "anchor 'bpg'" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not (SHIPPED / "results.json").is_file(), reason="no shipped benchmark results")
@@ -113,3 +116,15 @@ def test_shipped_benchmark_reproduces_from_the_checkpoints():
         assert row["bytes"] == stored["bytes"], entry["curve"]
         assert row["psnr"] == pytest.approx(stored["psnr"], abs=1e-6)
     assert len(seen) >= 10
+
+
+def test_benchmark_exercise_checks():
+    from lic_lab.exercises import verdict
+
+    curves = {"c2f-single": curve(1.0), "c2f": curve(0.9)}
+    assert "correct" in verdict(1, -10.0, curves, book="07")
+    assert "not yet" in verdict(1, 10.0, curves, book="07")
+    bits = {"z2": {"bpp": 0.01}, "z1": {"bpp": 0.03}, "y": {"bpp": 0.36}}
+    assert "correct" in verdict(2, 10.0, bits, book="07")
+    assert "correct" in verdict(3, 1.5, {"1": {"decode_s": 0.3}, "2": {"decode_s": 0.2}}, book="07")
+    assert "not yet" in verdict(3, 0.67, {"1": {"decode_s": 0.3}, "2": {"decode_s": 0.2}}, book="07")
