@@ -304,7 +304,8 @@ def plot_curves(summary: dict[str, Any], out: Path) -> list[Path]:
     for metric, label in (("psnr", "PSNR (dB)"), ("ms_ssim_db", "MS-SSIM (dB)")):
         curves = {k: (v["bpp"], v["quality"]) for k, v in summary["curves"][metric].items()}
         fig, ax = plt.subplots(figsize=(8, 5.5))
-        rd_plot(curves, label, ax=ax, title=f"{summary['dataset']['name']}: {len(summary['dataset']['images'])} images")
+        rd_plot(curves, label, ax=ax, title=f"{summary['dataset']['name']}: {len(summary['dataset']['images'])} images",
+                palette="viridis")
         ax.set_xlim(0, 1.6)
         path = out / f"rd_{'psnr' if metric == 'psnr' else 'ms_ssim'}.png"
         fig.savefig(path, dpi=110, bbox_inches="tight")

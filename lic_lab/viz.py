@@ -17,13 +17,22 @@ STYLE = {"jpeg": ("JPEG 4:4:4", "#999999", "s"), "jpeg420": ("JPEG 4:2:0", "#bbb
 
 
 def rd_plot(curves: dict[str, tuple[Sequence[float], Sequence[float]]], metric: str = "PSNR (dB)",
-            ax: plt.Axes | None = None, title: str | None = None, save: str | None = None) -> plt.Axes:
-    """Plot rate-distortion curves ``{label: (bpp, quality)}``; optionally save to figures/<save>."""
+            ax: plt.Axes | None = None, title: str | None = None, save: str | None = None,
+            palette: str | None = None) -> plt.Axes:
+    """Plot rate-distortion curves ``{label: (bpp, quality)}``; optionally save to figures/<save>.
+
+    Classical codecs keep their fixed style (dashed); with ``palette`` (a matplotlib colormap name)
+    the other curves take evenly spaced colours from it, so many learned curves stay distinguishable.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.4))
+    learned = [label for label in curves if label not in STYLE]
+    cmap = plt.get_cmap(palette) if palette else None
     for label, (rates, quality) in curves.items():
         name, color, marker = STYLE.get(label, (label, None, "o"))
-        dashed = "reference" in label.lower()
+        if cmap is not None and label in learned:
+            color = cmap(learned.index(label) / max(1, len(learned) - 1))
+        dashed = "reference" in label.lower() or (palette is not None and label in STYLE)
         ax.plot(rates, quality, marker=marker, color=color, label=name, linestyle="--" if dashed else "-", ms=4)
     ax.set_xlabel("bits per pixel")
     ax.set_ylabel(metric)

@@ -138,3 +138,31 @@ def test_wrong_section_count_is_a_clear_error(small_photo):
         model.decompress(stream.to_bytes())
     with pytest.raises(ValueError, match="levels"):
         build_model({"arch": "coarse_to_fine", "levels": 0})
+
+
+STUDIES = __import__("lic_lab").REPO_DIR / "data" / "results" / "c2f_studies.json"
+
+
+@pytest.mark.skipif(not STUDIES.is_file(), reason="no shipped coarse-to-fine studies")
+def test_shipped_studies_reproduce_from_the_checkpoints():
+    """Notebook 07's level bits and half-resolution RD point re-derived from c2f-q3 on Kodak."""
+    import json
+    import statistics
+
+    from lic_lab import data, zoo
+    from lic_lab.analysis import level_bits
+    from lic_lab.evaluate import evaluate_image
+
+    if not data.have_kodak():
+        pytest.skip("Kodak not under the data root")
+    report = json.loads(STUDIES.read_text())
+    model = zoo.load_model("c2f-q3")
+    images = [data.read_image(p) for p in data.list_images(data.kodak_dir())]
+    rows = [level_bits(model, x) for x in images]
+    for name, stored in report["level_bits"]["c2f-q3"].items():
+        assert statistics.fmean(r[name]["bpp"] for r in rows) == pytest.approx(stored["bpp"], rel=1e-12)
+    half = [evaluate_image(model, data.downscale(x, 2)) for x in images]
+    bpp, psnr = (statistics.fmean(r[k] for r in half) for k in ("bpp", "psnr"))
+    bpps, psnrs = report["resolution"]["1/2"]["curves"]["c2f"]
+    assert min(abs(b - bpp) for b in bpps) < 1e-12
+    assert psnrs[bpps.index(min(bpps, key=lambda b: abs(b - bpp)))] == pytest.approx(psnr, abs=1e-6)
