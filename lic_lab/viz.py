@@ -45,6 +45,17 @@ def rd_plot(curves: dict[str, tuple[Sequence[float], Sequence[float]]], metric: 
     return ax
 
 
+def training_curves(curve: list[dict[str, float]], panels: dict[str, str]) -> plt.Figure:
+    """A training run's logged values against the step, one panel per ``{key: title}``."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3))
+    for ax, (key, title) in zip(np.atleast_1d(axes), panels.items()):
+        ax.plot([c["step"] for c in curve], [c[key] for c in curve])
+        ax.set_title(title)
+        ax.set_xlabel("step")
+    fig.tight_layout()
+    return fig
+
+
 def save_figure(fig: plt.Figure, name: str) -> Path:
     """Save a figure as ``figures/<name>`` (PNG, 120 dpi)."""
     FIGURES_DIR.mkdir(exist_ok=True)

@@ -125,11 +125,8 @@ cfg = TrainConfig(arch="scale_hyperprior", N=16, M=24, lmbda=0.0067, steps=150, 
                   name="live-demo", log_every=10, save_every=0, val_every=10**9)
 tiny, record = train(cfg, progress=False, images=data.embedded_paths(), resume=False)
 curve = record["train_curve"]
-fig, ax = plt.subplots(1, 2, figsize=(10, 3))
-ax[0].plot([c["step"] for c in curve], [c["loss"] for c in curve]); ax[0].set_title("loss = bpp + lambda 255^2 MSE")
-ax[1].plot([c["step"] for c in curve], [c["bpp"] for c in curve]); ax[1].set_title("estimated bpp (training batch)")
-for a in ax: a.set_xlabel("step")
-plt.tight_layout(); plt.show()
+viz.training_curves(curve, {"loss": "loss = bpp + lambda 255^2 MSE", "bpp": "estimated bpp (training batch)"})
+plt.show()
 assert curve[-1]["loss"] < curve[0]["loss"]
 if FULL_TRAINING:
     import subprocess

@@ -152,3 +152,13 @@ def test_coding_times_reports_medians(small_photo):
     t = coding_times(small("scale_hyperprior"), small_photo, threads=1, repeats=3, warmup=1)
     assert set(t) == {"encode_s", "decode_s"} and all(v > 0 for v in t.values())
     torch.set_num_threads(2)
+
+
+def test_training_curves_one_panel_per_key():
+    from lic_lab.viz import training_curves
+
+    fig = training_curves([{"step": 1, "bpp": 2.0, "psnr": 20.0}, {"step": 2, "bpp": 1.0, "psnr": 21.0}],
+                          {"bpp": "rate", "psnr": "quality"})
+    assert [a.get_title() for a in fig.axes] == ["rate", "quality"]
+    assert list(fig.axes[0].lines[0].get_ydata()) == [2.0, 1.0]
+    plt.close(fig)

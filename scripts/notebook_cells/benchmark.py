@@ -128,11 +128,8 @@ cfg = TrainConfig(arch="coarse_to_fine", extra={"levels": 2}, stage="hyper1", lm
                   save_every=0, val_every=10**9)
 demo, record = train(cfg, progress=False, images=data.embedded_paths(), resume=False, log=lambda msg: None)
 curve_ = record["train_curve"]
-fig, ax = plt.subplots(1, 2, figsize=(10, 3))
-ax[0].plot([c["step"] for c in curve_], [c["bpp"] for c in curve_]); ax[0].set_title("estimated bpp (training batch)")
-ax[1].plot([c["step"] for c in curve_], [c["psnr"] for c in curve_]); ax[1].set_title("PSNR of the batch (dB)")
-for a in ax: a.set_xlabel("step")
-plt.tight_layout(); plt.show()
+viz.training_curves(curve_, {"bpp": "estimated bpp (training batch)", "psnr": "PSNR of the batch (dB)"})
+plt.show()
 assert curve_[-1]["bpp"] < curve_[0]["bpp"]"""),
 (MD, r"""### 2.3 The levels as images
 
