@@ -1,0 +1,73 @@
+"""CVQN's GMM quantizer (Zhong et al., sec. 3.2, eqs. 2-5) and the soft quantizer it generalises.
+
+A finite quantizer with ``Q`` levels: the prior of every latent value is a Gaussian mixture
+``p(z) = sum_q pi_q N(z | mu_q, sigma_q^2)`` (eq. 2) with learned weights, means and scales.
+
+* forward: the mean with the largest responsibility, ``z_hat = argmax_mu_j pi_j N(z|mu_j) / sum_q ...`` (eq. 3);
+* backward: through the soft relaxation ``z_tilde = sum_j resp_j(z) mu_j`` (eq. 4);
+* the mixture is learned by back-propagating its negative log-likelihood (eq. 5), not by EM;
+* the index of the chosen level is the symbol an entropy coder codes.
+
+With equal weights and ``sigma = sqrt(2) / 2`` the responsibilities become
+``softmax(-(z - mu_j)^2)``: the soft quantizer of Agustsson et al. (2017) / Mentzer et al. (2018)
+with hardness 1 (:func:`soft_quantize`).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+
+
+def soft_quantize(z: torch.Tensor, centers: torch.Tensor, hardness: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """The soft quantizer: ``(hard, soft)`` values with ``soft = sum_j softmax(-h (z - c_j)^2)_j c_j``."""
+    weights = torch.softmax(-hardness * (z.unsqueeze(-1) - centers) ** 2, dim=-1)
+    soft = (weights * centers).sum(-1)
+    hard = centers[weights.argmax(-1)]
+    return hard, soft
+
+
+class GMMQuantizer(nn.Module):
+    """Learned ``Q``-level Gaussian-mixture quantizer (eqs. 2-5).
+
+    Means start evenly spaced around zero (one unit apart), scales at ``sqrt(2)/2`` and weights
+    equal: exactly the soft quantizer with integer centres, from which training moves away.
+    """
+
+    def __init__(self, levels: int, spacing: float = 1.0):
+        super().__init__()
+        if levels < 2:
+            raise ValueError("a quantizer needs at least 2 levels")
+        self.levels = levels
+        self.means = nn.Parameter(spacing * (torch.arange(levels, dtype=torch.float32) - (levels - 1) / 2))
+        self.log_scales = nn.Parameter(torch.full((levels,), math.log(math.sqrt(2) / 2)))
+        self.logits = nn.Parameter(torch.zeros(levels))
+
+    def component_log_density(self, z: torch.Tensor) -> torch.Tensor:
+        """``log pi_q + log N(z | mu_q, sigma_q^2)`` for every value and level (last dim = level)."""
+        scales = self.log_scales.exp()
+        d = (z.unsqueeze(-1) - self.means) / scales
+        return torch.log_softmax(self.logits, 0) - 0.5 * d**2 - self.log_scales - 0.5 * math.log(2 * math.pi)
+
+    def responsibilities(self, z: torch.Tensor) -> torch.Tensor:
+        """Posterior probability of each level given each value (the fraction in eqs. 3-4)."""
+        return torch.softmax(self.component_log_density(z), dim=-1)
+
+    def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(z_hat, indices)``: the hard value of eq. 3 forward, the gradient of eq. 4 backward."""
+        resp = self.responsibilities(z)
+        indices = resp.argmax(-1)
+        hard = self.means[indices]
+        soft = (resp * self.means).sum(-1)
+        return soft + (hard - soft).detach(), indices
+
+    def nll(self, z: torch.Tensor) -> torch.Tensor:
+        """Eq. 5: ``-sum_i log sum_q pi_q N(z_i | mu_q, sigma_q^2)`` (nats)."""
+        return -torch.logsumexp(self.component_log_density(z), dim=-1).sum()
+
+    def dequantize(self, indices: torch.Tensor) -> torch.Tensor:
+        """The values that symbol indices stand for (what a decoder does)."""
+        if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= self.levels):
+            raise ValueError(f"symbol indices must lie in 0..{self.levels - 1}")
+        return self.means.detach()[indices]
