@@ -28,8 +28,8 @@ import numpy as np
 import torch
 
 from .codecs import CODECS, get_codec
-from .data import list_images, read_image, to_tensor, to_uint8
-from .evaluate import coding_times, evaluate, evaluate_settings, rd_points
+from .data import list_images, read_image
+from .evaluate import bd_table, codec_times, coding_times, evaluate, evaluate_settings, rd_points
 from .metrics import bd_psnr, bd_rate
 
 CLASSICAL = ("jpeg", "jpeg2000", "webp", "avif")
@@ -83,33 +83,9 @@ def bd_by_range(curves: dict[str, tuple[Sequence[float], Sequence[float]]], anch
 
 def bd_matrix(curves: dict[str, tuple[Sequence[float], Sequence[float]]], anchors: Sequence[str]
               ) -> list[dict[str, Any]]:
-    """BD-rate (%) of every curve against each anchor over the curves' whole overlap."""
-    rows = []
-    for label, curve in curves.items():
-        row: dict[str, Any] = {"curve": label}
-        for anchor in anchors:
-            try:
-                row[anchor] = None if anchor == label else bd_rate(*curves[anchor], *curve)
-            except ValueError:
-                row[anchor] = None
-        rows.append(row)
-    return rows
-
-
-def codec_times(codec: str, x: torch.Tensor, setting: float, threads: int, repeats: int = 5) -> dict[str, float]:
-    """Median encode / decode time of a classical codec (Pillow) on one image."""
-    torch.set_num_threads(threads)
-    c = get_codec(codec)
-    image = to_uint8(x)
-    enc, dec = [], []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        data = c.encode(image, setting)
-        t1 = time.perf_counter()
-        to_tensor(c.decode(data))
-        enc.append(t1 - t0)
-        dec.append(time.perf_counter() - t1)
-    return {"encode_s": float(np.median(enc)), "decode_s": float(np.median(dec))}
+    """BD-rate (%) of every curve against each anchor over the curves' whole overlap (one row per curve)."""
+    cells = {(r["model"], r["anchor"]): r["BD-rate (%)"] for r in bd_table(curves, list(curves), anchors)}
+    return [{"curve": label, **{a: None if a == label else cells[label, a] for a in anchors}} for label in curves]
 
 
 def model_entries(name: str, paths: Sequence[Path], progress: Callable[[int], None]) -> list[dict[str, Any]]:

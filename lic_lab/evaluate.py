@@ -11,7 +11,7 @@ import csv
 import json
 import time
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -56,25 +56,39 @@ def evaluate_image(model: CompressionModel, x: torch.Tensor, keep: bool = False)
     return row
 
 
-@torch.no_grad()
-def coding_times(model: CompressionModel, x: torch.Tensor, threads: int, repeats: int = 5,
-                 warmup: int = 0) -> dict[str, float]:
-    """Median encode and decode time (s) of one image with ``threads`` CPU threads.
+def round_trip_times(encode: Callable[[], Any], decode: Callable[[Any], Any], threads: int, repeats: int = 5,
+                     warmup: int = 0) -> dict[str, float]:
+    """Median time (s) of ``encode()`` and of ``decode(encoded)`` with ``threads`` CPU threads.
 
     ``warmup`` untimed round trips first (oneDNN builds its kernels on first use).
     """
     torch.set_num_threads(threads)
     for _ in range(warmup):
-        model.decompress(model.compress(x))
+        decode(encode())
     enc, dec = [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        blob = model.compress(x)
+        blob = encode()
         t1 = time.perf_counter()
-        model.decompress(blob)
+        decode(blob)
         enc.append(t1 - t0)
         dec.append(time.perf_counter() - t1)
     return {"encode_s": float(np.median(enc)), "decode_s": float(np.median(dec))}
+
+
+@torch.no_grad()
+def coding_times(model: CompressionModel, x: torch.Tensor, threads: int, repeats: int = 5,
+                 warmup: int = 0) -> dict[str, float]:
+    """Median encode and decode time (s) of one image with a learned model (see :func:`round_trip_times`)."""
+    return round_trip_times(lambda: model.compress(x), model.decompress, threads, repeats, warmup)
+
+
+def codec_times(codec_name: str, x: torch.Tensor, setting: float, threads: int, repeats: int = 5) -> dict[str, float]:
+    """Median encode and decode time (s) of one image with a classical codec (Pillow) at one setting."""
+    codec = get_codec(codec_name)
+    image = to_uint8(x)
+    return round_trip_times(lambda: codec.encode(image, setting), lambda data: to_tensor(codec.decode(data)),
+                            threads, repeats)
 
 
 def evaluate_codec_image(codec_name: str, x: torch.Tensor, setting: float) -> dict[str, Any]:

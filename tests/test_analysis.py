@@ -162,3 +162,10 @@ def test_training_curves_one_panel_per_key():
     assert [a.get_title() for a in fig.axes] == ["rate", "quality"]
     assert list(fig.axes[0].lines[0].get_ydata()) == [2.0, 1.0]
     plt.close(fig)
+
+
+def test_codec_times_reports_medians(small_photo):
+    from lic_lab.evaluate import codec_times
+
+    t = codec_times("jpeg", small_photo, 75, threads=1, repeats=3)
+    assert set(t) == {"encode_s", "decode_s"} and all(v > 0 for v in t.values())

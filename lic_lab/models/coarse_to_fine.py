@@ -182,22 +182,21 @@ class CoarseToFineHyperprior(BalleBase):
 
     def synthesize(self, y_hat: torch.Tensor) -> torch.Tensor:
         """Decode a latent alone (channel experiments): the hyper levels are re-derived from it."""
-        reps, _ = self._hyper_representations(y_hat)
-        return self.synthesize_with(y_hat, reps)
+        return self.synthesize_with(y_hat, self._hyper_representations(y_hat))
 
-    def _hyper_representations(self, y_hat: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        """(hyper representations, quantized levels) re-derived from a latent, true rounding."""
+    def _hyper_representations(self, y_hat: torch.Tensor) -> list[torch.Tensor]:
+        """Each level's hyper representation re-derived from a latent (true rounding)."""
         latents = [y_hat]
         for i in range(self.active_levels):
             latents.append(self.hyper_a[i](latents[-1]))
-        q = [torch.round(latents[-1])]
+        q = torch.round(latents[-1])
         reps: list[torch.Tensor] = []
         for i in reversed(range(self.active_levels)):
-            reps.insert(0, self.hyper_s[i](q[0]))
+            reps.insert(0, self.hyper_s[i](q))
             if i:
                 means, _ = self.estimate[i](reps[0])
-                q.insert(0, torch.round(latents[i] - means) + means)
-        return reps, [y_hat] + q
+                q = torch.round(latents[i] - means) + means
+        return reps
 
     def innermost_scales(self, like: torch.Tensor) -> torch.Tensor:
         """The learned per-channel scale of the innermost active level, broadcast over space (eq. 12)."""
