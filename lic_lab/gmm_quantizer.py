@@ -39,10 +39,18 @@ class GMMQuantizer(nn.Module):
         super().__init__()
         if levels < 2:
             raise ValueError("a quantizer needs at least 2 levels")
-        self.levels = levels
-        self.means = nn.Parameter(spacing * (torch.arange(levels, dtype=torch.float32) - (levels - 1) / 2))
-        self.log_scales = nn.Parameter(torch.full((levels,), math.log(math.sqrt(2) / 2)))
-        self.logits = nn.Parameter(torch.zeros(levels))
+        self.levels, self.spacing = levels, spacing
+        self.means = nn.Parameter(torch.empty(levels))
+        self.log_scales = nn.Parameter(torch.empty(levels))
+        self.logits = nn.Parameter(torch.empty(levels))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Back to the soft quantizer: integer-spaced means, ``sigma = sqrt(2)/2``, equal weights."""
+        with torch.no_grad():
+            self.means.copy_(self.spacing * (torch.arange(self.levels, dtype=torch.float32) - (self.levels - 1) / 2))
+            self.log_scales.fill_(math.log(math.sqrt(2) / 2))
+            self.logits.zero_()
 
     def component_log_density(self, z: torch.Tensor) -> torch.Tensor:
         """``log pi_q + log N(z | mu_q, sigma_q^2)`` for every value and level (last dim = level)."""

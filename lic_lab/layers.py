@@ -67,3 +67,47 @@ class BitrateAdaptiveLayer(nn.Module):
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         b = self.net(y)
         return y * (1 + F.relu(b)) if self.inverse else y * (1 - torch.sigmoid(b))
+
+
+class ChannelAttention(nn.Module):
+    """Squeeze-and-excitation (Hu et al. 2018): ``x * sigmoid(W2 relu(W1 avgpool(x)))``.
+
+    :meth:`weights` is the per-channel gate alone; CVQN's SE channel importance reuses it.
+    """
+
+    def __init__(self, channels: int, reduction: int = 4):
+        super().__init__()
+        hidden = max(1, channels // reduction)
+        self.gate = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(channels, hidden, 1), nn.ReLU(),
+                                  nn.Conv2d(hidden, channels, 1), nn.Sigmoid())
+
+    def weights(self, x: torch.Tensor) -> torch.Tensor:
+        """The gate, shape (N, C, 1, 1), in (0, 1)."""
+        return self.gate(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.weights(x)
+
+
+class ResidualChannelAttentionBlock(nn.Module):
+    """RCAB (Zhang et al. 2018, used by CVQN sec. 3.1): conv-ReLU-conv, channel attention, skip."""
+
+    def __init__(self, channels: int, reduction: int = 4):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(),
+                                  nn.Conv2d(channels, channels, 3, padding=1), ChannelAttention(channels, reduction))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class ResidualGroup(nn.Module):
+    """``B`` residual channel-attention blocks and a conv under one long skip (keeps the width)."""
+
+    def __init__(self, channels: int, blocks: int):
+        super().__init__()
+        self.body = nn.Sequential(*[ResidualChannelAttentionBlock(channels) for _ in range(blocks)],
+                                  nn.Conv2d(channels, channels, 3, padding=1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)

@@ -79,5 +79,32 @@ case "$1" in
     $T $W --stage bam2 --lmbda 0.0035 --steps 2000 --lr 1e-3 --init $R/cbanet-bam3.pt --name cbanet-bam2
     $T ${W% --out-dir*} --stage bam1 --lmbda 0.0018 --steps 2000 --lr 1e-3 --init $R/cbanet-bam2.pt --name cbanet
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale|meanscale-msssim|c2f|c2f-single|agvae|agvae-symmetric|agvae-cvr|cbanet" >&2; exit 2 ;;
+  cvqn)
+    # CVQN (Zhong et al. 2020) at C = 32 with q = [3,5,7], r = [25,50,25]%, predefined importance,
+    # from scratch; C = 16 and 48 fine-tuned from it (shared channels keep their weights).
+    # lambda 16 on (1 - MS-SSIM) per bpp = the paper's alpha 128 per bit of a C = 32 symbol (x C / 256).
+    C="--arch cvqn --N 12 --metric ms-ssim --patch 192 --lmbda 16"
+    $T $C --M 32 --steps 3000 --lr 5e-4 --name cvqn-c32
+    $T $C --M 16 --steps 1200 --lr 2e-4 --init $CK/cvqn-c32.pt --name cvqn-c16
+    $T $C --M 48 --steps 1200 --lr 2e-4 --init $CK/cvqn-c32.pt --name cvqn-c48
+    ;;
+  cvqn-base)
+    # the shared starting point of the ablations: one group, q = [5] (no splitting), from scratch
+    $T --arch cvqn --N 12 --M 32 --metric ms-ssim --patch 192 --lmbda 16 --arch-arg levels=[5] \
+      --arch-arg ratios=[1.0] --steps 3000 --lr 5e-4 --out-dir runs/cvqn --name cvqn-base
+    ;;
+  cvqn-ablation)
+    # Tables 1 and 2 at lab scale: every variant fine-tunes the en/decoder of cvqn-base with a fresh
+    # quantizer and context model per group (stage new-entropy), same steps, seed ${SEED:-0}.
+    S=${SEED:-0}
+    A="--arch cvqn --N 12 --M 32 --metric ms-ssim --patch 192 --lmbda 16 --steps ${STEPS:-800} --lr 2e-4"
+    A="$A --stage new-entropy --init runs/cvqn/cvqn-base.pt --seed $S"
+    $T $A --arch-arg levels=[5] --arch-arg ratios=[1.0] --name cvqn-abl-q5-s$S
+    $T $A --arch-arg levels=[3,5,7] --name cvqn-abl-q357-s$S
+    $T $A --arch-arg levels=[4,5,6] --name cvqn-abl-q456-s$S
+    $T $A --arch-arg levels=[2,5,8] --name cvqn-abl-q258-s$S
+    $T $A --arch-arg levels=[3,5,7] --arch-arg importance='"se"' --name cvqn-abl-se-s$S
+    $T $A --arch-arg levels=[3,5,7] --arch-arg importance='"re"' --name cvqn-abl-re-s$S
+    ;;
+  *) echo "usage: $0 hyperprior|factorized|meanscale|meanscale-msssim|c2f|c2f-single|agvae|agvae-symmetric|agvae-cvr|cbanet|cvqn|cvqn-base|cvqn-ablation" >&2; exit 2 ;;
 esac

@@ -37,6 +37,8 @@ SMALL_CONFIGS = {
     "coarse_to_fine": {"C": 8, "pe_hidden": 8, "iar_width": 8, "iar_res_width": 4, "iar_out_width": 4},
     "coarse_to_fine_3_levels": {"arch": "coarse_to_fine", "levels": 3, "C": 8, "pe_hidden": 8, "iar_width": 8,
                                 "iar_res_width": 4, "iar_out_width": 4},
+    "cvqn": {"N": 8, "context_hidden": 4},
+    "cvqn_se": {"arch": "cvqn", "N": 8, "context_hidden": 4, "importance": "se"},
 }
 
 

@@ -3,7 +3,8 @@ from .balle import FactorizedPrior, MeanScaleHyperprior, ScaleHyperprior
 from .base import ARCHITECTURES, CompressionModel, build_model
 from .cbanet import CBANetHP
 from .coarse_to_fine import CoarseToFineHyperprior
+from .cvqn import CVQN
 from .gained import GainedMeanScale
 
 __all__ = ["CompressionModel", "FactorizedPrior", "ScaleHyperprior", "MeanScaleHyperprior", "GainedMeanScale",
-           "CBANetHP", "CoarseToFineHyperprior", "ARCHITECTURES", "build_model"]
+           "CBANetHP", "CoarseToFineHyperprior", "CVQN", "ARCHITECTURES", "build_model"]

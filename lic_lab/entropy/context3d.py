@@ -1,0 +1,181 @@
+"""A 3D masked convolutional context model over (channel, height, width) with real coding.
+
+After Mentzer et al. (2018), the entropy model CVQN uses (sec. 3.3): a quantized latent of ``D``
+channels is one volume ``D x H x W``; a stack of 3x3x3 convolutions whose kernels are *masked* so
+the prediction at a position only sees symbols coded before it gives categorical probabilities over
+the ``Q`` quantization levels. Training evaluates the whole stack with ``conv3d`` in one pass.
+
+**Which offsets a kernel keeps.** With an order vector ``(a, b, 1)`` a kernel offset
+``(dc, dh, dw)`` is kept when ``a dc + b dh + dw < 0`` in the first layer (the centre is excluded,
+so a symbol never sees itself) and ``<= 0`` in later layers. ``(a, b) = (4, 2)`` keeps exactly the
+offsets that come earlier in raster order (channel, then row, then column): Mentzer's mask.
+``(1, 1)`` is the inclined mask of CWIC's TCAE.
+
+**Fast decoding (wavefronts).** Every kept offset lowers ``t = a c + b h + w`` by at least one
+(centre offsets of later layers leave it equal), so a symbol depends only on symbols with a smaller
+``t``. All symbols on one plane ``t = const`` are therefore decoded together: ``a(D-1) + b(H-1) + W``
+network steps instead of ``D H W``. Each step evaluates every layer only at that plane's positions
+(a gather of the kept neighbours and one matrix product per layer), reusing the activations of
+earlier planes, so a whole image costs about one network evaluation. Encoder and decoder run this
+same plane-by-plane computation, so both see bit-identical probabilities.
+"""
+from __future__ import annotations
+
+from itertools import product
+
+import constriction
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .coder import BitstreamError
+
+_CATEGORICAL = constriction.stream.model.Categorical(perfect=False)
+
+
+def kernel_offsets(order: tuple[int, int], first: bool) -> list[tuple[int, int, int]]:
+    """The 3x3x3 kernel offsets ``(dc, dh, dw)`` a masked layer keeps (see the module docstring)."""
+    a, b = order
+    keep = []
+    for dc, dh, dw in product((-1, 0, 1), repeat=3):
+        key = a * dc + b * dh + dw
+        if key < 0 or (key == 0 and not first):
+            keep.append((dc, dh, dw))
+    return keep
+
+
+class MaskedConv3d(nn.Conv3d):
+    """A 3x3x3 convolution over (channel, height, width) that sees only already-coded symbols."""
+
+    def __init__(self, in_ch: int, out_ch: int, first: bool, order: tuple[int, int] = (4, 2)):
+        super().__init__(in_ch, out_ch, 3, padding=1)
+        self.offsets = kernel_offsets(order, first)
+        mask = torch.zeros(1, 1, 3, 3, 3)
+        for dc, dh, dw in self.offsets:
+            mask[0, 0, dc + 1, dh + 1, dw + 1] = 1.0
+        self.register_buffer("mask", mask, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv3d(x, self.weight * self.mask, self.bias, padding=1)
+
+    def gathered_weight(self) -> torch.Tensor:
+        """The kept taps as a ``(len(offsets) * in_ch, out_ch)`` matrix (for wavefront decoding)."""
+        taps = [self.weight[:, :, dc + 1, dh + 1, dw + 1] for dc, dh, dw in self.offsets]  # (out, in) each
+        return torch.stack(taps, 0).permute(0, 2, 1).reshape(-1, self.out_channels)
+
+
+class ContextModel3D(nn.Module):
+    """Categorical probabilities of every symbol of a ``D x H x W`` volume from its coded context.
+
+    ``layers`` masked 3x3x3 convolutions of width ``hidden`` with ReLUs between them; the last one
+    outputs ``levels`` logits. The input is the dequantized value of each symbol.
+    """
+
+    def __init__(self, levels: int, hidden: int = 16, layers: int = 3, order: tuple[int, int] = (4, 2)):
+        super().__init__()
+        if layers < 2:
+            raise ValueError("the context model needs at least two layers")
+        if min(order) < 1:
+            raise ValueError("the order weights must be positive integers")
+        self.levels, self.order = levels, tuple(order)
+        widths = [1] + [hidden] * (layers - 1) + [levels]
+        self.convs = nn.ModuleList(MaskedConv3d(widths[i], widths[i + 1], first=i == 0, order=self.order)
+                                   for i in range(layers))
+
+    def logits(self, values: torch.Tensor) -> torch.Tensor:
+        """(N, D, H, W) dequantized values -> (N, levels, D, H, W) logits (one pass, for training)."""
+        h = values.unsqueeze(1)
+        for i, conv in enumerate(self.convs):
+            h = conv(h)
+            if i < len(self.convs) - 1:
+                h = F.relu(h)
+        return h
+
+    def likelihoods(self, values: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
+        """Probability of each coded symbol (the rate term of training), shape (N, D, H, W)."""
+        logp = torch.log_softmax(self.logits(values), dim=1)
+        return logp.gather(1, indices.unsqueeze(1)).squeeze(1).exp()
+
+    # --- wavefront coding ----------------------------------------------------------------------
+    def planes(self, shape: tuple[int, int, int]) -> list[torch.Tensor]:
+        """Flat positions (in the zero-padded volume) of each wavefront, in decoding order."""
+        d, h, w = shape
+        a, b = self.order
+        c_i, h_i, w_i = torch.meshgrid(torch.arange(d), torch.arange(h), torch.arange(w), indexing="ij")
+        t = (a * c_i + b * h_i + w_i).flatten()
+        flat = ((c_i + 1) * (h + 2) * (w + 2) + (h_i + 1) * (w + 2) + (w_i + 1)).flatten()
+        order = torch.argsort(t, stable=True)
+        counts = torch.bincount(t)
+        return [p for p in torch.split(flat[order], counts.tolist()) if p.numel()]
+
+    @torch.no_grad()
+    def _run(self, shape: tuple[int, int, int], means: torch.Tensor, step) -> None:
+        """Walk the wavefronts; ``step(plane, probabilities) -> indices`` codes one plane."""
+        d, h, w = shape
+        size = (d + 2) * (h + 2) * (w + 2)
+        strides = ((h + 2) * (w + 2), w + 2, 1)
+        acts = [torch.zeros(conv.in_channels, size) for conv in self.convs]
+        weights = [conv.gathered_weight().float() for conv in self.convs]
+        taps = [torch.tensor([dc * strides[0] + dh * strides[1] + dw for dc, dh, dw in conv.offsets])
+                for conv in self.convs]
+        last = len(self.convs) - 1
+        for plane in self.planes(shape):
+            for i, conv in enumerate(self.convs):
+                neighbours = plane[:, None] + taps[i][None, :]  # (n, K)
+                gathered = acts[i][:, neighbours].permute(1, 2, 0).reshape(plane.numel(), -1)
+                out = torch.addmm(conv.bias, gathered, weights[i])
+                if i < last:
+                    acts[i + 1][:, plane] = F.relu(out).t()
+            probs = torch.softmax(out.double(), dim=1).numpy()
+            indices = step(plane, probs)
+            acts[0][0, plane] = means[indices]
+
+    def _symbol_positions(self, shape: tuple[int, int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        d, h, w = shape
+        unpad = torch.full(((d + 2) * (h + 2) * (w + 2),), -1, dtype=torch.long)
+        c_i, h_i, w_i = torch.meshgrid(torch.arange(d), torch.arange(h), torch.arange(w), indexing="ij")
+        flat = ((c_i + 1) * (h + 2) * (w + 2) + (h_i + 1) * (w + 2) + (w_i + 1)).flatten()
+        unpad[flat] = torch.arange(d * h * w)
+        return unpad, flat
+
+    def encode(self, indices: torch.Tensor, means: torch.Tensor) -> tuple[bytes, float]:
+        """Code a (D, H, W) volume of level indices; returns the bytes and the ideal bits."""
+        if indices.dim() != 3:
+            raise ValueError("expected one (D, H, W) volume of symbol indices")
+        shape = tuple(indices.shape)
+        unpad, _ = self._symbol_positions(shape)
+        flat_idx = indices.flatten().long()
+        symbols, probs_all = [], []
+
+        def step(plane: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
+            idx = flat_idx[unpad[plane]]
+            symbols.append(idx.numpy().astype(np.int32))
+            probs_all.append(probs)
+            return idx
+
+        self._run(shape, means.detach().float(), step)
+        symbols_np, probs_np = np.concatenate(symbols), np.concatenate(probs_all)
+        coder = constriction.stream.stack.AnsCoder()
+        coder.encode_reverse(symbols_np, _CATEGORICAL, probs_np)
+        bits = float(-np.log2(probs_np[np.arange(len(symbols_np)), symbols_np]).sum())
+        return coder.get_compressed().tobytes(), bits
+
+    def decode(self, data: bytes, shape: tuple[int, int, int], means: torch.Tensor) -> torch.Tensor:
+        """Inverse of :meth:`encode`: the (D, H, W) volume of level indices."""
+        if len(data) % 4:
+            raise BitstreamError("context-coded section is not a whole number of 32-bit words")
+        coder = constriction.stream.stack.AnsCoder(np.frombuffer(data, dtype=np.uint32).copy())
+        unpad, _ = self._symbol_positions(shape)
+        out = torch.zeros(int(np.prod(shape)), dtype=torch.long)
+
+        def step(plane: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
+            try:
+                idx = torch.from_numpy(coder.decode(_CATEGORICAL, probs).astype(np.int64))
+            except (ValueError, RuntimeError, OverflowError) as err:
+                raise BitstreamError(f"entropy decoding failed: {err}") from None
+            out[unpad[plane]] = idx
+            return idx
+
+        self._run(shape, means.detach().float(), step)
+        return out.view(shape)
