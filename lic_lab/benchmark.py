@@ -1,7 +1,7 @@
 """The benchmark runner (benchmark paper sec. 7.2.1, Tables 6, 7 and 10).
 
-``python -m lic_lab benchmark --data DIR --out DIR`` runs every shipped model of the workbook (a
-variable-rate model at each of its levels, CBANet with each number of branches) and the classical
+``python -m lic_lab benchmark --data DIR --out DIR`` runs every shipped model of the workbook but the
+ablation variants (a variable-rate model at each of its levels, CBANet with each number of branches) and the classical
 codecs over a folder of images, with the paper's protocol:
 
 * mean bpp (real files), PSNR and MS-SSIM per setting, averaged over the dataset;
@@ -135,13 +135,13 @@ def run_benchmark(data: str | Path, out: str | Path, models: Sequence[str] | Non
     """Run the whole benchmark; writes results, tables and figures to ``out``; returns the summary."""
     from tqdm.auto import tqdm
 
-    from .zoo import registry
+    from .zoo import leaderboard_models, registry
 
     start = time.perf_counter()
     paths = list_images(data)[:limit]
     if not paths:
         raise FileNotFoundError(f"{data}: no images to benchmark")
-    names = sorted(registry()) if models is None else list(models)
+    names = leaderboard_models() if models is None else list(models)
     unknown = [n for n in names if n not in registry()]
     if unknown:
         raise ValueError(f"unknown model(s) {unknown}; run `python -m lic_lab models` to list them")

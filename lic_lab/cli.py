@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("benchmark", help="every shipped model and the classical codecs, benchmark paper protocol")
     p.add_argument("--data", required=True, help="folder of images (e.g. the Kodak folder)")
     p.add_argument("--out", required=True, help="folder for results, tables and figures")
-    p.add_argument("--models", nargs="+", help="shipped model names (default: all)")
+    p.add_argument("--models", nargs="+", help="shipped model names (default: all but ablation variants)")
     p.add_argument("--codecs", nargs="*", default=["jpeg", "jpeg2000", "webp", "avif"], help="classical codecs")
     p.add_argument("--anchor", default="jpeg", help="curve the per-range BD-rates are measured against")
     p.add_argument("--dataset", default="kodak", choices=["kodak", "tecnick", "clic"],

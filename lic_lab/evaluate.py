@@ -213,9 +213,9 @@ def load_results(path: str | Path) -> list[dict[str, Any]]:
 def kodak_curves(metric: str = "psnr", codecs: Sequence[str] = ("jpeg", "jpeg2000", "webp", "avif"),
                  families: Sequence[str] | None = None) -> dict[str, tuple[list[float], list[float]]]:
     """RD curves on Kodak from the shipped result files: classical codecs and the zoo's families
-    (all of them, or those named in ``families``); a CBANet model gives one curve per K."""
+    (all but ablation variants, or those named in ``families``); a CBANet model gives one curve per K."""
     from . import REPO_DIR
-    from .zoo import ZOO_DIR, registry
+    from .zoo import ZOO_DIR, is_ablation, registry
 
     curves = {}
     for name in codecs:
@@ -225,7 +225,8 @@ def kodak_curves(metric: str = "psnr", codecs: Sequence[str] = ("jpeg", "jpeg200
     grouped: dict[str, list[dict[str, Any]]] = {}
     for name, entry in registry().items():
         path = ZOO_DIR / "results" / f"{name}.json"
-        if path.is_file() and (families is None or entry["family"] in families):
+        wanted = not is_ablation(name) if families is None else entry["family"] in families
+        if path.is_file() and wanted:
             for result in load_results(path):
                 grouped.setdefault(result.get("curve") or entry["family"], []).append(result)
     for label, entries in sorted(grouped.items()):

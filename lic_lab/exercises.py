@@ -130,4 +130,26 @@ def _c3(timing: dict):
 
 
 BENCHMARK = {1: _c1, 2: _c2, 3: _c3}
-BOOKS = {"01": FOUNDATIONS, "03": CHANNELS, "05": GAINS, "06": BRANCHES, "07": BENCHMARK}
+def _q1():
+    from .variable_quantization import bound_bpp
+
+    return bound_bpp(32, 16, [0.25, 0.5, 0.25], [2, 5, 8]), _close(1e-3), \
+        "C * sum_g r_g log2 q_g / 16^2 (eq. 7 per pixel)"
+
+
+def _q2(ablation, group):
+    import numpy as np
+
+    losses = np.asarray(ablation.ms_ssim_loss_db)
+    means = [losses[np.asarray(group) == g].mean() for g in range(int(max(group)) + 1)]
+    return int(np.argmax(means)) + 1, _equal, "average abl.ms_ssim_loss_db over the channels with group == g"
+
+
+def _q3(model):
+    d = model.sizes[1]
+    return len(model.contexts[1].planes((d, 512 // 16, 768 // 16))), _equal, \
+        "4 (D - 1) + 2 (H - 1) + W with D = 16 channels, H = 32 rows, W = 48 columns"
+
+
+CVQN = {1: _q1, 2: _q2, 3: _q3}
+BOOKS = {"01": FOUNDATIONS, "02": CVQN, "03": CHANNELS, "05": GAINS, "06": BRANCHES, "07": BENCHMARK}

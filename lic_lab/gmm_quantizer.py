@@ -79,3 +79,51 @@ class GMMQuantizer(nn.Module):
         if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= self.levels):
             raise ValueError(f"symbol indices must lie in 0..{self.levels - 1}")
         return self.means.detach()[indices]
+
+
+TOY_DISTRIBUTIONS = ("gaussian", "laplacian", "bimodal", "uniform")
+
+
+def toy_samples(kind: str, n: int = 2000, seed: int = 0) -> torch.Tensor:
+    """1-D samples for the quantizer toy: a latent-like distribution of one of four shapes."""
+    g = torch.Generator().manual_seed(seed)
+    if kind == "gaussian":
+        return 1.5 * torch.randn(n, generator=g)
+    if kind == "laplacian":
+        u = torch.rand(n, generator=g) - 0.5
+        return -torch.sign(u) * torch.log1p(-2 * u.abs())
+    if kind == "bimodal":
+        return 0.5 * torch.randn(n, generator=g) + 2.0 * torch.where(torch.rand(n, generator=g) < 0.5, -1.0, 1.0)
+    if kind == "uniform":
+        return 6 * torch.rand(n, generator=g) - 3
+    raise ValueError(f"distribution must be one of {TOY_DISTRIBUTIONS}, not {kind!r}")
+
+
+def fit_gmm(samples: torch.Tensor, levels: int, steps: int = 300, lr: float = 0.05) -> tuple[GMMQuantizer, list[float]]:
+    """Fit a quantizer to samples by minimising eq. 5 (mean per sample) with Adam, as CVQN does (not EM).
+
+    Returns the quantizer and the loss after each step.
+    """
+    quantizer = GMMQuantizer(levels)
+    opt = torch.optim.Adam(quantizer.parameters(), lr=lr)
+    history = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = quantizer.nll(samples) / samples.numel()
+        loss.backward()
+        opt.step()
+        history.append(loss.item())
+    return quantizer, history
+
+
+@torch.no_grad()
+def quantizer_stats(quantizer: GMMQuantizer, samples: torch.Tensor) -> dict[str, float]:
+    """How a quantizer treats samples: MSE, entropy of the indices vs ``log2 Q``, and how many
+    samples eq. 3 sends to a level other than the nearest mean (unequal weights and scales)."""
+    z_hat, idx = quantizer(samples)
+    counts = torch.bincount(idx, minlength=quantizer.levels).double()
+    p = counts[counts > 0] / counts.sum()
+    nearest = (samples.unsqueeze(-1) - quantizer.means).abs().argmin(-1)
+    return {"mse": float(((samples - z_hat) ** 2).mean()), "entropy_bits": float(-(p * p.log2()).sum()),
+            "bound_bits": math.log2(quantizer.levels), "not_nearest": float((idx != nearest).double().mean()),
+            "used_levels": int((counts > 0).sum())}

@@ -36,3 +36,11 @@ def paper_saving_vs_jpeg(method: str, bit_range: str = "median") -> float:
     a = BENCHMARK_TABLE7_KODAK[method][bit_range] / 100 + 1
     j = BENCHMARK_TABLE7_KODAK["JPEG"][bit_range] / 100 + 1
     return (a / j - 1) * 100
+
+# CVQN (Zhong et al. 2020), Kodak, MS-SSIM-optimised, C = 32, mean of three runs.
+# Table 2: the level vector q at r = [25, 50, 25]% (predefined importance); Table 1: importance kinds
+# with q = [3, 5, 7]. Values: (PSNR dB or None, MS-SSIM, bpp).
+CVQN_TABLE2 = {"[5]": (27.926, 0.9651, 0.2664), "[4,5,6]": (28.012, 0.9652, 0.2639),
+               "[3,5,7]": (28.024, 0.9653, 0.2576), "[2,5,8]": (27.982, 0.9644, 0.2471)}
+CVQN_TABLE1 = {"[5]": (None, 0.9651, 0.2664), "SE": (None, 0.9646, 0.2608), "RE": (None, 0.9652, 0.2586),
+               "predefined": (None, 0.9653, 0.2576)}

@@ -86,3 +86,11 @@ def merge(groups: Sequence[torch.Tensor], order: torch.Tensor) -> torch.Tensor:
     """Inverse of :func:`split`: concatenate the groups and restore the original channel order."""
     sorted_z = torch.cat(list(groups), dim=1)
     return sorted_z[:, torch.argsort(order)]
+
+
+def groups_of(order: torch.Tensor, sizes: Sequence[int]) -> torch.Tensor:
+    """The group index of each original channel under ``order`` (what :func:`split` does to it)."""
+    group = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(list(sizes)))
+    out = torch.empty_like(group)
+    out[order] = group
+    return out

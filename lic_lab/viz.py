@@ -127,3 +127,78 @@ def triptych(left: tuple[Any, str, dict[str, Any]], middle: tuple[Any, str, dict
         ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def gmm_figure(quantizer: Any, samples: torch.Tensor) -> plt.Figure:
+    """A 1-D GMM quantizer (CVQN eqs. 2-4) on samples: the mixture, responsibilities, both paths.
+
+    Left: histogram and the weighted components ``pi_q N(z | mu_q, sigma_q^2)``. Middle: the
+    responsibilities of eq. 3-4. Right: the hard value (eq. 3, forward), the soft value (eq. 4)
+    and its derivative, which is the gradient the encoder receives (backward).
+    """
+    z = torch.linspace(float(samples.min()) - 0.5, float(samples.max()) + 0.5, 600, requires_grad=True)
+    log_comp = quantizer.component_log_density(z)
+    resp = torch.softmax(log_comp, -1)
+    soft = (resp * quantizer.means).sum(-1)
+    (grad,) = torch.autograd.grad(soft.sum(), z)
+    hard = quantizer.means[resp.argmax(-1)]
+    zs, comps = z.detach().numpy(), log_comp.exp().detach().numpy()
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.3))
+    axes[0].hist(samples.numpy(), bins=80, density=True, color="#cccccc")
+    axes[0].plot(zs, comps, lw=1)
+    axes[0].plot(zs, comps.sum(-1), "k", lw=1.5, label="mixture p(z), eq. 2")
+    axes[0].set_title("samples and weighted components")
+    axes[0].legend(fontsize=8)
+    axes[1].plot(zs, resp.detach().numpy())
+    axes[1].set_title("responsibilities (eqs. 3-4)")
+    axes[2].plot(zs, hard.detach().numpy(), "k", label="hard (forward, eq. 3)")
+    axes[2].plot(zs, soft.detach().numpy(), "C1", label="soft (backward, eq. 4)")
+    twin = axes[2].twinx()
+    twin.plot(zs, grad.numpy(), "C2", lw=1, alpha=0.7)
+    twin.set_ylabel("d soft / dz (gradient)", color="C2")
+    axes[2].set_title("quantized value and its gradient")
+    axes[2].legend(fontsize=8, loc="upper left")
+    for ax in axes:
+        ax.set_xlabel("z")
+        for m in quantizer.means.detach().numpy():
+            ax.axvline(m, color="k", lw=0.4, ls=":")
+    fig.tight_layout()
+    return fig
+
+
+def group_grid(z_hat: torch.Tensor, order: Sequence[int], sizes: Sequence[int], levels: Sequence[int],
+               cols: int = 8) -> plt.Figure:
+    """CVQN Fig. 3 (left): the quantized channels of one image, sorted by importance, one block per group."""
+    z_hat = z_hat[0].detach().cpu()
+    order = list(order)
+    rows_per = [(s + cols - 1) // cols for s in sizes]
+    fig, axes = plt.subplots(sum(rows_per), cols, figsize=(1.5 * cols, 1.15 * sum(rows_per)))
+    axes = np.atleast_2d(axes)
+    for ax in axes.ravel():
+        ax.axis("off")
+    start, row = 0, 0
+    for size, q, nrows in zip(sizes, levels, rows_per):
+        for i, c in enumerate(order[start : start + size]):
+            ax = axes[row + i // cols, i % cols]
+            lim = float(z_hat[c].abs().max()) or 1.0
+            ax.imshow(z_hat[c].numpy(), cmap="coolwarm", vmin=-lim, vmax=lim)
+            ax.set_title(f"ch {c} · {q} levels", fontsize=7)
+        start, row = start + size, row + nrows
+    fig.tight_layout()
+    return fig
+
+
+def channel_loss_bars(losses: Sequence[float], group_of: Sequence[int], labels: Sequence[str],
+                      ylabel: str = "MS-SSIM loss (dB)", ax: plt.Axes | None = None) -> plt.Axes:
+    """CVQN Fig. 1 (bottom): the loss from zeroing each channel, one colour per quantization group."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 2.8))
+    colours = [f"C{g}" for g in group_of]
+    ax.bar(range(len(losses)), losses, color=colours)
+    for g, label in enumerate(labels):
+        ax.bar([0], [0], color=f"C{g}", label=label)
+    ax.set_xlabel("channel")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    return ax

@@ -267,3 +267,39 @@ def device_name() -> str:
 
     d = device()
     return torch.cuda.get_device_name(d) if d.type == "cuda" else "CPU"
+
+
+def render_gmm(levels: int, distribution: str, steps: int = 300) -> tuple[plt.Figure, dict[str, Any]]:
+    """Fit a ``levels``-level GMM quantizer to toy samples (eq. 5) and draw it (:func:`viz.gmm_figure`)."""
+    from .gmm_quantizer import fit_gmm, quantizer_stats, toy_samples
+    from .viz import gmm_figure
+
+    torch.manual_seed(0)
+    samples = toy_samples(distribution)
+    quantizer, history = fit_gmm(samples, levels, steps)
+    values = {"nll": history[-1], **quantizer_stats(quantizer, samples),
+              "means": [round(float(m), 3) for m in quantizer.means.detach().sort().values]}
+    return gmm_figure(quantizer, samples), values
+
+
+def gmm_explorer(levels: int = 5, distribution: str = "gaussian"):
+    """Sliders for the number of levels Q and the sample distribution of the GMM quantizer toy."""
+    import ipywidgets as widgets
+
+    from .gmm_quantizer import TOY_DISTRIBUTIONS
+
+    q = widgets.IntSlider(value=levels, min=2, max=9, description="levels Q", continuous_update=False)
+    dist = widgets.Dropdown(options=TOY_DISTRIBUTIONS, value=distribution, description="samples")
+    label = widgets.HTML()
+    image = widgets.Image(format="png")
+
+    def update(change: Any = None) -> None:
+        fig, v = render_gmm(q.value, dist.value)
+        label.value = (f"Q = {q.value}: means {v['means']}, quantization MSE <b>{v['mse']:.4f}</b>, "
+                       f"entropy of the indices <b>{v['entropy_bits']:.3f} bits</b> (bound log2 Q = {v['bound_bits']:.3f})")
+        image.value = figure_png(fig)
+
+    q.observe(update, names="value")
+    dist.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox([q, dist]), label, image])

@@ -129,9 +129,24 @@ DESCRIPTIONS = {
                          "and exponential interpolation.",
     "coarse_to_fine": "Coarse-to-fine hyperprior (Hu et al., benchmark paper sec. 6): hyper levels predicting each "
                       "other, signal-preserving hyper transforms, information-aggregation reconstruction.",
+    "cvqn": "CVQN (Zhong et al. 2020): channel-attention residual en/decoder, channels split by importance into groups "
+            "with their own GMM quantizer and 3D masked context model.",
     "cbanet_hp": "CBANet-HP (Guo et al.): one scale-hyperprior decoder with 3 complexity branches (CAM) and "
                  "bitrate adaptive modules (BAM).",
 }
+
+
+ABLATION_MARK = "-abl-"  # e.g. cvqn-abl-q357-s0: a variant trained for a paper's ablation table
+
+
+def is_ablation(name: str) -> bool:
+    """Whether a shipped model is an ablation variant (a row of a study, not a leaderboard curve)."""
+    return ABLATION_MARK in name
+
+
+def leaderboard_models() -> list[str]:
+    """The shipped models that RD curves and the benchmark show (every model but ablation variants)."""
+    return sorted(n for n in registry() if not is_ablation(n))
 
 
 def is_variable_rate(entry: dict[str, Any]) -> bool:
@@ -144,6 +159,8 @@ def registry_entry(path: str | Path, record: dict[str, Any], kodak: dict[str, fl
     path = Path(path)
     model, meta = load_checkpoint_file(path)
     family, _, quality = path.stem.rpartition("-q")
+    if is_ablation(path.stem):
+        family, quality = path.stem.split(ABLATION_MARK)[0] + "-ablation", ""
     arch = model.config["arch"]
     return {
         "name": path.stem, "family": family or path.stem, "quality": int(quality) if quality.isdigit() else 0,

@@ -1,6 +1,6 @@
 """Kodak studies behind notebooks 05 (AG-VAE) and 06 (CBANet), written to data/results/.
 
-Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [cbanet] [c2f]
+Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [cbanet] [c2f] [cvqn]
 
 * agvae: real bitstream sizes over a 0.1-step rate grid on every Kodak image (is bpp increasing
   everywhere?), exponential vs linear interpolation between the levels, and the latency of one
@@ -8,6 +8,10 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [
 * c2f: bits per level (real sections and estimates) of the coarse-to-fine, single-level and
   mean-scale families over Kodak, and the coarse-to-fine vs single-level BD-rate on Kodak at full
   and half resolution (the paper's Table 8 compares resolutions);
+* cvqn: encode / decode time of kodim15 with cvqn-q2 (median of 5, 1 and 2 threads), one group
+  decoded by wavefronts, one symbol at a time, and naively (:func:`analysis.context_decode_times`),
+  real bits per group section vs the estimate over Kodak, how often the SE variant's channel order
+  moves a channel to another group between Kodak images, and the RE variants' importance vectors;
 * cbanet: decode time of a 768x512 image for K = 1, 2, 3 branches and for the baseline
   hyperprior (median of 11 after 3 warm-ups, 1 and 2 threads), and the decoder FLOPs.
 """
@@ -26,10 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 from lic_lab import data, zoo  # noqa: E402
 from lic_lab.complexity import decoder_flops  # noqa: E402
-from lic_lab.analysis import level_bits  # noqa: E402
+from lic_lab.analysis import context_decode_times, level_bits  # noqa: E402
 from lic_lab.evaluate import coding_times, evaluate_image  # noqa: E402
 from lic_lab.metrics import bd_psnr, bd_rate  # noqa: E402
 from lic_lab.rate_control import interpolation_study, monotonicity  # noqa: E402
+from lic_lab.variable_quantization import groups_of  # noqa: E402
 from lic_lab.widgets import GainRateView  # noqa: E402
 
 OUT = ROOT / "data" / "results"
@@ -111,10 +116,37 @@ def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
     return report
 
 
+@torch.no_grad()
+def cvqn(images: list[tuple[str, torch.Tensor]]) -> dict:
+    model = zoo.load_model("cvqn-q2")
+    name, x = next((n, x) for n, x in images if n.startswith("kodim15"))
+    report: dict = {"image": name, "model": model.name,
+                    "times": {str(t): coding_times(model, x, t, repeats=5, warmup=1) for t in (1, 2)}}
+    torch.set_num_threads(2)
+    report["decode_schemes"] = context_decode_times(model, x, group=1)
+    rows = [level_bits(model, x) for _, x in images]
+    report["group_bits"] = {k: {m: statistics.fmean(r[k][m] for r in rows) for m in ("bpp", "bpp_est")} for k in rows[0]}
+    se = [n for n in zoo.registry() if n.startswith("cvqn-abl-se-")]
+    report["se_order"] = {}
+    for n in se:
+        m = zoo.load_model(n)
+        groups = []
+        for _, img in images:
+            padded, _ = data.pad_to_multiple(img, m.downsample)
+            groups.append(groups_of(m.importance.order(m.encoder(padded)), m.sizes).tolist())
+        per_channel = torch.tensor(groups)  # (images, C): group of each channel in each image
+        modal = per_channel.mode(0).values
+        report["se_order"][n] = {"moved_share": float((per_channel != modal).float().mean()),
+                                 "distinct_orders": len({tuple(g) for g in groups})}
+    report["re_weights"] = {n: [round(float(v), 5) for v in zoo.load_model(n).importance.re_weights]
+                            for n in zoo.registry() if n.startswith("cvqn-abl-re-")}
+    return report
+
+
 def main(which: list[str]) -> None:
     images = kodak_images()
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, fn in (("agvae", agvae), ("cbanet", cbanet), ("c2f", c2f)):
+    for name, fn in (("agvae", agvae), ("cbanet", cbanet), ("c2f", c2f), ("cvqn", cvqn)):
         if which and name not in which:
             continue
         report = fn(images)

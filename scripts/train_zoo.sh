@@ -80,13 +80,14 @@ case "$1" in
     $T ${W% --out-dir*} --stage bam1 --lmbda 0.0018 --steps 2000 --lr 1e-3 --init $R/cbanet-bam2.pt --name cbanet
     ;;
   cvqn)
-    # CVQN (Zhong et al. 2020) at C = 32 with q = [3,5,7], r = [25,50,25]%, predefined importance,
-    # from scratch; C = 16 and 48 fine-tuned from it (shared channels keep their weights).
-    # lambda 16 on (1 - MS-SSIM) per bpp = the paper's alpha 128 per bit of a C = 32 symbol (x C / 256).
+    # CVQN (Zhong et al. 2020): rate set by the latent width C (quality index = C / 16), q = [3,5,7],
+    # r = [25,50,25]%, predefined importance. C = 32 from scratch; C = 16 and 48 fine-tuned from it
+    # (shared channels keep their weights). lambda 16 on (1 - MS-SSIM) per bpp = the paper's
+    # alpha = 128 per bit of a C = 32 symbol (x C / 256).
     C="--arch cvqn --N 12 --metric ms-ssim --patch 192 --lmbda 16"
-    $T $C --M 32 --steps 3000 --lr 5e-4 --name cvqn-c32
-    $T $C --M 16 --steps 1200 --lr 2e-4 --init $CK/cvqn-c32.pt --name cvqn-c16
-    $T $C --M 48 --steps 1200 --lr 2e-4 --init $CK/cvqn-c32.pt --name cvqn-c48
+    $T $C --M 32 --steps 3000 --lr 5e-4 --name cvqn-q2
+    $T $C --M 16 --steps 1200 --lr 2e-4 --init $CK/cvqn-q2.pt --name cvqn-q1
+    $T $C --M 48 --steps 1200 --lr 2e-4 --init $CK/cvqn-q2.pt --name cvqn-q3
     ;;
   cvqn-base)
     # the shared starting point of the ablations: one group, q = [5] (no splitting), from scratch

@@ -59,6 +59,17 @@ def test_coding_is_bit_exact_and_matches_the_training_estimate(order, shape):
     assert len(data) * 8 <= bits + 64  # ANS overhead: at most a couple of 32-bit words
 
 
+def test_sequential_raster_decoding_is_the_same_model():
+    torch.manual_seed(3)
+    model = ContextModel3D(4, hidden=6)
+    means = torch.linspace(-1.5, 1.5, 4)
+    idx = torch.randint(0, 4, (3, 4, 5))
+    data, bits = model.encode(idx, means, sequential=True)
+    assert len(model.planes((3, 4, 5), sequential=True)) == 60
+    assert torch.equal(model.decode(data, (3, 4, 5), means, sequential=True), idx)
+    assert bits == pytest.approx(model.encode(idx, means)[1], rel=1e-5)
+
+
 def test_a_trained_model_codes_a_predictable_volume_below_uniform():
     """Fit on a volume whose channels copy each other: the coder exploits the context."""
     torch.manual_seed(2)

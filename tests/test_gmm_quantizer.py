@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from lic_lab.gmm_quantizer import GMMQuantizer, soft_quantize
+from lic_lab.gmm_quantizer import TOY_DISTRIBUTIONS, GMMQuantizer, fit_gmm, soft_quantize, toy_samples
 
 
 def test_degenerate_gmm_equals_the_soft_quantizer():
@@ -51,16 +51,18 @@ def test_fitting_by_backprop_finds_the_modes():
     """Eq. 5 minimised with Adam (not EM) moves the means onto a 3-mode sample's modes."""
     torch.manual_seed(2)
     z = torch.cat([torch.randn(400) * 0.2 - 2.0, torch.randn(400) * 0.2 + 0.5, torch.randn(400) * 0.2 + 3.0])
-    q = GMMQuantizer(3)
-    opt = torch.optim.Adam(q.parameters(), lr=0.05)
-    start = q.nll(z).item()
-    for _ in range(400):
-        opt.zero_grad()
-        loss = q.nll(z) / z.numel()
-        loss.backward()
-        opt.step()
-    assert q.nll(z).item() < start
+    q, history = fit_gmm(z, 3, steps=400)
+    assert history[-1] < history[0]
     assert torch.allclose(q.means.detach().sort().values, torch.tensor([-2.0, 0.5, 3.0]), atol=0.15)
+
+
+@pytest.mark.parametrize("kind", TOY_DISTRIBUTIONS)
+def test_toy_samples(kind):
+    z = toy_samples(kind, 1000, seed=3)
+    assert z.shape == (1000,) and torch.equal(z, toy_samples(kind, 1000, seed=3))
+    assert 0.5 < z.std() < 3.0
+    with pytest.raises(ValueError):
+        toy_samples("cauchy")
 
 
 def test_dequantize_and_bad_input():
@@ -70,3 +72,15 @@ def test_dequantize_and_bad_input():
         q.dequantize(torch.tensor([4]))
     with pytest.raises(ValueError):
         GMMQuantizer(1)
+
+
+def test_quantizer_stats_and_unequal_scales():
+    from lic_lab.gmm_quantizer import quantizer_stats
+
+    q = GMMQuantizer(3)
+    z = torch.linspace(-2, 2, 401)
+    s = quantizer_stats(q, z)
+    assert s["not_nearest"] == 0 and s["used_levels"] == 3 and s["bound_bits"] == pytest.approx(math.log2(3))
+    with torch.no_grad():  # a wide middle component captures values nearer the outer means (eq. 3)
+        q.log_scales.copy_(torch.log(torch.tensor([0.2, 2.0, 0.2])))
+    assert quantizer_stats(q, z)["not_nearest"] > 0.1

@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from lic_lab.variable_quantization import (ChannelImportance, bound_bpp, entropy_bound_bits, group_sizes, merge,
-                                           split)
+from lic_lab.variable_quantization import (ChannelImportance, bound_bpp, entropy_bound_bits, group_sizes, groups_of,
+                                           merge, split)
 
 
 def test_group_sizes_follow_the_ratio_vector():
@@ -36,6 +36,9 @@ def test_split_then_merge_restores_the_channels():
     assert [g.shape[1] for g in groups] == [2, 4, 2]
     assert torch.equal(groups[0], z[:, order[:2]])  # least important first
     assert torch.equal(merge(groups, order), z)
+    g = groups_of(order, [2, 4, 2])
+    assert all(torch.equal(z[:, g == k], z[:, sorted(order[sum([2, 4, 2][:k]):sum([2, 4, 2][:k + 1])].tolist())])
+               for k in range(3))
 
 
 def test_importance_kinds():

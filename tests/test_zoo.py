@@ -84,7 +84,7 @@ def test_agvae_bpp_increases_over_the_whole_range():
 
 @pytest.mark.skipif(not data.have_kodak(), reason="Kodak not under the data root")
 def test_paper_studies_reproduce():
-    """The Kodak study files notebooks 05 and 06 read agree with the shipped checkpoints."""
+    """The Kodak study files notebooks 02, 05 and 06 read agree with the shipped checkpoints."""
     import json
 
     from lic_lab.complexity import decoder_flops
@@ -100,6 +100,20 @@ def test_paper_studies_reproduce():
         picks = [0, 17, 40]
         fresh = AnalysedImage(zoo.load_model("agvae"), data.read_image(path)).sizes([study["rates"][i] for i in picks])
         assert fresh == [stored["bytes"][i] for i in picks]
+    if "cvqn-q2" in REG:
+        study = json.loads((results / "cvqn_studies.json").read_text())
+        model = zoo.load_model("cvqn-q2")
+        path = next(p for p in data.list_images(data.kodak_dir()) if p.name == study["image"])
+        padded, _ = data.pad_to_multiple(data.read_image(path), model.downsample)
+        with torch.no_grad():
+            z = model.encoder(padded)
+            _, indices, _ = model.quantize_groups(z, model.importance.order(z))
+        stored = study["decode_schemes"]
+        assert list(indices[1][0].shape) == stored["shape"]
+        assert len(model.contexts[1].encode(indices[1][0], model.quantizers[1].means)[0]) == stored["wavefront"]["bytes"]
+        assert stored["wavefront"]["bit_exact"] and stored["sequential"]["bit_exact"]
+        for name, weights in study["re_weights"].items():
+            assert zoo.load_model(name).importance.re_weights.tolist() == pytest.approx(weights, abs=1e-4)
     if "cbanet" in REG:
         flops = json.loads((results / "cbanet_studies.json").read_text())["flops"]
         model = zoo.load_model("cbanet")

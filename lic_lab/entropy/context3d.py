@@ -98,19 +98,24 @@ class ContextModel3D(nn.Module):
         return logp.gather(1, indices.unsqueeze(1)).squeeze(1).exp()
 
     # --- wavefront coding ----------------------------------------------------------------------
-    def planes(self, shape: tuple[int, int, int]) -> list[torch.Tensor]:
-        """Flat positions (in the zero-padded volume) of each wavefront, in decoding order."""
+    def planes(self, shape: tuple[int, int, int], sequential: bool = False) -> list[torch.Tensor]:
+        """Flat positions (in the zero-padded volume) of each wavefront, in decoding order.
+
+        ``sequential=True`` gives one symbol per step in raster order instead (the slow baseline).
+        """
         d, h, w = shape
         a, b = self.order
         c_i, h_i, w_i = torch.meshgrid(torch.arange(d), torch.arange(h), torch.arange(w), indexing="ij")
         t = (a * c_i + b * h_i + w_i).flatten()
         flat = ((c_i + 1) * (h + 2) * (w + 2) + (h_i + 1) * (w + 2) + (w_i + 1)).flatten()
+        if sequential:
+            return list(flat.split(1))
         order = torch.argsort(t, stable=True)
         counts = torch.bincount(t)
         return [p for p in torch.split(flat[order], counts.tolist()) if p.numel()]
 
     @torch.no_grad()
-    def _run(self, shape: tuple[int, int, int], means: torch.Tensor, step) -> None:
+    def _run(self, shape: tuple[int, int, int], means: torch.Tensor, step, sequential: bool = False) -> None:
         """Walk the wavefronts; ``step(plane, probabilities) -> indices`` codes one plane."""
         d, h, w = shape
         size = (d + 2) * (h + 2) * (w + 2)
@@ -120,7 +125,7 @@ class ContextModel3D(nn.Module):
         taps = [torch.tensor([dc * strides[0] + dh * strides[1] + dw for dc, dh, dw in conv.offsets])
                 for conv in self.convs]
         last = len(self.convs) - 1
-        for plane in self.planes(shape):
+        for plane in self.planes(shape, sequential):
             for i, conv in enumerate(self.convs):
                 neighbours = plane[:, None] + taps[i][None, :]  # (n, K)
                 gathered = acts[i][:, neighbours].permute(1, 2, 0).reshape(plane.numel(), -1)
@@ -139,8 +144,12 @@ class ContextModel3D(nn.Module):
         unpad[flat] = torch.arange(d * h * w)
         return unpad, flat
 
-    def encode(self, indices: torch.Tensor, means: torch.Tensor) -> tuple[bytes, float]:
-        """Code a (D, H, W) volume of level indices; returns the bytes and the ideal bits."""
+    def encode(self, indices: torch.Tensor, means: torch.Tensor, sequential: bool = False) -> tuple[bytes, float]:
+        """Code a (D, H, W) volume of level indices; returns the bytes and the ideal bits.
+
+        ``sequential`` must match at decoding (one symbol per step: same model, slower, and its
+        probabilities may differ from the wavefront's in the last bits of float rounding).
+        """
         if indices.dim() != 3:
             raise ValueError("expected one (D, H, W) volume of symbol indices")
         shape = tuple(indices.shape)
@@ -154,14 +163,15 @@ class ContextModel3D(nn.Module):
             probs_all.append(probs)
             return idx
 
-        self._run(shape, means.detach().float(), step)
+        self._run(shape, means.detach().float(), step, sequential)
         symbols_np, probs_np = np.concatenate(symbols), np.concatenate(probs_all)
         coder = constriction.stream.stack.AnsCoder()
         coder.encode_reverse(symbols_np, _CATEGORICAL, probs_np)
         bits = float(-np.log2(probs_np[np.arange(len(symbols_np)), symbols_np]).sum())
         return coder.get_compressed().tobytes(), bits
 
-    def decode(self, data: bytes, shape: tuple[int, int, int], means: torch.Tensor) -> torch.Tensor:
+    def decode(self, data: bytes, shape: tuple[int, int, int], means: torch.Tensor,
+               sequential: bool = False) -> torch.Tensor:
         """Inverse of :meth:`encode`: the (D, H, W) volume of level indices."""
         if len(data) % 4:
             raise BitstreamError("context-coded section is not a whole number of 32-bit words")
@@ -177,5 +187,5 @@ class ContextModel3D(nn.Module):
             out[unpad[plane]] = idx
             return idx
 
-        self._run(shape, means.detach().float(), step)
+        self._run(shape, means.detach().float(), step, sequential)
         return out.view(shape)

@@ -1,0 +1,32 @@
+"""Ablation tables: seeds grouped per variant, paired bpp changes, rank agreement."""
+import pytest
+
+from lic_lab.ablation import ablation_rows, same_order, seed_results
+
+
+def entry(bpp, ms_ssim=0.95):
+    return {"kodak": {"bpp": bpp, "bpp_est": bpp * 0.99, "psnr": 25.0, "ms_ssim": ms_ssim}}
+
+
+REG = {"m-abl-q5-s0": entry(0.30), "m-abl-q5-s1": entry(0.20), "m-abl-q357-s0": entry(0.27, 0.96),
+       "m-abl-q357-s1": entry(0.19, 0.94), "m-abl-q357-s2": entry(0.5), "other-q3": entry(1.0), "m-abl-x": entry(1.0)}
+
+
+def test_seed_results_groups_by_variant_and_seed():
+    res = seed_results(REG, "m-abl-")
+    assert set(res) == {"q5", "q357"} and set(res["q357"]) == {0, 1, 2}
+
+
+def test_changes_are_paired_by_seed():
+    rows = ablation_rows(seed_results(REG, "m-abl-"), ["q5", "q357"], "q5")
+    base, var = rows
+    assert base["dbpp_percent"] == 0 and base["seeds"] == 2
+    # seed 2 has no baseline run: only seeds 0 and 1 pair up (-10% and -5%)
+    assert var["dbpp_percent"] == pytest.approx(-7.5) and var["dbpp_spread"] == pytest.approx(2.5)
+    assert var["bpp"] == pytest.approx((0.27 + 0.19 + 0.5) / 3)
+    assert var["ms_ssim_spread"] == pytest.approx(0.01)
+
+
+def test_same_order():
+    assert same_order({"a": 1, "b": 2, "c": 3}, {"a": 0.1, "b": 0.5, "c": 0.9, "d": 0})
+    assert not same_order({"a": 2, "b": 1}, {"a": 0.1, "b": 0.5})
