@@ -67,6 +67,8 @@ class GMMQuantizer(nn.Module):
         resp = self.responsibilities(z)
         indices = resp.argmax(-1)
         hard = self.means[indices]
+        if not self.training:  # exactly the dequantized value a decoder computes (no float residue)
+            return hard, indices
         soft = (resp * self.means).sum(-1)
         return soft + (hard - soft).detach(), indices
 

@@ -149,6 +149,15 @@ def leaderboard_models() -> list[str]:
     return sorted(n for n in registry() if not is_ablation(n))
 
 
+def name_parts(name: str) -> tuple[str, int]:
+    """(family, quality index) of a shipped name: ``hyperprior-q3`` -> ("hyperprior", 3); a single
+    model is its own family with quality 0; ablation variants share ``<paper>-ablation``."""
+    if is_ablation(name):
+        return name.split(ABLATION_MARK)[0] + "-ablation", 0
+    family, _, quality = name.rpartition("-q")
+    return (family, int(quality)) if family and quality.isdigit() else (name, 0)
+
+
 def is_variable_rate(entry: dict[str, Any]) -> bool:
     """Whether a registry entry is one model covering several rates (``--rate`` / ``--quality``)."""
     return bool(entry.get("rates"))
@@ -158,12 +167,10 @@ def registry_entry(path: str | Path, record: dict[str, Any], kodak: dict[str, fl
     """The registry entry of a trained checkpoint (``<family>-q<quality>.pt``) and its record."""
     path = Path(path)
     model, meta = load_checkpoint_file(path)
-    family, _, quality = path.stem.rpartition("-q")
-    if is_ablation(path.stem):
-        family, quality = path.stem.split(ABLATION_MARK)[0] + "-ablation", ""
+    family, quality = name_parts(path.stem)
     arch = model.config["arch"]
     return {
-        "name": path.stem, "family": family or path.stem, "quality": int(quality) if quality.isdigit() else 0,
+        "name": path.stem, "family": family, "quality": quality,
         "arch": arch, "description": DESCRIPTIONS.get(arch, arch), "lmbda": meta.get("lmbda"),
         "metric": meta.get("metric"), "file": path.name, "sha256": sha256_file(path),
         "size_bytes": path.stat().st_size, "params": sum(p.numel() for p in model.parameters()),

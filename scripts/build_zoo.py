@@ -13,8 +13,8 @@ import torch
 
 from lic_lab.data import kodak_dir, list_images
 from lic_lab.evaluate import evaluate, evaluate_settings, write_results
-from lic_lab.zoo import (CHECKPOINT_DIR, ZOO_DIR, load_checkpoint_file, model_card, registry, registry_entry,
-                         write_registry)
+from lic_lab.zoo import (CHECKPOINT_DIR, ZOO_DIR, load_checkpoint_file, model_card, name_parts, registry,
+                         registry_entry, write_registry)
 
 
 def write_cards() -> None:
@@ -40,7 +40,7 @@ def main(names: list[str]) -> None:
         record = json.loads(ckpt.with_suffix(".json").read_text())
         model, _ = load_checkpoint_file(ckpt)
         if model.rate_range is None:
-            model.setting = float(name.rpartition("-q")[2])
+            model.setting = float(name_parts(name)[1])
             result = evaluate(model, paths, progress=True)
         else:  # one model, many rates (and, for CBANet, numbers of branches)
             branches = range(1, model.max_branches + 1) if hasattr(model, "max_branches") else None
