@@ -1,7 +1,7 @@
 """Ablation tables from shipped variants: several seeds per variant, paired against a baseline.
 
-A variant ``v`` trained with seed ``s`` is shipped as ``<prefix><v>-s<s>`` (e.g. ``cvqn-abl-q357-s0``)
-with its Kodak means in the zoo registry. :func:`ablation_rows` averages each variant over its
+A variant ``v`` trained with seed ``s`` is named ``<prefix><v>-s<s>`` (e.g. ``cvqn-abl-q357-s0``), and
+its Kodak results are in ``lic_lab/zoo/results/`` (seed 0 ships its weights too). :func:`ablation_rows` averages each variant over its
 seeds and reports the bpp change against the baseline *of the same seed* (same data order, same
 initialisation of everything the variants share), with the spread over seeds, so a reader sees
 whether a difference is larger than the run-to-run noise.
@@ -16,14 +16,17 @@ from typing import Any
 METRICS = ("bpp", "bpp_est", "psnr", "ms_ssim")
 
 
-def seed_results(registry: Mapping[str, dict[str, Any]], prefix: str) -> dict[str, dict[int, dict[str, float]]]:
-    """``{variant: {seed: kodak means}}`` of every registry entry named ``<prefix><variant>-s<seed>``."""
+def seed_results(means: Mapping[str, dict[str, float]], prefix: str) -> dict[str, dict[int, dict[str, float]]]:
+    """``{variant: {seed: Kodak means}}`` of every run named ``<prefix><variant>-s<seed>``.
+
+    ``means`` maps run names to their Kodak means (e.g. :func:`lic_lab.zoo.kodak_means`).
+    """
     pattern = re.compile(re.escape(prefix) + r"(.+)-s(\d+)$")
     found: dict[str, dict[int, dict[str, float]]] = {}
-    for name, entry in registry.items():
+    for name, kodak in means.items():
         match = pattern.match(name)
-        if match and entry.get("kodak"):
-            found.setdefault(match.group(1), {})[int(match.group(2))] = entry["kodak"]
+        if match and kodak:
+            found.setdefault(match.group(1), {})[int(match.group(2))] = kodak
     return found
 
 

@@ -123,8 +123,13 @@ def scale_sweep(model: CompressionModel, x: torch.Tensor, channel: int, factors:
 
 @torch.no_grad()
 def channel_bits(model: CompressionModel, x: torch.Tensor) -> np.ndarray:
-    """Bits each channel of y costs under the model's entropy model (sum of -log2 likelihood)."""
-    lik = latents(model, x)["likelihoods"]["y"]
+    """Bits each channel of y costs under the model's entropy model (sum of -log2 likelihood).
+
+    Models that code y in several parts (CVQN's groups) return its likelihoods in channel order
+    as ``y_likelihoods``.
+    """
+    out = latents(model, x)
+    lik = out["y_likelihoods"] if "y_likelihoods" in out else out["likelihoods"]["y"]
     return (-torch.log2(lik.double())).sum(dim=(0, 2, 3)).numpy()
 
 

@@ -158,6 +158,22 @@ def name_parts(name: str) -> tuple[str, int]:
     return (family, int(quality)) if family and quality.isdigit() else (name, 0)
 
 
+UNSHIPPED_DIR = CHECKPOINT_DIR / "unshipped"  # records and cards of runs whose weights are not shipped
+
+
+def kodak_means(prefix: str) -> dict[str, dict[str, float]]:
+    """``{name: Kodak means}`` of every run named ``<prefix>...`` with a result file in ``zoo/results``.
+
+    Shipped models and *unshipped* runs alike: seed repeats of ablation variants ship their
+    training record, card and per-image Kodak results, but not their weights (the zoo's size cap).
+    """
+    out = {}
+    for path in sorted((ZOO_DIR / "results").glob(f"{prefix}*.json")):
+        results = json.loads(path.read_text())["results"]
+        out[path.stem] = results[-1]["mean"]
+    return out
+
+
 def is_variable_rate(entry: dict[str, Any]) -> bool:
     """Whether a registry entry is one model covering several rates (``--rate`` / ``--quality``)."""
     return bool(entry.get("rates"))

@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from lic_lab import data, zoo  # noqa: E402
 from lic_lab.complexity import decoder_flops  # noqa: E402
 from lic_lab.analysis import context_decode_times, level_bits  # noqa: E402
+from lic_lab.channels import spearman  # noqa: E402
 from lic_lab.evaluate import coding_times, evaluate_image  # noqa: E402
 from lic_lab.metrics import bd_psnr, bd_rate  # noqa: E402
 from lic_lab.rate_control import interpolation_study, monotonicity  # noqa: E402
@@ -140,6 +142,7 @@ def cvqn(images: list[tuple[str, torch.Tensor]]) -> dict:
                                  "distinct_orders": len({tuple(g) for g in groups})}
     report["re_weights"] = {n: [round(float(v), 5) for v in zoo.load_model(n).importance.re_weights]
                             for n in zoo.registry() if n.startswith("cvqn-abl-re-")}
+    report["re_rank_vs_index"] = {n: spearman(np.array(w), np.arange(len(w))) for n, w in report["re_weights"].items()}
     return report
 
 

@@ -5,7 +5,7 @@ from lic_lab.ablation import ablation_rows, same_order, seed_results
 
 
 def entry(bpp, ms_ssim=0.95):
-    return {"kodak": {"bpp": bpp, "bpp_est": bpp * 0.99, "psnr": 25.0, "ms_ssim": ms_ssim}}
+    return {"bpp": bpp, "bpp_est": bpp * 0.99, "psnr": 25.0, "ms_ssim": ms_ssim}
 
 
 REG = {"m-abl-q5-s0": entry(0.30), "m-abl-q5-s1": entry(0.20), "m-abl-q357-s0": entry(0.27, 0.96),
@@ -30,3 +30,17 @@ def test_changes_are_paired_by_seed():
 def test_same_order():
     assert same_order({"a": 1, "b": 2, "c": 3}, {"a": 0.1, "b": 0.5, "c": 0.9, "d": 0})
     assert not same_order({"a": 2, "b": 1}, {"a": 0.1, "b": 0.5})
+
+
+def test_kodak_means_cover_shipped_and_unshipped_runs():
+    from lic_lab import zoo
+
+    means = zoo.kodak_means("cvqn-abl-")
+    if not means:
+        pytest.skip("no CVQN ablation results")
+    shipped = {n for n in zoo.registry() if n.startswith("cvqn-abl-")}
+    assert shipped <= set(means)
+    for name in set(means) - shipped:  # unshipped seed repeats keep their record and card
+        assert (zoo.UNSHIPPED_DIR / f"{name}.json").is_file() and (zoo.UNSHIPPED_DIR / f"{name}.md").is_file()
+    for name in shipped:
+        assert means[name]["bpp"] == pytest.approx(zoo.registry()[name]["kodak"]["bpp"], abs=1e-5)

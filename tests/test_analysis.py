@@ -13,10 +13,11 @@ from lic_lab.widgets import render_rate  # noqa: E402
 
 
 def test_quantization_mismatch_and_coding_report(small_model, small_photo):
-    qm = analysis.quantization_mismatch(small_model, small_photo)
-    assert set(qm["psnr"]) == {"noise", "ste", "round"}
-    assert qm["psnr"]["ste"] == pytest.approx(qm["psnr"]["round"])
-    assert torch.equal(qm["versions"]["round"], qm["versions"]["ste"])
+    if small_model.arch != "cvqn":  # CVQN's finite GMM quantizer has no rounding proxies to compare
+        qm = analysis.quantization_mismatch(small_model, small_photo)
+        assert set(qm["psnr"]) == {"noise", "ste", "round"}
+        assert qm["psnr"]["ste"] == pytest.approx(qm["psnr"]["round"])
+        assert torch.equal(qm["versions"]["round"], qm["versions"]["ste"])
     rep = analysis.coding_report(small_model, small_photo)
     assert rep["bit_exact"] and rep["bpp"] > rep["bpp_est"] > 0
 

@@ -68,7 +68,8 @@ class CVQN(CompressionModel):
         super().__init__(N=N, M=M, levels=levels, ratios=ratios, importance=importance, blocks=blocks,
                          context_hidden=context_hidden, context_layers=context_layers, beta=beta,
                          re_every=re_every, **extra)
-        self.C, self.levels, self.ratios, self.beta, self.re_every = M, levels, ratios, beta, re_every
+        self.N, self.M, self.C = N, M, M
+        self.levels, self.ratios, self.beta, self.re_every = levels, ratios, beta, re_every
         self.sizes = group_sizes(M, ratios)
         widths = [N // 2 if N >= 2 else 1, N, 2 * N, 3 * N, 4 * N]
         self.encoder = cvqn_encoder(widths, M, blocks)
@@ -136,7 +137,8 @@ class CVQN(CompressionModel):
         nll = torch.stack([q.nll(zg) / zg.numel() for q, zg in zip(self.quantizers, groups)]).mean()
         z_hat = merge(values, order)
         return {"x_hat": self.decoder(z_hat), "likelihoods": likelihoods, "extra_loss": self.beta * nll,
-                "y": z, "y_hat": z_hat, "order": order, "indices": indices}
+                "y": z, "y_hat": z_hat, "order": order, "indices": indices,
+                "y_likelihoods": merge(list(likelihoods.values()), order)}
 
     @torch.no_grad()
     def reconstruction_importance(self, x: torch.Tensor) -> torch.Tensor:

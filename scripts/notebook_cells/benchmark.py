@@ -14,7 +14,7 @@ CELLS_07 = [
 
 **Time** under a minute to run on 2 CPU cores; 60 minutes to study.
 
-The Kodak numbers come from one command, `python -m lic_lab benchmark --data <kodak folder> --out data/results/benchmark` (about half an hour on this 2-core machine; it wrote the files this notebook reads, and `tests/test_benchmark.py` re-codes a Kodak image with every model and checks the stored bytes and PSNR), and from `python scripts/paper_studies.py c2f`. The models were trained by `scripts/train_zoo.sh c2f`, `c2f-single` and `meanscale-msssim` (model cards in `lic_lab/zoo/checkpoints/`)."""),
+The Kodak numbers come from one command, `python -m lic_lab benchmark --data <kodak folder> --out data/results/benchmark` (about 12 minutes on this 2-core machine; it wrote the files this notebook reads, and `tests/test_benchmark.py` re-codes a Kodak image with every model and checks the stored bytes and PSNR), and from `python scripts/paper_studies.py c2f`. The models were trained by `scripts/train_zoo.sh c2f`, `c2f-single` and `meanscale-msssim` (model cards in `lic_lab/zoo/checkpoints/`)."""),
 (CODE, r"""# NBVAL_IGNORE_OUTPUT
 # (this cell prints the device, which differs between machines)
 %matplotlib inline
@@ -28,7 +28,7 @@ from lic_lab.metrics import bd_rate
 from lic_lab.exercises import check
 
 FULL_TRAINING = False   # <- switch: True re-trains the three new families (about 2.5 CPU-hours); False uses the shipped checkpoints
-RUN_BENCHMARK = False   # <- switch: True re-runs the whole benchmark on Kodak (about 30 minutes); False reads its shipped results
+RUN_BENCHMARK = False   # <- switch: True re-runs the whole benchmark on Kodak (about 12 minutes); False reads its shipped results
 lic_lab.seed_everything(0)
 torch.set_num_threads(2)
 print("device:", lic_lab.device())"""),
