@@ -93,10 +93,16 @@ def channel_grid(y: torch.Tensor, channels: Sequence[int] | None = None, cols: i
     for ax in np.ravel(axes):
         ax.axis("off")
     for ax, c in zip(np.ravel(axes), channels):
-        ax.imshow(y[c].numpy(), cmap="coolwarm", vmin=-y[c].abs().max(), vmax=y[c].abs().max())
-        ax.set_title(f"ch {c}", fontsize=7)
+        latent_image(ax, y[c], f"ch {c}")
     fig.tight_layout()
     return fig
+
+
+def latent_image(ax: plt.Axes, plane: torch.Tensor, title: str) -> None:
+    """One latent channel on a symmetric blue-red scale (zero is white)."""
+    lim = float(plane.abs().max()) or 1.0
+    ax.imshow(plane.numpy(), cmap="coolwarm", vmin=-lim, vmax=lim)
+    ax.set_title(title, fontsize=7)
 
 
 def table(rows: list[dict[str, Any]], floatfmt: str = "{:.4g}") -> str:
@@ -179,10 +185,7 @@ def group_grid(z_hat: torch.Tensor, order: Sequence[int], sizes: Sequence[int], 
     start, row = 0, 0
     for size, q, nrows in zip(sizes, levels, rows_per):
         for i, c in enumerate(order[start : start + size]):
-            ax = axes[row + i // cols, i % cols]
-            lim = float(z_hat[c].abs().max()) or 1.0
-            ax.imshow(z_hat[c].numpy(), cmap="coolwarm", vmin=-lim, vmax=lim)
-            ax.set_title(f"ch {c} · {q} levels", fontsize=7)
+            latent_image(axes[row + i // cols, i % cols], z_hat[c], f"ch {c} · {q} levels")
         start, row = start + size, row + nrows
     fig.tight_layout()
     return fig
