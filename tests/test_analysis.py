@@ -47,6 +47,11 @@ def test_evaluate_entries_and_bd_table(small_photo, tmp_path):
 def test_viz_helpers(small_photo):
     fig = viz.channel_grid(torch.randn(1, 6, 4, 4), cols=3)
     plt.close(fig)
+    fig = viz.group_grid(torch.randn(1, 6, 4, 4), [5, 4, 3, 2, 1, 0], [1, 3, 2], [3, 5, 7], cols=2)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["ch 5 · 3 levels", "ch 4 · 5 levels", "ch 3 · 5 levels", "ch 2 · 5 levels", "ch 1 · 7 levels",
+                      "ch 0 · 7 levels"]
+    plt.close(fig)
     ax = viz.rd_plot({"jpeg": ([0.1, 0.2], [25, 28]), "ours": ([0.1, 0.2], [26, 29])})
     plt.close(ax.figure)
     assert viz.error_map(small_photo, small_photo).max() == 0
