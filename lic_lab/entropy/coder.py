@@ -151,3 +151,45 @@ def decode_symbols(data: bytes, groups: np.ndarray, tables: Sequence[PmfTable]) 
     symbols = np.empty_like(sorted_symbols)
     symbols[order] = sorted_symbols
     return symbols
+
+
+_PER_SYMBOL = _MODEL.Categorical(perfect=False)  # probabilities given with each symbol
+
+
+class StepEncoder:
+    """Symbols coded step by step, each with its own categorical distribution (context models).
+
+    :meth:`add` one decoding step's symbols and probabilities, in decoding order; :meth:`finish`
+    codes them all in one ANS pass (in reverse, so the decoder reads them forward).
+    """
+
+    def __init__(self) -> None:
+        self.symbols: list[np.ndarray] = []
+        self.probs: list[np.ndarray] = []
+
+    def add(self, symbols: np.ndarray, probs: np.ndarray) -> None:
+        self.symbols.append(np.asarray(symbols, dtype=np.int32))
+        self.probs.append(probs)
+
+    def finish(self) -> tuple[bytes, float]:
+        """The coded bytes and the ideal code length in bits."""
+        symbols, probs = np.concatenate(self.symbols), np.concatenate(self.probs)
+        coder = constriction.stream.stack.AnsCoder()
+        coder.encode_reverse(symbols, _PER_SYMBOL, probs)
+        bits = float(-np.log2(probs[np.arange(len(symbols)), symbols]).sum())
+        return coder.get_compressed().tobytes(), bits
+
+
+class StepDecoder:
+    """Inverse of :class:`StepEncoder`: :meth:`decode` one step's symbols from its probabilities."""
+
+    def __init__(self, data: bytes):
+        if len(data) % 4:
+            raise BitstreamError("context-coded section is not a whole number of 32-bit words")
+        self.coder = constriction.stream.stack.AnsCoder(np.frombuffer(data, dtype=np.uint32).copy())
+
+    def decode(self, probs: np.ndarray) -> np.ndarray:
+        try:
+            return self.coder.decode(_PER_SYMBOL, probs).astype(np.int64)
+        except (ValueError, RuntimeError, OverflowError) as err:
+            raise BitstreamError(f"entropy decoding failed: {err}") from None

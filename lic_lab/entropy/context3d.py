@@ -23,15 +23,12 @@ from __future__ import annotations
 
 from itertools import product
 
-import constriction
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .coder import BitstreamError
-
-_CATEGORICAL = constriction.stream.model.Categorical(perfect=False)
+from .coder import StepDecoder, StepEncoder
 
 
 def kernel_offsets(order: tuple[int, int], first: bool) -> list[tuple[int, int, int]]:
@@ -103,11 +100,9 @@ class ContextModel3D(nn.Module):
 
         ``sequential=True`` gives one symbol per step in raster order instead (the slow baseline).
         """
-        d, h, w = shape
         a, b = self.order
-        c_i, h_i, w_i = torch.meshgrid(torch.arange(d), torch.arange(h), torch.arange(w), indexing="ij")
-        t = (a * c_i + b * h_i + w_i).flatten()
-        flat = ((c_i + 1) * (h + 2) * (w + 2) + (h_i + 1) * (w + 2) + (w_i + 1)).flatten()
+        flat, (c_i, h_i, w_i) = _padded_positions(shape)
+        t = a * c_i + b * h_i + w_i
         if sequential:
             return list(flat.split(1))
         order = torch.argsort(t, stable=True)
@@ -136,14 +131,6 @@ class ContextModel3D(nn.Module):
             indices = step(plane, probs)
             acts[0][0, plane] = means[indices]
 
-    def _symbol_positions(self, shape: tuple[int, int, int]) -> tuple[torch.Tensor, torch.Tensor]:
-        d, h, w = shape
-        unpad = torch.full(((d + 2) * (h + 2) * (w + 2),), -1, dtype=torch.long)
-        c_i, h_i, w_i = torch.meshgrid(torch.arange(d), torch.arange(h), torch.arange(w), indexing="ij")
-        flat = ((c_i + 1) * (h + 2) * (w + 2) + (h_i + 1) * (w + 2) + (w_i + 1)).flatten()
-        unpad[flat] = torch.arange(d * h * w)
-        return unpad, flat
-
     def encode(self, indices: torch.Tensor, means: torch.Tensor, sequential: bool = False) -> tuple[bytes, float]:
         """Code a (D, H, W) volume of level indices; returns the bytes and the ideal bits.
 
@@ -153,39 +140,43 @@ class ContextModel3D(nn.Module):
         if indices.dim() != 3:
             raise ValueError("expected one (D, H, W) volume of symbol indices")
         shape = tuple(indices.shape)
-        unpad, _ = self._symbol_positions(shape)
-        flat_idx = indices.flatten().long()
-        symbols, probs_all = [], []
+        unpad, flat_idx, coder = _unpadded(shape), indices.flatten().long(), StepEncoder()
 
         def step(plane: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
             idx = flat_idx[unpad[plane]]
-            symbols.append(idx.numpy().astype(np.int32))
-            probs_all.append(probs)
+            coder.add(idx.numpy(), probs)
             return idx
 
         self._run(shape, means.detach().float(), step, sequential)
-        symbols_np, probs_np = np.concatenate(symbols), np.concatenate(probs_all)
-        coder = constriction.stream.stack.AnsCoder()
-        coder.encode_reverse(symbols_np, _CATEGORICAL, probs_np)
-        bits = float(-np.log2(probs_np[np.arange(len(symbols_np)), symbols_np]).sum())
-        return coder.get_compressed().tobytes(), bits
+        return coder.finish()
 
     def decode(self, data: bytes, shape: tuple[int, int, int], means: torch.Tensor,
                sequential: bool = False) -> torch.Tensor:
         """Inverse of :meth:`encode`: the (D, H, W) volume of level indices."""
-        if len(data) % 4:
-            raise BitstreamError("context-coded section is not a whole number of 32-bit words")
-        coder = constriction.stream.stack.AnsCoder(np.frombuffer(data, dtype=np.uint32).copy())
-        unpad, _ = self._symbol_positions(shape)
+        coder, unpad = StepDecoder(data), _unpadded(shape)
         out = torch.zeros(int(np.prod(shape)), dtype=torch.long)
 
         def step(plane: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
-            try:
-                idx = torch.from_numpy(coder.decode(_CATEGORICAL, probs).astype(np.int64))
-            except (ValueError, RuntimeError, OverflowError) as err:
-                raise BitstreamError(f"entropy decoding failed: {err}") from None
+            idx = torch.from_numpy(coder.decode(probs))
             out[unpad[plane]] = idx
             return idx
 
         self._run(shape, means.detach().float(), step, sequential)
         return out.view(shape)
+
+
+def _padded_positions(shape: tuple[int, int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(flat index in the zero-padded volume, (c, h, w) indices)`` of every symbol, in raster order."""
+    d, h, w = shape
+    c_i, h_i, w_i = torch.meshgrid(torch.arange(d), torch.arange(h), torch.arange(w), indexing="ij")
+    flat = ((c_i + 1) * (h + 2) * (w + 2) + (h_i + 1) * (w + 2) + (w_i + 1)).flatten()
+    return flat, torch.stack([c_i.flatten(), h_i.flatten(), w_i.flatten()])
+
+
+def _unpadded(shape: tuple[int, int, int]) -> torch.Tensor:
+    """Map from a flat padded-volume index to the symbol's raster index (-1 for padding)."""
+    d, h, w = shape
+    flat, _ = _padded_positions(shape)
+    unpad = torch.full(((d + 2) * (h + 2) * (w + 2),), -1, dtype=torch.long)
+    unpad[flat] = torch.arange(d * h * w)
+    return unpad

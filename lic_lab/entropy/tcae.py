@@ -13,16 +13,13 @@ reusing earlier activations; encoder and decoder run the same steps, so coding i
 """
 from __future__ import annotations
 
-import constriction
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from ..trimmed_conv import TrimmedConv2d
-from .coder import BitstreamError
-
-_CATEGORICAL = constriction.stream.model.Categorical(perfect=False)
+from .coder import StepDecoder, StepEncoder
 
 
 class TCAE(nn.Module):
@@ -94,31 +91,22 @@ class TCAE(nn.Module):
         """Code an (n, h, w) cuboid of symbols ``0 .. symbols-1``."""
         if codes.dim() != 3 or codes.shape[0] != self.channels:
             raise ValueError(f"expected one ({self.channels}, h, w) cuboid of symbols")
-        symbols, probs_all = [], []
+        coder = StepEncoder()
 
         def step(pos: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
             values = codes[pos[:, 0], pos[:, 1], pos[:, 2]].long()
-            symbols.append(values.numpy().astype(np.int32))
-            probs_all.append(probs)
+            coder.add(values.numpy(), probs)
             return values
 
         self._run(tuple(codes.shape), step)
-        coder = constriction.stream.stack.AnsCoder()
-        coder.encode_reverse(np.concatenate(symbols), _CATEGORICAL, np.concatenate(probs_all))
-        return coder.get_compressed().tobytes()
+        return coder.finish()[0]
 
     def decode(self, data: bytes, shape: tuple[int, int, int]) -> torch.Tensor:
         """Inverse of :meth:`encode`."""
-        if len(data) % 4:
-            raise BitstreamError("TCAE section is not a whole number of 32-bit words")
-        coder = constriction.stream.stack.AnsCoder(np.frombuffer(data, dtype=np.uint32).copy())
-        out = torch.zeros(shape, dtype=torch.long)
+        coder, out = StepDecoder(data), torch.zeros(shape, dtype=torch.long)
 
         def step(pos: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
-            try:
-                values = torch.from_numpy(coder.decode(_CATEGORICAL, probs).astype(np.int64))
-            except (ValueError, RuntimeError, OverflowError) as err:
-                raise BitstreamError(f"entropy decoding failed: {err}") from None
+            values = torch.from_numpy(coder.decode(probs))
             out[pos[:, 0], pos[:, 1], pos[:, 2]] = values
             return values
 
