@@ -32,6 +32,9 @@ def quantization_mismatch(model: CompressionModel, x: torch.Tensor, seed: int = 
     """
     torch.manual_seed(seed)
     out = latents(model, x)
+    if "scales" not in out and not hasattr(model, "entropy_y"):
+        raise ValueError(f"{model.name} does not quantize by rounding (e.g. CVQN's finite GMM levels): "
+                         "the rounding proxies do not apply")
     y, means = out["y"], out.get("means")
     versions = {mode: quantize(y, mode, means) for mode in ("noise", "ste", "round")}
     h, w = x.shape[-2:]
@@ -83,9 +86,7 @@ def context_decode_times(model: CompressionModel, x: torch.Tensor, group: int = 
     *naive*: the whole 3D network once per symbol (estimated: symbols x one timed full pass).
     The first two are decoded for real and checked against the encoder's symbols.
     """
-    padded, _ = pad_to_multiple(x, model.downsample)
-    z = model.encoder(padded)
-    _, indices, _ = model.quantize_groups(z, model.importance.order(z))
+    _, indices = model.symbols(pad_to_multiple(x, model.downsample)[0])
     ctx, means, idx = model.contexts[group], model.quantizers[group].means, indices[group][0]
     shape = tuple(idx.shape)
     report: dict[str, Any] = {"group": group + 1, "shape": list(shape), "symbols": idx.numel()}

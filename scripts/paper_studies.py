@@ -134,8 +134,8 @@ def cvqn(images: list[tuple[str, torch.Tensor]]) -> dict:
         m = zoo.load_model(n)
         groups = []
         for _, img in images:
-            padded, _ = data.pad_to_multiple(img, m.downsample)
-            groups.append(groups_of(m.importance.order(m.encoder(padded)), m.sizes).tolist())
+            order, _ = m.symbols(data.pad_to_multiple(img, m.downsample)[0])
+            groups.append(groups_of(order, m.sizes).tolist())
         per_channel = torch.tensor(groups)  # (images, C): group of each channel in each image
         modal = per_channel.mode(0).values
         report["se_order"][n] = {"moved_share": float((per_channel != modal).float().mean()),

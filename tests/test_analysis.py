@@ -13,7 +13,10 @@ from lic_lab.widgets import render_rate  # noqa: E402
 
 
 def test_quantization_mismatch_and_coding_report(small_model, small_photo):
-    if small_model.arch != "cvqn":  # CVQN's finite GMM quantizer has no rounding proxies to compare
+    if small_model.arch == "cvqn":  # finite GMM levels: no rounding proxies, and a clear error says so
+        with pytest.raises(ValueError, match="rounding"):
+            analysis.quantization_mismatch(small_model, small_photo)
+    else:
         qm = analysis.quantization_mismatch(small_model, small_photo)
         assert set(qm["psnr"]) == {"noise", "ste", "round"}
         assert qm["psnr"]["ste"] == pytest.approx(qm["psnr"]["round"])

@@ -104,10 +104,7 @@ def test_paper_studies_reproduce():
         study = json.loads((results / "cvqn_studies.json").read_text())
         model = zoo.load_model("cvqn-q2")
         path = next(p for p in data.list_images(data.kodak_dir()) if p.name == study["image"])
-        padded, _ = data.pad_to_multiple(data.read_image(path), model.downsample)
-        with torch.no_grad():
-            z = model.encoder(padded)
-            _, indices, _ = model.quantize_groups(z, model.importance.order(z))
+        _, indices = model.symbols(data.pad_to_multiple(data.read_image(path), model.downsample)[0])
         stored = study["decode_schemes"]
         assert list(indices[1][0].shape) == stored["shape"]
         assert len(model.contexts[1].encode(indices[1][0], model.quantizers[1].means)[0]) == stored["wavefront"]["bytes"]

@@ -164,10 +164,15 @@ class CVQN(CompressionModel):
         self.train(was_training)
 
     # --- real coding -------------------------------------------------------------------------
-    def compress_latents(self, x: torch.Tensor) -> list[bytes]:
+    @torch.no_grad()
+    def symbols(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """``(channel order, level indices of each group)`` of a padded image: what the coder codes."""
         z = self.encoder(x)
         order = self.importance.order(z)
-        _, indices, _ = self.quantize_groups(z, order)
+        return order, self.quantize_groups(z, order)[1]
+
+    def compress_latents(self, x: torch.Tensor) -> list[bytes]:
+        order, indices = self.symbols(x)
         sections = [bytes(order.tolist())] if self.importance.kind == "se" else []
         for ctx, quant, idx in zip(self.contexts, self.quantizers, indices):
             sections.append(ctx.encode(idx[0], quant.means)[0])
