@@ -58,3 +58,35 @@ def same_order(ours: Mapping[str, float], paper: Mapping[str, float]) -> bool:
     """Whether two ``{variant: value}`` maps rank the shared variants identically."""
     keys = [k for k in paper if k in ours]
     return sorted(keys, key=lambda k: ours[k]) == sorted(keys, key=lambda k: paper[k])
+
+
+def beyond_noise(row: Mapping[str, Any]) -> bool:
+    """Whether a variant's paired bpp change is larger than its spread over seeds."""
+    return abs(row["dbpp_percent"]) > row["dbpp_spread"]
+
+
+def versus_paper(rows: Sequence[Mapping[str, Any]], labels: Mapping[str, str],
+                 paper: Mapping[str, tuple[float | None, float, float]], baseline: str, first_column: str,
+                 extra: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Our :func:`ablation_rows` beside a paper's ``{label: (PSNR or None, MS-SSIM, bpp)}`` table.
+
+    ``labels`` maps the paper's row labels to our variant names; ``baseline`` is the paper's label
+    of the reference row (its bpp change is computed from the paper's own numbers); ``extra``
+    adds columns per label right after the first.
+    """
+    ours = {r["variant"]: r for r in rows}
+    base_bpp = paper[baseline][2]
+    table = []
+    for label, variant in labels.items():
+        r, (p_psnr, p_ms, p_bpp) = ours[variant], paper[label]
+        row: dict[str, Any] = {first_column: label, **(extra or {}).get(label, {}), "seeds": r["seeds"],
+                               "bpp (real)": round(r["bpp"], 4),
+                               f"Δbpp vs {baseline} (%)": f"{r['dbpp_percent']:+.2f} ± {r['dbpp_spread']:.2f}",
+                               "MS-SSIM": f"{r['ms_ssim']:.4f} ± {r['ms_ssim_spread']:.4f}"}
+        if p_psnr is not None:
+            row["PSNR"] = round(r["psnr"], 2)
+        row.update({"paper bpp": p_bpp, "paper Δbpp (%)": round(100 * (p_bpp / base_bpp - 1), 2), "paper MS-SSIM": p_ms})
+        if p_psnr is not None:
+            row["paper PSNR"] = p_psnr
+        table.append(row)
+    return table

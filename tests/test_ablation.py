@@ -44,3 +44,14 @@ def test_kodak_means_cover_shipped_and_unshipped_runs():
         assert (zoo.UNSHIPPED_DIR / f"{name}.json").is_file() and (zoo.UNSHIPPED_DIR / f"{name}.md").is_file()
     for name in shipped:
         assert means[name]["bpp"] == pytest.approx(zoo.registry()[name]["kodak"]["bpp"], abs=1e-5)
+
+
+def test_versus_paper_puts_the_papers_numbers_beside_ours():
+    from lic_lab.ablation import beyond_noise, versus_paper
+
+    rows = ablation_rows(seed_results(REG, "m-abl-"), ["q5", "q357"], "q5")
+    paper = {"[5]": (None, 0.96, 0.25), "[3,5,7]": (None, 0.97, 0.24)}
+    table = versus_paper(rows, {"[5]": "q5", "[3,5,7]": "q357"}, paper, "[5]", "q", extra={"[5]": {"note": "base"}})
+    assert list(table[0])[:3] == ["q", "note", "seeds"] and "PSNR" not in table[0]
+    assert table[1]["Δbpp vs [5] (%)"] == "-7.50 ± 2.50" and table[1]["paper Δbpp (%)"] == -4.0
+    assert beyond_noise(rows[1]) and not beyond_noise({"dbpp_percent": -1.0, "dbpp_spread": 1.5})

@@ -27,7 +27,7 @@ from IPython.display import Markdown, display
 
 import lic_lab
 from lic_lab import REPO_DIR, analysis, channels, data, evaluate, references, viz, widgets, zoo
-from lic_lab.ablation import ablation_rows, same_order, seed_results
+from lic_lab.ablation import ablation_rows, beyond_noise, same_order, seed_results, versus_paper
 from lic_lab.exercises import check
 from lic_lab.gmm_quantizer import GMMQuantizer, fit_gmm, quantizer_stats, soft_quantize, toy_samples, TOY_DISTRIBUTIONS
 from lic_lab.variable_quantization import bound_bpp, groups_of
@@ -206,47 +206,31 @@ display(Markdown(viz.table(rows)))"""),
 
 **Protocol.** The paper trains each variant for 400 epochs, three times, and reports the mean. We cannot, so: `cvqn-base` ($\mathbf q = [5]$, one group) was trained from scratch for 3,000 steps; every variant — the $[5]$ control included — then fine-tunes its encoder and decoder for 800 steps with *fresh* GMM quantizers and context models (stage `new-entropy`), with seeds that change the data order and the initialisation of the new parts. Changes are paired by seed (variant minus the $[5]$ run of the same seed), and "±" is half the range over seeds, so you can see whether a difference is larger than the run-to-run noise. Everything is measured on Kodak with real bitstreams. Seeds 0, 1 and 2 were all trained and evaluated the same way; to keep the zoo under its size cap only seed 0's weights ship (`cvqn-abl-<variant>-s0`, loadable like any model), while seeds 1 and 2 ship their training records, model cards (`lic_lab/zoo/checkpoints/unshipped/`) and per-image Kodak results (`lic_lab/zoo/results/`); `SEED=1 bash scripts/train_zoo.sh cvqn-ablation` re-creates them."""),
 (CODE, r"""R = seed_results(zoo.kodak_means("cvqn-abl-"), "cvqn-abl-")
-ratios = [0.25, 0.5, 0.25]
 t2 = {"[5]": "q5", "[4,5,6]": "q456", "[3,5,7]": "q357", "[2,5,8]": "q258"}
 rows2 = {r["variant"]: r for r in ablation_rows(R, list(t2.values()), "q5")}
-table2 = []
-for label, v in t2.items():
-    r, paper = rows2[v], references.CVQN_TABLE2[label]
-    q = [int(c) for c in label.strip("[]").split(",")]
-    bound = bound_bpp(32, 16, [1.0] if len(q) == 1 else ratios, q)
-    table2.append({"q": label, "eq. 7 bound (bpp)": round(bound, 4), "seeds": r["seeds"], "bpp (real)": round(r["bpp"], 4),
-                   "Δbpp vs [5] (%)": f"{r['dbpp_percent']:+.2f} ± {r['dbpp_spread']:.2f}",
-                   "MS-SSIM": f"{r['ms_ssim']:.4f} ± {r['ms_ssim_spread']:.4f}", "PSNR": round(r["psnr"], 2),
-                   "paper bpp": paper[2], "paper Δbpp (%)": round(100 * (paper[2] / references.CVQN_TABLE2["[5]"][2] - 1), 2),
-                   "paper MS-SSIM": paper[1], "paper PSNR": paper[0]})
+levels = {label: [int(c) for c in label.strip("[]").split(",")] for label in t2}
+bounds = {label: {"eq. 7 bound (bpp)": round(bound_bpp(32, 16, [1.0] if len(q) == 1 else [0.25, 0.5, 0.25], q), 4)}
+          for label, q in levels.items()}
+table2 = versus_paper(list(rows2.values()), t2, references.CVQN_TABLE2, "[5]", "q", extra=bounds)
 display(Markdown("**Table 2: the level vector q** (r = [25, 50, 25] %, predefined importance, C = 32)\n\n" + viz.table(table2)))"""),
 (CODE, r"""t1 = {"[5]": "q5", "SE": "se", "RE": "re", "predefined": "q357"}
 rows1 = {r["variant"]: r for r in ablation_rows(R, list(t1.values()), "q5")}
-table1 = []
-for label, v in t1.items():
-    r, paper = rows1[v], references.CVQN_TABLE1[label]
-    table1.append({"importance": label, "q": "[5]" if v == "q5" else "[3,5,7]", "seeds": r["seeds"], "bpp (real)": round(r["bpp"], 4),
-                   "Δbpp vs [5] (%)": f"{r['dbpp_percent']:+.2f} ± {r['dbpp_spread']:.2f}",
-                   "MS-SSIM": f"{r['ms_ssim']:.4f} ± {r['ms_ssim_spread']:.4f}",
-                   "paper bpp": paper[2], "paper Δbpp (%)": round(100 * (paper[2] / references.CVQN_TABLE1["[5]"][2] - 1), 2),
-                   "paper MS-SSIM": paper[1]})
+table1 = versus_paper(list(rows1.values()), t1, references.CVQN_TABLE1, "[5]", "importance",
+                      extra={k: {"q": "[5]" if v == "q5" else "[3,5,7]"} for k, v in t1.items()})
 display(Markdown("**Table 1: the channel importance module** (q = [3, 5, 7], r = [25, 50, 25] %)\n\n" + viz.table(table1)))"""),
 (MD, r"""**Did the paper's directions reproduce?** Each claim checked on our numbers; "beyond noise" asks whether the paired difference is larger than its spread over seeds."""),
-(CODE, r"""def beyond(r):
-    return abs(r["dbpp_percent"]) > r["dbpp_spread"]
-
-bpp2 = {k: rows2[v]["bpp"] for k, v in t2.items()}
+(CODE, r"""bpp2 = {k: rows2[v]["bpp"] for k, v in t2.items()}
 ms2 = {k: rows2[v]["ms_ssim"] for k, v in t2.items()}
 bpp1 = {k: rows1[v]["bpp"] for k, v in t1.items() if k != "[5]"}
 claims = [
     {"claim": "bpp falls with the eq. 7 bound: [5] > [4,5,6] > [3,5,7] > [2,5,8] (Table 2)",
      "reproduced": same_order(bpp2, {k: p[2] for k, p in references.CVQN_TABLE2.items()}),
-     "beyond noise": all(beyond(rows2[v]) for v in ("q456", "q357", "q258"))},
+     "beyond noise": all(beyond_noise(rows2[v]) for v in ("q456", "q357", "q258"))},
     {"claim": "[3,5,7] has the best MS-SSIM of Table 2", "reproduced": max(ms2, key=ms2.get) == "[3,5,7]", "beyond noise": "—"},
     {"claim": "[2,5,8] loses quality (levels too different)", "reproduced": ms2["[2,5,8]"] < ms2["[3,5,7]"], "beyond noise": "—"},
     {"claim": "splitting saves bits at equal quality: [3,5,7] vs [5]",
      "reproduced": rows2["q357"]["dbpp_percent"] < 0 and ms2["[3,5,7]"] >= ms2["[5]"] - rows2["q357"]["ms_ssim_spread"],
-     "beyond noise": beyond(rows2["q357"])},
+     "beyond noise": beyond_noise(rows2["q357"])},
     {"claim": "predefined < RE < SE in bpp (Table 1)",
      "reproduced": same_order(bpp1, {k: p[2] for k, p in references.CVQN_TABLE1.items() if k != "[5]"}),
      "beyond noise": all(abs(rows1[a]["dbpp_percent"] - rows1[b]["dbpp_percent"]) > rows1[a]["dbpp_spread"] + rows1[b]["dbpp_spread"]
