@@ -60,15 +60,17 @@ class ChannelImportance(nn.Module):
         # RE weights (eq. 6), refreshed by the model; start as the predefined order
         self.register_buffer("re_weights", torch.arange(channels, dtype=torch.float32))
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """``w`` for a batch of latents (N, C, H, W)."""
+    def forward(self, z: torch.Tensor | None = None) -> torch.Tensor:
+        """``w`` for a batch of latents (N, C, H, W); only SE needs them (the others are fixed)."""
         if self.kind == "predefined":
-            return torch.arange(self.channels, dtype=z.dtype, device=z.device)
+            return torch.arange(self.channels, dtype=self.re_weights.dtype, device=self.re_weights.device)
         if self.kind == "se":
+            if z is None:
+                raise ValueError("SE importance depends on the latent; pass it")
             return self.se.weights(z).flatten(1).mean(0)
         return self.re_weights
 
-    def order(self, z: torch.Tensor) -> torch.Tensor:
+    def order(self, z: torch.Tensor | None = None) -> torch.Tensor:
         """Channel indices sorted by ascending importance (ties keep channel order).
 
         Only this arg-sort of ``w`` is used, as in the authors' code: no gradient reaches the SE

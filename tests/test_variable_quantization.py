@@ -52,6 +52,9 @@ def test_importance_kinds():
     re = ChannelImportance(6, "re")
     re.re_weights.copy_(torch.tensor([5.0, 0.1, 3.0, 0.2, 9.0, 1.0]))
     assert re.order(z).tolist() == [1, 3, 5, 2, 0, 4]
+    assert torch.equal(pre.order(), torch.arange(6)) and torch.equal(re.order(), re.order(z))  # fixed kinds
+    with pytest.raises(ValueError):
+        se.order()
     with pytest.raises(ValueError):
         ChannelImportance(6, "random")
 

@@ -183,7 +183,7 @@ class CVQN(CompressionModel):
         if len(sections) != len(self.section_names):
             raise BitstreamError(f"{self.name} bitstream needs {len(self.section_names)} sections, got {len(sections)}")
         if self.importance.kind != "se":
-            return self.importance.order(torch.zeros(1, self.C, 1, 1)), sections
+            return self.importance.order(), sections
         order = list(sections[0])
         if sorted(order) != list(range(self.C)):
             raise BitstreamError("bitstream channel order is not a permutation of the latent channels")
