@@ -105,3 +105,76 @@ def context_decode_times(model: CompressionModel, x: torch.Tensor, group: int = 
     one_pass = (time.perf_counter() - t0) / 3
     report["naive"] = {"steps": idx.numel(), "decode_s": one_pass * idx.numel(), "one_pass_s": one_pass}
     return report
+
+
+@torch.no_grad()
+def entropy_model_bits(model: CompressionModel, x: torch.Tensor,
+                       others: list[CompressionModel] = ()) -> dict[str, dict[str, float]]:
+    """CWIC's Fig. 12 on one image: bits of the code ``o'`` and of ``QI(p)`` under each entropy model.
+
+    ``model``'s TCAE (and the TCAE of each of ``others`` with the same en/decoder, e.g. a sequential
+    one) against the adaptive CABAC-like and i.i.d. baselines (:mod:`lic_lab.entropy.adaptive`).
+    Only kept codes are coded (the mask comes from ``QI(p)``, decoded first); ``raw_bits`` is their
+    fixed-length size, ``symbols x log2(levels)``, so ``raw_bits / bits`` is the compression ratio.
+    """
+    import math
+
+    from .entropy.adaptive import baseline_bits
+
+    padded = pad_to_multiple(x, model.downsample)[0]
+    a = model.analyse(padded)
+    o, mask, qi = a["o"], a["mask"], a["qi"]
+    levels = model.quantizer.levels
+    code = {"symbols": float(mask.sum()), "raw_bits": float(mask.sum()) * math.log2(levels),
+            **baseline_bits(o[0], levels + 1, mask[0])}
+    imp = {"symbols": float(qi.numel()), "raw_bits": qi.numel() * math.log2(model.L),
+           **baseline_bits(qi, model.L, across_channels=False)}
+    for m in [model, *others]:
+        if not torch.equal(m.analyse(padded)["o"], o):
+            raise ValueError(f"{m.name} does not produce {model.name}'s codes")
+        key = f"tcae-{m.config['tcae']}"
+        code[key] = float(m.tcae.code_length(o, mask))
+        imp[key] = float(m.tcae_p.code_length(qi.unsqueeze(1)))
+    return {"code": code, "importance": imp}
+
+
+@torch.no_grad()
+def tcae_coding_times(model: CompressionModel, x: torch.Tensor) -> dict[str, dict[str, Any]]:
+    """Encoding and decoding time of a CWIC model's two TCAE sections for one image (real, checked)."""
+    padded = pad_to_multiple(x, model.downsample)[0]
+    a = model.analyse(padded)
+    mask = a["mask"][0]
+    report = {}
+    for name, tcae, codes, m in (("importance", model.tcae_p, a["qi"][:1], None), ("code", model.tcae, a["o"][0], mask)):
+        t0 = time.perf_counter()
+        data = tcae.encode(codes, m)
+        t1 = time.perf_counter()
+        decoded = tcae.decode(data, tuple(codes.shape), m)
+        t2 = time.perf_counter()
+        report[name] = {"encode_s": t1 - t0, "decode_s": t2 - t1, "bytes": len(data),
+                        "steps": len(tcae.steps(tuple(codes.shape))), "bit_exact": bool(torch.equal(decoded, codes))}
+    return report
+
+
+@torch.no_grad()
+def quantization_error(model: CompressionModel, x: torch.Tensor) -> float:
+    """CWIC's Table 1 measure: the MSE between the encoder output ``e`` and its quantization ``Q(e)``."""
+    a = model.analyse(pad_to_multiple(x, model.downsample)[0])
+    return float(((a["q"] - a["e"]) ** 2).mean())
+
+
+ENTROPY_MODELS = ("tcae-inclined", "tcae-sequential", "cabac", "iid")
+
+
+def compression_ratios(totals: dict[str, dict[str, dict[str, float]]]) -> list[dict[str, Any]]:
+    """Rows of CWIC's Fig. 12: ``raw_bits / bits`` of each entropy model, per model and coded part.
+
+    ``totals`` is ``{model: {"code" | "importance": {"symbols", "raw_bits", <entropy model>: bits}}}``
+    (sums of :func:`entropy_model_bits` over images); models a row lacks show as None.
+    """
+    rows = []
+    for name, parts in totals.items():
+        for part, t in parts.items():
+            rows.append({"model": name, "coded": "o'" if part == "code" else "QI(p)", "symbols": int(t["symbols"]),
+                         **{k: (t["raw_bits"] / t[k] if k in t and t[k] > 0 else None) for k in ENTROPY_MODELS}})
+    return rows

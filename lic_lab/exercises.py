@@ -152,4 +152,20 @@ def _q3(model):
 
 
 CVQN = {1: _q1, 2: _q2, 3: _q3}
-BOOKS = {"01": FOUNDATIONS, "02": CVQN, "03": CHANNELS, "05": GAINS, "06": BRANCHES, "07": BENCHMARK}
+def _w1():
+    from .importance_map import importance_mask
+
+    return int(importance_mask(torch.tensor([[[5]]]), 32, 16).sum()), _equal, "eq. 4: k < n QI(p) / L, i.e. 32 x 5 / 16"
+
+
+def _w2(model):
+    return len(model.tcae.steps((model.M, 512 // 8, 768 // 8))), _equal, "one step per plane k + i + j = t: n + h + w - 2"
+
+
+def _w3(entropy_bits: dict):
+    t = entropy_bits["cwic-q2"]["code"]
+    return t["raw_bits"] / t["iid"], _close(1e-2), "raw_bits / iid bits of cwic-q2's o' (the Fig. 12 table's iid column)"
+
+
+CWIC = {1: _w1, 2: _w2, 3: _w3}
+BOOKS = {"01": FOUNDATIONS, "02": CVQN, "03": CHANNELS, "04": CWIC, "05": GAINS, "06": BRANCHES, "07": BENCHMARK}

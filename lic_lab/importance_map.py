@@ -59,3 +59,25 @@ def importance_loss(p: torch.Tensor, targets: torch.Tensor, levels: int, alpha: 
     the gradient is eq. 19's (summed over positions, averaged over the batch).
     """
     return alpha * (targets.float() / levels - p).abs().flatten(1).sum(1).mean()
+
+
+def gamma_for_ratio(grad: torch.Tensor, levels: int, kept: float, xi: float = 0.1, steps: int = 60) -> float:
+    """The ``gamma`` at which eq. 17's targets keep, on average, the share ``kept`` of the codes.
+
+    The paper picks ``gamma`` per rate "to make the gradient of L_R comparable to that of L_D";
+    this measures that balance on ``dL_D/dz`` of a (pre-trained) model: with every image over its
+    budget, a larger ``gamma`` lowers every target, so a bisection on ``log gamma`` finds the value
+    whose targets keep ``kept n h w`` codes. The zoo calibrates at half the budget, ``kept = r / 2``:
+    an image over budget is then pulled clearly below it, and the mask settles near ``r``.
+    """
+    n, c, h, w = grad.shape
+    over = torch.ones_like(grad)  # sum m = n h w >= r n h w: every image pays gamma
+
+    def share(gamma: float) -> float:
+        return float(importance_targets(grad, over, levels, kept, gamma, xi).float().mean()) / levels
+
+    lo, hi = -20.0, 5.0  # log10 gamma
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if share(10 ** mid) > kept else (lo, mid)
+    return 10 ** ((lo + hi) / 2)

@@ -111,3 +111,41 @@ class ResidualGroup(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
+
+
+class ResidualBlock(nn.Module):
+    """``x + conv(relu(conv(x)))`` with 3x3 convolutions (He et al.; no batch norm)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(inplace=True),
+                                  nn.Conv2d(channels, channels, 3, padding=1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class DenseBlock(nn.Module):
+    """CWIC's dense block (Li et al. sec. 3.1.1, Fig. 2; after DenseNet, without batch norm).
+
+    Sub-blocks of ``convs`` 3x3 conv + leaky ReLU layers (the paper: 3, 2, 2); each sub-block reads the
+    concatenation of the block input and every earlier sub-block's output. The last sub-block's
+    output is added to the input (a residual sum keeps the block's width and eases training).
+    """
+
+    def __init__(self, channels: int, convs: tuple[int, ...] = (3, 2, 2)):
+        super().__init__()
+        blocks = []
+        for i, n in enumerate(convs):
+            layers: list[nn.Module] = []
+            for j in range(n):
+                layers += [nn.Conv2d(channels * (i + 1) if j == 0 else channels, channels, 3, padding=1),
+                           nn.LeakyReLU(0.1, inplace=True)]
+            blocks.append(nn.Sequential(*layers))
+        self.blocks = nn.ModuleList(blocks)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        feats = [x]
+        for block in self.blocks:
+            feats.append(block(torch.cat(feats, 1)))
+        return x + feats[-1]

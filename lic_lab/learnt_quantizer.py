@@ -35,6 +35,7 @@ class LearntQuantizer(nn.Module):
         if levels < 2:
             raise ValueError("a quantizer needs at least 2 levels")
         self.channels, self.levels, self.mode, self.patience = channels, levels, mode, patience
+        self.adapt = True  # False freezes the centres' bookkeeping too (training only what comes after)
         rows = 1 if mode == "lmq" else channels
         init = torch.full((rows, levels), 1.0 / levels)
         init[:, 0] = 1.0 / (2 * levels)
@@ -54,7 +55,7 @@ class LearntQuantizer(nn.Module):
 
     def forward(self, e: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(Q(e) with identity gradient, level indices, quantization loss of eq. 9)`` for (N, C, H, W)."""
-        learnt = self.training and self.mode in ("lcmq", "lmq")
+        learnt = self.training and self.adapt and self.mode in ("lcmq", "lmq")
         if learnt:
             self.respread_dead_levels()  # before the graph uses the steps
         q = self.centres()[None, :, None, None, :]  # (1, C, 1, 1, T)
@@ -63,7 +64,14 @@ class LearntQuantizer(nn.Module):
         quant_loss = ((chosen - e.detach()) ** 2).mean()
         if learnt:
             self.track_usage(idx)
+        if not self.training:  # exactly the centre, as the decoder will see it (no straight-through sum)
+            return chosen, idx, quant_loss
         return e + (chosen - e).detach(), idx, quant_loss
+
+    def dequantize(self, idx: torch.Tensor) -> torch.Tensor:
+        """(N, C, H, W) level indices -> their centres ``q_{k, idx}`` (what the decoder sees)."""
+        q = self.centres()[None, :, None, None, :].expand(*idx.shape, -1)
+        return torch.gather(q, -1, idx.long().unsqueeze(-1)).squeeze(-1)
 
     @torch.no_grad()
     def track_usage(self, idx: torch.Tensor) -> None:
@@ -88,3 +96,28 @@ class LearntQuantizer(nn.Module):
             self.top_used[row] = self.levels - 1
             respread.append(row)
         return respread
+
+
+def fit_centres(samples: torch.Tensor, levels: int = 8, steps: int = 200, lr: float = 0.01, mode: str = "lcmq",
+                patience: int = 20, batch: int = 256, seed: int = 0) -> tuple[LearntQuantizer, list[dict]]:
+    """The quantizer alone on a 1-D sample (one channel): Adam on eq. 9, dead levels re-spread.
+
+    Returns the quantizer and a history of ``{"step", "mse", "centres", "respread"}`` (every step).
+    """
+    gen = torch.Generator().manual_seed(seed)
+    quantizer = LearntQuantizer(1, levels, mode, patience).train()
+    params = [p for p in quantizer.parameters()]
+    opt = torch.optim.Adam(params, lr=lr) if params else None
+    history = []
+    for step in range(steps):
+        e = samples[torch.randint(len(samples), (batch,), generator=gen)].view(-1, 1, 1, 1)
+        idle_before = int(quantizer.idle[0])
+        _, _, loss = quantizer(e)
+        respread = idle_before >= patience  # the forward pass re-spread the dead levels
+        if opt is not None:
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        history.append({"step": step, "mse": float(loss.detach()), "respread": respread,
+                        "centres": quantizer.centres()[0].detach().clone().tolist()})
+    return quantizer, history

@@ -20,6 +20,15 @@ def ms_ssim_loss_value(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return ms_ssim(x_hat, x, data_range=1.0, size_average=True)
 
 
+def distortion_term(x: torch.Tensor, x_hat: torch.Tensor, metric: str = "mse") -> torch.Tensor:
+    """``D`` of the objective: ``255^2 MSE`` or ``1 - MS-SSIM`` (batch means)."""
+    if metric == "mse":
+        return 255.0**2 * torch.mean((x_hat - x) ** 2)
+    if metric == "ms-ssim":
+        return 1.0 - ms_ssim_loss_value(x_hat.clamp(0, 1), x)
+    raise ValueError(f"metric must be 'mse' or 'ms-ssim', not {metric!r}")
+
+
 def rd_loss(x: torch.Tensor, out: dict[str, Any], lmbda: float, metric: str = "mse") -> dict[str, torch.Tensor]:
     """``bpp + lambda * 255^2 * MSE`` (or ``bpp + lambda * (1 - MS-SSIM)``).
 
@@ -29,12 +38,7 @@ def rd_loss(x: torch.Tensor, out: dict[str, Any], lmbda: float, metric: str = "m
     n, _, h, w = x.shape
     bpp = total_bits(out["likelihoods"]) / (n * h * w)
     mse = torch.mean((out["x_hat"] - x) ** 2)
-    if metric == "mse":
-        distortion = 255.0**2 * mse
-    elif metric == "ms-ssim":
-        distortion = 1.0 - ms_ssim_loss_value(out["x_hat"].clamp(0, 1), x)
-    else:
-        raise ValueError(f"metric must be 'mse' or 'ms-ssim', not {metric!r}")
+    distortion = distortion_term(x, out["x_hat"], metric)
     loss = bpp + lmbda * distortion
     psnr = -10 * torch.log10(mse.detach().clamp_min(1e-10))
     return {"loss": loss, "bpp": bpp.detach(), "mse": mse.detach(), "psnr": psnr,

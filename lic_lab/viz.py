@@ -205,3 +205,23 @@ def channel_loss_bars(losses: Sequence[float], group_of: Sequence[int], labels: 
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, axis="y")
     return ax
+
+
+def trimmed_mask_planes(offset: int, kernel: int = 5) -> plt.Figure:
+    """CWIC Fig. 5: the ``K x K`` mask plane linking input channel ``k = t + offset`` to output ``t``,
+    for the input and hidden layers, sequential (eqs. 22-23) and inclined (eqs. 26-27) TCAE."""
+    from .trimmed_conv import trimmed_mask
+
+    n = 2 * abs(offset) + 1
+    t = n // 2
+    fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
+    for ax, (first, inclined) in zip(axes, ((True, False), (False, False), (True, True), (False, True))):
+        plane = trimmed_mask(n, kernel, first, inclined)[t, t + offset].numpy()
+        ax.imshow(plane, cmap="Greys", vmin=-0.3, vmax=1.3)
+        ax.plot(kernel // 2, kernel // 2, marker="^", color="tab:blue", ms=10)  # the symbol being predicted
+        ax.set_xticks(range(kernel)); ax.set_yticks(range(kernel))
+        ax.set_xticklabels(range(-(kernel // 2), kernel // 2 + 1)); ax.set_yticklabels(range(-(kernel // 2), kernel // 2 + 1))
+        ax.set_title(f"{'inclined' if inclined else 'sequential'}, {'input' if first else 'hidden'} layer\n"
+                     f"k - t = {offset}: {int(plane.sum())} of {kernel * kernel} kept", fontsize=9)
+    fig.tight_layout()
+    return fig

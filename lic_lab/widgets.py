@@ -47,24 +47,31 @@ def figure_png(fig: plt.Figure) -> bytes:
     return buf.getvalue()
 
 
-def rate_slider(models: Sequence[CompressionModel], x: torch.Tensor, crop: tuple[slice, slice] | None = None):
-    """An ipywidgets slider over the shipped rates that re-codes the image live."""
+def index_slider(count: int, render: Any, describe: Any, description: str = "rate index s"):
+    """An ipywidgets slider over ``count`` shipped models: ``render(index) -> (figure, values)``,
+    ``describe(values) -> HTML`` for the line above the figure."""
     import ipywidgets as widgets
 
     image = widgets.Image(format="png")
-    slider = widgets.IntSlider(value=len(models) // 2, min=0, max=len(models) - 1, description="rate index s",
+    slider = widgets.IntSlider(value=count // 2, min=0, max=count - 1, description=description,
                                continuous_update=False)
     label = widgets.HTML()
 
     def update(change: Any = None) -> None:
-        fig, v = render_rate(models, x, slider.value, crop)
-        label.value = (f"<b>{v['model']}</b>: {v['bpp']:.4f} bpp, {v['psnr']:.2f} dB, "
-                       f"encode {v['encode_ms']:.0f} ms, decode {v['decode_ms']:.0f} ms")
+        fig, values = render(slider.value)
+        label.value = describe(values)
         image.value = figure_png(fig)
 
     slider.observe(update, names="value")
     update()
     return widgets.VBox([slider, label, image])
+
+
+def rate_slider(models: Sequence[CompressionModel], x: torch.Tensor, crop: tuple[slice, slice] | None = None):
+    """An ipywidgets slider over the shipped rates that re-codes the image live."""
+    return index_slider(len(models), lambda i: render_rate(models, x, i, crop),
+                        lambda v: (f"<b>{v['model']}</b>: {v['bpp']:.4f} bpp, {v['psnr']:.2f} dB, "
+                                   f"encode {v['encode_ms']:.0f} ms, decode {v['decode_ms']:.0f} ms"))
 
 
 def render_channel(model: CompressionModel, x: torch.Tensor, channel: int, factor: float = 0.0
@@ -303,3 +310,62 @@ def gmm_explorer(levels: int = 5, distribution: str = "gaussian"):
     dist.observe(update, names="value")
     update()
     return widgets.VBox([widgets.HBox([q, dist]), label, image])
+
+
+def render_importance(models: Sequence[CompressionModel], x: torch.Tensor, index: int
+                      ) -> tuple[plt.Figure, dict[str, Any]]:
+    """A CWIC model on ``x`` coded for real: reconstruction, importance map ``p``, channels kept per position."""
+    from .analysis import latents
+    from .data import pad_to_multiple
+
+    model = models[index]
+    t0 = time.perf_counter()
+    data = model.compress(x)
+    x_hat = model.decompress(data)
+    seconds = time.perf_counter() - t0
+    h, w = x.shape[-2:]
+    out = latents(model, x)
+    a = model.analyse(pad_to_multiple(x, model.downsample)[0])
+    lh, lw = -(-h // model.downsample), -(-w // model.downsample)
+    kept = a["mask"][0].sum(0)[:lh, :lw].numpy()
+    values = {"model": model.name, "bpp": bpp_from_bytes(len(data), h, w), "psnr": psnr(x, x_hat),
+              "kept_share": float(kept.mean() / model.M), "coding_ms": 1000 * seconds,
+              "bit_exact": bool(torch.equal(x_hat, out["x_hat"]))}
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+    axes[0].imshow(to_uint8(x_hat))
+    axes[0].set_title(f"{model.name}: {values['bpp']:.3f} bpp, {values['psnr']:.2f} dB", fontsize=9)
+    im = axes[1].imshow(out["p"][0, :lh, :lw].numpy(), cmap="gray", vmin=0, vmax=1)
+    axes[1].set_title("importance map p", fontsize=9)
+    fig.colorbar(im, ax=axes[1], fraction=0.046)
+    im = axes[2].imshow(kept, cmap="viridis", vmin=0, vmax=model.M)
+    axes[2].set_title(f"channels coded here, n QI(p) / L ({100 * values['kept_share']:.0f}% of codes)", fontsize=9)
+    fig.colorbar(im, ax=axes[2], fraction=0.046)
+    for ax in axes:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig, values
+
+
+def importance_explorer(models: Sequence[CompressionModel], x: torch.Tensor):
+    """A slider over the shipped CWIC rates: real coding, importance map and mask, live."""
+    return index_slider(len(models), lambda i: render_importance(models, x, i),
+                        lambda v: (f"<b>{v['model']}</b>: {v['bpp']:.4f} bpp, {v['psnr']:.2f} dB, "
+                                   f"{100 * v['kept_share']:.1f}% of codes kept; encode + decode "
+                                   f"{v['coding_ms']:.0f} ms, bit-exact: {v['bit_exact']}"))
+
+
+def mask_explorer(kernel: int = 5):
+    """A slider over the kernel plane ``k - t`` of the trimmed convolution masks (CWIC Fig. 5)."""
+    import ipywidgets as widgets
+
+    from .viz import trimmed_mask_planes
+
+    slider = widgets.IntSlider(value=0, min=-2, max=2, description="k - t", continuous_update=False)
+    image = widgets.Image(format="png")
+
+    def update(change: Any = None) -> None:
+        image.value = figure_png(trimmed_mask_planes(slider.value, kernel))
+
+    slider.observe(update, names="value")
+    update()
+    return widgets.VBox([slider, image])

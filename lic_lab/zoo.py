@@ -131,6 +131,8 @@ DESCRIPTIONS = {
                       "other, signal-preserving hyper transforms, information-aggregation reconstruction.",
     "cvqn": "CVQN (Zhong et al. 2020): channel-attention residual en/decoder, channels split by importance into groups "
             "with their own GMM quantizer and 3D masked context model.",
+    "cwic": "CWIC (Li et al.): dense-block en/decoder with a sigmoid code, learnt channel-wise quantizer, importance map "
+            "masking channels per position, codes and map coded with a (sequential or inclined) TCAE.",
     "cbanet_hp": "CBANet-HP (Guo et al.): one scale-hyperprior decoder with 3 complexity branches (CAM) and "
                  "bitrate adaptive modules (BAM).",
 }

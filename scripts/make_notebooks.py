@@ -358,9 +358,11 @@ check(3, answer_3, factors, sweep, abl.base_psnr, book="03")"""),
 from notebook_cells.benchmark import CELLS_07  # noqa: E402
 from notebook_cells.branches import CELLS_06  # noqa: E402
 from notebook_cells.cvqn import CELLS_02  # noqa: E402
+from notebook_cells.cwic import CELLS_04  # noqa: E402
 from notebook_cells.gain_units import CELLS_05  # noqa: E402
 
 NOTEBOOKS = {"01_foundations.ipynb": CELLS, "02_gmm_quantizer_cvqn.ipynb": CELLS_02, "03_channel_ablation.ipynb": CELLS_03,
+             "04_importance_map_trimmed_conv.ipynb": CELLS_04,
              "05_gain_units.ipynb": CELLS_05, "06_branches_and_bam.ipynb": CELLS_06, "07_benchmark_coarse_to_fine.ipynb": CELLS_07}
 
 

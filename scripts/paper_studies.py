@@ -1,6 +1,7 @@
 """Kodak studies behind notebooks 05 (AG-VAE) and 06 (CBANet), written to data/results/.
 
-Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [cbanet] [c2f] [cvqn]
+Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [cbanet] [c2f] [cvqn] [cwic]
+       LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py cwic-gamma   (prints gamma per rate)
 
 * agvae: real bitstream sizes over a 0.1-step rate grid on every Kodak image (is bpp increasing
   everywhere?), exponential vs linear interpolation between the levels, and the latency of one
@@ -12,6 +13,13 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [
   decoded by wavefronts, one symbol at a time, and naively (:func:`analysis.context_decode_times`),
   real bits per group section vs the estimate over Kodak, how often the SE variant's channel order
   moves a channel to another group between Kodak images, and the RE variants' importance vectors;
+* cwic: bits of the code o' and of QI(p) under inclined TCAE, sequential TCAE (cwic-q2's codes),
+  the CABAC-like and i.i.d. baselines on every Kodak image (Fig. 12); encode / decode times of
+  both TCAE kinds on kodim15 (Table 2); real bytes per section vs the estimate; the quantization
+  error of the four quantizer variants (Table 1; variants not shipped are read from runs/cwic/);
+* cwic-gamma: the rate-loss weight gamma of each rate: the value at which the relaxation's targets
+  keep half the budget r = 2/3 r0 on cwic-base's dL_D/dz over 16 training crops
+  (:func:`lic_lab.importance_map.gamma_for_ratio`), for scripts/train_zoo.sh;
 * cbanet: decode time of a 768x512 image for K = 1, 2, 3 branches and for the baseline
   hyperprior (median of 11 after 3 warm-ups, 1 and 2 threads), and the decoder FLOPs.
 """
@@ -31,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 from lic_lab import data, zoo  # noqa: E402
 from lic_lab.complexity import decoder_flops  # noqa: E402
-from lic_lab.analysis import context_decode_times, level_bits  # noqa: E402
+from lic_lab.analysis import (context_decode_times, entropy_model_bits, level_bits, quantization_error,  # noqa: E402
+                              tcae_coding_times)
 from lic_lab.channels import spearman  # noqa: E402
 from lic_lab.evaluate import coding_times, evaluate_image  # noqa: E402
 from lic_lab.metrics import bd_psnr, bd_rate  # noqa: E402
@@ -146,10 +155,58 @@ def cvqn(images: list[tuple[str, torch.Tensor]]) -> dict:
     return report
 
 
+CWIC_RATES = {"cwic-q1": 0.2, "cwic-q2": 0.45, "cwic-q3": 0.8}  # r0 of each shipped rate (scripts/train_zoo.sh)
+
+
+def cwic_gamma() -> dict:
+    """gamma for each r0, from cwic-base's distortion gradients on 16 training crops (seed 0)."""
+    from lic_lab.importance_map import gamma_for_ratio
+    from lic_lab.data import training_paths
+
+    torch.manual_seed(0)
+    model, _ = zoo.load_checkpoint_file(ROOT / "runs" / "cwic" / "cwic-base.pt")
+    crops = data.PatchDataset(training_paths()[0], patch=128, samples_per_epoch=16)
+    x = torch.stack([crops[i] for i in range(16)])
+    grad = model.distortion_gradient(x, lmbda=0.01)
+    return {name: gamma_for_ratio(grad, model.L, 0.5 * 2 / 3 * r0) for name, r0 in CWIC_RATES.items()}
+
+
+def cwic_checkpoint(name: str):
+    """A CWIC model from the zoo, or (for variants whose weights are not shipped) from runs/cwic/."""
+    if name in zoo.registry():
+        return zoo.load_model(name)
+    model, _ = zoo.load_checkpoint_file(ROOT / "runs" / "cwic" / f"{name}.pt")
+    model.name = name
+    return model.eval()
+
+
+def cwic(images: list[tuple[str, torch.Tensor]]) -> dict:
+    torch.set_num_threads(2)
+    sequential = zoo.load_model("cwic-abl-sequential-s0")
+    report: dict = {"entropy_bits": {}, "sections": {}}
+    for name in CWIC_RATES:
+        model = zoo.load_model(name)
+        rows = [entropy_model_bits(model, x, [sequential] if name == "cwic-q2" else []) for _, x in images]
+        report["entropy_bits"][name] = {part: {k: sum(r[part][k] for r in rows) for k in rows[0][part]} for part in rows[0]}
+        bits = [level_bits(model, x) for _, x in images]
+        report["sections"][name] = {k: {m: statistics.fmean(b[k][m] for b in bits) for m in ("bpp", "bpp_est")} for k in bits[0]}
+    name, x = next((n, x) for n, x in images if n.startswith("kodim15"))
+    report["times_image"] = name
+    report["times"] = {m.name: tcae_coding_times(m, x) for m in (zoo.load_model("cwic-q2"), sequential)}
+    report["quantization_error"] = {}
+    for variant in ("lcmq", "lmq", "fmq", "bin"):
+        model = cwic_checkpoint(f"cwic-abl-{variant}-s0")
+        report["quantization_error"][variant] = statistics.fmean(quantization_error(model, x) for _, x in images)
+    return report
+
+
 def main(which: list[str]) -> None:
+    if which == ["cwic-gamma"]:
+        print(json.dumps(cwic_gamma(), indent=1))
+        return
     images = kodak_images()
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, fn in (("agvae", agvae), ("cbanet", cbanet), ("c2f", c2f), ("cvqn", cvqn)):
+    for name, fn in (("agvae", agvae), ("cbanet", cbanet), ("c2f", c2f), ("cvqn", cvqn), ("cwic", cwic)):
         if which and name not in which:
             continue
         report = fn(images)

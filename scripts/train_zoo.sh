@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 T="python -m lic_lab train --threads ${THREADS:-1} --quiet"
 CK=lic_lab/zoo/checkpoints
+CWIC="--arch cwic --M 32 --arch-arg widths=[16,24,32] --patch 128 --batch 8 --lmbda 0.01"
+CWIC_G1=8.37e-4; CWIC_G2=6.56e-4; CWIC_G3=5.07e-4  # from `scripts/paper_studies.py cwic-gamma` on cwic-base
 case "$1" in
   hyperprior)
     $T --arch scale_hyperprior --lmbda 0.0067 --steps 6000 --lr 1e-3 --name hyperprior-q3
@@ -107,5 +109,49 @@ case "$1" in
     $T $A --arch-arg levels=[3,5,7] --arch-arg importance='"se"' --name cvqn-abl-se-s$S
     $T $A --arch-arg levels=[3,5,7] --arch-arg importance='"re"' --name cvqn-abl-re-s$S
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale|meanscale-msssim|c2f|c2f-single|agvae|agvae-symmetric|agvae-cvr|cbanet|cvqn|cvqn-base|cvqn-ablation" >&2; exit 2 ;;
+  cwic-base)
+    # CWIC (Li et al.) en/decoder pre-trained without the importance map (the paper's initialisation);
+    # MSE distortion on 128 px crops (lambda only scales dL_D/dz for the relaxation; the TCAE bits
+    # train nothing but the TCAE).
+    $T $CWIC --arch-arg importance=false --steps 4000 --lr 1e-3 --threads 2 --out-dir runs/cwic --name cwic-base
+    ;;
+  cwic)
+    # One model per rate r0 (paper: r = 2/3 r0), importance map learnt by the two-stage relaxation,
+    # fine-tuned from cwic-base (q2) and then from q2 (q1, q3). gamma per rate: eq. 17's targets keep
+    # half the budget on cwic-base's gradients (importance_map.gamma_for_ratio; scripts/paper_studies.py
+    # cwic-gamma). Then each model's TCAEs are re-trained alone on its frozen codes (stage tcae), and
+    # cwic-q2's codes also get a sequential TCAE with the same stage (the Fig. 12 / Table 2 study).
+    R=runs/cwic
+    Q1="--arch-arg r0=0.2 --arch-arg gamma=$CWIC_G1"
+    Q2="--arch-arg r0=0.45 --arch-arg gamma=$CWIC_G2"
+    Q3="--arch-arg r0=0.8 --arch-arg gamma=$CWIC_G3"
+    $T $CWIC $Q2 --steps 1500 --lr 1e-3 --init $R/cwic-base.pt --out-dir $R --name cwic-imp2
+    $T $CWIC $Q2 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp2.pt --name cwic-q2
+    $T $CWIC $Q2 --arch-arg tcae='"sequential"' --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp2.pt \
+      --name cwic-abl-sequential-s0
+    $T $CWIC $Q1 --steps 1000 --lr 5e-4 --init $R/cwic-imp2.pt --out-dir $R --name cwic-imp1
+    $T $CWIC $Q1 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp1.pt --name cwic-q1
+    $T $CWIC $Q3 --steps 1000 --lr 5e-4 --init $R/cwic-imp2.pt --out-dir $R --name cwic-imp3
+    $T $CWIC $Q3 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp3.pt --name cwic-q3
+    ;;
+  cwic-noimp)
+    # Fig. 10b at lab scale: no importance map, the rate set by the number of code channels n
+    # (32 = cwic-base; 16 and 8 keep the first channels of the wider model), then stage tcae.
+    R=runs/cwic
+    $T $CWIC --arch-arg importance=false --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-base.pt --name cwic-abl-noimp32-s0
+    $T $CWIC --arch-arg importance=false --M 16 --steps 1000 --lr 5e-4 --init $R/cwic-base.pt --out-dir $R --name cwic-n16
+    $T $CWIC --arch-arg importance=false --M 16 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-n16.pt --name cwic-abl-noimp16-s0
+    $T $CWIC --arch-arg importance=false --M 8 --steps 1000 --lr 5e-4 --init $R/cwic-n16.pt --out-dir $R --name cwic-n8
+    $T $CWIC --arch-arg importance=false --M 8 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-n8.pt --name cwic-abl-noimp8-s0
+    ;;
+  cwic-quantizer)
+    # Table 1 / Fig. 10a: every quantizer variant restarts its quantizer and TCAEs on cwic-imp2's
+    # en/decoder and importance map (stage new-quantizer), same steps; LCMQ is the control. (The TCAEs
+    # train with the rest here; no separate stage.)
+    for V in lcmq lmq fmq bin; do
+      $T $CWIC --arch-arg r0=0.45 --arch-arg gamma=$CWIC_G2 --arch-arg quantizer="\"$V\"" --stage new-quantizer \
+        --steps ${STEPS:-600} --lr 5e-4 --init runs/cwic/cwic-imp2.pt --name cwic-abl-$V-s0
+    done
+    ;;
+  *) echo "usage: $0 hyperprior|factorized|meanscale|meanscale-msssim|c2f|c2f-single|agvae|agvae-symmetric|agvae-cvr|cbanet|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-quantizer" >&2; exit 2 ;;
 esac

@@ -41,3 +41,15 @@ def test_importance_loss_gradient_is_eq_19():
     p = torch.tensor([[[0.1, 0.9, 0.5]]], requires_grad=True)
     importance_loss(p, torch.tensor([[[2, 1, 2]]]), levels=4, alpha=0.01).backward()
     assert torch.allclose(p.grad, torch.tensor([[[-0.01, 0.01, 0.0]]]))
+
+
+def test_gamma_for_ratio_balances_targets_at_the_budget():
+    from lic_lab.importance_map import gamma_for_ratio
+    torch.manual_seed(0)
+    grad = torch.rand(2, 16, 8, 8) * torch.linspace(1, 0.01, 16).view(1, -1, 1, 1) * 1e-4
+    for ratio in (0.2, 0.5):
+        gamma = gamma_for_ratio(grad, 8, ratio)
+        over = torch.ones_like(grad)
+        kept = importance_targets(grad, over, 8, ratio, gamma).float().mean() / 8
+        assert abs(kept - ratio) < 0.03
+    assert gamma_for_ratio(grad, 8, 0.2) > gamma_for_ratio(grad, 8, 0.5)

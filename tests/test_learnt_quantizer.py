@@ -65,3 +65,15 @@ def test_variants(mode):
         assert idx[0, :, 0].tolist() == [[0, 1]] * 4
     with pytest.raises(ValueError):
         LearntQuantizer(4, mode="ternary")
+
+
+def test_fit_centres_moves_centres_to_the_data_and_respreads_dead_levels():
+    from lic_lab.learnt_quantizer import fit_centres
+
+    torch.manual_seed(0)
+    samples = torch.rand(5000) * 0.4  # the top of (0, 1) is never used
+    fixed, h_fixed = fit_centres(samples, steps=100, mode="fmq")
+    learnt, h = fit_centres(samples, steps=300, patience=20)
+    assert h[-1]["mse"] < 0.5 * h_fixed[-1]["mse"]
+    assert any(r["respread"] for r in h)  # the unused top levels were pulled in
+    assert max(h[-1]["centres"]) < 0.6 and h_fixed[-1]["centres"] == h_fixed[0]["centres"]

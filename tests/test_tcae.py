@@ -36,3 +36,49 @@ def test_bad_input():
         model.decode(b"abc", (2, 2, 2))
     with pytest.raises(ValueError):
         TCAE(2, 3, layers=1)
+
+
+@pytest.mark.parametrize("inclined", [False, True])
+def test_masked_coding_skips_known_zeros_and_a_1x1_output_layer_stays_causal(inclined):
+    torch.manual_seed(1)
+    model = TCAE(channels=4, symbols=4, groups=2, kernel=3, inclined=inclined, out_kernel=1)
+    mask = (torch.rand(4, 5, 5) < 0.5).long()
+    codes = torch.randint(1, 4, (4, 5, 5)) * mask
+    data = model.encode(codes, mask)
+    assert torch.equal(model.decode(data, (4, 5, 5), mask), codes)
+    with torch.no_grad():
+        bits = model.code_length(codes[None], mask[None].float()).item()
+        full = model.code_length(codes[None]).item()
+    assert 8 * len(data) <= bits + 64 and bits < full
+    # causality: changing a later symbol never changes an earlier symbol's prediction
+    order = torch.cat(model.steps((4, 5, 5)))
+    key = order[:, 0] + order[:, 1] + order[:, 2] if inclined else torch.arange(len(order))
+    with torch.no_grad():
+        base = model.logits(codes[None].float())[0]
+        for s in (10, 40, 70):
+            k, i, j = order[s].tolist()
+            changed = codes.clone()
+            changed[k, i, j] = (changed[k, i, j] + 1) % 4
+            diff = (model.logits(changed[None].float())[0] - base).abs().sum(0)
+            earlier = order[key < key[s]] if inclined else order[:s + 1]
+            assert diff[earlier[:, 0], earlier[:, 1], earlier[:, 2]].max() == 0
+    with pytest.raises(ValueError, match="outside the mask"):
+        model.encode(codes + 1 - mask, mask)
+    assert model.encode(torch.zeros(4, 2, 2, dtype=torch.long), torch.zeros(4, 2, 2)) == b""
+
+
+def test_coding_grid_is_exact_and_close_to_training():
+    from lic_lab.entropy.tcae import GRID, on_grid
+
+    torch.manual_seed(2)
+    model = TCAE(channels=3, symbols=5, groups=2, kernel=5, out_kernel=1)
+    codes = torch.randint(0, 5, (3, 6, 7))
+    exact = model.exact_logits(codes)
+    with torch.no_grad():
+        trained = model.logits(codes[None].float())[0]
+    assert (exact - trained.double()).abs().max() < 1e-3  # the grid barely moves the logits
+    assert torch.equal(torch.round(exact / GRID**2) * GRID**2, exact)  # logits are exact multiples of 2^-28
+    # float64 sums of grid products do not depend on the order: reversed accumulation agrees
+    w = on_grid(torch.randn(4000) * 0.3, 4.0)
+    a = on_grid(torch.rand(4000) * 10, 64.0)
+    assert float((w * a).sum()) == float((w * a).flip(0).cumsum(0)[-1]) and GRID == 2.0 ** -14

@@ -173,6 +173,8 @@ class StepEncoder:
 
     def finish(self) -> tuple[bytes, float]:
         """The coded bytes and the ideal code length in bits."""
+        if not self.symbols:
+            return b"", 0.0
         symbols, probs = np.concatenate(self.symbols), np.concatenate(self.probs)
         coder = constriction.stream.stack.AnsCoder()
         coder.encode_reverse(symbols, _PER_SYMBOL, probs)

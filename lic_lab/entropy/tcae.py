@@ -5,11 +5,19 @@ predicts, for every symbol, a categorical distribution over ``m`` values; the la
 output groups, one per value. Training evaluates it in one pass (the code length of eq. 25, with
 an optional mask that leaves out codes the importance map discarded).
 
-Decoding must follow the coding order: one symbol at a time for the sequential TCAE (channel by
-channel, raster order inside a channel), one inclined plane ``k + i + j = t`` at a time for the
-inclined TCAE (eqs. 26-27). Either way each step evaluates every layer only at the step's
-positions (each output channel has its own weights, so the kept taps are gathered per position),
-reusing earlier activations; encoder and decoder run the same steps, so coding is bit-exact.
+**Coding.** The encoder knows every symbol, so it runs each layer once over the whole cuboid
+(one pass, as in the paper). The decoder must follow the coding order: one symbol at a time for
+the sequential TCAE (channel by channel, raster order inside a channel), one inclined plane
+``k + i + j = t`` at a time for the inclined TCAE (eqs. 26-27), each step evaluating every layer
+only at the step's positions and reusing earlier activations.
+
+Encoder and decoder thus add the same products in different orders; in floating point that can
+change the last bits of a probability, and one changed probability derails an arithmetic decoder.
+So coding runs on a fixed-point grid (in the spirit of Ballé et al.'s integer networks): weights,
+biases and activations are rounded to multiples of ``2^-14`` and clipped (weights to +-4,
+activations to +-64), and the sums are taken in float64, where every partial sum of such products
+is exact. Any summation order gives the same logits, so coding is bit-exact by construction; the
+rounding moves the probabilities by about 1e-4 against training (a negligible cost in bits).
 """
 from __future__ import annotations
 
@@ -22,22 +30,34 @@ from ..trimmed_conv import TrimmedConv2d
 from .coder import StepDecoder, StepEncoder
 
 
+GRID = 2.0 ** -14  # the coding grid: products of two grid values are multiples of 2^-28
+WEIGHT_MAX, ACT_MAX = 4.0, 64.0  # |sum| < 2^12 taps x 4 x 64 = 2^20: exact in float64 (2^20 / 2^-28 < 2^53)
+
+
+def on_grid(t: torch.Tensor, limit: float) -> torch.Tensor:
+    """Clip to ``[-limit, limit]`` and round to the coding grid (float64)."""
+    return torch.round(t.double().clamp(-limit, limit) / GRID) * GRID
+
+
 class TCAE(nn.Module):
     """Trimmed-convolution context model of a ``channels x h x w`` cuboid of symbols ``0 .. symbols-1``."""
 
     def __init__(self, channels: int, symbols: int, groups: int = 3, layers: int = 3, kernel: int = 5,
-                 inclined: bool = False):
+                 inclined: bool = False, out_kernel: int | None = None):
         super().__init__()
         if layers < 2:
             raise ValueError("TCAE needs at least two layers")
         self.channels, self.symbols, self.inclined = channels, symbols, inclined
         widths = [1] + [groups] * (layers - 1) + [symbols]
-        self.convs = nn.ModuleList(TrimmedConv2d(channels, widths[i], widths[i + 1], kernel, first=i == 0,
+        kernels = [kernel] * (layers - 1) + [out_kernel or kernel]  # a 1x1 output layer keeps the zoo small
+        self.convs = nn.ModuleList(TrimmedConv2d(channels, widths[i], widths[i + 1], kernels[i], first=i == 0,
                                                  inclined=inclined) for i in range(layers))
+        self.pad = max(k // 2 for k in kernels)
+        self.scale = 1.0 / max(symbols - 1, 1)  # symbols enter the first layer as values in [0, 1]
 
     def logits(self, codes: torch.Tensor) -> torch.Tensor:
         """(N, n, h, w) symbol values -> (N, symbols, n, h, w) logits (one pass, for training)."""
-        x = codes
+        x = codes * self.scale
         for i, conv in enumerate(self.convs):
             x = conv(x)
             if i < len(self.convs) - 1:
@@ -45,10 +65,14 @@ class TCAE(nn.Module):
         n, _, h, w = x.shape
         return x.view(n, self.symbols, self.channels, h, w)
 
+    def bits(self, codes: torch.Tensor) -> torch.Tensor:
+        """(N, n, h, w) bits of each symbol of the (integer-valued) ``codes`` under the model."""
+        logp = torch.log_softmax(self.logits(codes.float()), dim=1)
+        return -logp.gather(1, codes.long().unsqueeze(1)).squeeze(1) / np.log(2)
+
     def code_length(self, codes: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Eq. 25: bits of the (integer-valued) ``codes`` under the model, only where ``mask`` is 1."""
-        logp = torch.log_softmax(self.logits(codes.float()), dim=1)
-        bits = -logp.gather(1, codes.long().unsqueeze(1)).squeeze(1) / np.log(2)
+        bits = self.bits(codes)
         return (bits * mask).sum() if mask is not None else bits.sum()
 
     # --- coding -------------------------------------------------------------------------------
@@ -60,55 +84,93 @@ class TCAE(nn.Module):
         pos = torch.stack([c_i, h_i, w_i], 1)
         if not self.inclined:
             return list(pos.split(1))
-        t = c_i + h_i + w_i
+        t = pos.sum(1)
         order = torch.argsort(t, stable=True)
-        return [p for p in torch.split(pos[order], torch.bincount(t).tolist()) if len(p)]
+        return list(torch.split(pos[order], torch.bincount(t).tolist()))
+
+    def exact_layers(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Each layer's masked weights and bias on the coding grid (float64)."""
+        return [(on_grid(conv.weight.detach().double() * conv.mask, WEIGHT_MAX), on_grid(conv.bias.detach().double(), WEIGHT_MAX))
+                for conv in self.convs]
+
+    def _symbol_values(self, values: torch.Tensor) -> torch.Tensor:
+        return on_grid(values.double() * self.scale, ACT_MAX)
 
     @torch.no_grad()
-    def _run(self, shape: tuple[int, int, int], step) -> None:
-        d, h, w = shape
-        r = self.convs[0].kernel_size[0] // 2
-        acts = [torch.zeros(conv.in_channels, h + 2 * r, w + 2 * r) for conv in self.convs]
-        weights = [(conv.weight * conv.mask).view(conv.groups_out, d, conv.in_channels, -1) for conv in self.convs]
-        offsets = torch.arange(-r, r + 1)
-        last = len(self.convs) - 1
-        for pos in self.steps(shape):
-            c, y, x = pos[:, 0], pos[:, 1] + r, pos[:, 2] + r
-            rows = (y[:, None] + offsets)[:, :, None]  # (P, K, 1)
-            cols = (x[:, None] + offsets)[:, None, :]  # (P, 1, K)
-            for i, conv in enumerate(self.convs):
-                patch = acts[i][:, rows, cols].permute(1, 0, 2, 3).reshape(len(pos), -1)  # (P, in * K * K)
-                w_sel = weights[i][:, c]  # (groups_out, P, in, K*K)
-                out = torch.einsum("pk,gpk->pg", patch, w_sel.reshape(conv.groups_out, len(pos), -1))
-                out = out + conv.bias.view(conv.groups_out, d)[:, c].t()
-                if i < last:
-                    acts[i + 1][torch.arange(conv.groups_out)[:, None] * d + c, y, x] = F.relu(out).t()
-            probs = torch.softmax(out.double(), dim=1).numpy()
-            values = step(pos, probs)
-            acts[0][c, y, x] = values.float()
+    def exact_logits(self, codes: torch.Tensor) -> torch.Tensor:
+        """(n, h, w) symbols -> (symbols, n, h, w) logits on the coding grid, whole cuboid at once."""
+        layers = self.exact_layers()
+        x = self._symbol_values(codes)[None]
+        for i, (weight, bias) in enumerate(layers):
+            x = F.conv2d(x, weight, bias, padding=weight.shape[-1] // 2)
+            if i < len(layers) - 1:
+                x = on_grid(F.relu(x), ACT_MAX)
+        return x[0].view(self.symbols, *codes.shape)
 
-    def encode(self, codes: torch.Tensor) -> bytes:
-        """Code an (n, h, w) cuboid of symbols ``0 .. symbols-1``."""
+    @staticmethod
+    def _probs(logits: torch.Tensor) -> np.ndarray:
+        """(P, m) exact logits -> probabilities, row by row (the same numbers for any P)."""
+        z = logits.numpy()
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    @torch.no_grad()
+    def encode(self, codes: torch.Tensor, mask: torch.Tensor | None = None) -> bytes:
+        """Code an (n, h, w) cuboid of symbols ``0 .. symbols-1``, only where ``mask`` is 1 (0 elsewhere).
+
+        One pass: the exact logits of every position, then the symbols in decoding order.
+        """
         if codes.dim() != 3 or codes.shape[0] != self.channels:
             raise ValueError(f"expected one ({self.channels}, h, w) cuboid of symbols")
+        keep = torch.ones_like(codes, dtype=torch.bool) if mask is None else mask.bool()
+        if bool((codes[~keep] != 0).any()):
+            raise ValueError("codes outside the mask must be 0")
         coder = StepEncoder()
-
-        def step(pos: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
-            values = codes[pos[:, 0], pos[:, 1], pos[:, 2]].long()
-            coder.add(values.numpy(), probs)
-            return values
-
-        self._run(tuple(codes.shape), step)
+        if codes.numel():
+            logits = self.exact_logits(codes)
+            every = torch.cat(self.steps(tuple(codes.shape)))
+            c, y, x = every[:, 0], every[:, 1], every[:, 2]
+            coded = keep[c, y, x]
+            coder.add(codes[c, y, x][coded].numpy(), self._probs(logits[:, c, y, x].t()[coded]))
         return coder.finish()[0]
 
-    def decode(self, data: bytes, shape: tuple[int, int, int]) -> torch.Tensor:
-        """Inverse of :meth:`encode`."""
+    @torch.no_grad()
+    def decode(self, data: bytes, shape: tuple[int, int, int], mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Inverse of :meth:`encode`: one symbol (sequential) or one inclined plane per step.
+
+        The decoder must know the same ``mask``; positions outside it are 0 and cost no bits, but
+        every layer is still evaluated there, as in training.
+        """
+        d, h, w = shape
         coder, out = StepDecoder(data), torch.zeros(shape, dtype=torch.long)
-
-        def step(pos: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
-            values = torch.from_numpy(coder.decode(probs))
+        keep = torch.ones(shape, dtype=torch.bool) if mask is None else mask.bool()
+        r = self.pad
+        layers = self.exact_layers()
+        # activations channels-last, (h + 2r, w + 2r, channels), so a patch gathers as (P, K, K, in)
+        acts = [torch.zeros(h + 2 * r, w + 2 * r, weight.shape[1], dtype=torch.float64) for weight, _ in layers]
+        # each layer's weights as (channel, K * K * in, groups_out), biases as (channel, groups_out)
+        per_channel = [(weight.permute(0, 2, 3, 1).reshape(weight.shape[0] // d, d, -1).permute(1, 2, 0).contiguous(),
+                        bias.view(-1, d).t().contiguous()) for weight, bias in layers]
+        offsets = [torch.arange(-(wt.shape[-1] // 2), wt.shape[-1] // 2 + 1) for wt, _ in layers]
+        for pos in self.steps(shape):  # positions of a step are sorted by channel
+            c, y, x = pos[:, 0], pos[:, 1] + r, pos[:, 2] + r
+            if len(pos) == 1:
+                runs = [(int(c), 1, 1)]
+            else:
+                channels, counts = torch.unique_consecutive(c, return_counts=True)
+                runs = list(zip(channels.tolist(), torch.cumsum(counts, 0).tolist(), counts.tolist()))
+            for i, (weight, bias) in enumerate(per_channel):
+                patch = acts[i][(y[:, None] + offsets[i])[:, :, None], (x[:, None] + offsets[i])[:, None, :]]
+                patch = patch.reshape(len(pos), -1)  # (P, K * K * in)
+                parts = [patch[end - n : end] @ weight[ch] + bias[ch] for ch, end, n in runs]
+                logits = parts[0] if len(parts) == 1 else torch.cat(parts)
+                if i < len(per_channel) - 1:
+                    cols = torch.arange(weight.shape[-1])[None, :] * d + c[:, None]
+                    acts[i + 1][y[:, None], x[:, None], cols] = on_grid(F.relu(logits), ACT_MAX)
+            coded = keep[pos[:, 0], pos[:, 1], pos[:, 2]]
+            values = torch.zeros(len(pos), dtype=torch.long)
+            if bool(coded.any()):
+                values[coded] = torch.from_numpy(coder.decode(self._probs(logits[coded])))
             out[pos[:, 0], pos[:, 1], pos[:, 2]] = values
-            return values
-
-        self._run(shape, step)
+            acts[0][y, x, c] = self._symbol_values(values)
         return out

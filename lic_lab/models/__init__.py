@@ -4,7 +4,8 @@ from .base import ARCHITECTURES, CompressionModel, build_model
 from .cbanet import CBANetHP
 from .coarse_to_fine import CoarseToFineHyperprior
 from .cvqn import CVQN
+from .cwic import CWIC
 from .gained import GainedMeanScale
 
 __all__ = ["CompressionModel", "FactorizedPrior", "ScaleHyperprior", "MeanScaleHyperprior", "GainedMeanScale",
-           "CBANetHP", "CoarseToFineHyperprior", "CVQN", "ARCHITECTURES", "build_model"]
+           "CBANetHP", "CoarseToFineHyperprior", "CVQN", "CWIC", "ARCHITECTURES", "build_model"]

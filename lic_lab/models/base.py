@@ -21,6 +21,21 @@ def register(cls: type["CompressionModel"]) -> type["CompressionModel"]:
     return cls
 
 
+def keep_shared_channels(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor],
+                         keys: list[tuple[str, int]]) -> dict[str, torch.Tensor]:
+    """Warm start across latent widths: ``state[key]`` keeps its first channels along ``dim``.
+
+    For each ``(key, dim)`` whose shape differs from the new model's, the channels both models have
+    are copied and any extra ones keep the new model's initialisation.
+    """
+    for key, dim in keys:
+        if key in state and key in own and state[key].shape != own[key].shape:
+            new, n = own[key].clone(), min(own[key].shape[dim], state[key].shape[dim])
+            new.narrow(dim, 0, n).copy_(state[key].narrow(dim, 0, n))
+            state[key] = new
+    return state
+
+
 def build_model(config: dict[str, Any]) -> "CompressionModel":
     """Instantiate an architecture from ``{"arch": name, **kwargs}``."""
     config = dict(config)

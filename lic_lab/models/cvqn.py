@@ -29,7 +29,7 @@ from ..entropy.context3d import ContextModel3D
 from ..gmm_quantizer import GMMQuantizer
 from ..layers import ResidualGroup
 from ..variable_quantization import ChannelImportance, bound_bpp, group_sizes, merge, split
-from .base import CompressionModel, register
+from .base import CompressionModel, keep_shared_channels, register
 
 
 def cvqn_encoder(widths: Sequence[int], channels: int, blocks: int) -> nn.Sequential:
@@ -105,14 +105,9 @@ class CVQN(CompressionModel):
         Only the encoder's tail conv (outputs) and the decoder's head conv (inputs) depend on ``C``;
         a model with more channels gets the source's in its first ``C_src`` and fresh ones after.
         """
-        own = self.state_dict()
         tail = f"encoder.{len(self.encoder) - 1}"
-        for key, dim in ((f"{tail}.weight", 0), (f"{tail}.bias", 0), ("decoder.0.weight", 1)):
-            if key in state and state[key].shape != own[key].shape:
-                new, n = own[key].clone(), min(own[key].shape[dim], state[key].shape[dim])
-                new.narrow(dim, 0, n).copy_(state[key].narrow(dim, 0, n))
-                state[key] = new
-        return state
+        return keep_shared_channels(state, self.state_dict(),
+                                    [(f"{tail}.weight", 0), (f"{tail}.bias", 0), ("decoder.0.weight", 1)])
 
     def synthesize(self, y_hat: torch.Tensor) -> torch.Tensor:
         return self.decoder(y_hat)
