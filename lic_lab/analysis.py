@@ -178,3 +178,12 @@ def compression_ratios(totals: dict[str, dict[str, dict[str, float]]]) -> list[d
             rows.append({"model": name, "coded": "o'" if part == "code" else "QI(p)", "symbols": int(t["symbols"]),
                          **{k: (t["raw_bits"] / t[k] if k in t and t[k] > 0 else None) for k in ENTROPY_MODELS}})
     return rows
+
+
+def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, float]]) -> list[bool]:
+    """For each ``(bpp, quality)`` point: does some point of ``others`` have fewer bits and more quality?
+
+    A direct reading of two RD curves that needs no interpolation (BD-rate needs each curve's
+    quality to rise with the rate, which a flat lab-scale curve may not do).
+    """
+    return [any(b <= bpp and q >= quality for b, q in others) for bpp, quality in points]

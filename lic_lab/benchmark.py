@@ -131,8 +131,12 @@ def settings_count(name: str) -> int:
 def run_benchmark(data: str | Path, out: str | Path, models: Sequence[str] | None = None,
                   codecs: Sequence[str] = CLASSICAL, anchor: str = "jpeg", dataset: str = "kodak",
                   threads: Sequence[int] = (1, 2), repeats: int = 5, limit: int | None = None,
-                  progress: bool = True) -> dict[str, Any]:
-    """Run the whole benchmark; writes results, tables and figures to ``out``; returns the summary."""
+                  progress: bool = True, reuse: bool = False) -> dict[str, Any]:
+    """Run the whole benchmark; writes results, tables and figures to ``out``; returns the summary.
+
+    With ``reuse``, models, codecs and timings already in ``out`` (same images) are taken from there
+    and only the missing ones are measured: adding a family costs its own evaluation only.
+    """
     from tqdm.auto import tqdm
 
     from .zoo import leaderboard_models, registry
@@ -153,14 +157,19 @@ def run_benchmark(data: str | Path, out: str | Path, models: Sequence[str] | Non
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(threads))
-    total = (sum(settings_count(n) for n in names) + sum(len(CODECS[c].sweep) for c in codecs)) * len(paths)
+    old_entries, old_timing = previous_run(out, [p.name for p in paths]) if reuse else ({}, {})
+    total = (sum(settings_count(n) for n in names if n not in old_entries)
+             + sum(len(CODECS[c].sweep) for c in codecs if c not in old_entries)) * len(paths)
     bar = tqdm(total=total, desc="benchmark", unit="image", disable=not progress, mininterval=2.0)
     entries: list[dict[str, Any]] = []
     for name in names:
         bar.set_postfix_str(name)
-        entries += model_entries(name, paths, bar.update)
+        entries += old_entries.get(name) or model_entries(name, paths, bar.update)
     for codec in codecs:
         bar.set_postfix_str(codec)
+        if codec in old_entries:
+            entries += old_entries[codec]
+            continue
         for entry in evaluate(codec, paths):
             entry["curve"] = entry["model"] = codec
             entries.append(entry)
@@ -182,7 +191,7 @@ def run_benchmark(data: str | Path, out: str | Path, models: Sequence[str] | Non
         "bd_rate_matrix_ms_ssim": bd_matrix(curves["ms_ssim_db"], anchors),
         "coding": _coding_summary(entries),
     }
-    summary["timing"] = _timing(names, codecs, read_image(paths[0]), threads, repeats)
+    summary["timing"] = _timing(names, codecs, read_image(paths[0]), threads, repeats, old_timing)
     summary["timing_image"] = paths[0].name
     summary["evaluation_s"] = evaluation_s
     summary["total_s"] = time.perf_counter() - start
@@ -220,19 +229,39 @@ def _coding_summary(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return result
 
 
-def _timing(names: Sequence[str], codecs: Sequence[str], x: torch.Tensor, threads: Sequence[int],
-            repeats: int) -> dict[str, dict[str, dict[str, float]]]:
-    """Table 10: one model per family (its middle quality) and each codec at a mid setting."""
-    from .zoo import load_model, registry, resolve_name
+def previous_run(out: Path, images: list[str]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """Entries per model or codec, and timings, of an earlier run in ``out`` on the same images."""
+    results, summary = out / "results.json", out / "summary.json"
+    if not (results.is_file() and summary.is_file()):
+        return {}, {}
+    old = json.loads(summary.read_text())
+    if old["dataset"]["images"] != images:
+        return {}, {}
+    entries: dict[str, list[dict[str, Any]]] = {}
+    for entry in json.loads(results.read_text())["results"]:
+        entries.setdefault(entry["model"], []).append(entry)
+    return entries, old.get("timing", {})
 
+
+def _timing(names: Sequence[str], codecs: Sequence[str], x: torch.Tensor, threads: Sequence[int],
+            repeats: int, known: dict[str, Any] | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """Table 10: one model per family (its middle quality) and each codec at a mid setting
+    (taken from ``known`` where it is already there)."""
+    from .zoo import registry, resolve_name
+
+    from .zoo import load_model
+
+    known = known or {}
     reg = registry()
     timing: dict[str, dict[str, dict[str, float]]] = {}
     for family in sorted({reg[n]["family"] for n in names}):
-        model = load_model(resolve_name(family))
-        timing[model.name] = {f"{t}": coding_times(model, x, t, repeats, warmup=1) for t in threads}
+        name = resolve_name(family)
+        timing[name] = known.get(name) or {f"{t}": coding_times(load_model(name), x, t, repeats, warmup=1)
+                                           for t in threads}
     for codec in codecs:
         sweep = CODECS[codec].sweep
-        timing[codec] = {f"{t}": codec_times(codec, x, sweep[len(sweep) // 2], t, repeats) for t in threads}
+        timing[codec] = known.get(codec) or {f"{t}": codec_times(codec, x, sweep[len(sweep) // 2], t, repeats)
+                                             for t in threads}
     torch.set_num_threads(max(threads))
     return timing
 

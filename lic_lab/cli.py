@@ -126,7 +126,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     from .benchmark import run_benchmark
 
     summary = run_benchmark(args.data, args.out, args.models, args.codecs, args.anchor, args.dataset,
-                            args.threads, args.repeats, args.limit, progress=not args.quiet)
+                            args.threads, args.repeats, args.limit, progress=not args.quiet, reuse=args.reuse)
     print((Path(args.out) / "bd_rate.md").read_text().split("\n\n## BD-rate (%)")[0])
     print(f"benchmark of {len(summary['dataset']['images'])} images took {summary['total_s'] / 60:.1f} min; "
           f"wrote {args.out}/summary.json, results.json, bd_rate.md, timing.md, rd_psnr.png, rd_ms_ssim.png")
@@ -199,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts to time")
     p.add_argument("--repeats", type=int, default=5, help="timing repeats (median)")
     p.add_argument("--limit", type=int, help="only the first N images (a quick run)")
+    p.add_argument("--reuse", action="store_true",
+                   help="keep what an earlier run in --out measured on the same images; measure only what is new")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_benchmark)
 

@@ -16,7 +16,7 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [
 * cwic: bits of the code o' and of QI(p) under inclined TCAE, sequential TCAE (cwic-q2's codes),
   the CABAC-like and i.i.d. baselines on every Kodak image (Fig. 12); encode / decode times of
   both TCAE kinds on kodim15 (Table 2); real bytes per section vs the estimate; the quantization
-  error of the four quantizer variants (Table 1; variants not shipped are read from runs/cwic/);
+  error of the four quantizer variants (Table 1; variants not shipped are read from runs/unshipped/, see scripts/unship.py);
 * cwic-gamma: the rate-loss weight gamma of each rate: the value at which the relaxation's targets
   keep half the budget r = 2/3 r0 on cwic-base's dL_D/dz over 16 training crops
   (:func:`lic_lab.importance_map.gamma_for_ratio`), for scripts/train_zoo.sh;
@@ -172,27 +172,26 @@ def cwic_gamma() -> dict:
 
 
 def cwic_checkpoint(name: str):
-    """A CWIC model from the zoo, or (for variants whose weights are not shipped) from runs/cwic/."""
-    if name in zoo.registry():
-        return zoo.load_model(name)
-    model, _ = zoo.load_checkpoint_file(ROOT / "runs" / "cwic" / f"{name}.pt")
+    """A CWIC model's checkpoint: shipped, or (variants whose weights are not shipped) in runs/unshipped/."""
+    path = zoo.CHECKPOINT_DIR / f"{name}.pt"
+    model, _ = zoo.load_checkpoint_file(path if path.is_file() else ROOT / "runs" / "unshipped" / f"{name}.pt")
     model.name = name
     return model.eval()
 
 
 def cwic(images: list[tuple[str, torch.Tensor]]) -> dict:
     torch.set_num_threads(2)
-    sequential = zoo.load_model("cwic-abl-sequential-s0")
+    sequential = cwic_checkpoint("cwic-abl-sequential-s0")
     report: dict = {"entropy_bits": {}, "sections": {}}
     for name in CWIC_RATES:
-        model = zoo.load_model(name)
+        model = cwic_checkpoint(name)
         rows = [entropy_model_bits(model, x, [sequential] if name == "cwic-q2" else []) for _, x in images]
         report["entropy_bits"][name] = {part: {k: sum(r[part][k] for r in rows) for k in rows[0][part]} for part in rows[0]}
         bits = [level_bits(model, x) for _, x in images]
         report["sections"][name] = {k: {m: statistics.fmean(b[k][m] for b in bits) for m in ("bpp", "bpp_est")} for k in bits[0]}
     name, x = next((n, x) for n, x in images if n.startswith("kodim15"))
     report["times_image"] = name
-    report["times"] = {m.name: tcae_coding_times(m, x) for m in (zoo.load_model("cwic-q2"), sequential)}
+    report["times"] = {m.name: tcae_coding_times(m, x) for m in (cwic_checkpoint("cwic-q2"), sequential)}
     report["quantization_error"] = {}
     for variant in ("lcmq", "lmq", "fmq", "bin"):
         model = cwic_checkpoint(f"cwic-abl-{variant}-s0")

@@ -178,3 +178,9 @@ def test_codec_times_reports_medians(small_photo):
 
     t = codec_times("jpeg", small_photo, 75, threads=1, repeats=3)
     assert set(t) == {"encode_s", "decode_s"} and all(v > 0 for v in t.values())
+
+
+def test_dominated_by_reads_two_rd_curves_pointwise():
+    from lic_lab.analysis import dominated_by
+
+    assert dominated_by([(0.4, 25.0), (0.6, 27.0)], [(0.3, 26.0), (0.8, 26.5)]) == [True, False]

@@ -66,6 +66,13 @@ def test_run_benchmark_writes_everything(tmp_path):
     assert set(summary["curves"]["psnr"]) == {"hyperprior", "jpeg"}
     results = json.loads((tmp_path / "results.json").read_text())["results"]
     assert len(results) == 1 + 9 and all(len(e["images"]) == 2 for e in results)
+    # adding a model with reuse: the earlier entries and timings come back unchanged, only the new one is measured
+    again = run_benchmark(data.REPO_DIR / "data" / "embedded", tmp_path, ["hyperprior-q3", "factorized-q3"], ["jpeg"],
+                          threads=(1,), repeats=1, limit=2, progress=False, reuse=True)
+    assert again["timing"]["hyperprior-q3"] == summary["timing"]["hyperprior-q3"]
+    assert again["timing"]["jpeg"] == summary["timing"]["jpeg"] and len(again["timing"]) == 3  # + the factorized family
+    merged = json.loads((tmp_path / "results.json").read_text())["results"]
+    assert merged[0] == results[0] and {e["model"] for e in merged} == {"hyperprior-q3", "factorized-q3", "jpeg"}
 
 
 def test_benchmark_command(tmp_path, capsys):

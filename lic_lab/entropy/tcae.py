@@ -89,8 +89,8 @@ class TCAE(nn.Module):
         return list(torch.split(pos[order], torch.bincount(t).tolist()))
 
     def exact_layers(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """Each layer's masked weights and bias on the coding grid (float64)."""
-        return [(on_grid(conv.weight.detach().double() * conv.mask, WEIGHT_MAX), on_grid(conv.bias.detach().double(), WEIGHT_MAX))
+        """Each layer's masked weights and bias on the coding grid (float64, on the CPU, where coding runs)."""
+        return [(on_grid((conv.weight.detach() * conv.mask).cpu(), WEIGHT_MAX), on_grid(conv.bias.detach().cpu(), WEIGHT_MAX))
                 for conv in self.convs]
 
     def _symbol_values(self, values: torch.Tensor) -> torch.Tensor:
@@ -122,7 +122,8 @@ class TCAE(nn.Module):
         """
         if codes.dim() != 3 or codes.shape[0] != self.channels:
             raise ValueError(f"expected one ({self.channels}, h, w) cuboid of symbols")
-        keep = torch.ones_like(codes, dtype=torch.bool) if mask is None else mask.bool()
+        codes = codes.cpu()
+        keep = torch.ones_like(codes, dtype=torch.bool) if mask is None else mask.cpu().bool()
         if bool((codes[~keep] != 0).any()):
             raise ValueError("codes outside the mask must be 0")
         coder = StepEncoder()
@@ -143,7 +144,7 @@ class TCAE(nn.Module):
         """
         d, h, w = shape
         coder, out = StepDecoder(data), torch.zeros(shape, dtype=torch.long)
-        keep = torch.ones(shape, dtype=torch.bool) if mask is None else mask.bool()
+        keep = torch.ones(shape, dtype=torch.bool) if mask is None else mask.cpu().bool()
         r = self.pad
         layers = self.exact_layers()
         # activations channels-last, (h + 2r, w + 2r, channels), so a patch gathers as (P, K, K, in)

@@ -179,8 +179,8 @@ class CWIC(CompressionModel):
             mask = importance_mask(qi, self.M, self.L)
             z = ImportanceRelaxation.apply(q, p, mask, self.relax) if self.training else q * mask
         else:
-            p = torch.ones(n, h, w)
-            qi = torch.full((n, h, w), self.L - 1, dtype=torch.long)
+            p = e.new_ones(n, h, w)
+            qi = torch.full((n, h, w), self.L - 1, dtype=torch.long, device=e.device)
             mask, z = torch.ones_like(e), q
         return {"e": e, "q": q, "idx": idx, "quant_loss": quant_loss, "p": p, "qi": qi, "mask": mask, "z": z,
                 "o": (idx + 1) * mask.long()}
@@ -213,6 +213,7 @@ class CWIC(CompressionModel):
     def decompress_latents(self, sections: list[bytes], padded: tuple[int, int]) -> torch.Tensor:
         shape = self.latent_shape(padded, self.downsample)
         mask, (code,) = self.decode_mask(sections, shape)
-        o = self.tcae.decode(code, (self.M, *shape), mask)
+        device = self.quantizer.steps.device
+        o, mask = self.tcae.decode(code, (self.M, *shape), mask).to(device), mask.to(device)
         z = self.quantizer.dequantize((o - 1).clamp_min(0)[None]) * mask
         return self.decoder(z)

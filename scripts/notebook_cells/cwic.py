@@ -88,11 +88,11 @@ initialised for a uniform input ($s_{k,0} = 1/2T$, $s_{k,t} = 1/T$). The forward
 
 $$\mathcal L_{Quant} = \frac{1}{nhw}\sum_{k,i,j} \big(Q(e_{kij}) - e_{kij}\big)^2 \qquad (9)$$
 
-— a k-means step on each channel. Levels that no code uses stay dead; the paper re-spreads them (sec. 3.3.1). The demo: one channel whose codes only fill $(0, 0.4)$. The fixed quantizer (FMQ) wastes five of its eight levels; the learnt one pulls its unused top levels in (each re-spreading is marked) and cuts the error."""),
+— a k-means step on each channel. Levels that no code uses stay dead; the paper re-spreads them (sec. 3.3.1). The demo: one channel whose codes only fill $(0, 0.4)$. The fixed quantizer (FMQ) wastes five of its eight levels; the learnt one pulls its centres toward the data (the k-means step of eq. 9), and once its top levels have gone unused for `patience` batches it re-spreads them over the used range (marked in red), and the error drops by a large factor."""),
 (CODE, r"""torch.manual_seed(0)
 samples = torch.rand(20000) * 0.4
 fixed, h_fixed = fit_centres(samples, steps=300, mode="fmq")
-learnt, h_learnt = fit_centres(samples, steps=300, patience=20)
+learnt, h_learnt = fit_centres(samples, steps=300, patience=20, lr=0.002)
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.2))
 for t in range(8):
     axes[0].plot([h["centres"][t] for h in h_learnt], color="tab:blue", lw=1)
@@ -111,7 +111,7 @@ print(f"quantization MSE: fixed {h_fixed[-1]['mse']:.2e}, learnt {h_learnt[-1]['
 (CODE, r"""out = analysis.latents(m2, x)
 e = out["y"][0]
 centres = m2.quantizer.centres().detach()
-init = LearntQuantizer(m2.M, m2.quantizer.levels).centres()
+init = LearntQuantizer(m2.M, m2.quantizer.levels).centres().detach()
 fig, ax = plt.subplots(figsize=(12, 4))
 for k in range(m2.M):
     lo, hi = np.percentile(e[k].numpy(), [2, 98])
@@ -145,7 +145,7 @@ $$\mathcal L'_{ij}(l) = \begin{cases}-\xi\sum_{k<nl/L} \big|\tfrac{\partial\math
 
 In `lic_lab` this is `models.cwic.ImportanceRelaxation`: its forward pass is $\mathbf z = \mathbf m\circ Q(\mathbf e)$; its backward pass receives $\partial\mathcal L_D/\partial\mathbf z$ — exactly what stage 1 needs, even at dropped codes — computes $l^*$ (`importance_map.importance_targets`) and hands $\mathbf p$ the gradient of eqs. 18–19 (`importance_map.importance_loss`). The paper's $\gamma$ is set "to make the gradient of $\mathcal L_R$ comparable to that of $\mathcal L_D$"; we make that precise: on the pre-trained model's gradients, $\gamma$ is the value at which stage 1's targets for an image over its budget keep, on average, *half* the budgeted share $r$ of the codes (`importance_map.gamma_for_ratio`). An image over budget is then pulled clearly below it, one under budget is pushed up (stage 1 wants every channel when $\gamma$ does not apply), and the mask settles near $r$. (Calibrated at $r$ itself, the push down was too weak in our trials: the mask stayed at about twice the budget.)
 
-Why not straight-through for $\mathbf p$ too? The paper found it works only with binary codes; with multi-valued codes the relaxation gives each position a target that accounts for what its codes are worth. Below: the Taylor proxy $\xi\sum_k|\partial\mathcal L_D/\partial z_{kij}|$ on the photo next to the learnt map — the map has learnt where the distortion is sensitive."""),
+Why not straight-through for $\mathbf p$ too? The paper found it works only with binary codes; with multi-valued codes the relaxation gives each position a target that accounts for what its codes are worth. Below: the Taylor proxy $\xi\sum_k|\partial\mathcal L_D/\partial z_{kij}|$ on the photo next to the learnt map — compare where they agree. At lab scale they agree only loosely (the correlation is printed): the map is a smooth, learnt prediction of many noisy per-batch targets, and it sees the image, not this one gradient."""),
 (CODE, r"""x_pad = data.pad_to_multiple(x, m2.downsample)[0]
 grad = m2.distortion_gradient(x_pad, lmbda=0.01)
 proxy = 0.1 * grad[0].sum(0)
@@ -158,15 +158,15 @@ plt.tight_layout(); plt.show()
 rho = np.corrcoef(proxy.flatten().numpy(), out["p"][0].flatten().numpy())[0, 1]
 print(f"correlation of p with the proxy over positions: {rho:.2f}")
 print("gamma used per rate (scripts/train_zoo.sh):", {m.name: f"{m.config['gamma']:.2e}" for m in models})"""),
-(MD, r"""**Live training.** The same trainer the zoo used (`lic_lab.train.train`), starting from `cwic-q2`'s weights with the budget of `cwic-q1`, on the three embedded photos (128 px crops, batch 4, 30 steps): watch the share of kept codes fall toward the new budget $r = \tfrac23 \cdot 0.2$ while the importance map learns which positions to give up. Set `FULL_TRAINING = True` at the top to re-train the shipped models."""),
+(MD, r"""**Live training.** The same trainer the zoo used (`lic_lab.train.train`), starting from `cwic-q2`'s weights with the budget of `cwic-q1`, on the three embedded photos (128 px crops, batch 4, 40 steps, learning rate 3e-4): watch the share of kept codes fall toward the new budget $r = \tfrac23 \cdot 0.2$ while the importance map learns which positions to give up. Set `FULL_TRAINING = True` at the top to re-train the shipped models."""),
 (CODE, r"""from lic_lab.train import TrainConfig, train
-cfg = TrainConfig(arch="cwic", N=8, M=32, lmbda=0.01, steps=30, batch=4, patch=128, lr=1e-3, seed=0, threads=2,
+cfg = TrainConfig(arch="cwic", M=32, lmbda=0.01, steps=40, batch=4, patch=128, lr=3e-4, seed=0, threads=2,
                   init=str(zoo.CHECKPOINT_DIR / "cwic-q2.pt"), name="demo-cwic", save_every=0, val_every=10**9, log_every=5,
-                  extra={"r0": 0.2, "gamma": models[0].config["gamma"]})
-demo, record = train(cfg, progress=False, images=data.embedded_paths(), resume=False)
+                  extra={"widths": m2.config["widths"], "r0": 0.2, "gamma": models[0].config["gamma"]})
+demo, record = train(cfg, progress=False, images=data.embedded_paths(), resume=False, log=lambda msg: None)
 kept_before = analysis.latents(m2, x)["mask"].mean().item()
 kept_after = analysis.latents(demo, x)["mask"].mean().item()
-print(f"share of codes kept on the photo: {kept_before:.3f} (cwic-q2) -> {kept_after:.3f} after 30 steps (budget r = {2 / 3 * 0.2:.3f})")"""),
+print(f"share of codes kept on the photo: {kept_before:.3f} (cwic-q2) -> {kept_after:.3f} after 40 steps (budget r = {2 / 3 * 0.2:.3f})")"""),
 (MD, r"""## 4. Trimmed convolutions: a convolutional context model
 
 Arithmetic coding needs $P(c_{kij}\mid\text{everything coded before})$. TCAE codes the cuboid channel by channel, raster order inside a channel, and predicts every probability with one fully convolutional network whose kernels are *trimmed* so they never see the symbol itself or anything after it. For output channel $t$, input channel $k$, kernel offset $(i, j)$:
@@ -207,11 +207,11 @@ We code the code $\mathbf o' = (\mathbf o + 1)\circ\mathbf m$ ($T + 1$ symbols: 
 * **i.i.d.**: one adaptive distribution for every symbol.
 
 The compression ratio is the fixed-length size ($\log_2 T$ bits per kept code, $\log_2 L$ per importance symbol) over the coded size. The two TCAEs are real coders (bit-exact); the count models' sizes are their exact adaptive code lengths (`entropy.adaptive`), which an arithmetic coder meets within a few bytes."""),
-(CODE, r"""rows = analysis.compression_ratios(S["entropy_bits"])
-display(Markdown(viz.table([{k: ("—" if v is None else (round(v, 2) if isinstance(v, float) else v)) for k, v in r.items()} for r in rows])))
+(CODE, r"""rows_ratio = analysis.compression_ratios(S["entropy_bits"])
+display(Markdown(viz.table([{k: ("—" if v is None else (round(v, 2) if isinstance(v, float) else v)) for k, v in r.items()} for r in rows_ratio])))
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
 for ax, part in zip(axes, ("o'", "QI(p)")):
-    sub = [r for r in rows if r["coded"] == part]
+    sub = [r for r in rows_ratio if r["coded"] == part]
     for j, key in enumerate(analysis.ENTROPY_MODELS):
         ax.bar(np.arange(len(sub)) + 0.2 * j - 0.3, [r[key] or 0 for r in sub], 0.2, label=key)
     ax.set_xticks(range(len(sub))); ax.set_xticklabels([r["model"] for r in sub]); ax.set_ylabel("compression ratio")
@@ -234,6 +234,24 @@ for label, name in (("TCAE (sequential)", "cwic-abl-sequential-s0"), ("inclined 
 display(Markdown(viz.table(rows)))
 ratio = t["cwic-abl-sequential-s0"]["code"]["decode_s"] / t["cwic-q2"]["code"]["decode_s"]
 print(f"{S['times_image']}: inclined TCAE decodes o' {ratio:.0f}x faster than sequential TCAE (paper, GPU: {202.8 / 0.923:.0f}x)")"""),
+(MD, r"""**The paper's claims against ours.** Each verdict is computed from the numbers above."""),
+(CODE, r"""ratios = {(r["model"], r["coded"]): r for r in rows_ratio}
+q2o, q2p = ratios[("cwic-q2", "o'")], ratios[("cwic-q2", "QI(p)")]
+claims = [
+    {"claim (Fig. 12, Table 2)": "TCAE and inclined TCAE compress about equally (within 5%)",
+     "ours": f"o' {q2o['tcae-sequential']:.3f} vs {q2o['tcae-inclined']:.3f}",
+     "reproduced": abs(q2o["tcae-sequential"] / q2o["tcae-inclined"] - 1) < 0.05},
+    {"claim (Fig. 12, Table 2)": "TCAE beats the CABAC-like context on o' (every rate)",
+     "ours": ", ".join(f"{r['model']}: {r['tcae-inclined']:.2f} vs {r['cabac']:.2f}" for r in rows_ratio if r["coded"] == "o'"),
+     "reproduced": all(r["tcae-inclined"] > r["cabac"] for r in rows_ratio)},
+    {"claim (Fig. 12, Table 2)": "a context model beats the i.i.d. model (o' and QI(p), every rate)",
+     "ours": "TCAE: " + ", ".join(f"{r['model']} {r['coded']} {r['tcae-inclined'] / r['iid']:.2f}x" for r in rows_ratio),
+     "reproduced": all(r["tcae-inclined"] > r["iid"] for r in rows_ratio)},
+    {"claim (Fig. 12, Table 2)": "inclined TCAE decodes o' far faster (paper: 220x on a GPU)",
+     "ours": f"{ratio:.1f}x on 2 CPU threads", "reproduced": ratio > 1},
+]
+display(Markdown(viz.table(claims)))"""),
+(MD, r"""**Reading it.** The two TCAEs compress alike, as the paper finds: restricting the context to earlier planes costs almost nothing. But our TCAE is far from the paper's: 3 layers instead of 9, 3 groups instead of 8, trained for 500 steps on the codes of 46 photos. The CABAC-like model needs no training at all — it adapts its counts to each image as it codes — and at this scale that wins: its three neighbours carry most of what our small TCAE has learnt, and it is tuned to the very image it codes. On $QI(\mathbf p)$ (16 symbols, 1/64 of the pixels) our TCAE is at best as good as the i.i.d. model. The decode-time gap is also much smaller than on a GPU: a CPU evaluates a plane's positions one after another anyway, so the inclined order saves the per-step overhead (190 steps instead of 196,608), not the arithmetic."""),
 (MD, r"""Live, on a 128×128 crop of the photo (a 32×16×16 code) — your machine's numbers:"""),
 (CODE, r"""# NBVAL_IGNORE_OUTPUT
 # (timings vary between machines)
@@ -247,20 +265,27 @@ The paper's Fig. 10b compares CWIC with models that have no importance map, thei
 (CODE, r"""noimp = zoo.kodak_means("cwic-abl-noimp")
 pts = sorted((v["bpp"], v["psnr"]) for v in noimp.values())
 ps = evaluate.kodak_curves("psnr")
+cw = list(zip(*ps["cwic"]))
 curves = {"cwic (importance map)": ps["cwic"], "cwic without importance map (n = 8, 16, 32)": ([p[0] for p in pts], [p[1] for p in pts])}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
 viz.rd_plot(curves, ax=axes[0], title="Kodak: with vs without the importance map (Fig. 10b)")
 show = ["cwic", "factorized", "hyperprior", "meanscale", "cvqn", "webp", "jpeg2000", "jpeg"]
 viz.rd_plot({k: ps[k] for k in show if k in ps}, ax=axes[1], title="Kodak, PSNR")
 plt.tight_layout(); viz.save_figure(fig, "cwic_rd.png"); plt.show()
+beaten = analysis.dominated_by(cw, pts)
+display(Markdown(viz.table([{"CWIC model": f"cwic-q{i + 1}", "bpp": round(b, 4), "PSNR": round(q, 2),
+                             "a model without importance map has fewer bits and more PSNR": d}
+                            for i, ((b, q), d) in enumerate(zip(cw, beaten))])))
+print("Fig. 10b (the importance map helps) reproduced:", not any(beaten))
 display(Markdown("BD-rate of `cwic` (PSNR, PCHIP over the overlap; — where the two curves share no quality range):\n\n" +
-                 viz.table(evaluate.bd_table({**ps, "cwic-noimp": curves["cwic without importance map (n = 8, 16, 32)"]}, ["cwic"],
-                                             ["cwic-noimp", "factorized", "hyperprior", "webp", "jpeg2000", "jpeg"], "PSNR"))))"""),
+                 viz.table(evaluate.bd_table(ps, ["cwic"], ["factorized", "hyperprior", "webp", "jpeg2000", "jpeg"], "PSNR"))))"""),
+(MD, r"""**Reading it.** At lab scale the importance map does not pay. The models without it sit on a flat line near 26 dB whatever their number of channels: our small en/decoder, not the code, limits the quality, so dropping channels everywhere is almost free, and the cheapest way to a low rate is simply fewer channels. The importance map's fine-tuning (dropped codes become zeros the decoder must learn to fill) cost our models PSNR that the saved bits do not buy back. The paper's claim needs a model whose quality is limited by the rate — a wide en/decoder trained for many epochs — which this CPU cannot train. What *is* visible here is the mechanism: the maps of section 1 follow the image content, and the rate follows the budget $r$ (the table above, $r_0$ = 0.2, 0.45, 0.8)."""),
 (MD, r"""## 7. What differs at lab scale
 
-* **Size and training.** Our CWIC has about 0.67 M parameters, half of them in the TCAE (the paper's encoder alone has 64/128/256-channel stages and its TCAE 9 layers of 8 groups), and was trained for a few thousand steps on 46 photos, for MSE; the paper trains for many epochs on ImageNet-scale data. The RD curve is therefore well below the paper's, and below the foundation's hyperpriors at this scale.
+* **Size and training.** Our CWIC has about 0.79 M parameters, 0.34 M of them in the TCAE (stage widths 16 / 24 / 32; the paper's encoder has 64 / 128 / 256-channel stages and its TCAE 9 layers of 8 groups), and was trained for 4,000 + 1,500 steps on 46 photos, for MSE; the paper trains for many epochs on ImageNet-scale data. Its quality saturates (section 6), so the RD curve is flat and well below the foundation's hyperpriors and the classical codecs; Fig. 10b and the TCAE-over-CABAC result are not reproduced for that reason (sections 5–6).
+* **Decoder input scale.** The decoder first maps codes to $(z - \tfrac12)\cdot 16$ (`models.cwic.CodeGain`, fixed): fed raw (0, 1) codes with a spread of about 0.1, our default-initialised decoder stalled near 17 dB.
 * **Rate control** is the mask count, as in the paper; the entropy coder then squeezes the kept codes. $\gamma$ is measured, not hand-tuned (section 3). Our shipped rates are three ($r_0$ = 0.2, 0.45, 0.8; the paper seven).
-* **TCAE** is 3 layers with $G = 3$ groups and a 1×1 output layer (the paper: 2 + 3 residual blocks × 2 + 1 = 9 layers, 8 groups): a smaller context (9×9 per channel instead of 37×37) and a smaller zoo. Both TCAEs are trained alone on each model's frozen codes for the same 600 steps, as in the paper's separate training.
+* **TCAE** is 3 layers with $G = 3$ groups and a 1×1 output layer (the paper: 2 + 3 residual blocks × 2 + 1 = 9 layers, 8 groups): a smaller context (9×9 per channel instead of 37×37) and a smaller zoo. Both TCAEs are trained alone on each model's frozen codes for the same 500 steps, as in the paper's separate training. Coding runs on a fixed-point grid (float64 sums of values rounded to $2^{-14}$), so the one-pass encoder and the step-wise decoders agree bit for bit by construction (`entropy.tcae`).
 * **Leaky ReLU** instead of ReLU in the dense blocks: with plain ReLU a third to two thirds of our small model's units died early in training and it stalled near 16 dB.
 * **Bits are real** (bit-exact bitstreams with both TCAE kinds); the count baselines are exact adaptive code lengths. The sequential TCAE here decodes on a CPU, one symbol per step, reusing every earlier activation; the paper's GPU times are per network evaluation.
 * **Not rebuilt:** the MS-SSIM-trained models and the 7 parameter sets, BPG, the conference version's convolutional entropy model ([12] in the paper).
