@@ -130,7 +130,7 @@ def entropy_model_bits(model: CompressionModel, x: torch.Tensor,
     imp = {"symbols": float(qi.numel()), "raw_bits": qi.numel() * math.log2(model.L),
            **baseline_bits(qi, model.L, across_channels=False)}
     for m in [model, *others]:
-        if not torch.equal(m.analyse(padded)["o"], o):
+        if m is not model and not torch.equal(m.analyse(padded)["o"], o):
             raise ValueError(f"{m.name} does not produce {model.name}'s codes")
         key = f"tcae-{m.config['tcae']}"
         code[key] = float(m.tcae.code_length(o, mask))
@@ -187,3 +187,21 @@ def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, fl
     quality to rise with the rate, which a flat lab-scale curve may not do).
     """
     return [any(b <= bpp and q >= quality for b, q in others) for bpp, quality in points]
+
+
+@torch.no_grad()
+def prediction_changes(tcae: Any, codes: torch.Tensor, position: tuple[int, int, int]) -> dict[str, int]:
+    """Change one symbol of an (n, h, w) cuboid: how many predictions change, and how many of those
+    belong to symbols coded at or before it (sequential order, or its inclined plane) — always 0."""
+    k, i, j = position
+    base = tcae.logits(codes[None].float())[0]
+    changed = codes.clone()
+    changed[k, i, j] = (changed[k, i, j] + 1) % tcae.symbols
+    diff = (tcae.logits(changed[None].float())[0] - base).abs().sum(0) > 0
+    kk, ii, jj = torch.meshgrid(*(torch.arange(s) for s in codes.shape), indexing="ij")
+    if tcae.inclined:
+        before = (kk + ii + jj) <= (k + i + j)
+    else:
+        _, h, w = codes.shape
+        before = (kk * h * w + ii * w + jj) <= (k * h * w + i * w + j)
+    return {"changed": int(diff.sum()), "at_or_before": int((diff & before).sum())}

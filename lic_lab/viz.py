@@ -225,3 +225,40 @@ def trimmed_mask_planes(offset: int, kernel: int = 5) -> plt.Figure:
                      f"k - t = {offset}: {int(plane.sum())} of {kernel * kernel} kept", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def importance_maps(models: Sequence[Any], x: torch.Tensor) -> plt.Figure:
+    """CWIC Fig. 11: the photo, then for each model its importance map ``p`` (real bpp in the title)
+    above the number of channels coded at each position."""
+    from .analysis import latents
+    from .data import to_uint8
+
+    fig, axes = plt.subplots(2, len(models) + 1, figsize=(3.5 * (len(models) + 1), 5.2))
+    axes[0, 0].imshow(to_uint8(x))
+    axes[0, 0].set_title("original", fontsize=9)
+    for j, m in enumerate(models, start=1):
+        out = latents(m, x)
+        bpp = 8 * len(m.compress(x)) / (x.shape[-2] * x.shape[-1])
+        axes[0, j].imshow(out["p"][0].numpy(), cmap="gray", vmin=0, vmax=1)
+        axes[0, j].set_title(f"{m.name}: p ({bpp:.3f} bpp)", fontsize=9)
+        axes[1, j].imshow(out["mask"][0].sum(0).numpy(), cmap="viridis", vmin=0, vmax=m.M)
+        axes[1, j].set_title(f"channels coded: {100 * out['mask'].mean():.0f}% of codes", fontsize=9)
+    for ax in axes.flat:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def quantizer_centres(quantizer: Any, e: torch.Tensor) -> plt.Figure:
+    """A learnt channel-wise quantizer's centres, one row per channel, over the 2-98% range of that
+    channel's codes ``e`` (C, H, W), with the initial uniform centres below."""
+    init = type(quantizer)(quantizer.channels, quantizer.levels).centres().detach()[0]
+    centres = quantizer.centres().detach()
+    fig, ax = plt.subplots(figsize=(12, 4))
+    for k in range(quantizer.channels):
+        lo, hi = np.percentile(e[k].numpy(), [2, 98])
+        ax.plot([lo, hi], [k, k], color="0.8", lw=5, solid_capstyle="butt")
+        ax.scatter(centres[k], [k] * len(centres[k]), s=10, color="tab:blue")
+    ax.scatter(init, [-1.5] * len(init), s=10, color="tab:orange", label="initial centres (every channel)")
+    ax.set_xlabel("code value"); ax.set_ylabel("channel k"); ax.set_xlim(0, 1); ax.legend(loc="lower right", fontsize=8)
+    return fig

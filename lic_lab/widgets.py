@@ -316,7 +316,6 @@ def render_importance(models: Sequence[CompressionModel], x: torch.Tensor, index
                       ) -> tuple[plt.Figure, dict[str, Any]]:
     """A CWIC model on ``x`` coded for real: reconstruction, importance map ``p``, channels kept per position."""
     from .analysis import latents
-    from .data import pad_to_multiple
 
     model = models[index]
     t0 = time.perf_counter()
@@ -325,9 +324,8 @@ def render_importance(models: Sequence[CompressionModel], x: torch.Tensor, index
     seconds = time.perf_counter() - t0
     h, w = x.shape[-2:]
     out = latents(model, x)
-    a = model.analyse(pad_to_multiple(x, model.downsample)[0])
     lh, lw = -(-h // model.downsample), -(-w // model.downsample)
-    kept = a["mask"][0].sum(0)[:lh, :lw].numpy()
+    kept = out["mask"][0].sum(0)[:lh, :lw].numpy()
     values = {"model": model.name, "bpp": bpp_from_bytes(len(data), h, w), "psnr": psnr(x, x_hat),
               "kept_share": float(kept.mean() / model.M), "coding_ms": 1000 * seconds,
               "bit_exact": bool(torch.equal(x_hat, out["x_hat"]))}

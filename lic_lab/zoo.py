@@ -161,6 +161,7 @@ def name_parts(name: str) -> tuple[str, int]:
 
 
 UNSHIPPED_DIR = CHECKPOINT_DIR / "unshipped"  # records and cards of runs whose weights are not shipped
+UNSHIPPED_WEIGHTS = PACKAGE_DIR.parent / "runs" / "unshipped"  # their weights, on the machine that trained them (git-ignored)
 
 
 def kodak_means(prefix: str) -> dict[str, dict[str, float]]:

@@ -70,5 +70,6 @@ def main(names: list[str]) -> None:
             raise SystemExit(f"{name}: decoded images differ from the forward pass: {bad}")
         register(name, result, model)
 
+
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -15,12 +15,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lic_lab.zoo import CHECKPOINT_DIR, UNSHIPPED_DIR, registry, write_registry  # noqa: E402
+from lic_lab.zoo import CHECKPOINT_DIR, UNSHIPPED_DIR, UNSHIPPED_WEIGHTS, registry, write_registry  # noqa: E402
 
 
 def main(names: list[str]) -> None:
     entries = registry()
-    keep = ROOT / "runs" / "unshipped"
+    keep = UNSHIPPED_WEIGHTS
     keep.mkdir(parents=True, exist_ok=True)
     UNSHIPPED_DIR.mkdir(exist_ok=True)
     for name in names:

@@ -184,3 +184,26 @@ def test_dominated_by_reads_two_rd_curves_pointwise():
     from lic_lab.analysis import dominated_by
 
     assert dominated_by([(0.4, 25.0), (0.6, 27.0)], [(0.3, 26.0), (0.8, 26.5)]) == [True, False]
+
+
+def test_prediction_changes_never_reach_earlier_symbols():
+    from lic_lab.analysis import prediction_changes
+    from lic_lab.entropy.tcae import TCAE
+
+    torch.manual_seed(0)
+    codes = torch.randint(0, 4, (3, 5, 6))
+    for inclined in (False, True):
+        v = prediction_changes(TCAE(3, 4, groups=2, kernel=3, inclined=inclined), codes, (1, 2, 3))
+        assert v["changed"] > 0 and v["at_or_before"] == 0
+
+
+def test_cwic_figures_draw():
+    from lic_lab.models import CWIC
+    from lic_lab.viz import importance_maps, quantizer_centres
+
+    torch.manual_seed(0)
+    m = CWIC(widths=(4, 8, 16), M=16, levels=4, importance_levels=8, tcae_groups=2).eval()
+    x = torch.rand(1, 3, 32, 48)
+    assert len(importance_maps([m, m], x).axes) == 6
+    assert len(quantizer_centres(m.quantizer, torch.rand(16, 4, 6)).axes[0].collections) == 17
+    plt.close("all")

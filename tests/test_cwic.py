@@ -10,7 +10,7 @@ from lic_lab.models.cwic import ImportanceRelaxation
 
 def small(**kw) -> CWIC:
     torch.manual_seed(0)
-    return CWIC(N=4, M=16, levels=4, importance_levels=8, tcae_groups=2, **kw).eval()
+    return CWIC(widths=(4, 8, 16), M=16, levels=4, importance_levels=8, tcae_groups=2, **kw).eval()
 
 
 @pytest.mark.parametrize("tcae", ["inclined", "sequential"])
@@ -93,7 +93,7 @@ def test_stages_and_warm_start_across_code_widths():
     assert torch.allclose(model.quantizer.centres()[0, 0], torch.tensor(1 / 8))
     with pytest.raises(ValueError):
         model.configure_training("nonsense")
-    narrow = CWIC(N=4, M=8, levels=4, importance_levels=8, tcae_groups=2)
+    narrow = CWIC(widths=(4, 8, 16), M=8, levels=4, importance_levels=8, tcae_groups=2)
     state = narrow.adapt_state(dict(model.state_dict()))
     assert torch.equal(state["encoding.1.weight"], model.state_dict()["encoding.1.weight"][:8])
     assert torch.equal(state["quantizer.steps"], model.state_dict()["quantizer.steps"][:8])

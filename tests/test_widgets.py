@@ -16,7 +16,7 @@ def test_render_importance_codes_for_real_and_draws_the_mask():
     from lic_lab.widgets import importance_explorer, render_importance
 
     torch.manual_seed(0)
-    models = [CWIC(N=4, M=16, levels=4, importance_levels=8, tcae_groups=2, r0=r).eval() for r in (0.2, 0.8)]
+    models = [CWIC(widths=(4, 8, 16), M=16, levels=4, importance_levels=8, tcae_groups=2, r0=r).eval() for r in (0.2, 0.8)]
     for i, m in enumerate(models):
         m.name = f"cwic-test-q{i}"
     x = torch.rand(1, 3, 40, 56)

@@ -31,7 +31,8 @@ from .coder import StepDecoder, StepEncoder
 
 
 GRID = 2.0 ** -14  # the coding grid: products of two grid values are multiples of 2^-28
-WEIGHT_MAX, ACT_MAX = 4.0, 64.0  # |sum| < 2^12 taps x 4 x 64 = 2^20: exact in float64 (2^20 / 2^-28 < 2^53)
+WEIGHT_MAX, ACT_MAX = 4.0, 64.0  # each product < 2^8; partial sums stay exact while below 2^53 x 2^-28 = 2^25
+MAX_TAPS = 2 ** 17  # inputs x K x K per output: 2^17 x 2^8 = 2^25
 
 
 def on_grid(t: torch.Tensor, limit: float) -> torch.Tensor:
@@ -53,6 +54,8 @@ class TCAE(nn.Module):
         self.convs = nn.ModuleList(TrimmedConv2d(channels, widths[i], widths[i + 1], kernels[i], first=i == 0,
                                                  inclined=inclined) for i in range(layers))
         self.pad = max(k // 2 for k in kernels)
+        if max(conv.in_channels * k * k for conv, k in zip(self.convs, kernels)) > MAX_TAPS:
+            raise ValueError("too many taps per output for exact coding on the fixed-point grid")
         self.scale = 1.0 / max(symbols - 1, 1)  # symbols enter the first layer as values in [0, 1]
 
     def logits(self, codes: torch.Tensor) -> torch.Tensor:
@@ -155,16 +158,12 @@ class TCAE(nn.Module):
         offsets = [torch.arange(-(wt.shape[-1] // 2), wt.shape[-1] // 2 + 1) for wt, _ in layers]
         for pos in self.steps(shape):  # positions of a step are sorted by channel
             c, y, x = pos[:, 0], pos[:, 1] + r, pos[:, 2] + r
-            if len(pos) == 1:
-                runs = [(int(c), 1, 1)]
-            else:
-                channels, counts = torch.unique_consecutive(c, return_counts=True)
-                runs = list(zip(channels.tolist(), torch.cumsum(counts, 0).tolist(), counts.tolist()))
+            channels, counts = torch.unique_consecutive(c, return_counts=True)
+            runs = list(zip(channels.tolist(), torch.cumsum(counts, 0).tolist(), counts.tolist()))
             for i, (weight, bias) in enumerate(per_channel):
                 patch = acts[i][(y[:, None] + offsets[i])[:, :, None], (x[:, None] + offsets[i])[:, None, :]]
                 patch = patch.reshape(len(pos), -1)  # (P, K * K * in)
-                parts = [patch[end - n : end] @ weight[ch] + bias[ch] for ch, end, n in runs]
-                logits = parts[0] if len(parts) == 1 else torch.cat(parts)
+                logits = torch.cat([patch[end - n : end] @ weight[ch] + bias[ch] for ch, end, n in runs])
                 if i < len(per_channel) - 1:
                     cols = torch.arange(weight.shape[-1])[None, :] * d + c[:, None]
                     acts[i + 1][y[:, None], x[:, None], cols] = on_grid(F.relu(logits), ACT_MAX)

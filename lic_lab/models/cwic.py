@@ -85,25 +85,26 @@ def _up(c_in: int, c_out: int) -> nn.Sequential:
 @register
 class CWIC(CompressionModel):
     """Content-weighted image compression; ``M`` = ``n`` code channels, ``widths`` of the three
-    stages (default ``N, 2N, 4N``)."""
+    encoder stages (the paper: 64, 128, 256). ``N`` is accepted for the trainer's common signature
+    and not used."""
 
     arch = "cwic"
     downsample = 8
 
-    def __init__(self, N: int = 8, M: int = 32, levels: int = 8, importance_levels: int = 16,
+    def __init__(self, N: int = 0, M: int = 32, levels: int = 8, importance_levels: int = 16,
                  quantizer: str = "lcmq", importance: bool = True, r0: float = 0.45, gamma: float = 1e-4,
                  xi: float = 0.1, alpha: float = 0.001, eta: float = 1.0, tcae: str = "inclined",
-                 tcae_groups: int = 3, tcae_layers: int = 3, widths: Sequence[int] | None = None, **extra: Any):
+                 tcae_groups: int = 3, tcae_layers: int = 3, widths: Sequence[int] = (16, 24, 32), **extra: Any):
         if tcae not in ("inclined", "sequential"):
             raise ValueError(f"tcae must be 'inclined' or 'sequential', not {tcae!r}")
         super().__init__(N=N, M=M, levels=levels, importance_levels=importance_levels, quantizer=quantizer,
                          importance=importance, r0=r0, gamma=gamma, xi=xi, alpha=alpha, eta=eta, tcae=tcae,
-                         tcae_groups=tcae_groups, tcae_layers=tcae_layers, widths=widths, **extra)
+                         tcae_groups=tcae_groups, tcae_layers=tcae_layers, widths=[int(c) for c in widths], **extra)
         self.N, self.M, self.L, self.eta = N, M, importance_levels, eta
         self.use_importance = bool(importance)
         self.ratio = 2.0 / 3.0 * r0  # the paper's r = 2/3 r0
         self.relax = (importance_levels, self.ratio, gamma, xi, alpha)
-        w = [int(c) for c in widths] if widths else [N, 2 * N, 4 * N]
+        w = [int(c) for c in widths]
         self.shared = nn.Sequential(  # E_s
             nn.Conv2d(3, w[0], 3, stride=2, padding=1), nn.LeakyReLU(0.1, inplace=True), DenseBlock(w[0]),
             nn.Conv2d(w[0], w[1], 3, stride=2, padding=1), nn.LeakyReLU(0.1, inplace=True), DenseBlock(w[1]),

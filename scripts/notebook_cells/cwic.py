@@ -13,7 +13,7 @@ Paper: Li, Zuo, Gu, Zhao, Zhang, *Learning Content-Weighted Deep Image Compressi
 - **trimmed convolutions**: masked kernels that make a fully convolutional network a valid context model for arithmetic coding (eqs. 22–25), and the **inclined** masks that let a whole plane of symbols decode at once (eqs. 26–27);
 - how TCAE compares with a CABAC-like context and an i.i.d. model on real codes, and what parallel decoding buys on a CPU.
 
-**Assumes** notebook 01 (rate–distortion, entropy coding, real bitstreams); notebook 02's 3D context model is a close cousin of TCAE. **Time:** about 3 minutes to run on 2 CPU cores, 45–60 minutes to read and do the exercises.
+**Assumes** notebook 01 (rate–distortion, entropy coding, real bitstreams); notebook 02's 3D context model is a close cousin of TCAE. **Time:** under a minute to run on 2 CPU cores, 45–60 minutes to read and do the exercises.
 
 Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cwic-base`, `cwic`, `cwic-noimp` and `cwic-quantizer` (model cards in `lic_lab/zoo/checkpoints/`). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cwic` (tests re-derive some from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data."""),
 (CODE, r"""# NBVAL_IGNORE_OUTPUT
@@ -26,10 +26,7 @@ from IPython.display import Markdown, display
 import lic_lab
 from lic_lab import REPO_DIR, analysis, data, evaluate, references, viz, widgets, zoo
 from lic_lab.exercises import check
-from lic_lab.importance_map import importance_mask, quantize_importance
-from lic_lab.learnt_quantizer import LearntQuantizer, fit_centres
-from lic_lab.entropy.tcae import TCAE
-from lic_lab.trimmed_conv import trimmed_mask
+from lic_lab.learnt_quantizer import fit_centres
 
 FULL_TRAINING = False   # <- switch: True re-trains every CWIC model with the shipped recipes (about 2 CPU-hours)
 lic_lab.seed_everything(0)
@@ -61,19 +58,8 @@ The code that is stored is $\mathbf z = \mathbf m \circ Q(\mathbf e)$: flat sky 
 $$\mathcal L_R(\mathbf x) = \max\Big\{0,\ \sum_{k,i,j} m_{kij} - r\,nhw\Big\} \qquad (8)$$
 
 Below, our three shipped rates ($r_0$ = 0.2, 0.45, 0.8) on the photo — the paper's Fig. 11: as the rate grows, the map spreads from strong edges to weaker edges and textures."""),
-(CODE, r"""fig, axes = plt.subplots(2, 4, figsize=(14, 5.2))
-axes[0, 0].imshow(data.to_uint8(x)); axes[0, 0].set_title("original", fontsize=9)
-axes[1, 0].axis("off")
-for j, m in enumerate(models, start=1):
-    out = analysis.latents(m, x)
-    bpp = 8 * len(m.compress(x)) / (x.shape[-2] * x.shape[-1])
-    axes[0, j].imshow(out["p"][0].numpy(), cmap="gray", vmin=0, vmax=1)
-    axes[0, j].set_title(f"{m.name}: p ({bpp:.3f} bpp)", fontsize=9)
-    axes[1, j].imshow(out["mask"][0].sum(0).numpy(), cmap="viridis", vmin=0, vmax=m.M)
-    axes[1, j].set_title(f"channels coded: {100 * out['mask'].mean():.0f}% of codes", fontsize=9)
-for ax in axes.flat:
-    ax.axis("off")
-plt.tight_layout(); viz.save_figure(fig, "cwic_importance_maps.png"); plt.show()"""),
+(CODE, r"""fig = viz.importance_maps(models, x)
+viz.save_figure(fig, "cwic_importance_maps.png"); plt.show()"""),
 (MD, r"""**Slider** over the shipped rates $s$: each move codes the photo for real (inclined TCAE, bit-exact decode) and redraws the reconstruction, $\mathbf p$ and the mask."""),
 (CODE, r"""# NBVAL_IGNORE_OUTPUT
 # (a widget; its timings vary)
@@ -109,18 +95,8 @@ print(f"quantization MSE: fixed {h_fixed[-1]['mse']:.2e}, learnt {h_learnt[-1]['
       f"re-spread {sum(h['respread'] for h in h_learnt)} times")"""),
 (MD, r"""In the trained model every channel has its own centres. Before training they are the uniform grid; after, they have followed each channel's distribution of $\mathbf e$ (dots: the centres of `cwic-q2`, one row per channel; grey: where that channel's codes of the photo fall)."""),
 (CODE, r"""out = analysis.latents(m2, x)
-e = out["y"][0]
-centres = m2.quantizer.centres().detach()
-init = LearntQuantizer(m2.M, m2.quantizer.levels).centres().detach()
-fig, ax = plt.subplots(figsize=(12, 4))
-for k in range(m2.M):
-    lo, hi = np.percentile(e[k].numpy(), [2, 98])
-    ax.plot([lo, hi], [k, k], color="0.8", lw=5, solid_capstyle="butt")
-    ax.scatter(centres[k], [k] * len(centres[k]), s=10, color="tab:blue")
-ax.scatter(init[0], [-1.5] * len(init[0]), s=10, color="tab:orange", label="initial centres (every channel)")
-ax.set_xlabel("code value"); ax.set_ylabel("channel k"); ax.set_xlim(0, 1); ax.legend(loc="lower right", fontsize=8)
-ax.set_title("cwic-q2: learnt centres per channel (blue) and the 2-98% range of the photo's codes (grey)")
-plt.show()"""),
+viz.quantizer_centres(m2.quantizer, out["y"][0])
+plt.title("cwic-q2: learnt centres per channel (blue) and the 2-98% range of the photo's codes (grey)"); plt.show()"""),
 (MD, r"""**The paper's Table 1** compares four quantizers by the error $\text{MSE}(\mathbf e, Q(\mathbf e))$ on Kodak: LCMQ (ours above), LMQ (one learnt set of centres shared by all channels), FMQ (the fixed initial centres) and BIN (two levels: the binarization of the conference version). Our four variants fine-tune the same en/decoder and importance map (`cwic-imp2`, $r_0 = 0.45$) for 800 steps each with a fresh quantizer and TCAE (`scripts/train_zoo.sh cwic-quantizer`); only one seed, so read small gaps with care."""),
 (CODE, r"""abl = zoo.kodak_means("cwic-abl-")
 rows = []
@@ -183,21 +159,10 @@ The paper's Fig. 5 — the $5\times5$ mask planes for $k - t = 0$ in both scheme
 # (a widget)
 widgets.mask_explorer()"""),
 (MD, r"""**Causality, checked.** Take `cwic-q2`'s TCAE, change one symbol of the photo's code, and see whose predicted probabilities change: never the symbol itself or anything coded before it (sequential order), never anything on an earlier or the same inclined plane. `tests/test_trimmed_conv.py` and `tests/test_tcae.py` prove it for random weights."""),
-(CODE, r"""a = m2.analyse(x_pad)
-o = a["o"][0].float()
-for name, model in (("sequential", sequential), ("inclined", m2)):
-    tcae = model.tcae
-    with torch.no_grad():
-        base = tcae.logits(o[None])[0]
-        k, i, j = 5, 10, 20
-        changed = o.clone(); changed[k, i, j] = (changed[k, i, j] + 1) % tcae.symbols
-        diff = (tcae.logits(changed[None])[0] - base).abs().sum(0) > 0
-    kk, ii, jj = torch.meshgrid(*(torch.arange(s) for s in o.shape), indexing="ij")
-    if name == "sequential":
-        before = (kk * o.shape[1] * o.shape[2] + ii * o.shape[2] + jj) <= (k * o.shape[1] * o.shape[2] + i * o.shape[2] + j)
-    else:
-        before = (kk + ii + jj) <= (k + i + j)
-    print(f"{name} TCAE: {int(diff.sum())} predictions changed, {int((diff & before).sum())} of them at or before the changed symbol")"""),
+(CODE, r"""o = m2.analyse(x_pad)["o"][0]
+for model in (sequential, m2):
+    v = analysis.prediction_changes(model.tcae, o, (5, 10, 20))
+    print(f"{model.config['tcae']} TCAE: {v['changed']} predictions changed, {v['at_or_before']} of them at or before the changed symbol")"""),
 (MD, r"""## 5. Entropy coding with context (the paper's Fig. 12 and Table 2)
 
 We code the code $\mathbf o' = (\mathbf o + 1)\circ\mathbf m$ ($T + 1$ symbols: the $T$ levels plus "not coded") and the quantized importance map $QI(\mathbf p)$ ($L$ symbols). $QI(\mathbf p)$ goes first, so the decoder knows the mask and only kept codes cost bits. Four entropy models, on the same Kodak codes:
