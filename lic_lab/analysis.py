@@ -14,10 +14,18 @@ from .quantizers import quantize
 
 
 @torch.no_grad()
-def latents(model: CompressionModel, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The eval-mode forward pass on a padded image (y, y_hat, scales, ... and x_hat cropped)."""
+def latents(model: CompressionModel, x: torch.Tensor, coding: bool = False) -> dict[str, torch.Tensor]:
+    """The eval-mode forward pass on a padded image (y, y_hat, scales, ... and x_hat cropped).
+
+    With ``coding=True`` it runs as the codec does (entropy parameters on the fixed-point grid,
+    :meth:`CompressionModel.coding`): its ``x_hat`` is exactly what decoding the bitstream gives.
+    """
     padded, size = pad_to_multiple(x, model.downsample)
-    out = model(padded)
+    if coding:
+        with model.coding():
+            out = model(padded)
+    else:
+        out = model(padded)
     out["x_hat"] = crop_to(out["x_hat"].clamp(0, 1), size)
     out["padded_pixels"] = padded.shape[-2] * padded.shape[-1]
     return out

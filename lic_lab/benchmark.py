@@ -29,7 +29,15 @@ import torch
 
 from .codecs import CODECS, get_codec
 from .data import list_images, read_image
-from .evaluate import bd_table, codec_times, coding_times, evaluate, evaluate_settings, rd_points
+from .errors import UsageError
+from .evaluate import (
+    bd_table,
+    codec_times,
+    coding_times,
+    evaluate,
+    evaluate_settings,
+    rd_points,
+)
 from .metrics import bd_psnr, bd_rate
 
 CLASSICAL = ("jpeg", "jpeg2000", "webp", "avif")
@@ -148,12 +156,12 @@ def run_benchmark(data: str | Path, out: str | Path, models: Sequence[str] | Non
     names = leaderboard_models() if models is None else list(models)
     unknown = [n for n in names if n not in registry()]
     if unknown:
-        raise ValueError(f"unknown model(s) {unknown}; run `python -m lic_lab models` to list them")
+        raise UsageError(f"unknown model(s) {unknown}; run `python -m lic_lab models` to list them")
     for codec in codecs:
         get_codec(codec)
     labels = sorted({label for n in names for label in curve_labels(n)} | set(codecs))
     if anchor not in labels:
-        raise ValueError(f"anchor {anchor!r} is not one of the benchmarked curves: {labels}")
+        raise UsageError(f"anchor {anchor!r} is not one of the benchmarked curves: {labels}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(threads))
@@ -247,9 +255,7 @@ def _timing(names: Sequence[str], codecs: Sequence[str], x: torch.Tensor, thread
             repeats: int, known: dict[str, Any] | None = None) -> dict[str, dict[str, dict[str, float]]]:
     """Table 10: one model per family (its middle quality) and each codec at a mid setting
     (taken from ``known`` where it is already there)."""
-    from .zoo import registry, resolve_name
-
-    from .zoo import load_model
+    from .zoo import load_model, registry, resolve_name
 
     known = known or {}
     reg = registry()

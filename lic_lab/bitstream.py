@@ -1,6 +1,6 @@
 """The self-describing container every lic_lab bitstream uses.
 
-Layout (big-endian)::
+Layout (big-endian, format version 2)::
 
     b"LICL" | version u8 | name length u8 | model name (utf-8) | setting f32 | height u16 | width u16
     | section count u8 | section lengths u32 * count | sections ... | CRC-32 of all the above u32
@@ -8,17 +8,29 @@ Layout (big-endian)::
 ``decompress`` needs nothing else: the model name says which checkpoint to load, the setting
 says which rate (quality index, or a continuous rate for variable-rate models), the size says how
 to crop. The CRC turns a corrupt or truncated file into a clear error instead of a wrong image.
+
+Nothing in a header is trusted: :meth:`Bitstream.from_bytes` checks the CRC, the size (against
+:mod:`lic_lab.limits` before anything is allocated), the setting (finite), the model name (a
+zoo-style name) and that the section lengths add up; the model then checks the setting against
+its rates and the section count, and each entropy decoder checks that its section is used up
+exactly. Version 2 is the first with deterministic entropy parameters (:mod:`lic_lab.fixed_point`);
+version 1 files are refused, since they may decode wrongly on another machine.
 """
 from __future__ import annotations
 
+import math
+import re
 import struct
 import zlib
 from dataclasses import dataclass, field
 
-from .entropy.coder import BitstreamError
+from .errors import BitstreamError
+from .limits import size_problem
 
 MAGIC = b"LICL"
-VERSION = 1
+VERSION = 2
+MAX_SECTIONS = 16
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 
 
 @dataclass
@@ -51,6 +63,9 @@ class Bitstream:
             raise BitstreamError("truncated bitstream (header incomplete)")
         body, crc = data[:-4], struct.unpack(">I", data[-4:])[0]
         version, name_len = struct.unpack(">BB", body[4:6])
+        if version == 1:
+            raise BitstreamError("bitstream format 1 was written by an older lic_lab whose decoding depended on the "
+                                 "machine; compress the image again")
         if version != VERSION:
             raise BitstreamError(f"unsupported bitstream version {version} (this lic_lab reads {VERSION})")
         if zlib.crc32(body) != crc:
@@ -64,6 +79,15 @@ class Bitstream:
         except (struct.error, UnicodeDecodeError) as err:
             raise BitstreamError(f"malformed bitstream header ({err})") from None
         pos += 4 * count
+        if not NAME_PATTERN.fullmatch(model):
+            raise BitstreamError("malformed bitstream header (model name)")
+        if not math.isfinite(setting):
+            raise BitstreamError(f"malformed bitstream header (rate setting {setting})")
+        if not 1 <= count <= MAX_SECTIONS:
+            raise BitstreamError(f"malformed bitstream header ({count} sections)")
+        problem = size_problem(width, height)
+        if problem:
+            raise BitstreamError(f"bitstream header claims an {problem}")
         if pos + sum(lengths) != len(body):
             raise BitstreamError("malformed bitstream (section lengths do not add up)")
         sections = []

@@ -1,11 +1,6 @@
-"""The errors a user can cause, gathered so the CLI reports each as one line."""
+"""The errors a user can cause, gathered so the CLI reports each as one line (anything else is a bug)."""
 from __future__ import annotations
 
-from .data import ImageReadError
-from .entropy.coder import BitstreamError
-from .zoo import CheckpointError
+from .errors import LicLabError
 
-USER_ERRORS: tuple[type[BaseException], ...] = (
-    ImageReadError, BitstreamError, CheckpointError, FileNotFoundError, IsADirectoryError,
-    PermissionError, ValueError, OSError,
-)
+USER_ERRORS: tuple[type[BaseException], ...] = (LicLabError, OSError)

@@ -20,6 +20,11 @@ import json
 import sys
 from pathlib import Path
 
+from .errors import UsageError
+
+
+MAX_STREAM_BYTES = 1 << 28  # 256 MB: 8 bits per pixel of the largest image the limits allow is 8 MB
+
 
 def _models(args: argparse.Namespace) -> int:
     from .zoo import registry
@@ -43,10 +48,25 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_output(source: str, output: str, force: bool) -> Path:
+    """The output path, after refusing to overwrite the input, a folder, or (without --force) a file."""
+    src, out = Path(source), Path(output)
+    if out.is_dir():
+        raise UsageError(f"{out}: is a folder; give a file name")
+    if out.exists() and src.exists() and out.resolve() == src.resolve():
+        raise UsageError(f"{out}: is the input file; choose another output name")
+    if out.exists() and not force:
+        raise UsageError(f"{out}: exists; use --force to overwrite it")
+    if not out.parent.is_dir() and str(out.parent):
+        raise UsageError(f"{out.parent}: no such folder")
+    return out
+
+
 def _compress(args: argparse.Namespace) -> int:
-    from .data import read_image
+    from .data import read_image, write_atomically
     from .zoo import is_variable_rate, load_model, registry, resolve_name
 
+    out = check_output(args.input, args.output, args.force)
     x = read_image(args.input)
     entry = registry().get(args.model)
     if entry is not None and is_variable_rate(entry):
@@ -56,10 +76,10 @@ def _compress(args: argparse.Namespace) -> int:
             model.set_rate(rate)
     else:
         if args.rate is not None:
-            raise ValueError(f"--rate needs a variable-rate model; use --quality with {args.model!r}")
+            raise UsageError(f"--rate needs a variable-rate model; use --quality with {args.model!r}")
         model = load_model(resolve_name(args.model, args.quality))
     data = model.compress(x)
-    Path(args.output).write_bytes(data)
+    write_atomically(out, lambda fh: fh.write(data))
     h, w = x.shape[-2:]
     print(f"{args.output}: {len(data)} bytes, {8 * len(data) / (h * w):.4f} bpp ({model.name}, {w}x{h})")
     return 0
@@ -67,23 +87,33 @@ def _compress(args: argparse.Namespace) -> int:
 
 def _decompress(args: argparse.Namespace) -> int:
     from .bitstream import Bitstream
-    from .data import write_image
-    from .entropy.coder import BitstreamError
+    from .data import LOSSY_SUFFIXES, write_image
+    from .errors import BitstreamError
     from .zoo import load_model, registry
 
     path = Path(args.input)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
+    out = check_output(args.input, args.output, args.force)
+    from PIL import Image
+
+    if out.suffix.lower() not in Image.registered_extensions():
+        raise UsageError(f"{out}: unknown image format {out.suffix!r}; use .png for the exact decoded pixels")
+    if path.stat().st_size > MAX_STREAM_BYTES:
+        raise BitstreamError(f"{path}: {path.stat().st_size:,} bytes is far larger than any lic_lab bitstream")
     stream = Bitstream.from_bytes(path.read_bytes())
     if stream.model not in registry():
         raise BitstreamError(f"bitstream names model {stream.model!r}, which this lic_lab does not ship")
     model = load_model(stream.model)
     if args.branches is not None:
         if not hasattr(model, "set_branches"):
-            raise ValueError(f"{stream.model} has a single decoder; --branches needs a CBANet model")
+            raise UsageError(f"{stream.model} has a single decoder; --branches needs a CBANet model")
         model.set_branches(args.branches)
     x_hat = model.decompress(stream)
-    write_image(x_hat, args.output)
+    write_image(x_hat, out)
+    if out.suffix.lower() in LOSSY_SUFFIXES:
+        print(f"note: {out.suffix} is a lossy format: the decoded image was re-encoded with loss; "
+              "use .png for the exact decoded pixels", file=sys.stderr)
     extra = f", rate {stream.setting:g}" if model.rate_range is not None else ""
     extra += f", {model.branches} branch(es)" if hasattr(model, "set_branches") else ""
     print(f"{args.output}: {stream.width}x{stream.height} decoded with {stream.model}{extra}")
@@ -107,7 +137,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         rates = parse_rates(args.rates) if args.rates else None
         entries = evaluate_settings(model, paths, rates, args.branches, progress=not args.quiet)
     elif args.rates or args.branches:
-        raise ValueError(f"--rates and --branches need a variable-rate model, not {args.model!r}")
+        raise UsageError(f"--rates and --branches need a variable-rate model, not {args.model!r}")
     else:
         entries = []
         for name in family_members(args.model):
@@ -147,12 +177,13 @@ def _train(args: argparse.Namespace) -> int:
     for item in args.arch_arg or []:
         key, sep, value = item.partition("=")
         if not sep:
-            raise ValueError(f"--arch-arg needs KEY=VALUE, got {item!r}")
+            raise UsageError(f"--arch-arg needs KEY=VALUE, got {item!r}")
         extra[key] = json.loads(value)
     cfg = TrainConfig(arch=args.arch, N=args.N, M=args.M, lmbda=args.lmbda, metric=args.metric,
                       steps=args.steps, batch=args.batch, patch=args.patch, lr=args.lr, seed=args.seed,
                       init=args.init, data=args.data, name=args.name, threads=args.threads, extra=extra,
-                      lmbdas=args.lmbdas, stage=args.stage,
+                      lmbdas=args.lmbdas, stage=args.stage, hours=args.hours, downscale=args.downscale,
+                      val_every=args.val_every,
                       **({"out_dir": args.out_dir} if args.out_dir else {}))
     print(train_and_save(cfg, progress=not args.quiet))
     return 0
@@ -170,12 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="a model name or a family (see `models`)")
     p.add_argument("--quality", type=int, help="quality index within the family (CBANet: bitrate index J)")
     p.add_argument("--rate", type=float, help="rate R = s + l of a variable-rate model (AG-VAE), any real in its range")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(func=_compress)
 
     p = sub.add_parser("decompress", help="decode a lic_lab bitstream to an image")
     p.add_argument("input")
     p.add_argument("output")
     p.add_argument("--branches", type=int, help="CBANet: decode with K of its branches (complexity level)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(func=_decompress)
 
     p = sub.add_parser("evaluate", help="evaluate a model family or a classical codec on a folder")
@@ -226,6 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stage", help="stage of a staged recipe (CBANet: branch1..3, bam1..4)")
     p.add_argument("--arch-arg", dest="arch_arg", action="append", metavar="KEY=JSON",
                    help="architecture argument, e.g. levels=5 or widths=[30,30,44] (repeatable)")
+    p.add_argument("--hours", type=float, default=0.0,
+                   help="wall-time budget of this sitting; re-run the same command to continue (default: no limit)")
+    p.add_argument("--downscale", type=float, default=0.0, help="probability of a randomly down-scaled patch")
+    p.add_argument("--val-every", dest="val_every", type=int, default=500)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_train)
     return parser

@@ -18,6 +18,8 @@ from typing import Any, Callable
 import numpy as np
 from PIL import Image
 
+from .errors import UsageError
+
 
 @dataclass(frozen=True)
 class Codec:
@@ -62,7 +64,7 @@ CODECS: dict[str, Codec] = {
 
 def get_codec(name: str) -> Codec:
     if name not in CODECS:
-        raise ValueError(f"unknown codec {name!r}; choose from {sorted(CODECS)}")
+        raise UsageError(f"unknown codec {name!r}; choose from {sorted(CODECS)}")
     return CODECS[name]
 
 

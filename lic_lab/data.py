@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
+import warnings
 import urllib.request
 from pathlib import Path
 from typing import Iterable
@@ -9,20 +12,26 @@ from typing import Iterable
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import REPO_DIR, data_root
+from .errors import ImageReadError, UsageError
+from .limits import size_problem
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
 EMBEDDED_DIR = REPO_DIR / "data" / "embedded"
 KODAK_URL = "http://r0k.us/graphics/kodak/{name}"
 KODAK_CACHE = REPO_DIR / "data" / "kodak"
 KODAK_SHA256 = REPO_DIR / "data" / "kodak_SHA256SUMS"
-VALIDATION_NAMES = ("wiki47.png", "wiki48.png", "wiki49.png")
+VALIDATION_NAMES = ("wiki47.png", "wiki48.png", "wiki49.png",  # train/
+                    "mate-backgrounds_12.png", "plasma-workspace-wallpapers_09.png",  # train-extra/
+                    "scikit-image-wheel_04.png")
+# The three largest photos of train-extra/ never enter training or validation: they are the
+# held-out "larger images" test set (the coarse-to-fine hyperprior's resolution study).
+LARGE_TEST_NAMES = ("lomiri-wallpapers-16.04_13.png", "lomiri-wallpapers-16.04_14.png",
+                    "lomiri-wallpapers-20.04_01.png")
+TRAIN_FOLDERS = ("train", "train-extra")
 
-
-class ImageReadError(ValueError):
-    """A file that is not an image lic_lab can read."""
 
 
 def pil_to_rgb(im: Image.Image) -> Image.Image:
@@ -51,16 +60,31 @@ def pil_to_rgb(im: Image.Image) -> Image.Image:
 def read_image(path: str | Path) -> torch.Tensor:
     """Read an image file as a float tensor of shape (1, 3, H, W) in [0, 1].
 
-    Raises :class:`ImageReadError` with a one-line reason for anything that is not an image.
+    The size is checked from the file's header before any pixel is decoded (decompression bombs
+    and images over :func:`lic_lab.limits.max_pixels` are refused), EXIF orientation is applied
+    (a phone photo comes out the way it is shown), and multi-frame files (animated GIF, PNG or
+    WebP, multi-page TIFF) are refused; a multi-picture JPEG (MPO) gives its primary image.
+    Raises :class:`ImageReadError` with a one-line reason for anything that is not a usable image.
     """
     path = Path(path)
     if not path.is_file():
-        raise ImageReadError(f"{path}: no such file")
+        raise ImageReadError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     try:
-        with Image.open(path) as im:
-            im.load()
-            rgb = pil_to_rgb(im)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                problem = size_problem(*im.size)
+                if problem:
+                    raise ImageReadError(f"{path}: {problem}")
+                frames = getattr(im, "n_frames", 1)
+                if frames > 1 and im.format != "MPO":
+                    raise ImageReadError(f"{path}: has {frames} frames ({im.format}); lic_lab codes still images, "
+                                         "save the frame you want as PNG")
+                im.load()
+                rgb = pil_to_rgb(ImageOps.exif_transpose(im))
+    except ImageReadError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
         raise ImageReadError(f"{path}: not a readable image ({err.__class__.__name__}: {err})") from None
     return to_tensor(rgb)
 
@@ -80,9 +104,32 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
     return x.detach().float().clamp(0, 1).mul(255).round().byte().permute(1, 2, 0).cpu().numpy()
 
 
+LOSSY_SUFFIXES = {".jpg", ".jpeg", ".webp", ".jp2", ".j2k", ".avif"}
+
+
 def write_image(x: torch.Tensor, path: str | Path) -> None:
-    """Save a (1, 3, H, W) tensor in [0, 1] as an 8-bit image (format from the suffix)."""
-    Image.fromarray(to_uint8(x)).save(path)
+    """Save a (1, 3, H, W) tensor in [0, 1] as an 8-bit image (format from the suffix), atomically.
+
+    The file appears complete or not at all (a temporary file beside it, then a rename).
+    """
+    path = Path(path)
+    fmt = Image.registered_extensions().get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(f"{path}: unknown image format {path.suffix!r}; use .png for the exact decoded pixels")
+    write_atomically(path, lambda fh: Image.fromarray(to_uint8(x)).save(fh, format=fmt))
+
+
+def write_atomically(path: str | Path, write) -> None:
+    """Call ``write(file)`` on a temporary file next to ``path``, then rename it to ``path``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent if str(path.parent) else ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int = 64) -> tuple[torch.Tensor, tuple[int, int]]:
@@ -111,14 +158,17 @@ def list_images(folder: str | Path) -> list[Path]:
 
 
 class PatchDataset(torch.utils.data.Dataset):
-    """Random crops (with flips) from every image in a folder, held in memory.
+    """Random crops (with flips and optional down-scaling) from every image, held in memory as uint8.
 
-    One epoch is ``samples_per_epoch`` random patches; the random generator comes from the
-    DataLoader's worker seed, so a seeded run repeats.
+    One epoch is ``samples_per_epoch`` random patches; the random generator is PyTorch's global
+    one (or the DataLoader worker's), so a seeded run repeats. With ``downscale=p`` a patch is,
+    with probability p, cut from a window up to twice as large and resized to the patch size
+    (antialiased): random down-scaling, which shows the model the detail density of smaller photos.
     """
 
-    def __init__(self, paths: Iterable[str | Path], patch: int = 128, samples_per_epoch: int = 10_000):
-        self.images = [read_image(p)[0] for p in paths]
+    def __init__(self, paths: Iterable[str | Path], patch: int = 128, samples_per_epoch: int = 10_000,
+                 downscale: float = 0.0):
+        self.images = [(read_image(p)[0] * 255).round().to(torch.uint8) for p in paths]
         if not self.images:
             raise ValueError("PatchDataset needs at least one image")
         small = [tuple(im.shape[-2:]) for im in self.images if min(im.shape[-2:]) < patch]
@@ -126,30 +176,53 @@ class PatchDataset(torch.utils.data.Dataset):
             raise ValueError(f"images smaller than the {patch}px patch: {small}")
         self.patch = patch
         self.samples_per_epoch = samples_per_epoch
+        self.downscale = downscale
 
     def __len__(self) -> int:
         return self.samples_per_epoch
 
     def __getitem__(self, index: int) -> torch.Tensor:
-        im = self.images[torch.randint(len(self.images), ()).item()]
+        im = self.images[int(torch.randint(len(self.images), ()))]
         h, w = im.shape[-2:]
-        top = torch.randint(h - self.patch + 1, ()).item()
-        left = torch.randint(w - self.patch + 1, ()).item()
-        crop = im[:, top : top + self.patch, left : left + self.patch]
-        if torch.rand(()) < 0.5:
+        size = self.patch
+        if self.downscale and float(torch.rand(())) < self.downscale:
+            size = int(self.patch * (1.0 + float(torch.rand(()))))  # a window 1x to 2x the patch
+            size = min(size, h, w)
+        top = int(torch.randint(h - size + 1, ()))
+        left = int(torch.randint(w - size + 1, ()))
+        crop = im[:, top : top + size, left : left + size].float().div_(255.0)
+        if size != self.patch:
+            crop = F.interpolate(crop[None], size=(self.patch, self.patch), mode="bilinear", antialias=True,
+                                 align_corners=False)[0].clamp_(0, 1)
+        if float(torch.rand(())) < 0.5:
             crop = crop.flip(-1)
         return crop.contiguous()
 
 
-def training_paths(root: str | Path | None = None) -> tuple[list[Path], list[Path]]:
-    """(train, validation) image paths from ``<root>/train``; three photos are held out."""
+def training_paths(root: str | Path | None = None, folders: Iterable[str] = TRAIN_FOLDERS
+                   ) -> tuple[list[Path], list[Path]]:
+    """(train, validation) image paths from ``<root>/train`` and ``<root>/train-extra`` (when present).
+
+    The photos named in ``VALIDATION_NAMES`` are held out for validation and those in
+    ``LARGE_TEST_NAMES`` are held out altogether (a test set of large photos).
+    """
     root = Path(root) if root else data_root()
     if root is None:
         raise FileNotFoundError("no data root: set LIC_LAB_DATA to a folder holding train/")
-    paths = list_images(root / "train")
-    train = [p for p in paths if p.name not in VALIDATION_NAMES]
+    paths = [p for folder in folders if (root / folder).is_dir() for p in list_images(root / folder)]
+    if not paths:
+        raise FileNotFoundError(f"{root}: no training photos in {', '.join(folders)}")
+    train = [p for p in paths if p.name not in VALIDATION_NAMES and p.name not in LARGE_TEST_NAMES]
     val = [p for p in paths if p.name in VALIDATION_NAMES]
     return train, val
+
+
+def large_test_paths(root: str | Path | None = None) -> list[Path]:
+    """The held-out large photos (``LARGE_TEST_NAMES`` in ``<root>/train-extra``), those present."""
+    root = Path(root) if root else data_root()
+    if root is None:
+        return []
+    return [root / "train-extra" / n for n in LARGE_TEST_NAMES if (root / "train-extra" / n).is_file()]
 
 
 def sha256_file(path: str | Path) -> str:

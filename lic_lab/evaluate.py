@@ -21,6 +21,7 @@ from .analysis import latents
 from .bitstream import Bitstream
 from .codecs import get_codec
 from .data import read_image, to_tensor, to_uint8
+from .errors import UsageError
 from .metrics import bpp_from_bytes, bpp_from_likelihoods, ms_ssim, ms_ssim_db, psnr
 from .models import CompressionModel
 
@@ -40,7 +41,7 @@ def evaluate_image(model: CompressionModel, x: torch.Tensor, keep: bool = False)
     t1 = time.perf_counter()
     x_hat = model.decompress(data)
     t2 = time.perf_counter()
-    out = latents(model, x.to(next(model.parameters()).device))
+    out = latents(model, x.to(next(model.parameters()).device), coding=True)
     x_hat = x_hat.cpu()
     payload = sum(len(section) for section in Bitstream.from_bytes(data).sections)
     row = {
@@ -48,7 +49,7 @@ def evaluate_image(model: CompressionModel, x: torch.Tensor, keep: bool = False)
         "bpp_est": bpp_from_likelihoods(out["likelihoods"], h, w),
         "psnr": psnr(x, x_hat), "ms_ssim": ms_ssim(x, x_hat),
         "enc_s": t1 - t0, "dec_s": t2 - t1,
-        "roundtrip_max_abs": float((x_hat - out["x_hat"].cpu()).abs().max()),
+        "roundtrip_max_abs": float((x_hat - out["x_hat"].cpu().float()).abs().max()),
     }
     if keep:
         row.update(data=data, x_hat=x_hat,
@@ -149,10 +150,10 @@ def parse_rates(items: Sequence[str]) -> list[float]:
         if ":" in item:
             parts = item.split(":")
             if len(parts) != 3:
-                raise ValueError(f"a rate range is lo:hi:step, got {item!r}")
+                raise UsageError(f"a rate range is lo:hi:step, got {item!r}")
             lo, hi, step = (float(p) for p in parts)
             if step <= 0 or hi < lo:
-                raise ValueError(f"rate range {item!r} needs lo <= hi and a positive step")
+                raise UsageError(f"rate range {item!r} needs lo <= hi and a positive step")
             count = int(round((hi - lo) / step))
             rates += [round(lo + i * step, 6) for i in range(count + 1) if lo + i * step <= hi + 1e-9]
         else:

@@ -18,15 +18,17 @@ import math
 import torch
 import torch.nn as nn
 
+from .errors import UsageError
+
 INTERPOLATIONS = ("exponential", "linear")
 
 
 def split_rate(rate: float, levels: int) -> tuple[int, float]:
     """``R -> (s, l)`` with ``1 <= s <= levels - 1`` and ``0 <= l <= 1`` (so ``R = s + l``)."""
     if not isinstance(rate, (int, float)) or not math.isfinite(rate):
-        raise ValueError(f"rate must be a real number, got {rate!r}")
+        raise UsageError(f"rate must be a real number, got {rate!r}")
     if not 1 <= rate <= levels:
-        raise ValueError(f"rate {rate:g} is outside this model's range 1..{levels}")
+        raise UsageError(f"rate {rate:g} is outside this model's range 1..{levels}")
     if levels == 1:
         return 1, 0.0
     s = min(int(math.floor(rate)), levels - 1)
@@ -39,7 +41,7 @@ def interpolate(low: torch.Tensor, high: torch.Tensor, l: float, mode: str = "ex
     Exactly ``low`` at ``l = 0`` and ``high`` at ``l = 1`` for both modes.
     """
     if mode not in INTERPOLATIONS:
-        raise ValueError(f"interpolation must be one of {INTERPOLATIONS}")
+        raise UsageError(f"interpolation must be one of {INTERPOLATIONS}")
     if l == 0:
         return low
     if l == 1:

@@ -6,20 +6,57 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+
+class _LowerBound(torch.autograd.Function):
+    """``max(x, bound)`` whose gradient still flows where it would push ``x`` up to the bound.
+
+    A plain clamp has zero gradient below the bound, so a scale predicted too small (or negative)
+    could never learn to grow: the trap Ballé et al.'s ``LowerBound`` avoids.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, bound: float) -> torch.Tensor:  # type: ignore[override]
+        ctx.save_for_backward(x)
+        ctx.bound = bound
+        return x.clamp_min(bound)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
+        (x,) = ctx.saved_tensors
+        passes = (x >= ctx.bound) | (grad < 0)
+        return grad * passes, None
+
+
+def lower_bound(x: torch.Tensor, bound: float) -> torch.Tensor:
+    """``max(x, bound)`` with Ballé's pass-through gradient (see :class:`_LowerBound`)."""
+    return _LowerBound.apply(x, bound)
+
+
 class GDN(nn.Module):
-    """Generalized divisive normalization (Ballé, Laparra, Simoncelli 2016).
+    """Generalized divisive normalization (Ballé, Laparra, Simoncelli 2016, eq. 6 there).
 
     ``y_i = x_i / sqrt(beta_i + sum_j gamma_ij x_j^2)``; with ``inverse=True`` the inverse GDN
     ``y_i = x_i * sqrt(beta_i + sum_j gamma_ij x_j^2)`` used in synthesis transforms.
-    beta and gamma are kept non-negative by storing their square roots.
+
+    beta and gamma must stay non-negative. They are stored through a square-root
+    reparametrisation with a small pedestal, as in Ballé's and CompressAI's GDN:
+    ``gamma = max(g, 2^-18)^2 - 2^-36`` where the max is :func:`lower_bound` (its gradient still
+    flows when it pushes ``g`` up). The pedestal matters: storing ``sqrt(gamma)`` without it puts
+    the off-diagonal entries at exactly 0, where the gradient of ``g^2`` is 0, so the
+    cross-channel terms ``gamma_ij`` (i != j) could never leave zero. With it every entry starts
+    at ``g = 2^-18``, its gradient is small but non-zero, and Adam scales it to a full step.
+    beta keeps ``beta_sqrt^2 + beta_min`` (its stored value starts at 1, far from any trap).
     """
+
+    REPARAM_OFFSET = 2.0 ** -18
 
     def __init__(self, channels: int, inverse: bool = False, beta_min: float = 1e-6, gamma_init: float = 0.1):
         super().__init__()
         self.inverse = inverse
         self.beta_min = beta_min
+        pedestal = self.REPARAM_OFFSET ** 2
         self.beta_sqrt = nn.Parameter(torch.ones(channels))
-        self.gamma_sqrt = nn.Parameter((gamma_init ** 0.5) * torch.eye(channels))
+        self.gamma_sqrt = nn.Parameter(torch.sqrt(gamma_init * torch.eye(channels) + pedestal))
 
     @property
     def beta(self) -> torch.Tensor:
@@ -27,7 +64,9 @@ class GDN(nn.Module):
 
     @property
     def gamma(self) -> torch.Tensor:
-        return self.gamma_sqrt ** 2
+        """The non-negative (channels x channels) matrix ``gamma_ij`` (row i: output channel)."""
+        bounded = lower_bound(self.gamma_sqrt, self.REPARAM_OFFSET)
+        return bounded ** 2 - self.REPARAM_OFFSET ** 2
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         c = x.shape[1]

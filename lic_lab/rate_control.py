@@ -36,7 +36,9 @@ class AnalysedImage:
             self.model.set_rate(rate, interpolation)
         else:
             self.model.set_rate(rate)
-        return self.model.pack(self.model.code_analysed(self.y_raw), self.size)
+        with self.model.coding():
+            sections = self.model.code_analysed(self.y_raw)
+        return self.model.pack(sections, self.size)
 
     def code(self, rate: float, interpolation: str | None = None) -> dict[str, Any]:
         """Code and decode for real at ``rate``: bytes, bpp, PSNR, the decoded image and the times."""

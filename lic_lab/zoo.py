@@ -14,14 +14,12 @@ import torch
 
 from . import PACKAGE_DIR
 from .data import sha256_file
+from .errors import CheckpointError
 
 ZOO_DIR = PACKAGE_DIR / "zoo"
 CHECKPOINT_DIR = ZOO_DIR / "checkpoints"
 REGISTRY = ZOO_DIR / "registry.json"
 
-
-class CheckpointError(ValueError):
-    """A file that is not a usable lic_lab checkpoint."""
 
 
 def save_checkpoint(model: torch.nn.Module, path: str | Path, meta: dict[str, Any] | None = None,
@@ -260,7 +258,7 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         f"| objective | {objective} |",
         *([f"| rates | {entry['rates'][0]:g} .. {entry['rates'][1]:g} "
            f"({'whole numbers' if entry.get('discrete_rates') else 'any real number'}) |"] if entry.get("rates") else []),
-        f"| training data | `train/` of the data root: {len(record['train_images'])} photos, random {cfg['patch']}px crops, "
+        f"| training data | `train/` (and `train-extra/` where used) of the data root: {len(record['train_images'])} photos, random {cfg['patch']}px crops, "
         f"batch {cfg['batch']}; validation: {', '.join(record['validation_images'])} |",
         f"| steps | {record['steps']:,} (Adam, lr {cfg['lr']}, divided by 10 after {int(cfg['lr_drop_at'] * 100)}%); "
         f"{chain_steps(record):,} from scratch along the fine-tuning chain |",
@@ -273,6 +271,7 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         "| run | stage | steps | wall time (min) | lambda |", "|---|---|---|---|---|",
         *[f"| {r['name']} | {r['config'].get('stage') or '-'} | {r['steps']:,} | {r['wall_time_s'] / 60:.1f} | "
           f"{r['config'].get('lmbdas') or r['config']['lmbda']} |" for r in chain], "",
+        *_segment_lines(record),
         "## Kodak (24 images, real bitstreams; evaluation only, never used for training or selection)", "",
         *kodak_lines, "",
         "Encode/decode times here were taken while other training ran (indicative only); clean timings: "
@@ -283,6 +282,19 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         *[f"| {h['step']} | {_val_cell(h, 'bpp', 4)} | {_val_cell(h, 'psnr', 2)} |" for h in record["history"]],
     ]
     return "\n".join(lines) + "\n"
+
+
+def _segment_lines(record: dict[str, Any]) -> list[str]:
+    """The sittings of a long schedule (each resumed from the previous one's committed weights)."""
+    segments = record.get("segments") or []
+    if not segments:
+        return []
+    return ["## Segments of this run (sittings; each later one resumed from committed weights)", "",
+            "| steps | lr (first .. last) | wall time (min) | threads x processes | where | date |",
+            "|---|---|---|---|---|---|",
+            *[f"| {s['steps'][0]:,} .. {s['steps'][1]:,} | {s['lr'][0]:g} .. {s['lr'][1]:g} | "
+              f"{s['wall_time_s'] / 60:.1f} | {s['threads']} x {s['processes']} | {s['where']} | {s['date']} |"
+              for s in segments], ""]
 
 
 def _val_cell(row: dict[str, Any], key: str, digits: int) -> str:

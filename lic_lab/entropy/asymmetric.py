@@ -53,9 +53,7 @@ class AsymmetricGaussianConditional(GaussianConditional):
 
     def scale_index(self, scales: torch.Tensor) -> torch.Tensor:
         """Joint table index ``left_index * levels + right_index`` (nearest entries in log domain)."""
-        log_table = torch.log(self.scale_table).to(torch.float32)
-        mids = (log_table[1:] + log_table[:-1]) / 2
-        idx = [torch.bucketize(torch.log(s.detach().float().clamp_min(SCALE_MIN)).contiguous(), mids) for s in scales[:2]]
+        idx = [GaussianConditional.scale_index(self, s) for s in scales[:2]]
         return idx[0] * self.levels + idx[1]
 
     def _tails(self, index: int) -> np.ndarray:

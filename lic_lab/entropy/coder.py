@@ -19,12 +19,11 @@ from typing import Callable
 import constriction
 import numpy as np
 
+from ..errors import BitstreamError
+
 _MODEL = constriction.stream.model
 MAX_ESCAPE_BITS = 24
 
-
-class BitstreamError(ValueError):
-    """A bitstream that cannot be decoded (corrupt, truncated or foreign)."""
 
 
 @dataclass(frozen=True)
@@ -120,15 +119,16 @@ def encode_symbols(symbols: np.ndarray, groups: np.ndarray, tables: Sequence[Pmf
 
 
 def decode_symbols(data: bytes, groups: np.ndarray, tables: Sequence[PmfTable]) -> np.ndarray:
-    """Inverse of :func:`encode_symbols`: the symbols, in the order ``groups`` describes."""
-    if len(data) % 4:
-        raise BitstreamError("entropy-coded section is not a whole number of 32-bit words")
+    """Inverse of :func:`encode_symbols`: the symbols, in the order ``groups`` describes.
+
+    Raises :class:`BitstreamError` when the section is malformed or not used up exactly.
+    """
     groups = np.asarray(groups, dtype=np.int64).ravel()
     if groups.size and (groups.min() < 0 or groups.max() >= len(tables)):
         raise BitstreamError("symbol group outside the model's tables")
     order = np.argsort(groups, kind="stable")
     bounds = np.searchsorted(groups[order], np.arange(len(tables) + 1))
-    coder = constriction.stream.stack.AnsCoder(np.frombuffer(data, dtype=np.uint32).copy())
+    coder = open_coder(data, groups.size)
     sorted_symbols = np.empty(groups.size, dtype=np.int64)
     escapes = []
     try:
@@ -148,12 +148,36 @@ def decode_symbols(data: bytes, groups: np.ndarray, tables: Sequence[PmfTable]) 
             sorted_symbols[pos] = table.lo - 1 - overflow if is_low else table.hi + 1 + overflow
     except (ValueError, RuntimeError, OverflowError) as err:
         raise BitstreamError(f"entropy decoding failed: {err}") from None
+    check_consumed(coder)
     symbols = np.empty_like(sorted_symbols)
     symbols[order] = sorted_symbols
     return symbols
 
 
 _PER_SYMBOL = _MODEL.Categorical(perfect=False)  # probabilities given with each symbol
+
+
+def open_coder(data: bytes, count: int) -> "constriction.stream.stack.AnsCoder":
+    """An ANS decoder over a section's words; constriction's own errors become :class:`BitstreamError`.
+
+    An encoder that codes at least one symbol always leaves at least one word, so an empty section
+    that should hold ``count > 0`` symbols is refused (an ANS decoder would happily decode zeros).
+    """
+    if len(data) % 4:
+        raise BitstreamError("entropy-coded section is not a whole number of 32-bit words")
+    if count > 0 and not data:
+        raise BitstreamError("empty entropy-coded section where symbols were expected")
+    try:
+        return constriction.stream.stack.AnsCoder(np.frombuffer(data, dtype=np.uint32).copy())
+    except (ValueError, RuntimeError, OverflowError) as err:
+        raise BitstreamError(f"malformed entropy-coded section ({err})") from None
+
+
+def check_consumed(coder: "constriction.stream.stack.AnsCoder") -> None:
+    """After the last symbol the decoder must be back in the encoder's initial state: every word used."""
+    if not coder.is_empty():
+        raise BitstreamError("entropy-coded section has data left over after the last symbol "
+                             "(corrupt, or made by another model or setting)")
 
 
 class StepEncoder:
@@ -185,13 +209,15 @@ class StepEncoder:
 class StepDecoder:
     """Inverse of :class:`StepEncoder`: :meth:`decode` one step's symbols from its probabilities."""
 
-    def __init__(self, data: bytes):
-        if len(data) % 4:
-            raise BitstreamError("context-coded section is not a whole number of 32-bit words")
-        self.coder = constriction.stream.stack.AnsCoder(np.frombuffer(data, dtype=np.uint32).copy())
+    def __init__(self, data: bytes, count: int = 1):
+        self.coder = open_coder(data, count)
 
     def decode(self, probs: np.ndarray) -> np.ndarray:
         try:
             return self.coder.decode(_PER_SYMBOL, probs).astype(np.int64)
         except (ValueError, RuntimeError, OverflowError) as err:
             raise BitstreamError(f"entropy decoding failed: {err}") from None
+
+    def finish(self) -> None:
+        """Raise :class:`BitstreamError` unless every word of the section was used."""
+        check_consumed(self.coder)

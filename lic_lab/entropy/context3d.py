@@ -28,6 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..fixed_point import check_exact, on_grid
 from .coder import StepDecoder, StepEncoder
 
 
@@ -115,8 +116,12 @@ class ContextModel3D(nn.Module):
         d, h, w = shape
         size = (d + 2) * (h + 2) * (w + 2)
         strides = ((h + 2) * (w + 2), w + 2, 1)
-        acts = [torch.zeros(conv.in_channels, size) for conv in self.convs]
-        weights = [conv.gathered_weight().float() for conv in self.convs]
+        acts = [torch.zeros(conv.in_channels, size, dtype=torch.float64) for conv in self.convs]
+        # the fixed-point grid (lic_lab.fixed_point): exact sums, the same logits for any thread count
+        weights = [on_grid(conv.gathered_weight().detach().cpu()) for conv in self.convs]
+        biases = [on_grid(conv.bias.detach().cpu()) for conv in self.convs]
+        means = on_grid(means)
+        row_sums = [float(w.abs().sum(0).max() + b.abs().max()) for w, b in zip(weights, biases)]
         taps = [torch.tensor([dc * strides[0] + dh * strides[1] + dw for dc, dh, dw in conv.offsets])
                 for conv in self.convs]
         last = len(self.convs) - 1
@@ -124,10 +129,11 @@ class ContextModel3D(nn.Module):
             for i, conv in enumerate(self.convs):
                 neighbours = plane[:, None] + taps[i][None, :]  # (n, K)
                 gathered = acts[i][:, neighbours].permute(1, 2, 0).reshape(plane.numel(), -1)
-                out = torch.addmm(conv.bias, gathered, weights[i])
+                check_exact(float(gathered.abs().max()) if gathered.numel() else 0.0, row_sums[i], "the 3D context model")
+                out = torch.addmm(biases[i], gathered, weights[i])
                 if i < last:
-                    acts[i + 1][:, plane] = F.relu(out).t()
-            probs = torch.softmax(out.double(), dim=1).numpy()
+                    acts[i + 1][:, plane] = on_grid(F.relu(out)).t()
+            probs = torch.softmax(out, dim=1).numpy()
             indices = step(plane, probs)
             acts[0][0, plane] = means[indices]
 
@@ -153,7 +159,7 @@ class ContextModel3D(nn.Module):
     def decode(self, data: bytes, shape: tuple[int, int, int], means: torch.Tensor,
                sequential: bool = False) -> torch.Tensor:
         """Inverse of :meth:`encode`: the (D, H, W) volume of level indices."""
-        coder, unpad = StepDecoder(data), _unpadded(shape)
+        coder, unpad = StepDecoder(data, int(np.prod(shape))), _unpadded(shape)
         out = torch.zeros(int(np.prod(shape)), dtype=torch.long)
 
         def step(plane: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
@@ -162,6 +168,7 @@ class ContextModel3D(nn.Module):
             return idx
 
         self._run(shape, means.detach().float(), step, sequential)
+        coder.finish()
         return out.view(shape)
 
 

@@ -4,9 +4,9 @@ Each latent element has its own mean and scale, predicted by the hyperprior. The
 of a quantized value v is the mass of its bin: ``Phi((v - mu + 1/2) / s) - Phi((v - mu - 1/2) / s)``.
 
 For real coding the symbol is ``round(y - mu)`` and the scale is snapped to the nearest entry
-of a fixed log-spaced table, so encoder and decoder agree exactly on the distribution even if
-their floating-point means differ in the last bit: the mean only shifts the reconstruction
-``symbol + mu``, never what is decoded.
+of a fixed log-spaced table. The snapping compares the scale with fixed float64 thresholds (the
+geometric means of neighbouring entries): no logarithm, so a scale computed exactly on the coding
+grid (:mod:`lic_lab.fixed_point`) selects the same table on every machine and thread count.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from ..layers import lower_bound
 from .coder import PmfTable, decode_symbols, encode_symbols, quantize_pmf
 
 SCALE_MIN = 0.11
@@ -21,33 +22,13 @@ LIKELIHOOD_BOUND = 1e-9
 
 
 def default_scale_table(low: float = SCALE_MIN, high: float = 256.0, levels: int = 256) -> torch.Tensor:
-    """Log-spaced scales; neighbours differ by about 3% so snapping costs well under 0.1%."""
-    return torch.exp(torch.linspace(np.log(low), np.log(high), levels, dtype=torch.float64))
+    """Log-spaced scales; neighbours differ by about 3% so snapping costs well under 0.1%.
 
-
-class _LowerBound(torch.autograd.Function):
-    """``max(x, bound)`` whose gradient still flows where it would push ``x`` up to the bound.
-
-    A plain clamp has zero gradient below the bound, so a scale predicted too small (or negative)
-    could never learn to grow: the trap Ballé et al.'s ``LowerBound`` avoids.
+    Rounded to multiples of 2^-20, so a last-bit difference in ``exp`` between machines cannot
+    change the table.
     """
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, bound: float) -> torch.Tensor:  # type: ignore[override]
-        ctx.save_for_backward(x)
-        ctx.bound = bound
-        return x.clamp_min(bound)
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
-        (x,) = ctx.saved_tensors
-        passes = (x >= ctx.bound) | (grad < 0)
-        return grad * passes, None
-
-
-def lower_bound(x: torch.Tensor, bound: float) -> torch.Tensor:
-    """``max(x, bound)`` with Ballé's pass-through gradient (see :class:`_LowerBound`)."""
-    return _LowerBound.apply(x, bound)
+    table = torch.exp(torch.linspace(np.log(low), np.log(high), levels, dtype=torch.float64))
+    return torch.round(table * 2.0**20) / 2.0**20
 
 
 def _std_normal_cdf(x: torch.Tensor) -> torch.Tensor:
@@ -74,11 +55,14 @@ class GaussianConditional(nn.Module):
         return lower_bound(upper - lower, LIKELIHOOD_BOUND)
 
     def scale_index(self, scales: torch.Tensor) -> torch.Tensor:
-        """Index of the nearest table scale (in log domain) for each predicted scale."""
-        log_table = torch.log(self.scale_table).to(torch.float32)
-        log_s = torch.log(scales.detach().float().clamp_min(SCALE_MIN))
-        mids = (log_table[1:] + log_table[:-1]) / 2
-        return torch.bucketize(log_s.contiguous(), mids)
+        """Index of the nearest table scale (in the log domain) for each predicted scale.
+
+        The thresholds ``sqrt(t_i t_{i+1})`` are computed with correctly rounded float64 operations
+        only, and the comparison is made in float64: no transcendental function decides an index.
+        """
+        table = self.scale_table.double().cpu()
+        mids = torch.sqrt(table[1:] * table[:-1])
+        return torch.bucketize(scales.detach().double().cpu().contiguous(), mids)
 
     def table(self, index: int) -> PmfTable:
         """The pmf table of scale-table entry ``index`` (built once, cached)."""

@@ -27,17 +27,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..trimmed_conv import TrimmedConv2d
+from ..fixed_point import on_grid
 from .coder import StepDecoder, StepEncoder
 
 
-GRID = 2.0 ** -14  # the coding grid: products of two grid values are multiples of 2^-28
 WEIGHT_MAX, ACT_MAX = 4.0, 64.0  # each product < 2^8; partial sums stay exact while below 2^53 x 2^-28 = 2^25
 MAX_TAPS = 2 ** 17  # inputs x K x K per output: 2^17 x 2^8 = 2^25
-
-
-def on_grid(t: torch.Tensor, limit: float) -> torch.Tensor:
-    """Clip to ``[-limit, limit]`` and round to the coding grid (float64)."""
-    return torch.round(t.double().clamp(-limit, limit) / GRID) * GRID
 
 
 class TCAE(nn.Module):
@@ -146,8 +141,8 @@ class TCAE(nn.Module):
         every layer is still evaluated there, as in training.
         """
         d, h, w = shape
-        coder, out = StepDecoder(data), torch.zeros(shape, dtype=torch.long)
         keep = torch.ones(shape, dtype=torch.bool) if mask is None else mask.cpu().bool()
+        coder, out = StepDecoder(data, int(keep.sum())), torch.zeros(shape, dtype=torch.long)
         r = self.pad
         layers = self.exact_layers()
         # activations channels-last, (h + 2r, w + 2r, channels), so a patch gathers as (P, K, K, in)
@@ -173,4 +168,5 @@ class TCAE(nn.Module):
                 values[coded] = torch.from_numpy(coder.decode(self._probs(logits[coded])))
             out[pos[:, 0], pos[:, 1], pos[:, 2]] = values
             acts[0][y, x, c] = self._symbol_values(values)
+        coder.finish()
         return out

@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 
 from ..entropy import FactorizedDensity, GaussianConditional
+from ..errors import BitstreamError
 from ..layers import GDN, conv, deconv
 from ..quantizers import quantize
 from .base import CompressionModel, register
@@ -34,6 +35,8 @@ def synthesis_transform(n: int, m: int) -> nn.Sequential:
 
 class BalleBase(CompressionModel):
     """Shared by the three models: widths, the training quantization proxy, the transforms."""
+
+    transforms = ("g_a", "g_s")
 
     def __init__(self, N: int = 64, M: int = 96, quant_mode: str = "mixed", **extra: Any):
         if quant_mode not in QUANT_MODES:
@@ -98,7 +101,7 @@ class FactorizedPrior(BalleBase):
     def decompress_latents(self, sections: list[bytes], padded: tuple[int, int]) -> torch.Tensor:
         h, w = self.latent_shape(padded, 16)
         if len(sections) != 1:
-            raise ValueError("factorized-prior bitstream needs one section (y)")
+            raise BitstreamError("factorized-prior bitstream needs one section (y)")
         y_hat = self.entropy_y.decompress(sections[0], (1, self.M, h, w))
         return self.synthesize(y_hat.to(next(self.parameters()).device))
 
@@ -170,7 +173,7 @@ class ScaleHyperprior(BalleBase):
 
     def decompress_latents(self, sections: list[bytes], padded: tuple[int, int]) -> torch.Tensor:
         if len(sections) != 2:
-            raise ValueError("hyperprior bitstream needs two sections (z, y)")
+            raise BitstreamError("hyperprior bitstream needs two sections (z, y)")
         h, w = self.latent_shape(padded, 64)
         device = next(self.parameters()).device
         z_hat = self.entropy_z.decompress(sections[0], (1, self.N, h, w)).to(device)

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ContextManager
 
 import torch
 import torch.nn as nn
 
 from ..bitstream import Bitstream
 from ..data import crop_to, pad_to_multiple
-from ..entropy.coder import BitstreamError
+from ..fixed_point import exact_mode
+from ..limits import max_pixels, size_problem
+from ..errors import BitstreamError, CheckpointError, CodingError, UsageError
 
-MAX_PIXELS = 1 << 26  # 67 MP: larger claims in a header are treated as corrupt
 ARCHITECTURES: dict[str, type["CompressionModel"]] = {}
 
 
@@ -41,7 +42,7 @@ def build_model(config: dict[str, Any]) -> "CompressionModel":
     config = dict(config)
     arch = config.pop("arch", None)
     if arch not in ARCHITECTURES:
-        raise ValueError(f"unknown architecture {arch!r}; known: {sorted(ARCHITECTURES)}")
+        raise CheckpointError(f"unknown architecture {arch!r}; known: {sorted(ARCHITECTURES)}")
     return ARCHITECTURES[arch](**config)
 
 
@@ -57,10 +58,19 @@ class CompressionModel(nn.Module):
     downsample = 64  # images are padded to a multiple of this
     rate_range: tuple[float, float] | None = None  # variable-rate models: what set_rate accepts
     discrete_rates = False  # True when only whole-number rates are valid
+    # Float transforms (analysis, synthesis): no probability depends on them, so coding leaves them
+    # in float32 on their device; everything else codes on the fixed-point grid (lic_lab.fixed_point).
+    transforms: tuple[str, ...] = ()
+    max_decode_pixels: int | None = None  # a lower size limit for slow (one symbol per step) decoders
+
+    def decode_pixel_limit(self) -> int:
+        """The largest image this model decodes: the global limit, or the model's own if lower."""
+        limit = max_pixels()
+        return min(limit, self.max_decode_pixels) if self.max_decode_pixels else limit
 
     def set_rate(self, rate: float) -> None:
         """Choose the rate of a variable-rate model (it travels in the bitstream header)."""
-        raise ValueError(f"{self.name} is a fixed-rate model; it has no rate to set")
+        raise UsageError(f"{self.name} is a fixed-rate model; it has no rate to set")
 
     def configure_training(self, stage: str | None) -> None:
         """Freeze or select parts for a training stage (staged recipes such as CBANet's)."""
@@ -104,13 +114,22 @@ class CompressionModel(nn.Module):
         """Reject what the codec cannot code, with a clear message."""
         if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[0] != 1 or x.shape[1] != 3:
             shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"expected one RGB image as a (1, 3, H, W) tensor, got {shape}")
+            raise CodingError(f"expected one RGB image as a (1, 3, H, W) tensor, got {shape}")
         if not torch.is_floating_point(x) or not torch.isfinite(x).all():
-            raise ValueError("image must be a finite floating-point tensor in [0, 1]")
+            raise CodingError("image must be a finite floating-point tensor in [0, 1]")
         if x.min() < 0 or x.max() > 1:
-            raise ValueError("image values must lie in [0, 1]")
-        if x.shape[2] * x.shape[3] > MAX_PIXELS or max(x.shape[2:]) >= 65536:
-            raise ValueError(f"image size {x.shape[3]}x{x.shape[2]} is over the codec's limit")
+            raise CodingError("image values must lie in [0, 1]")
+        problem = size_problem(int(x.shape[3]), int(x.shape[2]))
+        if problem:
+            raise CodingError(problem)
+
+    def coding(self) -> ContextManager[nn.Module]:
+        """The coding path's context: entropy parameters on the exact grid, transforms in float.
+
+        ``compress`` and ``decompress`` enter it themselves; code that calls the coding methods
+        directly (e.g. re-coding one analysed latent at many rates) wraps them in it.
+        """
+        return exact_mode(self, self.transforms)
 
     @torch.no_grad()
     def compress(self, x: torch.Tensor) -> bytes:
@@ -118,7 +137,9 @@ class CompressionModel(nn.Module):
         self.check_image(x)
         param = next(self.parameters())
         padded, size = pad_to_multiple(x.to(param.device, param.dtype), self.downsample)
-        return self.pack(self.compress_latents(padded), size)
+        with self.coding():
+            sections = self.compress_latents(padded)
+        return self.pack(sections, size)
 
     def pack(self, sections: list[bytes], size: tuple[int, int]) -> bytes:
         """The bitstream container around coded sections: model name, rate setting, image size."""
@@ -128,16 +149,24 @@ class CompressionModel(nn.Module):
     def decompress(self, data: bytes | Bitstream) -> torch.Tensor:
         """Decode a bitstream from :meth:`compress` back to a (1, 3, H, W) image."""
         stream = data if isinstance(data, Bitstream) else Bitstream.from_bytes(data)
-        if stream.height * stream.width > MAX_PIXELS:
-            raise BitstreamError(f"bitstream claims a {stream.width}x{stream.height} image, over the {MAX_PIXELS:,}-pixel limit")
+        problem = size_problem(stream.width, stream.height, self.decode_pixel_limit())
+        if problem:
+            raise BitstreamError(f"bitstream claims an {problem}")
         if stream.model != self.name:
             raise BitstreamError(f"bitstream was made by model {stream.model!r}, not {self.name!r}")
         if self.rate_range is not None:
             try:
                 self.set_rate(stream.setting)
-            except ValueError as err:
+            except (ValueError, OverflowError, TypeError) as err:
                 raise BitstreamError(f"bitstream rate setting is invalid for {self.name}: {err}") from None
+        elif stream.setting != self.setting:
+            raise BitstreamError(f"bitstream rate setting {stream.setting:g} is invalid for the fixed-rate {self.name}")
+        names = getattr(self, "section_names", None)
+        if names is not None and len(stream.sections) != len(names):
+            raise BitstreamError(f"{self.name} bitstream needs {len(names)} sections ({', '.join(names)}), "
+                                 f"got {len(stream.sections)}")
         padded = (math.ceil(stream.height / self.downsample) * self.downsample,
                   math.ceil(stream.width / self.downsample) * self.downsample)
-        x_hat = self.decompress_latents(stream.sections, padded)
-        return crop_to(x_hat.clamp(0, 1), (stream.height, stream.width))
+        with self.coding():
+            x_hat = self.decompress_latents(stream.sections, padded)
+        return crop_to(x_hat.float().clamp(0, 1), (stream.height, stream.width))

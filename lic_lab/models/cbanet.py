@@ -18,12 +18,15 @@ branches ``K`` is the decoder's own choice (:meth:`set_branches`).
 """
 from __future__ import annotations
 
+import math
+
 import re
 from typing import Any
 
 import torch
 import torch.nn as nn
 
+from ..errors import UsageError
 from ..layers import BitrateAdaptiveLayer
 from .balle import ScaleHyperprior, synthesis_transform
 from .base import register
@@ -85,8 +88,9 @@ class CBANetHP(ScaleHyperprior):
     # --- decode-time choices -------------------------------------------------------------
     def set_rate(self, rate: float) -> None:
         """Bitrate index ``j`` in ``1 .. bitrates`` (the base bitrate is the highest)."""
-        if not isinstance(rate, (int, float)) or float(rate) != int(rate) or not 1 <= rate <= self.bitrates:
-            raise ValueError(f"bitrate must be a whole number in 1..{self.bitrates}, got {rate!r}")
+        if (not isinstance(rate, (int, float)) or not math.isfinite(rate) or float(rate) != int(rate)
+                or not 1 <= rate <= self.bitrates):
+            raise UsageError(f"bitrate must be a whole number in 1..{self.bitrates}, got {rate!r}")
         self.rate = int(rate)
         self.setting = float(self.rate)
 
@@ -94,7 +98,7 @@ class CBANetHP(ScaleHyperprior):
         """Number of CAM branches ``K`` used to decode (1 .. K_max): the complexity level."""
         k_max = self.max_branches
         if not isinstance(k, int) or not 1 <= k <= k_max:
-            raise ValueError(f"branches must be a whole number in 1..{k_max}, got {k!r}")
+            raise UsageError(f"branches must be a whole number in 1..{k_max}, got {k!r}")
         self.g_s.active = k
 
     @property

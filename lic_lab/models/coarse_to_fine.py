@@ -25,6 +25,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..entropy import GaussianConditional
+from ..errors import BitstreamError
 from ..layers import deconv
 from .balle import BalleBase, synthesis_transform
 from .base import register
@@ -139,6 +140,7 @@ class CoarseToFineHyperprior(BalleBase):
     """
 
     arch = "coarse_to_fine"
+    transforms = ("g_a", "g_s", "iar")
 
     @property
     def section_names(self) -> tuple[str, ...]:
@@ -286,7 +288,7 @@ class CoarseToFineHyperprior(BalleBase):
                       ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
         """(y_hat, hyper representations, decoded levels z_1..z_L) from the coded sections."""
         if len(sections) != self.levels + 1:
-            raise ValueError(f"coarse-to-fine bitstream needs {self.levels + 1} sections (z_{self.levels}..z_1, y)")
+            raise BitstreamError(f"coarse-to-fine bitstream needs {self.levels + 1} sections (z_{self.levels}..z_1, y)")
         device = next(self.parameters()).device
         h, w = self.latent_shape(padded, self.downsample)
         shape = torch.empty(1, self.C, h, w, device=device)

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from ..entropy.coder import BitstreamError
+from ..errors import BitstreamError
 from ..entropy.context3d import ContextModel3D
 from ..gmm_quantizer import GMMQuantizer
 from ..layers import ResidualGroup
@@ -56,6 +56,7 @@ class CVQN(CompressionModel):
     """Channel-level variable quantization network; ``M`` = ``C`` latent channels, ``N`` = base width."""
 
     arch = "cvqn"
+    transforms = ("encoder", "decoder")
     downsample = 16
 
     def __init__(self, N: int = 12, M: int = 32, levels: Sequence[int] = (3, 5, 7),

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from ..entropy.coder import BitstreamError
+from ..errors import BitstreamError
 from ..entropy.tcae import TCAE
 from ..importance_map import importance_loss, importance_mask, importance_targets, quantize_importance, rate_loss
 from ..layers import DenseBlock, ResidualBlock
@@ -89,6 +89,7 @@ class CWIC(CompressionModel):
     and not used."""
 
     arch = "cwic"
+    transforms = ("shared", "encoding", "importance_net", "decoder")
     downsample = 8
 
     def __init__(self, N: int = 0, M: int = 32, levels: int = 8, importance_levels: int = 16,
@@ -119,6 +120,8 @@ class CWIC(CompressionModel):
             _up(w[0], w[0]), nn.LeakyReLU(0.1, inplace=True), nn.Conv2d(w[0], 3, 3, padding=1))
         self.quantizer = LearntQuantizer(M, levels, quantizer)
         inclined = tcae == "inclined"
+        if not inclined:  # one symbol per step: about 70 s per megapixel, so a lower size limit
+            self.max_decode_pixels = 1 << 19
         self.tcae = TCAE(M, self.quantizer.levels + 1, tcae_groups, tcae_layers, 5, inclined, out_kernel=1)
         self.tcae_p = TCAE(1, importance_levels, 2 * tcae_groups, tcae_layers, 5, inclined, out_kernel=1)
         self.section_names = ("importance", "code") if self.use_importance else ("code",)

@@ -22,11 +22,11 @@ import torch
 import torch.nn as nn
 
 from ..entropy import AsymmetricGaussianConditional
+from ..errors import UsageError
 from ..gain_units import INTERPOLATIONS, GainUnit, split_rate
 from ..layers import conv
 from .balle import MeanScaleHyperprior
 from .base import register
-
 
 LINEAR_MARKER = b"linear-interpolation"
 
@@ -61,7 +61,7 @@ class GainedMeanScale(MeanScaleHyperprior):
         split_rate(rate, self.levels)  # validates
         if interpolation is not None:
             if interpolation not in INTERPOLATIONS:
-                raise ValueError(f"interpolation must be one of {INTERPOLATIONS}")
+                raise UsageError(f"interpolation must be one of {INTERPOLATIONS}")
             self.interpolation = interpolation
         # the header stores the rate as float32: use exactly that value on both sides, so the
         # decoder's gains (and hence its entropy parameters) match the encoder's bit for bit
