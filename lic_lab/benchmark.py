@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -97,17 +98,27 @@ def bd_matrix(curves: dict[str, tuple[Sequence[float], Sequence[float]]], anchor
 
 
 def model_entries(name: str, paths: Sequence[Path], progress: Callable[[int], None]) -> list[dict[str, Any]]:
-    """Evaluate one shipped model at all its settings; each entry names its RD curve."""
-    from .zoo import load_model, registry
+    """Evaluate one shipped model at all its settings; each entry names its RD curve.
+
+    The zoo's own Kodak evaluation (``scripts/build_zoo.py``, the same :func:`evaluate`) is taken
+    when it was made with this checkpoint and bitstream format on the same images.
+    """
+    from .zoo import load_model, registry, stored_kodak_entries
 
     model = load_model(name)
     family = registry()[name]["family"]
-    if model.rate_range is None:
+    stored = stored_kodak_entries(name, [p.name for p in paths])
+    if stored is not None:
+        entries = stored
+        if model.rate_range is None:
+            for entry in entries:
+                entry["curve"] = family
+    elif model.rate_range is None:
         entries = evaluate(model, paths, progress=False)
         for entry in entries:
             entry["curve"] = family
     else:
-        branches = range(1, model.max_branches + 1) if hasattr(model, "max_branches") else None
+        branches = range(1, model.max_branches + 1) if model.capabilities().branches else None
         entries = evaluate_settings(model, paths, branches=branches)
     for entry in entries:
         entry["model"] = name
@@ -207,7 +218,10 @@ def run_benchmark(data: str | Path, out: str | Path, models: Sequence[str] | Non
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     (out / "bd_rate.md").write_text(bd_markdown(summary))
     (out / "timing.md").write_text(timing_markdown(summary))
-    plot_curves(summary, out)
+    try:
+        plot_curves(summary, out)
+    except ImportError:  # matplotlib is the notebooks' extra (pip install lic_lab[notebooks])
+        print("note: matplotlib is not installed; the RD figures were not drawn", file=sys.stderr)
     return summary
 
 

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from .errors import UsageError
 
-
 MAX_STREAM_BYTES = 1 << 28  # 256 MB: 8 bits per pixel of the largest image the limits allow is 8 MB
 
 
@@ -89,7 +88,7 @@ def _decompress(args: argparse.Namespace) -> int:
     from .bitstream import Bitstream
     from .data import LOSSY_SUFFIXES, write_image
     from .errors import BitstreamError
-    from .zoo import load_model, registry
+    from .zoo import decompress_bytes
 
     path = Path(args.input)
     if not path.is_file():
@@ -101,21 +100,14 @@ def _decompress(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: unknown image format {out.suffix!r}; use .png for the exact decoded pixels")
     if path.stat().st_size > MAX_STREAM_BYTES:
         raise BitstreamError(f"{path}: {path.stat().st_size:,} bytes is far larger than any lic_lab bitstream")
+    x_hat, model = decompress_bytes(path.read_bytes(), args.branches)
     stream = Bitstream.from_bytes(path.read_bytes())
-    if stream.model not in registry():
-        raise BitstreamError(f"bitstream names model {stream.model!r}, which this lic_lab does not ship")
-    model = load_model(stream.model)
-    if args.branches is not None:
-        if not hasattr(model, "set_branches"):
-            raise UsageError(f"{stream.model} has a single decoder; --branches needs a CBANet model")
-        model.set_branches(args.branches)
-    x_hat = model.decompress(stream)
     write_image(x_hat, out)
     if out.suffix.lower() in LOSSY_SUFFIXES:
         print(f"note: {out.suffix} is a lossy format: the decoded image was re-encoded with loss; "
               "use .png for the exact decoded pixels", file=sys.stderr)
     extra = f", rate {stream.setting:g}" if model.rate_range is not None else ""
-    extra += f", {model.branches} branch(es)" if hasattr(model, "set_branches") else ""
+    extra += f", {model.branches} branch(es)" if model.capabilities().branches else ""
     print(f"{args.output}: {stream.width}x{stream.height} decoded with {stream.model}{extra}")
     return 0
 
@@ -183,7 +175,7 @@ def _train(args: argparse.Namespace) -> int:
                       steps=args.steps, batch=args.batch, patch=args.patch, lr=args.lr, seed=args.seed,
                       init=args.init, data=args.data, name=args.name, threads=args.threads, extra=extra,
                       lmbdas=args.lmbdas, stage=args.stage, hours=args.hours, downscale=args.downscale,
-                      val_every=args.val_every,
+                      val_every=args.val_every, workers=args.workers,
                       **({"out_dir": args.out_dir} if args.out_dir else {}))
     print(train_and_save(cfg, progress=not args.quiet))
     return 0
@@ -263,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wall-time budget of this sitting; re-run the same command to continue (default: no limit)")
     p.add_argument("--downscale", type=float, default=0.0, help="probability of a randomly down-scaled patch")
     p.add_argument("--val-every", dest="val_every", type=int, default=500)
+    p.add_argument("--workers", type=int, default=0, help="data-loading processes (useful on a GPU machine)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_train)
     return parser

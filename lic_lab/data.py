@@ -4,8 +4,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import warnings
 import urllib.request
+import warnings
 from pathlib import Path
 from typing import Iterable
 
@@ -84,7 +84,9 @@ def read_image(path: str | Path) -> torch.Tensor:
                 rgb = pil_to_rgb(ImageOps.exif_transpose(im))
     except ImageReadError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+    except Image.DecompressionBombError as err:
+        raise ImageReadError(f"{path}: image size is over the limit ({err})") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise ImageReadError(f"{path}: not a readable image ({err.__class__.__name__}: {err})") from None
     return to_tensor(rgb)
 

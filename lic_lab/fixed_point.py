@@ -140,7 +140,11 @@ def exact_mode(model: nn.Module, transforms: tuple[str, ...]) -> Iterator[nn.Mod
     grid values (float64, CPU), and every leaf module rounds its inputs and outputs to the grid and
     checks that its sums are exact. Everything is restored on exit, also after an error.
     """
-    originals = {name: model._modules[name] for name in transforms if model._modules.get(name) is not None}
+    originals: dict[str, nn.Module] = {}
+    for name in transforms:
+        module = model._modules.get(name)
+        if module is not None:
+            originals[name] = module
     for name, module in originals.items():
         model._modules[name] = FloatIsland(module)
     params = [(p, p.data) for p in model.parameters()]

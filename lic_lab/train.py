@@ -48,6 +48,7 @@ class TrainConfig:
     warmup: int = 500  # steps of linear lr warm-up after a resume from committed weights (fresh optimizer)
     downscale: float = 0.0  # probability of a randomly down-scaled training patch (augmentation)
     channels_last: bool = True  # NHWC memory layout: ~10% faster on CPU (scripts/train_speed.py)
+    workers: int = 0  # DataLoader worker processes cutting patches (a GPU run; on 2 CPU cores they cost a core)
     clip: float = 1.0
     seed: int = 0
     init: str | None = None  # checkpoint to fine-tune from
@@ -66,7 +67,7 @@ class TrainConfig:
     def schedule_key(self) -> dict[str, Any]:
         """What must match for a later sitting to continue this run (not the sitting's own budget)."""
         key = asdict(self)
-        for name in ("hours", "threads", "val_every", "log_every", "save_every", "out_dir", "data"):
+        for name in ("hours", "threads", "val_every", "log_every", "save_every", "out_dir", "data", "workers"):
             key.pop(name)
         return key
 
@@ -267,13 +268,14 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
     forward = dist.wrap(model, dev)
     dataset = PatchDataset(train_paths, patch=cfg.patch, samples_per_epoch=10**9, downscale=cfg.downscale)
     val_images = [read_image(p) for p in val_paths] if dist.main else []
-    loader = iter(torch.utils.data.DataLoader(dataset, batch_size=cfg.batch, num_workers=0))
+    loader = iter(torch.utils.data.DataLoader(dataset, batch_size=cfg.batch, num_workers=cfg.workers,
+                                              pin_memory=dev.type == "cuda", persistent_workers=cfg.workers > 0))
     bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc=cfg.name, file=sys.stderr,
                mininterval=5.0)
     sitting_start, first_step = time.time(), step
     segment_lr = cfg.lr_at(step)
     while step < cfg.steps:
-        if dist.agree(bool(cfg.hours) and time.time() - sitting_start > cfg.hours * 3600):
+        if dist.agree(bool(cfg.hours) and step > first_step and time.time() - sitting_start > cfg.hours * 3600):
             log(f"{cfg.name}: this sitting's {cfg.hours} h are spent at step {step} of {cfg.steps}")
             break
         lr = cfg.lr_at(step, resumed_at)

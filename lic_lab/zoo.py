@@ -14,7 +14,7 @@ import torch
 
 from . import PACKAGE_DIR
 from .data import sha256_file
-from .errors import CheckpointError
+from .errors import BitstreamError, CheckpointError, UsageError
 
 ZOO_DIR = PACKAGE_DIR / "zoo"
 CHECKPOINT_DIR = ZOO_DIR / "checkpoints"
@@ -82,6 +82,56 @@ def load_model(name: str, device: torch.device | str | None = None):
     if model.rate_range is None:  # variable-rate models carry their own rate setting
         model.setting = float(entry.get("quality", 0))
     return model.to(device) if device is not None else model
+
+
+def result_meta(checkpoint: str | Path) -> dict[str, Any]:
+    """What a stored Kodak result was measured with: the checkpoint's SHA-256 and the bitstream format."""
+    from .bitstream import VERSION
+
+    return {"dataset": "kodak", "sha256": sha256_file(checkpoint), "format": VERSION}
+
+
+def stored_kodak_entries(name: str, images: list[str]) -> list[dict[str, Any]] | None:
+    """The zoo's stored Kodak evaluation of ``name`` when it was measured on these images, with this
+    checkpoint and this bitstream format (so the benchmark need not measure it again); else None."""
+    path = ZOO_DIR / "results" / f"{name}.json"
+    entry = registry().get(name)
+    if entry is None or not path.is_file():
+        return None
+    doc = json.loads(path.read_text())
+    from .bitstream import VERSION
+
+    if doc.get("sha256") != entry["sha256"] or doc.get("format") != VERSION:
+        return None
+    results = doc["results"]
+    if any([r["image"] for r in e["images"]] != images for e in results):
+        return None
+    return results
+
+
+def decompress_bytes(data: bytes, branches: int | None = None, cache: dict[str, Any] | None = None
+                     ) -> tuple[torch.Tensor, Any]:
+    """Decode any lic_lab bitstream with the shipped model it names: ``(image, model)``.
+
+    What ``python -m lic_lab decompress`` does; every problem with the stream is a
+    :class:`~lic_lab.errors.BitstreamError`. ``cache`` (name -> model) avoids reloading models.
+    """
+    from .bitstream import Bitstream
+
+    stream = Bitstream.from_bytes(data)
+    if stream.model not in registry():
+        raise BitstreamError(f"bitstream names model {stream.model!r}, which this lic_lab does not ship")
+    if cache is not None and stream.model in cache:
+        model = cache[stream.model]
+    else:
+        model = load_model(stream.model)
+        if cache is not None:
+            cache[stream.model] = model
+    if branches is not None:
+        if not model.capabilities().branches:
+            raise UsageError(f"{stream.model} has a single decoder; --branches needs a CBANet model")
+        model.set_branches(branches)
+    return model.decompress(stream), model
 
 
 def resolve_name(name: str, quality: int | None = None) -> str:
@@ -195,7 +245,7 @@ def registry_entry(path: str | Path, record: dict[str, Any], kodak: dict[str, fl
         "rates": list(model.rate_range) if model.rate_range else None,
         "discrete_rates": model.discrete_rates,
         "lmbdas": meta.get("lmbdas"),
-        "branches": getattr(model, "max_branches", None),
+        "branches": model.max_branches if model.capabilities().branches else None,
         "training": {"steps": record["steps"], "wall_time_s": record["wall_time_s"], "init": record["config"]["init"]},
     }
 

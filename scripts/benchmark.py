@@ -7,7 +7,9 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/benchmark.py [--skip-bench
   1 and 2 threads) into data/results/benchmark/ (what notebook 07 and the README read);
 * with --codecs: the classical codec sweeps of data/results/kodak_<codec>.json (notebooks 01, 05, 06);
 * the time of a full per-channel ablation sweep of one Kodak image, and importance stability over Kodak;
-* with --notebooks: the run time of each notebook; with --tests: of the whole test command.
+* with --notebooks: the run time of each notebook; with --tests: of the whole test command;
+* with --robustness: the long decoder fuzz campaign (scripts/fuzz_decode.py -> data/results/fuzz.json)
+  and the cross-thread check over Kodak (scripts/cross_thread.py -> data/results/cross_thread.json).
 Writes data/results/workbook_timings.json and prints a summary.
 """
 from __future__ import annotations
@@ -35,6 +37,7 @@ def main() -> None:
     ap.add_argument("--codecs", action="store_true", help="re-run the classical codec sweeps of data/results/kodak_*.json")
     ap.add_argument("--notebooks", action="store_true")
     ap.add_argument("--tests", action="store_true")
+    ap.add_argument("--robustness", action="store_true", help="fuzz the decoder and check cross-thread decoding")
     args = ap.parse_args()
     paths = data.list_images(data.kodak_dir())
     report: dict = {}
@@ -43,6 +46,11 @@ def main() -> None:
         report["benchmark_s"] = summary["total_s"]
         print((ROOT / "data" / "results" / "benchmark" / "bd_rate.md").read_text())
         print((ROOT / "data" / "results" / "benchmark" / "timing.md").read_text())
+    if args.robustness:
+        for script in ("fuzz_decode.py", "cross_thread.py"):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, str(ROOT / "scripts" / script)], check=True, cwd=ROOT)
+            report.setdefault("robustness_s", {})[script] = time.perf_counter() - t0
     torch.set_num_threads(2)
     if args.codecs:
         for codec in ("jpeg", "jpeg2000", "webp", "avif"):

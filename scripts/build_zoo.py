@@ -17,7 +17,7 @@ import torch
 from lic_lab.data import kodak_dir, list_images
 from lic_lab.evaluate import evaluate, evaluate_settings, load_results, write_results
 from lic_lab.zoo import (CHECKPOINT_DIR, ZOO_DIR, load_checkpoint_file, model_card, name_parts, registry,
-                         registry_entry, write_registry)
+                         registry_entry, result_meta, write_registry)
 
 
 def write_cards() -> None:
@@ -62,9 +62,9 @@ def main(names: list[str]) -> None:
             model.setting = float(name_parts(name)[1])
             result = evaluate(model, paths, progress=True)
         else:  # one model, many rates (and, for CBANet, numbers of branches)
-            branches = range(1, model.max_branches + 1) if hasattr(model, "max_branches") else None
+            branches = range(1, model.max_branches + 1) if model.capabilities().branches else None
             result = evaluate_settings(model, paths, branches=branches, progress=True)
-        write_results(result, results_dir / f"{name}.json", {"dataset": "kodak"})
+        write_results(result, results_dir / f"{name}.json", result_meta(ckpt))
         bad = [(e["setting"], r["image"]) for e in result for r in e["images"] if r["roundtrip_max_abs"] != 0]
         if bad:
             raise SystemExit(f"{name}: decoded images differ from the forward pass: {bad}")

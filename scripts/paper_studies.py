@@ -193,8 +193,16 @@ def cwic(images: list[tuple[str, torch.Tensor]]) -> dict:
     report["times_image"] = name
     report["times"] = {m.name: tcae_coding_times(m, x) for m in (cwic_checkpoint("cwic-q2"), sequential)}
     report["quantization_error"] = {}
+    earlier = json.loads((OUT / "cwic_studies.json").read_text()) if (OUT / "cwic_studies.json").is_file() else {}
     for variant in ("lcmq", "lmq", "fmq", "bin"):
-        model = cwic_checkpoint(f"cwic-abl-{variant}-s0")
+        try:
+            model = cwic_checkpoint(f"cwic-abl-{variant}-s0")
+        except zoo.CheckpointError:  # unshipped weights not re-created here: MSE(e, Q(e)) involves no coding,
+            if variant not in earlier.get("quantization_error", {}):  # so the earlier measurement stands
+                raise
+            report["quantization_error"][variant] = earlier["quantization_error"][variant]
+            report.setdefault("kept_from_earlier_run", []).append(f"quantization_error.{variant}")
+            continue
         report["quantization_error"][variant] = statistics.fmean(quantization_error(model, x) for _, x in images)
     return report
 

@@ -3,7 +3,9 @@
     python scripts/train_speed.py [--arch mean_scale_hyperprior] [--steps 30] [--variants eager,channels_last,compile]
 
 Each variant runs in its own process (clean thread settings) on synthetic batches, after a
-warm-up; "2x1" runs two 1-thread processes at once and reports each one's rate. Writes a JSON
+warm-up; "2x1t" runs two 1-thread processes at once (two independent runs, or, for "ddp", one
+DistributedDataParallel run over gloo whose steps each see two batches) and reports the machine's
+total steps per second. The step is the trainer's (rate-distortion loss, aux loss, Adam). Writes a JSON
 table to data/results/train_speed.json (or --out).
 """
 from __future__ import annotations
@@ -12,7 +14,6 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 CHILD = r"""
@@ -27,6 +28,12 @@ model.train()
 fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
 model = model.to(memory_format=fmt)
 fwd = torch.compile(model) if compiled else model
+import os
+if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # DistributedDataParallel over gloo (CPU processes)
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+    dist.init_process_group("gloo")
+    fwd = DistributedDataParallel(model)
 opt = torch.optim.Adam(model.parameters(), lr=1e-4)
 x = torch.rand(batch, 3, patch, patch).contiguous(memory_format=fmt)
 def step():
@@ -50,13 +57,21 @@ print(json.dumps({"s_per_step": wall / steps, "cpu_s_per_step": cpu / steps}))
 """
 
 
-def run(args: argparse.Namespace, threads: int, layout: str, compiled: bool, copies: int = 1) -> list[dict]:
+def run(args: argparse.Namespace, threads: int, layout: str, compiled: bool, copies: int = 1,
+        ddp: bool = False) -> list[dict]:
+    """Run the child ``copies`` times at once (independent runs, or one DDP run of ``copies`` processes)."""
+    import os
+
     cmd = [sys.executable, "-c", CHILD, args.arch, str(args.steps), str(args.batch), str(args.patch), str(threads),
            layout, "1" if compiled else "0"]
-    env = {"OMP_NUM_THREADS": str(threads), "PATH": "/usr/bin:/bin"}
-    import os
-    env = {**os.environ, **env}
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env) for _ in range(copies)]
+    envs = []
+    for rank in range(copies):
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+        if ddp:
+            env.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(copies), MASTER_ADDR="127.0.0.1",
+                       MASTER_PORT="29533")
+        envs.append(env)
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env) for env in envs]
     return [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
 
 
@@ -66,25 +81,27 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--patch", type=int, default=128)
-    ap.add_argument("--variants", default="eager-2t,channels_last-2t,compile-2t,eager-1t,channels_last-1t,channels_last-2x1t")
+    ap.add_argument("--variants", default="eager-2t,channels_last-2t,compile-2t,eager-1t,channels_last-1t,"
+                                          "channels_last-2x1t,ddp-2x1t")
     ap.add_argument("--out", default="data/results/train_speed.json")
     args = ap.parse_args()
     rows = []
     for name in args.variants.split(","):
         layout_name, threads_name = name.rsplit("-", 1)
         copies, threads = (2, 1) if threads_name == "2x1t" else (1, int(threads_name[0]))
+        ddp = layout_name == "ddp"  # one run in two processes: each step is a batch per process
         compiled = layout_name == "compile"
         layout = "contiguous" if layout_name in ("eager", "compile") else "channels_last"
-        res = run(args, threads, layout, compiled, copies)
+        res = run(args, threads, layout, compiled, copies, ddp)
         s = sum(r["s_per_step"] for r in res) / len(res)
-        per_machine = copies / s  # steps/s the whole machine makes
+        per_machine = (1 if ddp else copies) / s  # optimizer steps/s the whole machine makes
         rows.append({"variant": name, "threads": threads, "processes": copies, "s_per_step": round(s, 4),
                      "machine_steps_per_s": round(per_machine, 3),
-                     "machine_images_per_s": round(per_machine * args.batch, 2)})
+                     "machine_images_per_s": round(copies * args.batch / s, 2)})
         print(json.dumps(rows[-1]), flush=True)
-    base = rows[0]["machine_steps_per_s"]
+    base = rows[0]["machine_images_per_s"]
     for r in rows:
-        r["speedup_vs_first"] = round(r["machine_steps_per_s"] / base, 2)
+        r["speedup_vs_first"] = round(r["machine_images_per_s"] / base, 2)  # in images per second
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"arch": args.arch, "batch": args.batch, "patch": args.patch,
                                           "steps": args.steps, "rows": rows}, indent=1))

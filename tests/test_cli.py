@@ -107,7 +107,7 @@ def test_rate_flag_and_rate_ranges(odd_image, tmp_path):
         bits = tmp_path / f"{rate}.lic"
         run("compress", odd_image, bits, "--model", "agvae", "--rate", rate)
         sizes.append(bits.stat().st_size)
-        assert "decoded with agvae, rate " + rate in run("decompress", bits, tmp_path / "r.png").stdout
+        assert "decoded with agvae, rate " + rate in run("decompress", bits, tmp_path / f"r{rate}.png").stdout
     assert sizes == sorted(sizes)
     one_line_error(run("compress", odd_image, tmp_path / "b.lic", "--model", "agvae", "--rate", "7", check=False))
     one_line_error(run("compress", odd_image, tmp_path / "b.lic", "--model", "hyperprior-q3", "--rate", "2", check=False))

@@ -54,7 +54,8 @@ def test_gaussian_roundtrip_and_rate(means):
     out = gc.decompress(data, scales, mu)
     assert torch.equal(out, y_hat)
     est = -torch.log2(gc.likelihood(y_hat, scales, mu)).sum().item()
-    assert abs(8 * len(data) - est) / est < 0.01
+    # within 1% of the estimate, plus the fixed cost of the 16-bit end marker and the last 32-bit word
+    assert abs(8 * len(data) - est) < 0.01 * est + 48
 
 
 def test_quantization_modes():

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +119,46 @@ def test_staged_training_only_updates_the_stage(tmp_path, monkeypatch):
     after, before = model.state_dict(), start.state_dict()
     changed = {k for k in before if not torch.equal(before[k], after[k])}
     assert changed and all(k.startswith(("bal.0.", "ibal.0.", "bal_z.0.", "ibal_z.0.")) for k in changed)
+
+
+def test_trainer_runs_under_torchrun_with_two_processes(tmp_path):
+    """DistributedDataParallel over gloo, 2 CPU processes: one record, written by the main process."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("torchrun") is None and not (Path(sys.executable).parent / "torchrun").exists():
+        pytest.skip("torchrun not installed")
+    torchrun = shutil.which("torchrun") or str(Path(sys.executable).parent / "torchrun")
+    data = tmp_path / "data" / "train"
+    data.mkdir(parents=True)
+    for p in embedded_paths():
+        shutil.copy(p, data / p.name)
+    cmd = [torchrun, "--nproc_per_node=2", "-m", "lic_lab", "train", "--arch", "scale_hyperprior", "--N", "8",
+           "--M", "12", "--steps", "6", "--batch", "2", "--patch", "64", "--name", "ddp", "--out-dir",
+           str(tmp_path / "out"), "--data", str(tmp_path / "data"), "--threads", "1", "--quiet"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run(cmd, check=True, capture_output=True, cwd=tmp_path, env=env, timeout=300)
+    record = json.loads((tmp_path / "out" / "ddp.json").read_text())
+    assert record["steps"] == 6 and record["segments"][0]["processes"] == 2
+
+
+def test_a_sitting_stops_on_time_and_the_next_continues_from_committed_weights(tmp_path, monkeypatch):
+    monkeypatch.setattr("lic_lab.train.RUNS_DIR", tmp_path / "runs")
+    cfg = _cfg(tmp_path, steps=40, save_every=0, hours=1e-9)  # the first sitting ends after one step
+    model, record = train(cfg, progress=False, images=embedded_paths())
+    assert 0 < record["steps"] < 40 and not record["finished"]
+    from lic_lab.train import committed_state  # written by the sitting as train_and_save would
+    from lic_lab.zoo import save_checkpoint
+
+    out = tmp_path / "tiny.pt"
+    model.name = "tiny"
+    save_checkpoint(model, out, meta={})
+    (tmp_path / "tiny.json").write_text(json.dumps(record))
+    assert committed_state(_cfg(tmp_path, steps=40, save_every=0)) is not None
+    _, record2 = train(_cfg(tmp_path, steps=40, save_every=0), progress=False, images=embedded_paths())
+    assert record2["steps"] == 40 and record2["finished"]
+    assert [s["steps"] for s in record2["segments"]] == [[0, record["steps"]], [record["steps"], 40]]
+    cfg2 = _cfg(tmp_path, steps=40)
+    assert cfg2.lr_at(record["steps"], resumed_at=record["steps"]) < cfg2.lr  # warm-up after a resume

@@ -23,6 +23,10 @@ from ..errors import BitstreamError
 
 _MODEL = constriction.stream.model
 MAX_ESCAPE_BITS = 24
+# Every section ends with this 16-bit word (coded first, so decoded last). A decoder that lost sync
+# (damaged data) or ran past the end of its data (a size or model that does not match) reads
+# something else with probability 1 - 2^-16; an ANS decoder would otherwise go on decoding zeros.
+SENTINEL, _SENTINEL_MODEL = 0x4C49, _MODEL.Uniform(1 << 16)
 
 
 
@@ -110,6 +114,7 @@ def encode_symbols(symbols: np.ndarray, groups: np.ndarray, tables: Sequence[Pmf
         overflows.extend(np.where(low[esc], table.lo - 1 - values[esc], values[esc] - table.hi - 1).tolist())
         chunks.append((idx.astype(np.int32), table))
     coder = constriction.stream.stack.AnsCoder()
+    coder.encode_reverse(np.array([SENTINEL], dtype=np.int32), _SENTINEL_MODEL)
     parts = [p for o in overflows for p in _escape_parts(int(o))]
     for value, size in reversed(parts):
         coder.encode_reverse(np.array([value], dtype=np.int32), _MODEL.Uniform(size))
@@ -160,13 +165,13 @@ _PER_SYMBOL = _MODEL.Categorical(perfect=False)  # probabilities given with each
 def open_coder(data: bytes, count: int) -> "constriction.stream.stack.AnsCoder":
     """An ANS decoder over a section's words; constriction's own errors become :class:`BitstreamError`.
 
-    An encoder that codes at least one symbol always leaves at least one word, so an empty section
-    that should hold ``count > 0`` symbols is refused (an ANS decoder would happily decode zeros).
+    Every section holds at least the sentinel, so an empty one is refused (an ANS decoder would
+    happily decode zeros from it). ``count`` is the number of symbols expected (for messages).
     """
     if len(data) % 4:
         raise BitstreamError("entropy-coded section is not a whole number of 32-bit words")
-    if count > 0 and not data:
-        raise BitstreamError("empty entropy-coded section where symbols were expected")
+    if not data:
+        raise BitstreamError("empty entropy-coded section")
     try:
         return constriction.stream.stack.AnsCoder(np.frombuffer(data, dtype=np.uint32).copy())
     except (ValueError, RuntimeError, OverflowError) as err:
@@ -174,7 +179,15 @@ def open_coder(data: bytes, count: int) -> "constriction.stream.stack.AnsCoder":
 
 
 def check_consumed(coder: "constriction.stream.stack.AnsCoder") -> None:
-    """After the last symbol the decoder must be back in the encoder's initial state: every word used."""
+    """After the last symbol comes the sentinel, and then the decoder must be back in the encoder's
+    initial state: every word used, none missing."""
+    try:
+        end = int(coder.decode(_SENTINEL_MODEL, 1)[0])
+    except (ValueError, RuntimeError, OverflowError) as err:
+        raise BitstreamError(f"entropy decoding failed: {err}") from None
+    if end != SENTINEL:
+        raise BitstreamError("entropy-coded section does not end where it should "
+                             "(corrupt, or made by another model, setting or image size)")
     if not coder.is_empty():
         raise BitstreamError("entropy-coded section has data left over after the last symbol "
                              "(corrupt, or made by another model or setting)")
@@ -197,10 +210,11 @@ class StepEncoder:
 
     def finish(self) -> tuple[bytes, float]:
         """The coded bytes and the ideal code length in bits."""
-        if not self.symbols:
-            return b"", 0.0
-        symbols, probs = np.concatenate(self.symbols), np.concatenate(self.probs)
         coder = constriction.stream.stack.AnsCoder()
+        coder.encode_reverse(np.array([SENTINEL], dtype=np.int32), _SENTINEL_MODEL)
+        if not self.symbols:
+            return coder.get_compressed().tobytes(), 0.0
+        symbols, probs = np.concatenate(self.symbols), np.concatenate(self.probs)
         coder.encode_reverse(symbols, _PER_SYMBOL, probs)
         bits = float(-np.log2(probs[np.arange(len(symbols)), symbols]).sum())
         return coder.get_compressed().tobytes(), bits

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, ContextManager
 
 import torch
@@ -46,6 +47,16 @@ def build_model(config: dict[str, Any]) -> "CompressionModel":
     return ARCHITECTURES[arch](**config)
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a model offers beyond compress / decompress at one fixed rate."""
+
+    variable_rate: bool  # one model, many rates: ``set_rate`` (and the header's setting) chooses
+    discrete_rates: bool  # only whole-number rates are valid
+    rate_range: tuple[float, float] | None
+    branches: bool  # the decoder's complexity is selectable (``set_branches``, CBANet)
+
+
 class CompressionModel(nn.Module):
     """Base class: a learned transform codec.
 
@@ -63,10 +74,23 @@ class CompressionModel(nn.Module):
     transforms: tuple[str, ...] = ()
     max_decode_pixels: int | None = None  # a lower size limit for slow (one symbol per step) decoders
 
+    section_names: tuple[str, ...] = ()  # what each bitstream section codes, in order
+
+    def section_count_ok(self, count: int) -> bool:
+        """Whether a stream with ``count`` sections can be this model's (checked before decoding)."""
+        return count == len(self.section_names)
+
     def decode_pixel_limit(self) -> int:
         """The largest image this model decodes: the global limit, or the model's own if lower."""
         limit = max_pixels()
         return min(limit, self.max_decode_pixels) if self.max_decode_pixels else limit
+
+    has_branches = False  # CBANet: decode with K of its branches
+
+    def capabilities(self) -> Capabilities:
+        """The declared capabilities (no probing with ``hasattr``)."""
+        return Capabilities(variable_rate=self.rate_range is not None, discrete_rates=self.discrete_rates,
+                            rate_range=self.rate_range, branches=self.has_branches)
 
     def set_rate(self, rate: float) -> None:
         """Choose the rate of a variable-rate model (it travels in the bitstream header)."""
@@ -109,8 +133,7 @@ class CompressionModel(nn.Module):
     def latent_shape(self, padded: tuple[int, int], stride: int) -> tuple[int, int]:
         return padded[0] // stride, padded[1] // stride
 
-    @staticmethod
-    def check_image(x: torch.Tensor) -> None:
+    def check_image(self, x: torch.Tensor) -> None:
         """Reject what the codec cannot code, with a clear message."""
         if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[0] != 1 or x.shape[1] != 3:
             shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
@@ -119,7 +142,7 @@ class CompressionModel(nn.Module):
             raise CodingError("image must be a finite floating-point tensor in [0, 1]")
         if x.min() < 0 or x.max() > 1:
             raise CodingError("image values must lie in [0, 1]")
-        problem = size_problem(int(x.shape[3]), int(x.shape[2]))
+        problem = size_problem(int(x.shape[3]), int(x.shape[2]), pad=self.downsample)
         if problem:
             raise CodingError(problem)
 
@@ -149,7 +172,7 @@ class CompressionModel(nn.Module):
     def decompress(self, data: bytes | Bitstream) -> torch.Tensor:
         """Decode a bitstream from :meth:`compress` back to a (1, 3, H, W) image."""
         stream = data if isinstance(data, Bitstream) else Bitstream.from_bytes(data)
-        problem = size_problem(stream.width, stream.height, self.decode_pixel_limit())
+        problem = size_problem(stream.width, stream.height, self.decode_pixel_limit(), self.downsample)
         if problem:
             raise BitstreamError(f"bitstream claims an {problem}")
         if stream.model != self.name:
@@ -161,9 +184,9 @@ class CompressionModel(nn.Module):
                 raise BitstreamError(f"bitstream rate setting is invalid for {self.name}: {err}") from None
         elif stream.setting != self.setting:
             raise BitstreamError(f"bitstream rate setting {stream.setting:g} is invalid for the fixed-rate {self.name}")
-        names = getattr(self, "section_names", None)
-        if names is not None and len(stream.sections) != len(names):
-            raise BitstreamError(f"{self.name} bitstream needs {len(names)} sections ({', '.join(names)}), "
+        if not self.section_count_ok(len(stream.sections)):
+            names = ", ".join(self.section_names)
+            raise BitstreamError(f"{self.name} bitstream needs {len(self.section_names)} sections ({names}), "
                                  f"got {len(stream.sections)}")
         padded = (math.ceil(stream.height / self.downsample) * self.downsample,
                   math.ceil(stream.width / self.downsample) * self.downsample)

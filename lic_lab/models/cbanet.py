@@ -66,6 +66,7 @@ class CBANetHP(ScaleHyperprior):
     """Scale hyperprior + CAM (``widths``) + one BAM per lower bitrate (``bitrates - 1`` of them)."""
 
     arch = "cbanet_hp"
+    has_branches = True
     discrete_rates = True
 
     def __init__(self, N: int = 64, M: int = 96, widths: tuple[int, ...] = (30, 30, 44), bitrates: int = 5,

@@ -118,6 +118,9 @@ class GainedMeanScale(MeanScaleHyperprior):
         sections = super().code_analysed(y_raw)
         return sections + [LINEAR_MARKER] if self.interpolation == "linear" else sections
 
+    def section_count_ok(self, count: int) -> bool:
+        return count in (2, 3)  # (z, y) and, for linear interpolation, the marker
+
     def decompress_latents(self, sections: list[bytes], padded: tuple[int, int]) -> torch.Tensor:
         self.interpolation = "exponential"
         if len(sections) == 3 and sections[2] == LINEAR_MARKER:
