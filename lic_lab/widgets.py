@@ -323,12 +323,12 @@ def render_importance(models: Sequence[CompressionModel], x: torch.Tensor, index
     x_hat = model.decompress(data)
     seconds = time.perf_counter() - t0
     h, w = x.shape[-2:]
-    out = latents(model, x)
+    out = latents(model, x, coding=True)
     lh, lw = -(-h // model.downsample), -(-w // model.downsample)
     kept = out["mask"][0].sum(0)[:lh, :lw].numpy()
     values = {"model": model.name, "bpp": bpp_from_bytes(len(data), h, w), "psnr": psnr(x, x_hat),
               "kept_share": float(kept.mean() / model.M), "coding_ms": 1000 * seconds,
-              "bit_exact": bool(torch.equal(x_hat, out["x_hat"]))}
+              "bit_exact": bool(torch.equal(x_hat, out["x_hat"].float()))}
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
     axes[0].imshow(to_uint8(x_hat))
     axes[0].set_title(f"{model.name}: {values['bpp']:.3f} bpp, {values['psnr']:.2f} dB", fontsize=9)

@@ -154,7 +154,7 @@ print("cvqn-q2 while training from scratch (step, batch loss, validation PSNR):"
       [(h["step"], round(h["train_loss"], 2), round(h["psnr"], 1)) for h in hist])
 stream = m2.compress(x)
 x_hat = m2.decompress(stream)
-ref = analysis.latents(m2, x)["x_hat"]
+ref = analysis.latents(m2, x, coding=True)["x_hat"].float()  # the forward pass as the codec runs it
 h, w = x.shape[-2:]
 print(f"photo, {m2.name}: {len(stream)} bytes = {8 * len(stream) / (h * w):.4f} bpp; "
       f"decoded image equals the forward pass exactly: {torch.equal(x_hat, ref)}")
