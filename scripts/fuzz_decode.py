@@ -23,10 +23,9 @@ FAMILIES = ["factorized-q3", "hyperprior-q3", "meanscale-q3", "agvae", "cbanet",
 PEAK = r"""
 import resource, sys, torch
 from lic_lab.zoo import load_model
-from lic_lab.limits import max_pixels
 torch.manual_seed(0)
 model = load_model(sys.argv[1])
-w = 2048; h = max_pixels() // w
+w = 2048; h = model.decode_pixel_limit() // w
 x = torch.nn.functional.interpolate(torch.rand(1, 3, h // 16, w // 16), size=(h, w), mode="bilinear")
 data = model.compress(x)
 model.decompress(data)

@@ -72,7 +72,7 @@ class CompressionModel(nn.Module):
     # Float transforms (analysis, synthesis): no probability depends on them, so coding leaves them
     # in float32 on their device; everything else codes on the fixed-point grid (lic_lab.fixed_point).
     transforms: tuple[str, ...] = ()
-    max_decode_pixels: int | None = None  # a lower size limit for slow (one symbol per step) decoders
+    max_decode_pixels: int | None = None  # a lower size limit (slow decoders, memory-hungry models), both ways
 
     section_names: tuple[str, ...] = ()  # what each bitstream section codes, in order
 
@@ -142,7 +142,7 @@ class CompressionModel(nn.Module):
             raise CodingError("image must be a finite floating-point tensor in [0, 1]")
         if x.min() < 0 or x.max() > 1:
             raise CodingError("image values must lie in [0, 1]")
-        problem = size_problem(int(x.shape[3]), int(x.shape[2]), pad=self.downsample)
+        problem = size_problem(int(x.shape[3]), int(x.shape[2]), self.decode_pixel_limit(), self.downsample)
         if problem:
             raise CodingError(problem)
 
