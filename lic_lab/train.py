@@ -234,7 +234,9 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
         log(f"{cfg.name}: initialised from {cfg.init} ({init_report})")
     model.configure_training(cfg.stage)
     dev = dist.device()
-    fmt = torch.channels_last if cfg.channels_last else torch.contiguous_format
+    # channels-last (NHWC) only where every weight is 4-D or less (CVQN's 3-D context model has 5-D ones)
+    nhwc = cfg.channels_last and all(p.dim() <= 4 for p in model.parameters())
+    fmt = torch.channels_last if nhwc else torch.contiguous_format
     model = model.to(dev, memory_format=fmt)
     model.train()
     params = [p for n, p in model.named_parameters() if p.requires_grad]
