@@ -32,11 +32,9 @@ from .bitstream import MAGIC, Bitstream
 from .errors import LicLabError
 
 
-def _header_parts(data: bytes) -> tuple[int, int]:
-    """(offset of the setting field, offset of the first section length) in a valid stream."""
-    name_len = data[5]
-    pos = 6 + name_len
-    return pos, pos + 9
+def _section_lengths_at(data: bytes) -> int:
+    """Offset of the first section length in a valid stream (after magic, version, name, setting, size, count)."""
+    return 6 + data[5] + 9
 
 
 def with_crc(body: bytes) -> bytes:
@@ -61,7 +59,7 @@ def mutations(data: bytes, rng: random.Random, others: list[str], per_kind: int 
     """(kind, mutated stream) pairs for one valid stream; ``others`` are other model names."""
     stream = Bitstream.from_bytes(data)
     body = data[:-4]
-    _, sections_at = _header_parts(data)
+    sections_at = _section_lengths_at(data)
     payload_at = sections_at + 4 * len(stream.sections)
     for _ in range(per_kind):
         i = rng.randrange(len(data))
@@ -94,6 +92,14 @@ def mutations(data: bytes, rng: random.Random, others: list[str], per_kind: int 
         yield "section_length", _repack(stream, lengths=lengths)
     yield "random_payload", _repack(stream, sections=[bytes(rng.randrange(256) for _ in range(len(s)))
                                                       for s in stream.sections])
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A valid ~70-byte PNG whose header claims ``width x height`` RGB pixels (a decompression bomb)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
 
 
 class _Timeout(Exception):

@@ -6,7 +6,6 @@ import math
 import struct
 import subprocess
 import sys
-import zlib
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ from lic_lab.bitstream import Bitstream
 from lic_lab.crosscheck import cross_thread
 from lic_lab.data import embedded_paths, read_image, to_uint8
 from lic_lab.errors import BitstreamError, ImageReadError, LicLabError
-from lic_lab.fuzz import _repack, fuzz_stream, with_crc
+from lic_lab.fuzz import _repack, fuzz_stream, png_claiming, with_crc
 from lic_lab.zoo import decompress_bytes, load_model, registry
 
 # one model of every family (the suite's fuzz and cross-thread runs)
@@ -82,19 +81,9 @@ def test_decoded_size_limit_is_configurable(tiny, monkeypatch):
         load_model("hyperprior-q3").compress(tiny)
 
 
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def _png_claiming(width: int, height: int) -> bytes:
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", zlib.compress(b"\0" * 16))
-            + _png_chunk(b"IEND", b""))
-
-
 def test_image_bombs_rotation_and_frames(tmp_path):
     bomb = tmp_path / "bomb.png"  # a 70-byte file that claims 50000 x 50000 RGB pixels
-    bomb.write_bytes(_png_claiming(50000, 50000))
+    bomb.write_bytes(png_claiming(50000, 50000))
     assert bomb.stat().st_size < 100
     with pytest.raises(ImageReadError, match="over the limit"):
         read_image(bomb)

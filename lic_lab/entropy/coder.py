@@ -133,7 +133,7 @@ def decode_symbols(data: bytes, groups: np.ndarray, tables: Sequence[PmfTable]) 
         raise BitstreamError("symbol group outside the model's tables")
     order = np.argsort(groups, kind="stable")
     bounds = np.searchsorted(groups[order], np.arange(len(tables) + 1))
-    coder = open_coder(data, groups.size)
+    coder = open_coder(data)
     sorted_symbols = np.empty(groups.size, dtype=np.int64)
     escapes = []
     try:
@@ -162,11 +162,11 @@ def decode_symbols(data: bytes, groups: np.ndarray, tables: Sequence[PmfTable]) 
 _PER_SYMBOL = _MODEL.Categorical(perfect=False)  # probabilities given with each symbol
 
 
-def open_coder(data: bytes, count: int) -> "constriction.stream.stack.AnsCoder":
+def open_coder(data: bytes) -> "constriction.stream.stack.AnsCoder":
     """An ANS decoder over a section's words; constriction's own errors become :class:`BitstreamError`.
 
-    Every section holds at least the sentinel, so an empty one is refused (an ANS decoder would
-    happily decode zeros from it). ``count`` is the number of symbols expected (for messages).
+    Every section holds at least the end marker, so an empty one is refused (an ANS decoder would
+    happily decode zeros from it).
     """
     if len(data) % 4:
         raise BitstreamError("entropy-coded section is not a whole number of 32-bit words")
@@ -223,8 +223,8 @@ class StepEncoder:
 class StepDecoder:
     """Inverse of :class:`StepEncoder`: :meth:`decode` one step's symbols from its probabilities."""
 
-    def __init__(self, data: bytes, count: int = 1):
-        self.coder = open_coder(data, count)
+    def __init__(self, data: bytes):
+        self.coder = open_coder(data)
 
     def decode(self, probs: np.ndarray) -> np.ndarray:
         try:

@@ -159,7 +159,7 @@ class ContextModel3D(nn.Module):
     def decode(self, data: bytes, shape: tuple[int, int, int], means: torch.Tensor,
                sequential: bool = False) -> torch.Tensor:
         """Inverse of :meth:`encode`: the (D, H, W) volume of level indices."""
-        coder, unpad = StepDecoder(data, int(np.prod(shape))), _unpadded(shape)
+        coder, unpad = StepDecoder(data), _unpadded(shape)
         out = torch.zeros(int(np.prod(shape)), dtype=torch.long)
 
         def step(plane: torch.Tensor, probs: np.ndarray) -> torch.Tensor:

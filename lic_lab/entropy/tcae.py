@@ -142,7 +142,7 @@ class TCAE(nn.Module):
         """
         d, h, w = shape
         keep = torch.ones(shape, dtype=torch.bool) if mask is None else mask.cpu().bool()
-        coder, out = StepDecoder(data, int(keep.sum())), torch.zeros(shape, dtype=torch.long)
+        coder, out = StepDecoder(data), torch.zeros(shape, dtype=torch.long)
         r = self.pad
         layers = self.exact_layers()
         # activations channels-last, (h + 2r, w + 2r, channels), so a patch gathers as (P, K, K, in)
