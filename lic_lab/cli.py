@@ -85,7 +85,6 @@ def _compress(args: argparse.Namespace) -> int:
 
 
 def _decompress(args: argparse.Namespace) -> int:
-    from .bitstream import Bitstream
     from .data import LOSSY_SUFFIXES, write_image
     from .errors import BitstreamError
     from .zoo import decompress_bytes
@@ -101,14 +100,13 @@ def _decompress(args: argparse.Namespace) -> int:
     if path.stat().st_size > MAX_STREAM_BYTES:
         raise BitstreamError(f"{path}: {path.stat().st_size:,} bytes is far larger than any lic_lab bitstream")
     x_hat, model = decompress_bytes(path.read_bytes(), args.branches)
-    stream = Bitstream.from_bytes(path.read_bytes())
     write_image(x_hat, out)
     if out.suffix.lower() in LOSSY_SUFFIXES:
         print(f"note: {out.suffix} is a lossy format: the decoded image was re-encoded with loss; "
               "use .png for the exact decoded pixels", file=sys.stderr)
-    extra = f", rate {stream.setting:g}" if model.rate_range is not None else ""
+    extra = f", rate {model.setting:g}" if model.rate_range is not None else ""  # the header's rate, now in force
     extra += f", {model.branches} branch(es)" if model.capabilities().branches else ""
-    print(f"{args.output}: {stream.width}x{stream.height} decoded with {stream.model}{extra}")
+    print(f"{args.output}: {x_hat.shape[-1]}x{x_hat.shape[-2]} decoded with {model.name}{extra}")
     return 0
 
 
