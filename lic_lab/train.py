@@ -67,9 +67,20 @@ class TrainConfig:
     def schedule_key(self) -> dict[str, Any]:
         """What must match for a later sitting to continue this run (not the sitting's own budget)."""
         key = asdict(self)
-        for name in ("hours", "threads", "val_every", "log_every", "save_every", "out_dir", "data", "workers"):
+        for name in ("hours", "threads", "val_every", "log_every", "save_every", "out_dir", "data", "workers", "steps"):
             key.pop(name)
         return key
+
+    def continues(self, saved: "TrainConfig", step: int) -> bool:
+        """Whether a run saved at ``step`` under ``saved`` may go on under this config.
+
+        Everything in :meth:`schedule_key` must match. The length (``steps``) may change (a schedule
+        shortened or extended between sittings) only while neither schedule has reached its final
+        lr decay, so every step done so far ran at the lr the new schedule would have given it.
+        """
+        if saved.schedule_key() != self.schedule_key() or step >= self.steps:
+            return False
+        return saved.steps == self.steps or step < min(saved.lr_drop_at * saved.steps, self.lr_drop_at * self.steps)
 
     def lr_at(self, step: int, resumed_at: int | None = None) -> float:
         """Learning rate of ``step``: ``lr``, divided by 10 after ``lr_drop_at``; warm-up after a resume."""
@@ -151,7 +162,7 @@ def committed_state(cfg: TrainConfig) -> tuple[dict[str, torch.Tensor], dict[str
         return None
     record = json.loads(record_path.read_text())
     saved = TrainConfig(**{k: v for k, v in record.get("config", {}).items() if k in TrainConfig.__dataclass_fields__})
-    if saved.schedule_key() != cfg.schedule_key() or record.get("steps", 0) >= cfg.steps:
+    if not cfg.continues(saved, record.get("steps", 0)):
         return None
     ckpt = torch.load(weights_path, map_location="cpu", weights_only=True)
     return {k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}, record
@@ -247,7 +258,7 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
     resumed_at: int | None = None
     if resume and run_ckpt.is_file():
         state = torch.load(run_ckpt, map_location="cpu", weights_only=True)
-        if state["config"] == asdict(cfg) or TrainConfig(**state["config"]).schedule_key() == cfg.schedule_key():
+        if cfg.continues(TrainConfig(**state["config"]), state["step"]):
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
             step, elapsed, history = state["step"], state["elapsed"], json.loads(state["history"])

@@ -162,3 +162,12 @@ def test_a_sitting_stops_on_time_and_the_next_continues_from_committed_weights(t
     assert [s["steps"] for s in record2["segments"]] == [[0, record["steps"]], [record["steps"], 40]]
     cfg2 = _cfg(tmp_path, steps=40)
     assert cfg2.lr_at(record["steps"], resumed_at=record["steps"]) < cfg2.lr  # warm-up after a resume
+
+
+def test_a_schedule_may_change_length_only_before_its_decay(tmp_path):
+    saved = _cfg(tmp_path, steps=36000)
+    assert _cfg(tmp_path, steps=20000).continues(saved, 13000)  # both decays (30,600 / 17,000) still ahead
+    assert not _cfg(tmp_path, steps=20000).continues(saved, 18000)  # the shorter schedule decays at 17,000
+    assert not _cfg(tmp_path, steps=12000).continues(saved, 12000)  # nothing left to do
+    assert not _cfg(tmp_path, steps=20000, lr=5e-4).continues(saved, 100)  # another schedule
+    assert _cfg(tmp_path, steps=36000).continues(saved, 35000)  # same schedule: always
