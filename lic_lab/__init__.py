@@ -15,8 +15,24 @@ import torch
 __version__ = "0.1.0"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-REPO_DIR = PACKAGE_DIR.parent
-FIGURES_DIR = REPO_DIR / "figures"
+REPO_DIR = PACKAGE_DIR.parent  # the checkout's root when running from one (notebooks, scripts)
+
+
+def in_checkout() -> bool:
+    """Whether ``lic_lab`` runs from a source checkout (not from an installed wheel)."""
+    return (REPO_DIR / "pyproject.toml").is_file() and (REPO_DIR / "notebooks").is_dir()
+
+
+def home() -> Path:
+    """Where lic_lab writes: training runs, trained models, downloads and figures.
+
+    ``LIC_LAB_HOME`` when set; else the checkout's root when running from one; else
+    ``~/.lic_lab``. Nothing is ever written into an installed package.
+    """
+    value = os.environ.get("LIC_LAB_HOME")
+    if value:
+        return Path(value).expanduser().resolve()
+    return REPO_DIR if in_checkout() else Path.home() / ".lic_lab"
 
 
 def device() -> torch.device:

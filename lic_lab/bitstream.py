@@ -13,7 +13,7 @@ Nothing in a header is trusted: :meth:`Bitstream.from_bytes` checks the CRC, the
 :mod:`lic_lab.limits` before anything is allocated), the setting (finite), the model name (a
 zoo-style name) and that the section lengths add up; the model then checks the setting against
 its rates and the section count, and each entropy decoder checks that its section is used up
-exactly. Version 2 is the first with deterministic entropy parameters (:mod:`lic_lab.fixed_point`);
+exactly. Version 2 is the first with deterministic entropy parameters (:mod:`lic_lab.entropy.fixed_point`);
 version 1 files are refused, since they may decode wrongly on another machine.
 """
 from __future__ import annotations
@@ -24,8 +24,8 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 
-from .errors import BitstreamError
-from .limits import size_problem
+from lic_lab.errors import BitstreamError
+from lic_lab.limits import size_problem
 
 MAGIC = b"LICL"
 VERSION = 2

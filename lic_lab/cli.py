@@ -20,13 +20,13 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import UsageError
+from lic_lab.errors import UsageError
 
 MAX_STREAM_BYTES = 1 << 28  # 256 MB: 8 bits per pixel of the largest image the limits allow is 8 MB
 
 
 def _models(args: argparse.Namespace) -> int:
-    from .zoo import registry
+    from lic_lab.zoo import registry
 
     models = registry()
     if not models:
@@ -62,8 +62,8 @@ def check_output(source: str, output: str, force: bool) -> Path:
 
 
 def _compress(args: argparse.Namespace) -> int:
-    from .data import read_image, write_atomically
-    from .zoo import is_variable_rate, load_model, registry, resolve_name
+    from lic_lab.data import read_image, write_atomically
+    from lic_lab.zoo import is_variable_rate, load_model, registry, resolve_name
 
     out = check_output(args.input, args.output, args.force)
     x = read_image(args.input)
@@ -85,9 +85,9 @@ def _compress(args: argparse.Namespace) -> int:
 
 
 def _decompress(args: argparse.Namespace) -> int:
-    from .data import LOSSY_SUFFIXES, write_image
-    from .errors import BitstreamError
-    from .zoo import decompress_bytes
+    from lic_lab.data import LOSSY_SUFFIXES, write_image
+    from lic_lab.errors import BitstreamError
+    from lic_lab.zoo import decompress_bytes
 
     path = Path(args.input)
     if not path.is_file():
@@ -111,10 +111,10 @@ def _decompress(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .codecs import CODECS
-    from .data import list_images
-    from .evaluate import evaluate, evaluate_settings, parse_rates, write_results
-    from .zoo import family_members, is_variable_rate, load_model, registry
+    from lic_lab.evaluation.codecs import CODECS
+    from lic_lab.data import list_images
+    from lic_lab.evaluation.evaluate import evaluate, evaluate_settings, parse_rates, write_results
+    from lic_lab.zoo import family_members, is_variable_rate, load_model, registry
 
     paths = list_images(args.data)
     if not paths:
@@ -143,7 +143,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _benchmark(args: argparse.Namespace) -> int:
-    from .benchmark import run_benchmark
+    from lic_lab.evaluation.benchmark import run_benchmark
 
     summary = run_benchmark(args.data, args.out, args.models, args.codecs, args.anchor, args.dataset,
                             args.threads, args.repeats, args.limit, progress=not args.quiet, reuse=args.reuse)
@@ -154,14 +154,14 @@ def _benchmark(args: argparse.Namespace) -> int:
 
 
 def _download(args: argparse.Namespace) -> int:
-    from .data import kodak_dir
+    from lic_lab.data import kodak_dir
 
     print(kodak_dir(download=True))
     return 0
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .train import TrainConfig, train_and_save
+    from lic_lab.training.train import TrainConfig, train_and_save
 
     extra = {}
     for item in args.arch_arg or []:
@@ -260,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .checks import USER_ERRORS
+    from lic_lab.checks import USER_ERRORS
 
     args = build_parser().parse_args(argv)
     try:

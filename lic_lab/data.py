@@ -14,15 +14,15 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from . import REPO_DIR, data_root
-from .errors import ImageReadError, UsageError
-from .limits import size_problem
+from lic_lab import PACKAGE_DIR, data_root, home
+from lic_lab.errors import ImageReadError, UsageError
+from lic_lab.limits import size_problem
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
-EMBEDDED_DIR = REPO_DIR / "data" / "embedded"
+EMBEDDED_DIR = PACKAGE_DIR / "embedded"  # package data: installed with the wheel
 KODAK_URL = "http://r0k.us/graphics/kodak/{name}"
-KODAK_CACHE = REPO_DIR / "data" / "kodak"
-KODAK_SHA256 = REPO_DIR / "data" / "kodak_SHA256SUMS"
+KODAK_CACHE = home() / "data" / "kodak"
+KODAK_SHA256 = PACKAGE_DIR / "kodak_SHA256SUMS"
 VALIDATION_NAMES = ("wiki47.png", "wiki48.png", "wiki49.png",  # train/
                     "mate-backgrounds_12.png", "plasma-workspace-wallpapers_09.png",  # train-extra/
                     "scikit-image-wheel_04.png")
@@ -293,7 +293,7 @@ def have_kodak() -> bool:
 
 
 def embedded_paths() -> list[Path]:
-    """The embedded default photos shipped in ``data/embedded`` (no network, no data root)."""
+    """The embedded default photos shipped with the package (no network, no data root)."""
     return list_images(EMBEDDED_DIR)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import UsageError
+from lic_lab.errors import UsageError
 
 DEFAULT_MAX_PIXELS = 1 << 22
 MAX_SIDE = 65535  # what the container's 16-bit fields hold

@@ -12,9 +12,9 @@ from typing import Any
 
 import torch
 
-from . import PACKAGE_DIR
-from .data import sha256_file
-from .errors import BitstreamError, CheckpointError, UsageError
+from lic_lab import PACKAGE_DIR, REPO_DIR, home
+from lic_lab.data import sha256_file
+from lic_lab.errors import BitstreamError, CheckpointError, UsageError
 
 ZOO_DIR = PACKAGE_DIR / "zoo"
 CHECKPOINT_DIR = ZOO_DIR / "checkpoints"
@@ -32,7 +32,7 @@ def save_checkpoint(model: torch.nn.Module, path: str | Path, meta: dict[str, An
 
 def load_checkpoint_file(path: str | Path, expected_sha256: str | None = None):
     """Load a checkpoint file into a model (float32, eval mode); returns (model, meta)."""
-    from .models import build_model
+    from lic_lab.models import build_model
 
     path = Path(path)
     if not path.is_file():
@@ -86,7 +86,7 @@ def load_model(name: str, device: torch.device | str | None = None):
 
 def result_meta(checkpoint: str | Path) -> dict[str, Any]:
     """What a stored Kodak result was measured with: the checkpoint's SHA-256 and the bitstream format."""
-    from .bitstream import VERSION
+    from lic_lab.bitstream import VERSION
 
     return {"dataset": "kodak", "sha256": sha256_file(checkpoint), "format": VERSION}
 
@@ -99,7 +99,7 @@ def stored_kodak_entries(name: str, images: list[str]) -> list[dict[str, Any]] |
     if entry is None or not path.is_file():
         return None
     doc = json.loads(path.read_text())
-    from .bitstream import VERSION
+    from lic_lab.bitstream import VERSION
 
     if doc.get("sha256") != entry["sha256"] or doc.get("format") != VERSION:
         return None
@@ -116,7 +116,7 @@ def decompress_bytes(data: bytes, branches: int | None = None, cache: dict[str, 
     What ``python -m lic_lab decompress`` does; every problem with the stream is a
     :class:`~lic_lab.errors.BitstreamError`. ``cache`` (name -> model) avoids reloading models.
     """
-    from .bitstream import Bitstream
+    from lic_lab.bitstream import Bitstream
 
     stream = Bitstream.from_bytes(data)
     if stream.model not in registry():
@@ -209,7 +209,7 @@ def name_parts(name: str) -> tuple[str, int]:
 
 
 UNSHIPPED_DIR = CHECKPOINT_DIR / "unshipped"  # records and cards of runs whose weights are not shipped
-UNSHIPPED_WEIGHTS = PACKAGE_DIR.parent / "runs" / "unshipped"  # their weights, on the machine that trained them (git-ignored)
+UNSHIPPED_WEIGHTS = home() / "runs" / "unshipped"  # their weights, on the machine that trained them (git-ignored)
 
 
 def kodak_means(prefix: str) -> dict[str, dict[str, float]]:
@@ -257,7 +257,7 @@ def training_chain(record: dict[str, Any]) -> list[dict[str, Any]]:
         seen.add(init)
         parent = Path(init).with_suffix(".json")
         if not parent.is_absolute():
-            parent = PACKAGE_DIR.parent / parent
+            parent = REPO_DIR / parent
         if not parent.is_file():  # intermediate stages ship only their records
             parent = CHECKPOINT_DIR / "stages" / parent.name
         if not parent.is_file():

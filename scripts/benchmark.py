@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lic_lab import channels, data, zoo  # noqa: E402
-from lic_lab.benchmark import run_benchmark  # noqa: E402
-from lic_lab.evaluate import evaluate, write_results  # noqa: E402
+from lic_lab.evaluation.benchmark import run_benchmark  # noqa: E402
+from lic_lab.evaluation.evaluate import evaluate, write_results  # noqa: E402
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
     python scripts/fuzz_decode.py [--per-kind 6] [--seeds 3] [--out data/results/fuzz.json]
 
-Counts per family and per kind of mutation (see lic_lab.fuzz): clean errors, unchanged decodes,
+Counts per family and per kind of mutation (see lic_lab.evaluation.fuzz): clean errors, unchanged decodes,
 garbage decodes (undetected), crashes (tracebacks) and hangs; the slowest case; then, in a fresh
 process per model, the peak resident memory of compressing and decoding an image at the size
 limit (lic_lab.limits, 4.2 MP by default).
@@ -42,7 +42,7 @@ def main() -> None:
     ap.add_argument("--out", default="data/results/fuzz.json")
     args = ap.parse_args()
     from lic_lab.data import embedded_paths, read_image, to_uint8
-    from lic_lab.fuzz import FuzzReport, fuzz_stream
+    from lic_lab.evaluation.fuzz import FuzzReport, fuzz_stream
     from lic_lab.zoo import load_model, registry
 
     others = sorted(registry())

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from lic_lab.fuzz import png_claiming
+from lic_lab.evaluation.fuzz import png_claiming
 
 
 def main() -> None:

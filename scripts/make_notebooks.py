@@ -33,8 +33,10 @@ import torch, numpy as np, matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import lic_lab
-from lic_lab import data, metrics, viz, analysis, zoo, evaluate, references
-from lic_lab.exercises import check
+from lic_lab import data, zoo
+from lic_lab.evaluation import metrics, evaluate, references
+from lic_lab.teaching import viz, analysis
+from lic_lab.teaching.exercises import check
 
 FULL_TRAINING = False   # <- switch: True re-trains the whole zoo (about 2 CPU-hours); False uses the shipped checkpoints
 lic_lab.seed_everything(0)
@@ -46,11 +48,11 @@ A learned codec is a transform code (benchmark paper, eqs. 1–2): an analysis t
 
 The **rate** is the cross-entropy between the true distribution of $\hat{\mathbf{y}}$ and the model $q$ the coder uses (eq. 4):
 $$R = \mathbb{E}_{\mathbf{y}\sim p}\left[-\log_2 q(\hat{\mathbf{y}})\right],$$
-and training minimises (eq. 5) $\;R + \lambda D\;$ with $D$ the distortion. In `lic_lab.losses.rd_loss`, $D = 255^2\cdot\mathrm{MSE}$ and the rate is in bits per pixel, so $\lambda$ matches the values CompressAI and the papers quote (0.0018 … 0.0483). Each $\lambda$ gives one model and one point on the RD curve.
+and training minimises (eq. 5) $\;R + \lambda D\;$ with $D$ the distortion. In `lic_lab.training.losses.rd_loss`, $D = 255^2\cdot\mathrm{MSE}$ and the rate is in bits per pixel, so $\lambda$ matches the values CompressAI and the papers quote (0.0018 … 0.0483). Each $\lambda$ gives one model and one point on the RD curve.
 
 Our photo, and the latent $\mathbf{y}$ of the shipped scale hyperprior (`hyperprior-q3`, $\lambda = 0.0067$):"""),
 (CODE, r"""name, paths = "embedded", data.embedded_paths()
-x = data.read_image(paths[0])            # 256 x 384 photo shipped in data/embedded (not used for training)
+x = data.read_image(paths[0])            # 256 x 384 photo shipped with lic_lab (not used for training)
 hp = zoo.load_model("hyperprior-q3")
 fp = zoo.load_model("factorized-q3")
 out = analysis.latents(hp, x)
@@ -61,7 +63,7 @@ top = energy.argsort(descending=True)[:16].tolist()
 fig = viz.channel_grid(y, top, cols=8); fig.suptitle("the 16 highest-energy channels of y", y=1.02); plt.show()"""),
 (MD, r"""## 2. Quantization and its training-time proxies
 
-Rounding has zero gradient almost everywhere, so training replaces it (benchmark paper sec. 3; `lic_lab.quantizers`):
+Rounding has zero gradient almost everywhere, so training replaces it (benchmark paper sec. 3; `lic_lab.quantization.proxies`):
 
 | proxy | forward | backward | used for |
 |---|---|---|---|
@@ -114,15 +116,15 @@ s = Bitstream.from_bytes(blob)
 print(f"magic LICL, model {s.model!r}, setting {s.setting:g}, size {s.width}x{s.height}, "
       f"sections (z, y) = {[len(p) for p in s.sections]} bytes, total {len(blob)} bytes")
 x_hat = hp.decompress(blob)
-coded = analysis.latents(hp, x, coding=True)  # the forward pass as the codec runs it (lic_lab.fixed_point)
+coded = analysis.latents(hp, x, coding=True)  # the forward pass as the codec runs it (lic_lab.entropy.fixed_point)
 print("decoded equals the model's own forward pass:", torch.equal(x_hat, coded["x_hat"].float()))
 print(f"header + CRC: {len(blob) - sum(len(p) for p in s.sections)} bytes")"""),
-(MD, r"""The header and CRC (their size is printed above) are why a tiny image's real size sits a little above its estimate; on a 768×512 Kodak image the overhead is far smaller (section 7). The codec computes the hyperprior's scales on an exact fixed-point grid (`lic_lab/fixed_point.py`), so a file decodes to the same image whatever the thread count or device; the forward pass it matches is the one run the same way.
+(MD, r"""The header and CRC (their size is printed above) are why a tiny image's real size sits a little above its estimate; on a 768×512 Kodak image the overhead is far smaller (section 7). The codec computes the hyperprior's scales on an exact fixed-point grid (`lic_lab/entropy/fixed_point.py`), so a file decodes to the same image whatever the thread count or device; the forward pass it matches is the one run the same way.
 
 ## 5. Training, live
 
-A short, seeded run of a tiny scale hyperprior (N = 16, M = 24) on the embedded photos, with the same trainer the zoo used (`lic_lab.train.train`). It takes a few seconds; the loss falls, but a real model needs thousands of steps (the zoo's checkpoints took 0.3–1 CPU-thread-hours per family; see their model cards). Set `FULL_TRAINING = True` at the top to re-train the zoo with the shipped recipe."""),
-(CODE, r"""from lic_lab.train import TrainConfig, train
+A short, seeded run of a tiny scale hyperprior (N = 16, M = 24) on the embedded photos, with the same trainer the zoo used (`lic_lab.training.train.train`). It takes a few seconds; the loss falls, but a real model needs thousands of steps (the zoo's checkpoints took 0.3–1 CPU-thread-hours per family; see their model cards). Set `FULL_TRAINING = True` at the top to re-train the zoo with the shipped recipe."""),
+(CODE, r"""from lic_lab.training.train import TrainConfig, train
 cfg = TrainConfig(arch="scale_hyperprior", N=16, M=24, lmbda=0.0067, steps=150, batch=4, patch=64, lr=2e-3,
                   name="live-demo", log_every=10, save_every=0, val_every=10**9)
 tiny, record = train(cfg, progress=False, images=data.embedded_paths(), resume=False)
@@ -167,7 +169,7 @@ for n, e in sorted(zoo.registry().items()):
 display(Markdown(viz.table(rows)))"""),
 (MD, r"""## 8. Rate–distortion curves and BD-rate against classical codecs
 
-Classical codecs through Pillow on the same 24 Kodak images (`lic_lab.codecs`): JPEG 4:4:4, JPEG 2000 with the irreversible 9/7 wavelet, WebP (method 6) and AVIF 4:4:4 (speed 4). The dashed line is the GPU-trained reference hyperprior of CompressAI (Ballé 2018 at full width, trained for days); ours is a 1.3 M-parameter model trained for under an hour on 2 CPU cores."""),
+Classical codecs through Pillow on the same 24 Kodak images (`lic_lab.evaluation.codecs`): JPEG 4:4:4, JPEG 2000 with the irreversible 9/7 wavelet, WebP (method 6) and AVIF 4:4:4 (speed 4). The dashed line is the GPU-trained reference hyperprior of CompressAI (Ballé 2018 at full width, trained for days); ours is a 1.3 M-parameter model trained for under an hour on 2 CPU cores."""),
 (CODE, r"""curves = evaluate.kodak_curves("psnr", families=FOUNDATION)
 curves["reference hyperprior (CompressAI, GPU)"] = references.COMPRESSAI_HYPERPRIOR
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.4))
@@ -186,14 +188,14 @@ print("paper (Table 7, Kodak, median range) BD-rate vs JPEG, through the BPG anc
 paper = 100 * ((1 + references.BENCHMARK_TABLE7_KODAK["ICLR18-HyperPrior"]["full"] / 100)
                / (1 + references.BENCHMARK_TABLE7_KODAK["ICLR18-Factorized"]["full"] / 100) - 1)
 print(f"hyperprior vs factorized, BD-rate on Kodak: ours {ours:+.1f}%, paper (Table 7, full range, via BPG) {paper:+.1f}%")"""),
-(MD, r"""**Reading the tables.** Negative BD-rate = fewer bits for the same PSNR. BD-rate uses PCHIP interpolation over the PSNR range both curves cover (`lic_lab.metrics.bd_rate`, tested against published values).
+(MD, r"""**Reading the tables.** Negative BD-rate = fewer bits for the same PSNR. BD-rate uses PCHIP interpolation over the PSNR range both curves cover (`lic_lab.evaluation.metrics.bd_rate`, tested against published values).
 
 **Where lab scale differs, honestly.** The paper's Table 7 puts the full-size hyperprior about 52% below JPEG and about 22% below the factorized prior. Our models are 4–6 times narrower (N = 64, M = 96 instead of 128/192 or 192/320) and were trained for 6,000–14,000 steps of batch 8 on 46 photos on 2 CPU cores (under an hour per family), where the papers train for days on GPUs with hundreds of thousands of images. At this budget both of our models beat JPEG (4:4:4) but lose to JPEG 2000, WebP and AVIF, and the hyperprior has not yet pulled away from the factorized prior (the line printed above): its extra networks (h_a, h_s) converge more slowly, and side information only pays off once the transforms are good. The mean-scale model (Minnen et al.: the hyperprior also predicts a mean) was warm-started from the hyperprior's transforms and trained after we fixed a gradient trap in the scale bound (see `lic_lab.entropy.gaussian.lower_bound`); compare its rows with the other two. The dashed CompressAI curve shows where the same architecture goes with full training. Set `FULL_TRAINING` (or train longer with `python -m lic_lab train --init ...`) to move our curves towards it.
 
 ## 9. Explore: a slider over the shipped rates
 
 Drag the rate index: the image is compressed and decompressed *for real* at each position (on the GPU if there is one). The static figure below is the same function at the middle rate, so the page shows something on GitHub too."""),
-(CODE, r"""from lic_lab.widgets import render_rate, rate_slider
+(CODE, r"""from lic_lab.teaching.widgets import render_rate, rate_slider
 family = [zoo.load_model(n) for n in zoo.family_members("hyperprior")]
 fig, values = render_rate(family, x, len(family) // 2)
 plt.show()"""),
@@ -238,15 +240,16 @@ CELLS_03 = [
 
 **Time** about 2 minutes to run on 2 CPU cores; 45 minutes to study.
 
-The functions are in `lic_lab.channels` and work on any model of the workbook that has a latent $\mathbf y$; every ablation of an image is decoded in batches."""),
+The functions are in `lic_lab.teaching.channels` and work on any model of the workbook that has a latent $\mathbf y$; every ablation of an image is decoded in batches."""),
 (CODE, r"""# NBVAL_IGNORE_OUTPUT
 # (this cell prints the device, which differs between machines)
 %matplotlib inline
 import numpy as np, torch, matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 import lic_lab
-from lic_lab import data, viz, zoo, channels
-from lic_lab.exercises import check
+from lic_lab import data, zoo
+from lic_lab.teaching import viz, channels
+from lic_lab.teaching.exercises import check
 lic_lab.seed_everything(0)
 torch.set_num_threads(2)
 print("device:", lic_lab.device())"""),
@@ -255,7 +258,7 @@ print("device:", lic_lab.device())"""),
 The shipped scale hyperprior `hyperprior-q3` (M = 96 channels) on the embedded photo. Some channels look like a blurred copy of the image (low frequencies), others like edges or noise, and many are almost empty after rounding."""),
 (CODE, r"""model = zoo.load_model("hyperprior-q3")
 x = data.read_image(data.embedded_paths()[0])
-from lic_lab.analysis import latents
+from lic_lab.models import latents
 out = latents(model, x)
 y_hat = out["y_hat"]
 nonzero = (y_hat[0] != 0).float().mean(dim=(1, 2))
@@ -321,7 +324,7 @@ plt.show()"""),
 (MD, r"""## 5. Explore
 
 Pick a channel and a scale factor: the left panel is the channel, the middle the image decoded with that channel scaled (0 removes it), the right what changed. The static figure below is the most important channel removed."""),
-(CODE, r"""from lic_lab.widgets import render_channel, channel_explorer
+(CODE, r"""from lic_lab.teaching.widgets import render_channel, channel_explorer
 fig, v = render_channel(model, x, int(top[0]), 0.0)
 plt.show()"""),
 (CODE, r"""# NBVAL_IGNORE_OUTPUT

@@ -19,7 +19,7 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [
   error of the four quantizer variants (Table 1; variants not shipped are read from runs/unshipped/, see scripts/unship.py);
 * cwic-gamma: the rate-loss weight gamma of each rate: the value at which the relaxation's targets
   keep half the budget r = 2/3 r0 on cwic-base's dL_D/dz over 16 training crops
-  (:func:`lic_lab.importance_map.gamma_for_ratio`), for scripts/train_zoo.sh;
+  (:func:`lic_lab.quantization.importance_map.gamma_for_ratio`), for scripts/train_zoo.sh;
 * cbanet: decode time of a 768x512 image for K = 1, 2, 3 branches and for the baseline
   hyperprior (median of 11 after 3 warm-ups, 1 and 2 threads), and the decoder FLOPs.
 """
@@ -38,15 +38,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lic_lab import data, zoo  # noqa: E402
-from lic_lab.complexity import decoder_flops  # noqa: E402
-from lic_lab.analysis import (context_decode_times, entropy_model_bits, level_bits, quantization_error,  # noqa: E402
+from lic_lab.evaluation.complexity import decoder_flops  # noqa: E402
+from lic_lab.teaching.analysis import (context_decode_times, entropy_model_bits, level_bits, quantization_error,  # noqa: E402
                               tcae_coding_times)
-from lic_lab.channels import spearman  # noqa: E402
-from lic_lab.evaluate import coding_times, evaluate_image  # noqa: E402
-from lic_lab.metrics import bd_psnr, bd_rate  # noqa: E402
-from lic_lab.rate_control import interpolation_study, monotonicity  # noqa: E402
-from lic_lab.variable_quantization import groups_of  # noqa: E402
-from lic_lab.widgets import GainRateView  # noqa: E402
+from lic_lab.teaching.channels import spearman  # noqa: E402
+from lic_lab.evaluation.evaluate import coding_times, evaluate_image  # noqa: E402
+from lic_lab.evaluation.metrics import bd_psnr, bd_rate  # noqa: E402
+from lic_lab.teaching.rate_control import interpolation_study, monotonicity  # noqa: E402
+from lic_lab.quantization.variable import groups_of  # noqa: E402
+from lic_lab.teaching.widgets import GainRateView  # noqa: E402
 
 OUT = ROOT / "data" / "results"
 
@@ -160,7 +160,7 @@ CWIC_RATES = {"cwic-q1": 0.2, "cwic-q2": 0.45, "cwic-q3": 0.8}  # r0 of each shi
 
 def cwic_gamma() -> dict:
     """gamma for each r0, from cwic-base's distortion gradients on 16 training crops (seed 0)."""
-    from lic_lab.importance_map import gamma_for_ratio
+    from lic_lab.quantization.importance_map import gamma_for_ratio
     from lic_lab.data import training_paths
 
     torch.manual_seed(0)

@@ -19,7 +19,7 @@ from pathlib import Path
 CHILD = r"""
 import sys, time, json, torch
 from lic_lab.models import build_model
-from lic_lab.losses import rd_loss
+from lic_lab.training.losses import rd_loss
 arch, steps, batch, patch, threads, layout, compiled = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7] == "1"
 torch.set_num_threads(threads)
 torch.manual_seed(0)

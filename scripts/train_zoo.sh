@@ -4,8 +4,8 @@
 # Usage: LIC_LAB_DATA=../shared/datasets bash scripts/train_zoo.sh hyperprior|factorized|meanscale|agvae|cbanet|...
 set -euo pipefail
 cd "$(dirname "$0")/.."
-T="python -m lic_lab train --threads ${THREADS:-1} --quiet"
 CK=lic_lab/zoo/checkpoints
+T="python -m lic_lab train --threads ${THREADS:-1} --quiet --out-dir $CK"  # a later --out-dir wins
 CWIC="--arch cwic --M 32 --arch-arg widths=[16,24,32] --patch 128 --batch 8 --lmbda 0.01"
 CWIC_G1=8.37e-4; CWIC_G2=6.56e-4; CWIC_G3=5.07e-4  # from `scripts/paper_studies.py cwic-gamma` on cwic-base
 case "$1" in

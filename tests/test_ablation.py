@@ -1,7 +1,7 @@
 """Ablation tables: seeds grouped per variant, paired bpp changes, rank agreement."""
 import pytest
 
-from lic_lab.ablation import ablation_rows, same_order, seed_results
+from lic_lab.teaching.ablation import ablation_rows, same_order, seed_results
 
 
 def entry(bpp, ms_ssim=0.95):
@@ -47,7 +47,7 @@ def test_kodak_means_cover_shipped_and_unshipped_runs():
 
 
 def test_versus_paper_puts_the_papers_numbers_beside_ours():
-    from lic_lab.ablation import beyond_noise, versus_paper
+    from lic_lab.teaching.ablation import beyond_noise, versus_paper
 
     rows = ablation_rows(seed_results(REG, "m-abl-"), ["q5", "q357"], "q5")
     paper = {"[5]": (None, 0.96, 0.25), "[3,5,7]": (None, 0.97, 0.24)}

@@ -6,10 +6,10 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from lic_lab import analysis, viz  # noqa: E402
-from lic_lab.evaluate import bd_table, evaluate, rd_points  # noqa: E402
-from lic_lab.exercises import check, verdict  # noqa: E402
+from lic_lab.evaluation.evaluate import bd_table, evaluate, rd_points  # noqa: E402
+from lic_lab.teaching.exercises import check, verdict  # noqa: E402
 from lic_lab.models import build_model  # noqa: E402
-from lic_lab.widgets import render_rate  # noqa: E402
+from lic_lab.teaching.widgets import render_rate  # noqa: E402
 
 
 def test_quantization_mismatch_and_coding_report(small_model, small_photo):
@@ -72,12 +72,12 @@ def test_exercise_checks(capsys):
 
 
 def test_render_channel_zero_and_identity(small_model, small_photo):
-    from lic_lab.widgets import render_channel
+    from lic_lab.teaching.widgets import render_channel
 
     fig, v = render_channel(small_model, small_photo, 0, 1.0)
     assert v["psnr_edited"] == pytest.approx(v["psnr_full"])
     plt.close(fig)
-    from lic_lab.channels import scale_sweep
+    from lic_lab.teaching.channels import scale_sweep
 
     fig, v = render_channel(small_model, small_photo, 2, 0.5)
     assert v["psnr_edited"] == pytest.approx(scale_sweep(small_model, small_photo, 2, [0.5])[0], abs=1e-6)
@@ -87,7 +87,7 @@ def test_render_channel_zero_and_identity(small_model, small_photo):
 def test_channel_exercise_checks():
     import numpy as np
 
-    from lic_lab.channels import Ablation
+    from lic_lab.teaching.channels import Ablation
 
     abl = Ablation(np.arange(4), np.array([20.0, 29.0, 29.5, 30.0]), np.full(4, 0.9), 30.0, 0.95)
     assert "correct" in verdict(1, 1, abl, book="03")
@@ -98,7 +98,7 @@ def test_channel_exercise_checks():
 
 
 def test_slider_widgets_build_and_update(small_model, small_photo):
-    from lic_lab.widgets import channel_explorer, rate_slider
+    from lic_lab.teaching.widgets import channel_explorer, rate_slider
 
     box = rate_slider([small_model, small_model], small_photo)
     slider, label, image = box.children
@@ -116,7 +116,7 @@ def test_slider_widgets_build_and_update(small_model, small_photo):
 
 def test_gain_rate_view_codes_any_rate_for_real(small_photo):
     from conftest import small
-    from lic_lab.widgets import GainRateView, gain_rate_explorer
+    from lic_lab.teaching.widgets import GainRateView, gain_rate_explorer
 
     model = small("gained_mean_scale")
     view = GainRateView(model, small_photo, [1.0, 2.0, 3.0])
@@ -141,7 +141,7 @@ def test_gain_rate_view_codes_any_rate_for_real(small_photo):
 
 def test_branch_view_decodes_with_k_branches(small_photo):
     from conftest import small
-    from lic_lab.widgets import BranchView, branch_explorer
+    from lic_lab.teaching.widgets import BranchView, branch_explorer
 
     model = small("cbanet_hp")
     view = BranchView(model, small_photo)
@@ -156,7 +156,7 @@ def test_branch_view_decodes_with_k_branches(small_photo):
 
 def test_coding_times_reports_medians(small_photo):
     from conftest import small
-    from lic_lab.evaluate import coding_times
+    from lic_lab.evaluation.evaluate import coding_times
 
     t = coding_times(small("scale_hyperprior"), small_photo, threads=1, repeats=3, warmup=1)
     assert set(t) == {"encode_s", "decode_s"} and all(v > 0 for v in t.values())
@@ -164,7 +164,7 @@ def test_coding_times_reports_medians(small_photo):
 
 
 def test_training_curves_one_panel_per_key():
-    from lic_lab.viz import training_curves
+    from lic_lab.teaching.viz import training_curves
 
     fig = training_curves([{"step": 1, "bpp": 2.0, "psnr": 20.0}, {"step": 2, "bpp": 1.0, "psnr": 21.0}],
                           {"bpp": "rate", "psnr": "quality"})
@@ -174,20 +174,20 @@ def test_training_curves_one_panel_per_key():
 
 
 def test_codec_times_reports_medians(small_photo):
-    from lic_lab.evaluate import codec_times
+    from lic_lab.evaluation.evaluate import codec_times
 
     t = codec_times("jpeg", small_photo, 75, threads=1, repeats=3)
     assert set(t) == {"encode_s", "decode_s"} and all(v > 0 for v in t.values())
 
 
 def test_dominated_by_reads_two_rd_curves_pointwise():
-    from lic_lab.analysis import dominated_by
+    from lic_lab.teaching.analysis import dominated_by
 
     assert dominated_by([(0.4, 25.0), (0.6, 27.0)], [(0.3, 26.0), (0.8, 26.5)]) == [True, False]
 
 
 def test_prediction_changes_never_reach_earlier_symbols():
-    from lic_lab.analysis import prediction_changes
+    from lic_lab.teaching.analysis import prediction_changes
     from lic_lab.entropy.tcae import TCAE
 
     torch.manual_seed(0)
@@ -199,7 +199,7 @@ def test_prediction_changes_never_reach_earlier_symbols():
 
 def test_cwic_figures_draw():
     from lic_lab.models import CWIC
-    from lic_lab.viz import importance_maps, quantizer_centres
+    from lic_lab.teaching.viz import importance_maps, quantizer_centres
 
     torch.manual_seed(0)
     m = CWIC(widths=(4, 8, 16), M=16, levels=4, importance_levels=8, tcae_groups=2).eval()

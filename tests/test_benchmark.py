@@ -5,7 +5,7 @@ import math
 import pytest
 
 from lic_lab import REPO_DIR, data, zoo
-from lic_lab.benchmark import MIN_COVER, bd_by_range, bd_matrix, bd_ranges, covered, run_benchmark
+from lic_lab.evaluation.benchmark import MIN_COVER, bd_by_range, bd_matrix, bd_ranges, covered, run_benchmark
 from lic_lab.cli import main
 
 SHIPPED = REPO_DIR / "data" / "results" / "benchmark"
@@ -56,7 +56,7 @@ def test_bd_matrix_against_each_anchor():
 
 
 def test_run_benchmark_writes_everything(tmp_path):
-    summary = run_benchmark(data.REPO_DIR / "data" / "embedded", tmp_path, ["hyperprior-q3"], ["jpeg"],
+    summary = run_benchmark(data.EMBEDDED_DIR, tmp_path, ["hyperprior-q3"], ["jpeg"],
                             threads=(1,), repeats=1, limit=2, progress=False)
     for name in ("results.json", "summary.json", "bd_rate.md", "timing.md", "rd_psnr.png", "rd_ms_ssim.png"):
         assert (tmp_path / name).stat().st_size > 0
@@ -67,7 +67,7 @@ def test_run_benchmark_writes_everything(tmp_path):
     results = json.loads((tmp_path / "results.json").read_text())["results"]
     assert len(results) == 1 + 9 and all(len(e["images"]) == 2 for e in results)
     # adding a model with reuse: the earlier entries and timings come back unchanged, only the new one is measured
-    again = run_benchmark(data.REPO_DIR / "data" / "embedded", tmp_path, ["hyperprior-q3", "factorized-q3"], ["jpeg"],
+    again = run_benchmark(data.EMBEDDED_DIR, tmp_path, ["hyperprior-q3", "factorized-q3"], ["jpeg"],
                           threads=(1,), repeats=1, limit=2, progress=False, reuse=True)
     assert again["timing"]["hyperprior-q3"] == summary["timing"]["hyperprior-q3"]
     assert again["timing"]["jpeg"] == summary["timing"]["jpeg"] and len(again["timing"]) == 3  # + the factorized family
@@ -77,15 +77,15 @@ def test_run_benchmark_writes_everything(tmp_path):
 
 def test_benchmark_command(tmp_path, capsys):
     out = tmp_path / "bench"
-    assert main(["benchmark", "--data", str(data.REPO_DIR / "data" / "embedded"), "--out", str(out), "--models",
+    assert main(["benchmark", "--data", str(data.EMBEDDED_DIR), "--out", str(out), "--models",
                  "factorized-q3", "--codecs", "jpeg", "--limit", "1", "--threads", "1", "--repeats", "1",
                  "--quiet"]) == 0
     assert "BD-rate vs jpeg" in capsys.readouterr().out
     assert main(["benchmark", "--data", str(tmp_path / "none"), "--out", str(out)]) == 1
-    assert main(["benchmark", "--data", str(data.REPO_DIR / "data" / "embedded"), "--out", str(out),
+    assert main(["benchmark", "--data", str(data.EMBEDDED_DIR), "--out", str(out),
                  "--models", "nope"]) == 1
     assert "unknown model" in capsys.readouterr().err
-    assert main(["benchmark", "--data", str(data.REPO_DIR / "data" / "embedded"), "--out", str(out),
+    assert main(["benchmark", "--data", str(data.EMBEDDED_DIR), "--out", str(out),
                  "--models", "factorized-q3", "--anchor", "bpg"]) == 1
     assert "anchor 'bpg'" in capsys.readouterr().err
 
@@ -103,7 +103,7 @@ def test_shipped_benchmark_covers_the_zoo():
                     reason="needs the shipped benchmark results and Kodak")
 def test_shipped_benchmark_reproduces_from_the_checkpoints():
     """Re-code one Kodak image with one setting of every learned curve: bytes and PSNR as stored."""
-    from lic_lab.evaluate import evaluate_image
+    from lic_lab.evaluation.evaluate import evaluate_image
 
     results = json.loads((SHIPPED / "results.json").read_text())["results"]
     path = data.list_images(data.kodak_dir())[0]
@@ -126,7 +126,7 @@ def test_shipped_benchmark_reproduces_from_the_checkpoints():
 
 
 def test_benchmark_exercise_checks():
-    from lic_lab.exercises import verdict
+    from lic_lab.teaching.exercises import verdict
 
     curves = {"c2f-single": curve(1.0), "c2f": curve(0.9)}
     assert "correct" in verdict(1, -10.0, curves, book="07")

@@ -2,9 +2,9 @@
 import pytest
 import torch
 
-from lic_lab.complexity import decoder_flops, parameter_count
+from lic_lab.evaluation.complexity import decoder_flops, parameter_count
 from lic_lab.layers import BitrateAdaptiveLayer
-from lic_lab.losses import rd_loss
+from lic_lab.training.losses import rd_loss
 
 from conftest import small
 
@@ -86,7 +86,7 @@ def test_flops_split_and_parameter_counts():
 
 def test_storage_table_at_paper_size_matches_table_iii():
     """Counting our layout at the paper's size reproduces CBANet's Table III (2.53 / 5.93 / 2.84 / 0.17 M)."""
-    from lic_lab.complexity import storage_table
+    from lic_lab.evaluation.complexity import storage_table
 
     t = storage_table(128, 192, (60, 60, 88), bam_hidden=192, hyper_bam_hidden=128)
     assert t["baseline_widths"] == [60, 88, 128]  # found by matching FLOPs, as the paper chose them

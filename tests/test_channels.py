@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from lic_lab import channels
-from lic_lab.analysis import latents
+from lic_lab.teaching import channels
+from lic_lab.models import latents
 
 
 def test_ablation_matches_one_at_a_time_decoding(small_model, photo):
@@ -23,7 +23,7 @@ def test_ablation_matches_one_at_a_time_decoding(small_model, photo):
 
 def test_scale_sweep_identity_and_bits(small_model, small_photo):
     out = latents(small_model, small_photo)
-    from lic_lab.metrics import psnr
+    from lic_lab.evaluation.metrics import psnr
 
     sweep = channels.scale_sweep(small_model, small_photo, 1, [1.0, 0.0])
     assert sweep[0] == pytest.approx(psnr(small_photo, out["x_hat"]), abs=1e-6)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lic_lab.codecs import CODECS, find_setting
+from lic_lab.evaluation.codecs import CODECS, find_setting
 from lic_lab.data import to_uint8
 
 
@@ -29,7 +29,7 @@ def test_shipped_kodak_codec_results_reproduce(name):
     """The stored Kodak RD points (data/results) are what this code measures now."""
     from lic_lab import REPO_DIR
     from lic_lab.data import have_kodak, kodak_dir, read_image
-    from lic_lab.evaluate import evaluate_codec_image, load_results
+    from lic_lab.evaluation.evaluate import evaluate_codec_image, load_results
 
     if not have_kodak():
         pytest.skip("Kodak not under the data root")

@@ -5,7 +5,7 @@ import torch
 from lic_lab.bitstream import Bitstream
 from lic_lab.entropy.coder import BitstreamError
 from lic_lab.models import build_model
-from lic_lab.train import warm_start
+from lic_lab.training.train import warm_start
 
 
 def cvqn(**kw):

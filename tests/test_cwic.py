@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from lic_lab.entropy.coder import BitstreamError
-from lic_lab.importance_map import importance_loss, importance_mask, importance_targets, quantize_importance
+from lic_lab.quantization.importance_map import importance_loss, importance_mask, importance_targets, quantize_importance
 from lic_lab.models import CWIC
 from lic_lab.models.cwic import ImportanceRelaxation
 
@@ -122,13 +122,13 @@ def test_distortion_gradient_is_the_taylor_proxy():
     torch.manual_seed(0)
     a = model.analyse(x)
     z = a["z"].detach().requires_grad_(True)
-    from lic_lab.losses import rd_loss
+    from lic_lab.training.losses import rd_loss
     (rd_loss(x, {"x_hat": model.decoder(z), "likelihoods": {"none": torch.ones(1)}}, 0.01)["loss"] * 2).backward()
     assert torch.allclose(z.grad.abs(), g, rtol=1e-4, atol=1e-9)
 
 
 def test_exercise_checks_of_notebook_04():
-    from lic_lab.exercises import verdict
+    from lic_lab.teaching.exercises import verdict
 
     model = small()
     assert "correct" in verdict(1, 10, book="04") and "not yet" in verdict(1, 5, book="04")

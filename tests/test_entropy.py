@@ -59,7 +59,7 @@ def test_gaussian_roundtrip_and_rate(means):
 
 
 def test_quantization_modes():
-    from lic_lab.quantizers import quantize
+    from lic_lab.quantization.proxies import quantize
 
     y = torch.linspace(-2, 2, 101, requires_grad=True)
     noisy = quantize(y, "noise")

@@ -4,8 +4,8 @@ import torch
 
 from lic_lab.bitstream import Bitstream
 from lic_lab.entropy.coder import BitstreamError
-from lic_lab.gain_units import GainUnit, interpolate, split_rate
-from lic_lab.losses import rd_loss
+from lic_lab.quantization.gain_units import GainUnit, interpolate, split_rate
+from lic_lab.training.losses import rd_loss
 
 from conftest import small
 
@@ -85,7 +85,7 @@ def test_larger_gain_means_more_bits(small_photo):
 
 
 def test_asymmetric_head_warm_starts_from_a_mean_scale_model():
-    from lic_lab.train import warm_start
+    from lic_lab.training.train import warm_start
 
     source = small("mean_scale_hyperprior")
     model = small("gained_mean_scale")
@@ -114,7 +114,7 @@ def test_linear_interpolation_is_recorded_in_the_stream(small_photo):
 
 
 def test_analysed_image_codes_the_same_bits_as_compress(small_photo):
-    from lic_lab.rate_control import AnalysedImage, is_increasing, rate_grid
+    from lic_lab.teaching.rate_control import AnalysedImage, is_increasing, rate_grid
 
     model = small("gained_mean_scale")
     analysed = AnalysedImage(model, small_photo)

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from lic_lab.gmm_quantizer import TOY_DISTRIBUTIONS, GMMQuantizer, fit_gmm, soft_quantize, toy_samples
+from lic_lab.quantization.gmm import TOY_DISTRIBUTIONS, GMMQuantizer, fit_gmm, soft_quantize, toy_samples
 
 
 def test_degenerate_gmm_equals_the_soft_quantizer():
@@ -75,7 +75,7 @@ def test_dequantize_and_bad_input():
 
 
 def test_quantizer_stats_and_unequal_scales():
-    from lic_lab.gmm_quantizer import quantizer_stats
+    from lic_lab.quantization.gmm import quantizer_stats
 
     q = GMMQuantizer(3)
     z = torch.linspace(-2, 2, 401)

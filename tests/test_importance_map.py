@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from lic_lab.importance_map import importance_loss, importance_mask, importance_targets, quantize_importance, rate_loss
+from lic_lab.quantization.importance_map import importance_loss, importance_mask, importance_targets, quantize_importance, rate_loss
 
 
 def test_qi_and_mask():
@@ -44,7 +44,7 @@ def test_importance_loss_gradient_is_eq_19():
 
 
 def test_gamma_for_ratio_balances_targets_at_the_budget():
-    from lic_lab.importance_map import gamma_for_ratio
+    from lic_lab.quantization.importance_map import gamma_for_ratio
     torch.manual_seed(0)
     grad = torch.rand(2, 16, 8, 8) * torch.linspace(1, 0.01, 16).view(1, -1, 1, 1) * 1e-4
     for ratio in (0.2, 0.5):

@@ -3,7 +3,7 @@ import torch
 
 from lic_lab.data import embedded_paths
 from lic_lab.layers import GDN
-from lic_lab.train import TrainConfig, train
+from lic_lab.training.train import TrainConfig, train
 
 
 def _random_gdn(channels: int = 5, inverse: bool = False) -> GDN:
@@ -64,7 +64,7 @@ def test_gradient_reaches_the_off_diagonal_terms():
 
 
 def test_a_short_training_run_learns_cross_channel_terms(tmp_path, monkeypatch):
-    monkeypatch.setattr("lic_lab.train.RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / "runs")
     cfg = TrainConfig(arch="factorized", N=8, M=12, steps=60, batch=2, patch=64, name="gdn", out_dir=str(tmp_path),
                       val_every=1000, save_every=0)
     model, _ = train(cfg, progress=False, images=embedded_paths()[:1], resume=False)

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from lic_lab.learnt_quantizer import LearntQuantizer
+from lic_lab.quantization.learnt import LearntQuantizer
 
 
 def test_initial_centres_suit_a_uniform_input():
@@ -68,7 +68,7 @@ def test_variants(mode):
 
 
 def test_fit_centres_moves_centres_to_the_data_and_respreads_dead_levels():
-    from lic_lab.learnt_quantizer import fit_centres
+    from lic_lab.quantization.learnt import fit_centres
 
     torch.manual_seed(0)
     samples = torch.rand(5000) * 0.4  # the top of (0, 1) is never used

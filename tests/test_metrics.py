@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from lic_lab import metrics
+from lic_lab.evaluation import metrics
 
 # A published pair of curves (libx265 presets, the `bjontegaard` package's README example); the
 # reference values are that package's PCHIP (matches the JCT-VC CTC sheet) and VCEG-M33 cubic results.

@@ -3,7 +3,7 @@ import torch
 
 from lic_lab.bitstream import Bitstream
 from lic_lab.entropy.coder import BitstreamError
-from lic_lab.losses import rd_loss
+from lic_lab.training.losses import rd_loss
 from lic_lab.models import build_model
 
 

@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 
 from lic_lab.bitstream import Bitstream
-from lic_lab.crosscheck import cross_thread
+from lic_lab.evaluation.crosscheck import cross_thread
 from lic_lab.data import embedded_paths, read_image, to_uint8
 from lic_lab.errors import BitstreamError, ImageReadError, LicLabError
-from lic_lab.fuzz import _repack, fuzz_stream, png_claiming, with_crc
+from lic_lab.evaluation.fuzz import _repack, fuzz_stream, png_claiming, with_crc
 from lic_lab.zoo import decompress_bytes, load_model, registry
 
 # one model of every family (the suite's fuzz and cross-thread runs)

@@ -70,7 +70,7 @@ def test_masked_coding_skips_known_zeros_and_a_1x1_output_layer_stays_causal(inc
 
 
 def test_coding_grid_is_exact_and_close_to_training():
-    from lic_lab.fixed_point import GRID, on_grid
+    from lic_lab.entropy.fixed_point import GRID, on_grid
 
     torch.manual_seed(2)
     model = TCAE(channels=3, symbols=5, groups=2, kernel=5, out_kernel=1)

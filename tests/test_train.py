@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from lic_lab.data import embedded_paths
-from lic_lab.train import TrainConfig, train, train_and_save, warm_start
+from lic_lab.training.train import TrainConfig, train, train_and_save, warm_start
 from lic_lab.zoo import load_checkpoint_file
 
 
@@ -18,8 +18,8 @@ def _cfg(tmp_path, **kw):
 
 
 def test_training_lowers_the_loss(tmp_path, monkeypatch):
-    monkeypatch.setattr("lic_lab.train.RUNS_DIR", tmp_path / "runs")
-    from lic_lab.losses import rd_loss
+    monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / "runs")
+    from lic_lab.training.losses import rd_loss
 
     model0, _ = train(_cfg(tmp_path, steps=0), progress=False, images=embedded_paths())
     model, record = train(_cfg(tmp_path, steps=60), progress=False, images=embedded_paths(), resume=False)
@@ -34,7 +34,7 @@ def test_training_lowers_the_loss(tmp_path, monkeypatch):
 
 
 def test_resume_continues_the_same_run(tmp_path, monkeypatch):
-    monkeypatch.setattr("lic_lab.train.RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / "runs")
     straight, _ = train(_cfg(tmp_path, steps=20), progress=False, images=embedded_paths(), resume=False)
     train(_cfg(tmp_path, steps=20, name="r"), progress=False, images=embedded_paths())
     # a second call with the same config resumes at step 20 and does nothing more
@@ -45,8 +45,8 @@ def test_resume_continues_the_same_run(tmp_path, monkeypatch):
 
 
 def test_save_writes_fp16_checkpoint_and_record(tmp_path, monkeypatch):
-    monkeypatch.setattr("lic_lab.train.RUNS_DIR", tmp_path / "runs")
-    monkeypatch.setattr("lic_lab.train.training_paths", lambda root: (embedded_paths(), []))
+    monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr("lic_lab.training.train.training_paths", lambda root: (embedded_paths(), []))
     path = train_and_save(_cfg(tmp_path, steps=5), progress=False)
     ckpt = torch.load(path, weights_only=True)
     assert all(v.dtype == torch.float16 for v in ckpt["state_dict"].values() if v.is_floating_point())
@@ -68,7 +68,7 @@ def test_warm_start_copies_matching_tensors():
 
 
 def test_ms_ssim_loss_and_patch_limit():
-    from lic_lab.losses import rd_loss
+    from lic_lab.training.losses import rd_loss
 
     x = torch.rand(2, 3, 176, 176)
     out = {"x_hat": (x + 0.05 * torch.randn_like(x)).clamp(0, 1).requires_grad_(),
@@ -83,7 +83,7 @@ def test_ms_ssim_loss_and_patch_limit():
 
 
 def test_variable_rate_training_draws_levels_and_validates_each(tmp_path, monkeypatch):
-    monkeypatch.setattr("lic_lab.train.RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / "runs")
     seen = []
     from lic_lab.models.gained import GainedMeanScale
 
@@ -96,14 +96,14 @@ def test_variable_rate_training_draws_levels_and_validates_each(tmp_path, monkey
     assert set(seen) - {3.0} and all(r in (1, 2, 3) for r in seen[1:])
     assert cfg.level_lambda(2) == 0.006
     from lic_lab.data import read_image
-    from lic_lab.train import validate_rates
+    from lic_lab.training.train import validate_rates
 
     val = validate_rates(model, [read_image(embedded_paths()[0])[..., :128, :128]], cfg)
     assert [r["rate"] for r in val["by_rate"]] == [1, 2, 3]
 
 
 def test_staged_training_only_updates_the_stage(tmp_path, monkeypatch):
-    monkeypatch.setattr("lic_lab.train.RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / "runs")
     from lic_lab.models import build_model
 
     config = {"arch": "cbanet_hp", "N": 16, "M": 24, "widths": [6, 6, 8], "bitrates": 3, "bam_hidden": 12,
@@ -145,11 +145,11 @@ def test_trainer_runs_under_torchrun_with_two_processes(tmp_path):
 
 
 def test_a_sitting_stops_on_time_and_the_next_continues_from_committed_weights(tmp_path, monkeypatch):
-    monkeypatch.setattr("lic_lab.train.RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / "runs")
     cfg = _cfg(tmp_path, steps=40, save_every=0, hours=1e-9)  # the first sitting ends after one step
     model, record = train(cfg, progress=False, images=embedded_paths())
     assert 0 < record["steps"] < 40 and not record["finished"]
-    from lic_lab.train import committed_state  # written by the sitting as train_and_save would
+    from lic_lab.training.train import committed_state  # written by the sitting as train_and_save would
     from lic_lab.zoo import save_checkpoint
 
     out = tmp_path / "tiny.pt"

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from lic_lab.trimmed_conv import TrimmedConv2d, trimmed_mask
+from lic_lab.layers.trimmed_conv import TrimmedConv2d, trimmed_mask
 
 
 def test_mask_planes_as_in_fig_5():

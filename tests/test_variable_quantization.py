@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from lic_lab.variable_quantization import (ChannelImportance, bound_bpp, entropy_bound_bits, group_sizes, groups_of,
+from lic_lab.quantization.variable import (ChannelImportance, bound_bpp, entropy_bound_bits, group_sizes, groups_of,
                                            merge, split)
 
 

@@ -1,5 +1,5 @@
 """The GMM toy explorer's pure render function."""
-from lic_lab.widgets import render_gmm
+from lic_lab.teaching.widgets import render_gmm
 
 
 def test_render_gmm_values():
@@ -13,7 +13,7 @@ def test_render_importance_codes_for_real_and_draws_the_mask():
     import torch
 
     from lic_lab.models import CWIC
-    from lic_lab.widgets import importance_explorer, render_importance
+    from lic_lab.teaching.widgets import importance_explorer, render_importance
 
     torch.manual_seed(0)
     models = [CWIC(widths=(4, 8, 16), M=16, levels=4, importance_levels=8, tcae_groups=2, r0=r).eval() for r in (0.2, 0.8)]
@@ -28,8 +28,8 @@ def test_render_importance_codes_for_real_and_draws_the_mask():
 
 
 def test_trimmed_mask_planes_match_fig_5():
-    from lic_lab.viz import trimmed_mask_planes
-    from lic_lab.widgets import mask_explorer
+    from lic_lab.teaching.viz import trimmed_mask_planes
+    from lic_lab.teaching.widgets import mask_explorer
 
     titles = [ax.get_title() for ax in trimmed_mask_planes(0).axes]
     # k = t: the input layer keeps the 12 earlier raster positions, a hidden layer also the centre

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from lic_lab import data, zoo
-from lic_lab.evaluate import evaluate, load_results
+from lic_lab.evaluation.evaluate import evaluate, load_results
 
 REG = zoo.registry()
 pytestmark = pytest.mark.skipif(not REG, reason="no shipped models registered")
@@ -75,7 +75,7 @@ def test_shipped_kodak_results_reproduce():
 @pytest.mark.skipif("agvae" not in REG, reason="agvae not shipped")
 def test_agvae_bpp_increases_over_the_whole_range():
     """AG-VAE's continuous rate control: real bytes grow with R on every test photo (0.05 steps)."""
-    from lic_lab.rate_control import monotonicity
+    from lic_lab.teaching.rate_control import monotonicity
 
     images = [(p.name, data.read_image(p)) for p in data.embedded_paths()]
     result = monotonicity(zoo.load_model("agvae"), images, step=0.05)
@@ -87,8 +87,8 @@ def test_paper_studies_reproduce():
     """The Kodak study files notebooks 02, 05 and 06 read agree with the shipped checkpoints."""
     import json
 
-    from lic_lab.complexity import decoder_flops
-    from lic_lab.rate_control import AnalysedImage
+    from lic_lab.evaluation.complexity import decoder_flops
+    from lic_lab.teaching.rate_control import AnalysedImage
 
     from lic_lab import REPO_DIR
 
@@ -127,7 +127,7 @@ def test_paper_studies_reproduce():
 
 
 def test_kodak_curves_group_by_family_and_curve():
-    from lic_lab import evaluate
+    from lic_lab.evaluation import evaluate
 
     curves = evaluate.kodak_curves()
     for e in REG.values():

@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .coder import LazyTables, PmfTable, quantize_pmf
-from .gaussian import (LIKELIHOOD_BOUND, SCALE_MIN, GaussianConditional, _std_normal_cdf, default_scale_table,
+from lic_lab.entropy.coder import LazyTables, PmfTable, quantize_pmf
+from lic_lab.entropy.gaussian import (LIKELIHOOD_BOUND, SCALE_MIN, GaussianConditional, _std_normal_cdf, default_scale_table,
                        lower_bound)
 
 

@@ -19,7 +19,7 @@ from typing import Callable
 import constriction
 import numpy as np
 
-from ..errors import BitstreamError
+from lic_lab.errors import BitstreamError
 
 _MODEL = constriction.stream.model
 MAX_ESCAPE_BITS = 24

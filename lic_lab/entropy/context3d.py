@@ -28,8 +28,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..fixed_point import check_exact, on_grid
-from .coder import StepDecoder, StepEncoder
+from lic_lab.entropy.fixed_point import check_exact, on_grid
+from lic_lab.entropy.coder import StepDecoder, StepEncoder
 
 
 def kernel_offsets(order: tuple[int, int], first: bool) -> list[tuple[int, int, int]]:
@@ -117,7 +117,7 @@ class ContextModel3D(nn.Module):
         size = (d + 2) * (h + 2) * (w + 2)
         strides = ((h + 2) * (w + 2), w + 2, 1)
         acts = [torch.zeros(conv.in_channels, size, dtype=torch.float64) for conv in self.convs]
-        # the fixed-point grid (lic_lab.fixed_point): exact sums, the same logits for any thread count
+        # the fixed-point grid (lic_lab.entropy.fixed_point): exact sums, the same logits for any thread count
         weights = [on_grid(conv.gathered_weight().detach().cpu()) for conv in self.convs]
         biases = [on_grid(conv.bias.detach().cpu()) for conv in self.convs]
         means = on_grid(means)

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .coder import PmfTable, decode_symbols, encode_symbols, quantize_pmf
+from lic_lab.entropy.coder import PmfTable, decode_symbols, encode_symbols, quantize_pmf
 
 LIKELIHOOD_BOUND = 1e-9
 

@@ -6,7 +6,7 @@ of a quantized value v is the mass of its bin: ``Phi((v - mu + 1/2) / s) - Phi((
 For real coding the symbol is ``round(y - mu)`` and the scale is snapped to the nearest entry
 of a fixed log-spaced table. The snapping compares the scale with fixed float64 thresholds (the
 geometric means of neighbouring entries): no logarithm, so a scale computed exactly on the coding
-grid (:mod:`lic_lab.fixed_point`) selects the same table on every machine and thread count.
+grid (:mod:`lic_lab.entropy.fixed_point`) selects the same table on every machine and thread count.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..layers import lower_bound
-from .coder import PmfTable, decode_symbols, encode_symbols, quantize_pmf
+from lic_lab.layers import lower_bound
+from lic_lab.entropy.coder import PmfTable, decode_symbols, encode_symbols, quantize_pmf
 
 SCALE_MIN = 0.11
 LIKELIHOOD_BOUND = 1e-9

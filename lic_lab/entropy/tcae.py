@@ -1,6 +1,6 @@
 """CWIC's trimmed convolutional arithmetic encoder (TCAE, Li et al. sec. 4.3-4.4) with real coding.
 
-A stack of :class:`lic_lab.trimmed_conv.TrimmedConv2d` layers over an ``n``-channel code cuboid
+A stack of :class:`lic_lab.layers.trimmed_conv.TrimmedConv2d` layers over an ``n``-channel code cuboid
 predicts, for every symbol, a categorical distribution over ``m`` values; the last layer has ``m``
 output groups, one per value. Training evaluates it in one pass (the code length of eq. 25, with
 an optional mask that leaves out codes the importance map discarded).
@@ -26,9 +26,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..trimmed_conv import TrimmedConv2d
-from ..fixed_point import on_grid
-from .coder import StepDecoder, StepEncoder
+from lic_lab.layers.trimmed_conv import TrimmedConv2d
+from lic_lab.entropy.fixed_point import on_grid
+from lic_lab.entropy.coder import StepDecoder, StepEncoder
 
 
 WEIGHT_MAX, ACT_MAX = 4.0, 64.0  # each product < 2^8; partial sums stay exact while below 2^53 x 2^-28 = 2^25

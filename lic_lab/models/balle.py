@@ -13,11 +13,11 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from ..entropy import FactorizedDensity, GaussianConditional
-from ..errors import BitstreamError
-from ..layers import GDN, conv, deconv
-from ..quantizers import quantize
-from .base import CompressionModel, register
+from lic_lab.entropy import FactorizedDensity, GaussianConditional
+from lic_lab.errors import BitstreamError
+from lic_lab.layers import GDN, conv, deconv
+from lic_lab.quantization.proxies import quantize
+from lic_lab.models.base import CompressionModel, register
 
 QUANT_MODES = {"noise": ("noise", "noise"), "ste": ("ste", "ste"), "mixed": ("noise", "ste")}
 

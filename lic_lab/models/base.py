@@ -8,11 +8,11 @@ from typing import Any, ContextManager
 import torch
 import torch.nn as nn
 
-from ..bitstream import Bitstream
-from ..data import crop_to, pad_to_multiple
-from ..fixed_point import exact_mode
-from ..limits import max_pixels, size_problem
-from ..errors import BitstreamError, CheckpointError, CodingError, UsageError
+from lic_lab.bitstream import Bitstream
+from lic_lab.data import crop_to, pad_to_multiple
+from lic_lab.entropy.fixed_point import exact_mode
+from lic_lab.limits import max_pixels, size_problem
+from lic_lab.errors import BitstreamError, CheckpointError, CodingError, UsageError
 
 ARCHITECTURES: dict[str, type["CompressionModel"]] = {}
 
@@ -70,7 +70,7 @@ class CompressionModel(nn.Module):
     rate_range: tuple[float, float] | None = None  # variable-rate models: what set_rate accepts
     discrete_rates = False  # True when only whole-number rates are valid
     # Float transforms (analysis, synthesis): no probability depends on them, so coding leaves them
-    # in float32 on their device; everything else codes on the fixed-point grid (lic_lab.fixed_point).
+    # in float32 on their device; everything else codes on the fixed-point grid (lic_lab.entropy.fixed_point).
     transforms: tuple[str, ...] = ()
     max_decode_pixels: int | None = None  # a lower size limit (slow decoders, memory-hungry models), both ways
 
@@ -193,3 +193,21 @@ class CompressionModel(nn.Module):
         with self.coding():
             x_hat = self.decompress_latents(stream.sections, padded)
         return crop_to(x_hat.float().clamp(0, 1), (stream.height, stream.width))
+
+
+@torch.no_grad()
+def latents(model: CompressionModel, x: torch.Tensor, coding: bool = False) -> dict[str, torch.Tensor]:
+    """The eval-mode forward pass on a padded image (y, y_hat, scales, ... and x_hat cropped).
+
+    With ``coding=True`` it runs as the codec does (entropy parameters on the fixed-point grid,
+    :meth:`CompressionModel.coding`): its ``x_hat`` is exactly what decoding the bitstream gives.
+    """
+    padded, size = pad_to_multiple(x, model.downsample)
+    if coding:
+        with model.coding():
+            out = model(padded)
+    else:
+        out = model(padded)
+    out["x_hat"] = crop_to(out["x_hat"].clamp(0, 1), size)
+    out["padded_pixels"] = padded.shape[-2] * padded.shape[-1]
+    return out

@@ -26,10 +26,10 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from ..errors import UsageError
-from ..layers import BitrateAdaptiveLayer
-from .balle import ScaleHyperprior, synthesis_transform
-from .base import register
+from lic_lab.errors import UsageError
+from lic_lab.layers import BitrateAdaptiveLayer
+from lic_lab.models.balle import ScaleHyperprior, synthesis_transform
+from lic_lab.models.base import register
 
 
 class Branch(nn.Module):

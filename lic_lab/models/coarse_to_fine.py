@@ -24,11 +24,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..entropy import GaussianConditional
-from ..errors import BitstreamError
-from ..layers import deconv
-from .balle import BalleBase, synthesis_transform
-from .base import register
+from lic_lab.entropy import GaussianConditional
+from lic_lab.errors import BitstreamError
+from lic_lab.layers import deconv
+from lic_lab.models.balle import BalleBase, synthesis_transform
+from lic_lab.models.base import register
 
 
 class SignalPreservingAnalysis(nn.Sequential):

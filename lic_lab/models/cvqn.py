@@ -6,7 +6,7 @@
   128, 192) and ``B`` residual channel-attention blocks per stage (paper 6); each stage's conv
   changes the width right after the (inverse) shuffle, so the residual group runs at the stage's
   own width (the paper runs it before that conv, at 4x the channels: too slow for this CPU).
-* **Variable quantization controller** (sec. 3.3, :mod:`lic_lab.variable_quantization`): channel
+* **Variable quantization controller** (sec. 3.3, :mod:`lic_lab.quantization.variable`): channel
   importance, split into ``G`` groups by ``r``, group ``g`` quantized by its own ``q_g``-level GMM
   quantizer (sec. 3.2, eqs. 2-5) and coded with its own 3D context model, merged back.
 * **Loss** (eq. 8): ``alpha L_dis + 1/G sum_g L_ent,g + beta 1/G sum_g L_GMM,g``. Here the trainer's
@@ -24,12 +24,12 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from ..errors import BitstreamError
-from ..entropy.context3d import ContextModel3D
-from ..gmm_quantizer import GMMQuantizer
-from ..layers import ResidualGroup
-from ..variable_quantization import ChannelImportance, bound_bpp, group_sizes, merge, split
-from .base import CompressionModel, keep_shared_channels, register
+from lic_lab.errors import BitstreamError
+from lic_lab.entropy.context3d import ContextModel3D
+from lic_lab.quantization.gmm import GMMQuantizer
+from lic_lab.layers import ResidualGroup
+from lic_lab.quantization.variable import ChannelImportance, bound_bpp, group_sizes, merge, split
+from lic_lab.models.base import CompressionModel, keep_shared_channels, register
 
 
 def cvqn_encoder(widths: Sequence[int], channels: int, blocks: int) -> nn.Sequential:
@@ -139,7 +139,7 @@ class CVQN(CompressionModel):
     @torch.no_grad()
     def reconstruction_importance(self, x: torch.Tensor) -> torch.Tensor:
         """Eq. 6: ``w_c`` = mean MS-SSIM loss of decoding ``x`` with channel ``c`` zeroed before quantization."""
-        from ..metrics import ms_ssim
+        from lic_lab.evaluation.metrics import ms_ssim
 
         z = self.encoder(x)
         order = self.importance.order(z)

@@ -3,9 +3,9 @@
 * **Encoder** (sec. 3.1.1): a shared part ``E_s`` (three stride-2 convs, a dense block after the
   first two) and an encoding part ``E_p`` (a dense block, a conv to ``n`` channels and a sigmoid),
   so the code ``e`` lies in (0, 1). Lab widths ``N, 2N, 4N`` (paper 64, 128, 256).
-* **Learnt channel-wise quantization** (sec. 3.1.3, eqs. 1-2, 9, 11-12): :mod:`lic_lab.learnt_quantizer`.
+* **Learnt channel-wise quantization** (sec. 3.1.3, eqs. 1-2, 9, 11-12): :mod:`lic_lab.quantization.learnt`.
 * **Importance map** (sec. 3.1.2): two residual blocks on ``E_s(x)`` and a conv + sigmoid give
-  ``p in (0, 1)^{h x w}``; ``QI(p)`` and the mask ``m`` of eqs. 3-4 (:mod:`lic_lab.importance_map`)
+  ``p in (0, 1)^{h x w}``; ``QI(p)`` and the mask ``m`` of eqs. 3-4 (:mod:`lic_lab.quantization.importance_map`)
   keep the first ``n QI(p) / L`` channels of each position: ``z = m * Q(e)``.
 * **Decoder**: the mirror, each stride-2 conv replaced by a conv and depth-to-space (PixelShuffle).
 * **Loss** (eq. 10): ``L_D + gamma L_R + eta L_quant``. The trainer supplies ``L_D`` (with ``lambda``)
@@ -24,12 +24,12 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from ..errors import BitstreamError
-from ..entropy.tcae import TCAE
-from ..importance_map import importance_loss, importance_mask, importance_targets, quantize_importance, rate_loss
-from ..layers import DenseBlock, ResidualBlock
-from ..learnt_quantizer import LearntQuantizer
-from .base import CompressionModel, keep_shared_channels, register
+from lic_lab.errors import BitstreamError
+from lic_lab.entropy.tcae import TCAE
+from lic_lab.quantization.importance_map import importance_loss, importance_mask, importance_targets, quantize_importance, rate_loss
+from lic_lab.layers import DenseBlock, ResidualBlock
+from lic_lab.quantization.learnt import LearntQuantizer
+from lic_lab.models.base import CompressionModel, keep_shared_channels, register
 
 
 MAX_BITS = 64.0  # per symbol, so that 2^-bits stays a positive float32 likelihood
@@ -157,7 +157,7 @@ class CWIC(CompressionModel):
     def distortion_gradient(self, x: torch.Tensor, lmbda: float) -> torch.Tensor:
         """``|dL_D/dz|`` per code element of each image (``L_D = lambda 255^2 MSE``, the trainer's
         distortion term): the Taylor proxy of eq. 13 that the relaxation ranks positions by."""
-        from ..losses import distortion_term
+        from lic_lab.training.losses import distortion_term
 
         was = self.training
         self.eval()

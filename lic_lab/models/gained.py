@@ -1,6 +1,6 @@
 """AG-VAE (Cui et al. 2021): one mean-scale hyperprior model for any rate, through gain units.
 
-Assembled from :mod:`lic_lab.gain_units` and the foundation's mean-scale hyperprior:
+Assembled from :mod:`lic_lab.quantization.gain_units` and the foundation's mean-scale hyperprior:
 
 * CVR (sec. 3.2-3.3): ``y_bar = y * m_s`` before rounding and ``y' = y_hat * m'_s`` after it
   (eqs. 2-5), one (m, m') pair per trained level, exponential interpolation between neighbours
@@ -21,12 +21,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..entropy import AsymmetricGaussianConditional
-from ..errors import UsageError
-from ..gain_units import INTERPOLATIONS, GainUnit, split_rate
-from ..layers import conv
-from .balle import MeanScaleHyperprior
-from .base import register
+from lic_lab.entropy import AsymmetricGaussianConditional
+from lic_lab.errors import UsageError
+from lic_lab.quantization.gain_units import INTERPOLATIONS, GainUnit, split_rate
+from lic_lab.layers import conv
+from lic_lab.models.balle import MeanScaleHyperprior
+from lic_lab.models.base import register
 
 LINEAR_MARKER = b"linear-interpolation"
 

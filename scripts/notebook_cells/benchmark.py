@@ -23,9 +23,11 @@ import numpy as np, torch, matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import lic_lab
-from lic_lab import REPO_DIR, analysis, data, references, viz, zoo
-from lic_lab.metrics import bd_rate
-from lic_lab.exercises import check
+from lic_lab import REPO_DIR, data, zoo
+from lic_lab.teaching import analysis, viz
+from lic_lab.evaluation import references
+from lic_lab.evaluation.metrics import bd_rate
+from lic_lab.teaching.exercises import check
 
 FULL_TRAINING = False   # <- switch: True re-trains the three new families (about 2.5 CPU-hours); False uses the shipped checkpoints
 RUN_BENCHMARK = False   # <- switch: True re-runs the whole benchmark on Kodak (about 12 minutes); False reads its shipped results
@@ -34,7 +36,7 @@ torch.set_num_threads(2)
 print("device:", lic_lab.device())"""),
 (CODE, r"""results_dir = REPO_DIR / "data" / "results" / "benchmark"
 if RUN_BENCHMARK:
-    from lic_lab.benchmark import run_benchmark
+    from lic_lab.evaluation.benchmark import run_benchmark
     results_dir = REPO_DIR / "runs" / "benchmark"
     run_benchmark(data.kodak_dir(), results_dir)
 if FULL_TRAINING:
@@ -122,7 +124,7 @@ The paper pre-trains the main transforms (200k iterations), then, with them fixe
              "val PSNR": round(r["history"][-1]["psnr"], 2) if r["history"] else None} for r in chain]
     display(Markdown(f"**{fam}-q3**\n\n" + viz.table(rows)))"""),
 (MD, r"""**Live demo** (40 steps, a few seconds): stage `hyper1` from `meanscale-q3`'s transforms on the embedded photos. The new hyper level starts random, so the rate starts high and falls; the main transforms are frozen and the IAR starts as `meanscale-q3`'s decoder, so PSNR only changes with the random training crops (no trend). The loss includes the information-fidelity term (eq. 14)."""),
-(CODE, r"""from lic_lab.train import TrainConfig, train
+(CODE, r"""from lic_lab.training.train import TrainConfig, train
 cfg = TrainConfig(arch="coarse_to_fine", extra={"levels": 2}, stage="hyper1", lmbda=0.0067, steps=40, batch=4, patch=128,
                   lr=1e-3, init=str(zoo.CHECKPOINT_DIR / "meanscale-q3.pt"), name="live-c2f", log_every=4,
                   save_every=0, val_every=10**9)
@@ -153,7 +155,7 @@ for a in axes.flat:
 fig.tight_layout(); viz.save_figure(fig, "c2f_levels.png"); plt.show()"""),
 (MD, r"""### 2.4 Bits spent at each level
 
-From the real bitstream, one section per level (`lic_lab.analysis.level_bits`), beside the entropy estimate. On our photo, live:"""),
+From the real bitstream, one section per level (`lic_lab.teaching.analysis.level_bits`), beside the entropy estimate. On our photo, live:"""),
 (CODE, r"""bits = analysis.level_bits(model, x)
 rows = []
 for name in ("c2f-q3", "c2f-single-q3", "meanscale-q3"):
@@ -249,8 +251,8 @@ cross = {"PSNR": bd_rate(*curves["meanscale"], *curves["meanscale-msssim"]),
 for metric, v in cross.items():
     print(f"MS-SSIM-trained vs MSE-trained, judged by {metric}: BD-rate {v:+.1f}%")"""),
 (MD, r"""The same photo at similar rates — the MSE model keeps fine texture as blur, the MS-SSIM model keeps structure and contrast and pays in colour accuracy (lower PSNR):"""),
-(CODE, r"""from lic_lab.evaluate import evaluate_image
-from lic_lab.metrics import psnr, ms_ssim
+(CODE, r"""from lic_lab.evaluation.evaluate import evaluate_image
+from lic_lab.evaluation.metrics import psnr, ms_ssim
 picks = []
 for name in ("meanscale-q3", "meanscale-msssim-q3"):
     r = evaluate_image(zoo.load_model(name), x, keep=True)

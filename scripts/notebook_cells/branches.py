@@ -23,9 +23,11 @@ import numpy as np, torch, matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import lic_lab
-from lic_lab import data, viz, zoo, evaluate, complexity
-from lic_lab.analysis import latents
-from lic_lab.exercises import check
+from lic_lab import data, zoo
+from lic_lab.teaching import viz
+from lic_lab.evaluation import evaluate, complexity
+from lic_lab.models import latents
+from lic_lab.teaching.exercises import check
 
 FULL_TRAINING = False   # <- switch: True re-runs the seven training stages (about 45 CPU-minutes); False uses the shipped checkpoint
 lic_lab.seed_everything(0)
@@ -54,7 +56,7 @@ y_hat = latents(model, x)["y_hat"]
 with torch.no_grad():
     parts = model.g_s.residuals(y_hat, model.max_branches)
 h, w = x.shape[-2:]
-from lic_lab.metrics import psnr
+from lic_lab.evaluation.metrics import psnr
 cum = [torch.stack(parts[:k]).sum(0)[..., :h, :w].clamp(0, 1) for k in (1, 2, 3)]
 panels = [cum[0]] + [(0.5 + 4 * p[..., :h, :w]).clamp(0, 1) for p in parts[1:]] + [cum[2]]
 titles = [f"x~1 (K = 1): {psnr(x, cum[0]):.2f} dB", "x~2 (x4 around grey)", "x~3 (x4 around grey)", f"sum, K = 3: {psnr(x, cum[2]):.2f} dB"]
@@ -64,7 +66,7 @@ print("mean |residual| of branches 2 and 3 (8-bit units):", [round(255 * float(p
 (MD, r"""## 3. Choose K and j
 
 `BranchView` codes the photo at bitrate $j$ (the encoder's choice, written in the header) and decodes it with $K$ branches (the decoder's own choice: `python -m lic_lab decompress in.lic out.png --branches 1`). The FLOPs are counted by PyTorch's FLOP counter for the synthesis transform at this image's size."""),
-(CODE, r"""from lic_lab.widgets import BranchView, branch_explorer
+(CODE, r"""from lic_lab.teaching.widgets import BranchView, branch_explorer
 view = BranchView(model, x)
 rows = []
 for j in (1, 3, 5):
@@ -79,7 +81,7 @@ branch_explorer(view)"""),
 (MD, r"""### Try it: progressive training, live
 
 The shipped model's second branch trains for 20 more steps (4 crops of 64×64 from the embedded photos) with everything else frozen — the trainer's `stage` argument calls `configure_training`, which sets `requires_grad` exactly as eq. 3 asks. Only branch-2 tensors change:"""),
-(CODE, r"""from lic_lab.train import TrainConfig, train
+(CODE, r"""from lic_lab.training.train import TrainConfig, train
 extra = {k: model.config[k] for k in ("widths", "bitrates", "bam_hidden", "hyper_bam_hidden")}
 cfg = TrainConfig(arch="cbanet_hp", extra=extra, stage="branch2", lmbda=0.025, steps=20, batch=4, patch=64, lr=1e-4,
                   init=str(zoo.CHECKPOINT_DIR / "cbanet.pt"), name="demo-cbanet", save_every=0, log_every=5)

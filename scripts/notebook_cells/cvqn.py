@@ -26,11 +26,13 @@ import numpy as np, torch, matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import lic_lab
-from lic_lab import REPO_DIR, analysis, channels, data, evaluate, references, viz, widgets, zoo
-from lic_lab.ablation import ablation_rows, beyond_noise, same_order, seed_results, versus_paper
-from lic_lab.exercises import check
-from lic_lab.gmm_quantizer import GMMQuantizer, fit_gmm, quantizer_stats, soft_quantize, toy_samples, TOY_DISTRIBUTIONS
-from lic_lab.variable_quantization import bound_bpp, groups_of
+from lic_lab import REPO_DIR, data, zoo
+from lic_lab.teaching import analysis, channels, viz, widgets
+from lic_lab.evaluation import evaluate, references
+from lic_lab.teaching.ablation import ablation_rows, beyond_noise, same_order, seed_results, versus_paper
+from lic_lab.teaching.exercises import check
+from lic_lab.quantization.gmm import GMMQuantizer, fit_gmm, quantizer_stats, soft_quantize, toy_samples, TOY_DISTRIBUTIONS
+from lic_lab.quantization.variable import bound_bpp, groups_of
 
 FULL_TRAINING = False   # <- switch: True re-trains every CVQN model with the shipped recipes (about 3.5 CPU-hours)
 lic_lab.seed_everything(0)
@@ -131,8 +133,8 @@ widgets.gmm_explorer()"""),
 display(Markdown(viz.table([{"part": k, "parameters": f"{sum(p.numel() for p in v.parameters()):,}"} for k, v in parts.items()])))"""),
 (MD, r"""### 3.1 A short live training run
 
-The same trainer the zoo used (`lic_lab.train.train`), from scratch, on the three embedded photos (192 px crops, batch 4, 30 steps, MS-SSIM objective). The loss falls; a usable model needs thousands of steps (the model cards list them). Set `FULL_TRAINING = True` at the top to re-train the shipped models."""),
-(CODE, r"""from lic_lab.train import TrainConfig, train
+The same trainer the zoo used (`lic_lab.training.train.train`), from scratch, on the three embedded photos (192 px crops, batch 4, 30 steps, MS-SSIM objective). The loss falls; a usable model needs thousands of steps (the model cards list them). Set `FULL_TRAINING = True` at the top to re-train the shipped models."""),
+(CODE, r"""from lic_lab.training.train import TrainConfig, train
 cfg = TrainConfig(arch="cvqn", N=12, M=32, metric="ms-ssim", lmbda=16, steps=30, batch=4, patch=192, lr=5e-4,
                   log_every=5, val_every=10**9, save_every=0, seed=0)
 demo, record = train(cfg, progress=False, images=data.embedded_paths(), resume=False, log=lambda msg: None)

@@ -24,9 +24,11 @@ import numpy as np, torch, matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import lic_lab
-from lic_lab import REPO_DIR, analysis, data, evaluate, references, viz, widgets, zoo
-from lic_lab.exercises import check
-from lic_lab.learnt_quantizer import fit_centres
+from lic_lab import REPO_DIR, data, zoo
+from lic_lab.teaching import analysis, viz, widgets
+from lic_lab.evaluation import evaluate, references
+from lic_lab.teaching.exercises import check
+from lic_lab.quantization.learnt import fit_centres
 
 FULL_TRAINING = False   # <- switch: True re-trains every CWIC model with the shipped recipes (about 2 CPU-hours)
 lic_lab.seed_everything(0)
@@ -134,8 +136,8 @@ plt.tight_layout(); plt.show()
 rho = np.corrcoef(proxy.flatten().numpy(), out["p"][0].flatten().numpy())[0, 1]
 print(f"correlation of p with the proxy over positions: {rho:.2f}")
 print("gamma used per rate (scripts/train_zoo.sh):", {m.name: f"{m.config['gamma']:.2e}" for m in models})"""),
-(MD, r"""**Live training.** The same trainer the zoo used (`lic_lab.train.train`), starting from `cwic-q2`'s weights with the budget of `cwic-q1`, on the three embedded photos (128 px crops, batch 4, 40 steps, learning rate 3e-4): watch the share of kept codes fall toward the new budget $r = \tfrac23 \cdot 0.2$ while the importance map learns which positions to give up. Set `FULL_TRAINING = True` at the top to re-train the shipped models."""),
-(CODE, r"""from lic_lab.train import TrainConfig, train
+(MD, r"""**Live training.** The same trainer the zoo used (`lic_lab.training.train.train`), starting from `cwic-q2`'s weights with the budget of `cwic-q1`, on the three embedded photos (128 px crops, batch 4, 40 steps, learning rate 3e-4): watch the share of kept codes fall toward the new budget $r = \tfrac23 \cdot 0.2$ while the importance map learns which positions to give up. Set `FULL_TRAINING = True` at the top to re-train the shipped models."""),
+(CODE, r"""from lic_lab.training.train import TrainConfig, train
 cfg = TrainConfig(arch="cwic", M=32, lmbda=0.01, steps=40, batch=4, patch=128, lr=3e-4, seed=0, threads=2,
                   init=str(zoo.CHECKPOINT_DIR / "cwic-q2.pt"), name="demo-cwic", save_every=0, val_every=10**9, log_every=5,
                   extra={"widths": m2.config["widths"], "r0": 0.2, "gamma": models[0].config["gamma"]})

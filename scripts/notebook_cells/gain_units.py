@@ -23,9 +23,11 @@ import numpy as np, torch, matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import lic_lab
-from lic_lab import data, viz, zoo, evaluate, complexity, rate_control
-from lic_lab.analysis import latents
-from lic_lab.exercises import check
+from lic_lab import data, zoo
+from lic_lab.teaching import viz, rate_control
+from lic_lab.evaluation import evaluate, complexity
+from lic_lab.models import latents
+from lic_lab.teaching.exercises import check
 
 FULL_TRAINING = False   # <- switch: True re-trains the three AG-VAE variants (about 1 CPU-hour each); False uses the shipped checkpoints
 lic_lab.seed_everything(0)
@@ -67,7 +69,7 @@ print(f"product m*m' across levels: coefficient of variation {100 * float((prod.
 (MD, r"""## 3. Discrete rates, then continuous rates
 
 First the five trained levels, coded for real (bytes written and decoded back; the estimate is the model's cross-entropy). `rate_control.AnalysedImage` runs the analysis transform once, since the gain unit comes after it, and re-codes the latent at each rate."""),
-(CODE, r"""from lic_lab.evaluate import evaluate_image
+(CODE, r"""from lic_lab.evaluation.evaluate import evaluate_image
 rows, recs = [], []
 for s in range(1, model.levels + 1):
     model.set_rate(float(s))
@@ -86,7 +88,7 @@ At $l=0$ and $l=1$ these are exactly the trained pairs (a unit test checks it). 
 `python -m lic_lab compress photo.png out.lic --model agvae --rate 2.7`.
 
 Below: one rate coded for real, where it lands on this image's RD curve (a 0.25-step grid), and the bytes over a 0.05-step grid of rates for each embedded photo — is bpp increasing everywhere?"""),
-(CODE, r"""from lic_lab.widgets import GainRateView, gain_rate_explorer
+(CODE, r"""from lic_lab.teaching.widgets import GainRateView, gain_rate_explorer
 view = GainRateView(model, x, rate_control.rate_grid(model, 0.25), zoom=(slice(60, 188), slice(120, 312)))
 out = view.update(2.5)
 v = out["values"]
@@ -107,7 +109,7 @@ gain_rate_explorer(view)"""),
 (MD, r"""### Try it: variable-rate training, live
 
 The shipped recipe in miniature: a three-level gained model warm-started from `meanscale-q3` (its transforms are copied; the gain units are new, initialised at $\sqrt{\lambda_s/\lambda_2}$), trained for 30 steps of 4 crops of 64×64 from the embedded photos with the same trainer as the zoo. Every batch draws a level and its λ (eq. 6), so the loss jumps with the level. Even this short run gives three working rates from one set of weights. `FULL_TRAINING = True` runs the real recipe instead."""),
-(CODE, r"""from lic_lab.train import TrainConfig, train, validate_rates
+(CODE, r"""from lic_lab.training.train import TrainConfig, train, validate_rates
 lams = [0.0018, 0.0067, 0.025]
 cfg = TrainConfig(arch="gained_mean_scale", extra={"levels": 3, "gain_init": [round((l / lams[1]) ** 0.5, 3) for l in lams]},
                   lmbdas=lams, steps=30, batch=4, patch=64, lr=1e-4, name="demo-gained", save_every=0, log_every=5,

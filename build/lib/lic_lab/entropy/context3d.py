@@ -1,0 +1,189 @@
+"""A 3D masked convolutional context model over (channel, height, width) with real coding.
+
+After Mentzer et al. (2018), the entropy model CVQN uses (sec. 3.3): a quantized latent of ``D``
+channels is one volume ``D x H x W``; a stack of 3x3x3 convolutions whose kernels are *masked* so
+the prediction at a position only sees symbols coded before it gives categorical probabilities over
+the ``Q`` quantization levels. Training evaluates the whole stack with ``conv3d`` in one pass.
+
+**Which offsets a kernel keeps.** With an order vector ``(a, b, 1)`` a kernel offset
+``(dc, dh, dw)`` is kept when ``a dc + b dh + dw < 0`` in the first layer (the centre is excluded,
+so a symbol never sees itself) and ``<= 0`` in later layers. ``(a, b) = (4, 2)`` keeps exactly the
+offsets that come earlier in raster order (channel, then row, then column): Mentzer's mask.
+``(1, 1)`` is the inclined mask of CWIC's TCAE.
+
+**Fast decoding (wavefronts).** Every kept offset lowers ``t = a c + b h + w`` by at least one
+(centre offsets of later layers leave it equal), so a symbol depends only on symbols with a smaller
+``t``. All symbols on one plane ``t = const`` are therefore decoded together: ``a(D-1) + b(H-1) + W``
+network steps instead of ``D H W``. Each step evaluates every layer only at that plane's positions
+(a gather of the kept neighbours and one matrix product per layer), reusing the activations of
+earlier planes, so a whole image costs about one network evaluation. Encoder and decoder run this
+same plane-by-plane computation, so both see bit-identical probabilities.
+"""
+from __future__ import annotations
+
+from itertools import product
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from lic_lab.entropy.fixed_point import check_exact, on_grid
+from lic_lab.entropy.coder import StepDecoder, StepEncoder
+
+
+def kernel_offsets(order: tuple[int, int], first: bool) -> list[tuple[int, int, int]]:
+    """The 3x3x3 kernel offsets ``(dc, dh, dw)`` a masked layer keeps (see the module docstring)."""
+    a, b = order
+    keep = []
+    for dc, dh, dw in product((-1, 0, 1), repeat=3):
+        key = a * dc + b * dh + dw
+        if key < 0 or (key == 0 and not first):
+            keep.append((dc, dh, dw))
+    return keep
+
+
+class MaskedConv3d(nn.Conv3d):
+    """A 3x3x3 convolution over (channel, height, width) that sees only already-coded symbols."""
+
+    def __init__(self, in_ch: int, out_ch: int, first: bool, order: tuple[int, int] = (4, 2)):
+        super().__init__(in_ch, out_ch, 3, padding=1)
+        self.offsets = kernel_offsets(order, first)
+        mask = torch.zeros(1, 1, 3, 3, 3)
+        for dc, dh, dw in self.offsets:
+            mask[0, 0, dc + 1, dh + 1, dw + 1] = 1.0
+        self.register_buffer("mask", mask, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv3d(x, self.weight * self.mask, self.bias, padding=1)
+
+    def gathered_weight(self) -> torch.Tensor:
+        """The kept taps as a ``(len(offsets) * in_ch, out_ch)`` matrix (for wavefront decoding)."""
+        taps = [self.weight[:, :, dc + 1, dh + 1, dw + 1] for dc, dh, dw in self.offsets]  # (out, in) each
+        return torch.stack(taps, 0).permute(0, 2, 1).reshape(-1, self.out_channels)
+
+
+class ContextModel3D(nn.Module):
+    """Categorical probabilities of every symbol of a ``D x H x W`` volume from its coded context.
+
+    ``layers`` masked 3x3x3 convolutions of width ``hidden`` with ReLUs between them; the last one
+    outputs ``levels`` logits. The input is the dequantized value of each symbol.
+    """
+
+    def __init__(self, levels: int, hidden: int = 16, layers: int = 3, order: tuple[int, int] = (4, 2)):
+        super().__init__()
+        if layers < 2:
+            raise ValueError("the context model needs at least two layers")
+        if min(order) < 1:
+            raise ValueError("the order weights must be positive integers")
+        self.levels, self.order = levels, tuple(order)
+        widths = [1] + [hidden] * (layers - 1) + [levels]
+        self.convs = nn.ModuleList(MaskedConv3d(widths[i], widths[i + 1], first=i == 0, order=self.order)
+                                   for i in range(layers))
+
+    def logits(self, values: torch.Tensor) -> torch.Tensor:
+        """(N, D, H, W) dequantized values -> (N, levels, D, H, W) logits (one pass, for training)."""
+        h = values.unsqueeze(1)
+        for i, conv in enumerate(self.convs):
+            h = conv(h)
+            if i < len(self.convs) - 1:
+                h = F.relu(h)
+        return h
+
+    def likelihoods(self, values: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
+        """Probability of each coded symbol (the rate term of training), shape (N, D, H, W)."""
+        logp = torch.log_softmax(self.logits(values), dim=1)
+        return logp.gather(1, indices.unsqueeze(1)).squeeze(1).exp()
+
+    # --- wavefront coding ----------------------------------------------------------------------
+    def planes(self, shape: tuple[int, int, int], sequential: bool = False) -> list[torch.Tensor]:
+        """Flat positions (in the zero-padded volume) of each wavefront, in decoding order.
+
+        ``sequential=True`` gives one symbol per step in raster order instead (the slow baseline).
+        """
+        a, b = self.order
+        flat, (c_i, h_i, w_i) = _padded_positions(shape)
+        t = a * c_i + b * h_i + w_i
+        if sequential:
+            return list(flat.split(1))
+        order = torch.argsort(t, stable=True)
+        counts = torch.bincount(t)
+        return [p for p in torch.split(flat[order], counts.tolist()) if p.numel()]
+
+    @torch.no_grad()
+    def _run(self, shape: tuple[int, int, int], means: torch.Tensor, step, sequential: bool = False) -> None:
+        """Walk the wavefronts; ``step(plane, probabilities) -> indices`` codes one plane."""
+        d, h, w = shape
+        size = (d + 2) * (h + 2) * (w + 2)
+        strides = ((h + 2) * (w + 2), w + 2, 1)
+        acts = [torch.zeros(conv.in_channels, size, dtype=torch.float64) for conv in self.convs]
+        # the fixed-point grid (lic_lab.entropy.fixed_point): exact sums, the same logits for any thread count
+        weights = [on_grid(conv.gathered_weight().detach().cpu()) for conv in self.convs]
+        biases = [on_grid(conv.bias.detach().cpu()) for conv in self.convs]
+        means = on_grid(means)
+        row_sums = [float(w.abs().sum(0).max() + b.abs().max()) for w, b in zip(weights, biases)]
+        taps = [torch.tensor([dc * strides[0] + dh * strides[1] + dw for dc, dh, dw in conv.offsets])
+                for conv in self.convs]
+        last = len(self.convs) - 1
+        for plane in self.planes(shape, sequential):
+            for i, conv in enumerate(self.convs):
+                neighbours = plane[:, None] + taps[i][None, :]  # (n, K)
+                gathered = acts[i][:, neighbours].permute(1, 2, 0).reshape(plane.numel(), -1)
+                check_exact(float(gathered.abs().max()) if gathered.numel() else 0.0, row_sums[i], "the 3D context model")
+                out = torch.addmm(biases[i], gathered, weights[i])
+                if i < last:
+                    acts[i + 1][:, plane] = on_grid(F.relu(out)).t()
+            probs = torch.softmax(out, dim=1).numpy()
+            indices = step(plane, probs)
+            acts[0][0, plane] = means[indices]
+
+    def encode(self, indices: torch.Tensor, means: torch.Tensor, sequential: bool = False) -> tuple[bytes, float]:
+        """Code a (D, H, W) volume of level indices; returns the bytes and the ideal bits.
+
+        ``sequential`` must match at decoding (one symbol per step: same model, slower, and its
+        probabilities may differ from the wavefront's in the last bits of float rounding).
+        """
+        if indices.dim() != 3:
+            raise ValueError("expected one (D, H, W) volume of symbol indices")
+        shape = tuple(indices.shape)
+        unpad, flat_idx, coder = _unpadded(shape), indices.flatten().long(), StepEncoder()
+
+        def step(plane: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
+            idx = flat_idx[unpad[plane]]
+            coder.add(idx.numpy(), probs)
+            return idx
+
+        self._run(shape, means.detach().float(), step, sequential)
+        return coder.finish()
+
+    def decode(self, data: bytes, shape: tuple[int, int, int], means: torch.Tensor,
+               sequential: bool = False) -> torch.Tensor:
+        """Inverse of :meth:`encode`: the (D, H, W) volume of level indices."""
+        coder, unpad = StepDecoder(data), _unpadded(shape)
+        out = torch.zeros(int(np.prod(shape)), dtype=torch.long)
+
+        def step(plane: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
+            idx = torch.from_numpy(coder.decode(probs))
+            out[unpad[plane]] = idx
+            return idx
+
+        self._run(shape, means.detach().float(), step, sequential)
+        coder.finish()
+        return out.view(shape)
+
+
+def _padded_positions(shape: tuple[int, int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(flat index in the zero-padded volume, (c, h, w) indices)`` of every symbol, in raster order."""
+    d, h, w = shape
+    c_i, h_i, w_i = torch.meshgrid(torch.arange(d), torch.arange(h), torch.arange(w), indexing="ij")
+    flat = ((c_i + 1) * (h + 2) * (w + 2) + (h_i + 1) * (w + 2) + (w_i + 1)).flatten()
+    return flat, torch.stack([c_i.flatten(), h_i.flatten(), w_i.flatten()])
+
+
+def _unpadded(shape: tuple[int, int, int]) -> torch.Tensor:
+    """Map from a flat padded-volume index to the symbol's raster index (-1 for padding)."""
+    d, h, w = shape
+    flat, _ = _padded_positions(shape)
+    unpad = torch.full(((d + 2) * (h + 2) * (w + 2),), -1, dtype=torch.long)
+    unpad[flat] = torch.arange(d * h * w)
+    return unpad

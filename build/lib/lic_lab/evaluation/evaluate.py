@@ -1,0 +1,252 @@
+"""Run a learned model or a classical codec over a folder of images and measure everything.
+
+Every number comes from a real file: the bytes a codec wrote, decoded back. For learned models
+the entropy estimate (the cross-entropy of the model's likelihoods) is recorded beside the real
+size, and the decoded image is compared with the model's own forward pass to prove the round
+trip was bit-exact.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from lic_lab.models import latents
+from lic_lab.bitstream import Bitstream
+from lic_lab.evaluation.codecs import get_codec
+from lic_lab.data import read_image, to_tensor, to_uint8
+from lic_lab.errors import UsageError
+from lic_lab.evaluation.metrics import bpp_from_bytes, bpp_from_likelihoods, ms_ssim, ms_ssim_db, psnr
+from lic_lab.models import CompressionModel
+
+METRIC_KEYS = ("bpp", "bpp_est", "psnr", "ms_ssim", "ms_ssim_db", "enc_s", "dec_s")
+
+
+@torch.no_grad()
+def evaluate_image(model: CompressionModel, x: torch.Tensor, keep: bool = False) -> dict[str, Any]:
+    """Code one image with a model: real and estimated bpp, quality, times, round-trip check.
+
+    With ``keep=True`` the row also holds the bitstream (``data``), the decoded image (``x_hat``)
+    and the estimate per latent (``bpp_est_parts``).
+    """
+    h, w = x.shape[-2:]
+    t0 = time.perf_counter()
+    data = model.compress(x)
+    t1 = time.perf_counter()
+    x_hat = model.decompress(data)
+    t2 = time.perf_counter()
+    out = latents(model, x.to(next(model.parameters()).device), coding=True)
+    x_hat = x_hat.cpu()
+    payload = sum(len(section) for section in Bitstream.from_bytes(data).sections)
+    row = {
+        "bytes": len(data), "payload_bytes": payload, "bpp": bpp_from_bytes(len(data), h, w),
+        "bpp_est": bpp_from_likelihoods(out["likelihoods"], h, w),
+        "psnr": psnr(x, x_hat), "ms_ssim": ms_ssim(x, x_hat),
+        "enc_s": t1 - t0, "dec_s": t2 - t1,
+        "roundtrip_max_abs": float((x_hat - out["x_hat"].cpu().float()).abs().max()),
+    }
+    if keep:
+        row.update(data=data, x_hat=x_hat,
+                   bpp_est_parts={k: bpp_from_likelihoods([v], h, w) for k, v in out["likelihoods"].items()})
+    return row
+
+
+def round_trip_times(encode: Callable[[], Any], decode: Callable[[Any], Any], threads: int, repeats: int = 5,
+                     warmup: int = 0) -> dict[str, float]:
+    """Median time (s) of ``encode()`` and of ``decode(encoded)`` with ``threads`` CPU threads.
+
+    ``warmup`` untimed round trips first (oneDNN builds its kernels on first use).
+    """
+    torch.set_num_threads(threads)
+    for _ in range(warmup):
+        decode(encode())
+    enc, dec = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        blob = encode()
+        t1 = time.perf_counter()
+        decode(blob)
+        enc.append(t1 - t0)
+        dec.append(time.perf_counter() - t1)
+    return {"encode_s": float(np.median(enc)), "decode_s": float(np.median(dec))}
+
+
+@torch.no_grad()
+def coding_times(model: CompressionModel, x: torch.Tensor, threads: int, repeats: int = 5,
+                 warmup: int = 0) -> dict[str, float]:
+    """Median encode and decode time (s) of one image with a learned model (see :func:`round_trip_times`)."""
+    return round_trip_times(lambda: model.compress(x), model.decompress, threads, repeats, warmup)
+
+
+def codec_times(codec_name: str, x: torch.Tensor, setting: float, threads: int, repeats: int = 5) -> dict[str, float]:
+    """Median encode and decode time (s) of one image with a classical codec (Pillow) at one setting."""
+    codec = get_codec(codec_name)
+    image = to_uint8(x)
+    return round_trip_times(lambda: codec.encode(image, setting), lambda data: to_tensor(codec.decode(data)),
+                            threads, repeats)
+
+
+def evaluate_codec_image(codec_name: str, x: torch.Tensor, setting: float) -> dict[str, Any]:
+    """Code one image with a classical codec at one setting."""
+    codec = get_codec(codec_name)
+    image = to_uint8(x)
+    t0 = time.perf_counter()
+    data = codec.encode(image, setting)
+    t1 = time.perf_counter()
+    x_hat = to_tensor(codec.decode(data))
+    t2 = time.perf_counter()
+    h, w = image.shape[:2]
+    return {"bytes": len(data), "bpp": bpp_from_bytes(len(data), h, w), "bpp_est": None,
+            "psnr": psnr(x, x_hat), "ms_ssim": ms_ssim(x, x_hat), "enc_s": t1 - t0, "dec_s": t2 - t1}
+
+
+def _summarise(rows: list[dict[str, Any]]) -> dict[str, float | None]:
+    mean = {}
+    for key in METRIC_KEYS:
+        values = [r[key] for r in rows if r.get(key) is not None]
+        mean[key] = float(np.mean(values)) if values else None
+    mean["ms_ssim_db"] = ms_ssim_db(mean["ms_ssim"]) if mean["ms_ssim"] is not None else None
+    return mean
+
+
+def evaluate(target: CompressionModel | str, paths: Sequence[Path], settings: Iterable[float] | None = None,
+             progress: bool = False) -> list[dict[str, Any]]:
+    """Evaluate a model (one setting) or a codec name (each setting) over ``paths``.
+
+    Returns one entry per setting: ``{"codec", "setting", "mean": {...}, "images": [...]}``;
+    mean MS-SSIM in dB is computed from the mean MS-SSIM.
+    """
+    images = [(Path(p).name, read_image(p)) for p in paths]
+    entries = []
+    if isinstance(target, CompressionModel):
+        jobs = [(target.name, target.setting, lambda x, s: evaluate_image(target, x))]
+    else:
+        codec = get_codec(target)
+        jobs = [(codec.name, s, lambda x, s: evaluate_codec_image(codec.name, x, s))
+                for s in (settings if settings is not None else codec.sweep)]
+    bar = tqdm(total=len(jobs) * len(images), disable=not progress, desc="evaluate")
+    for name, setting, run in jobs:
+        rows = []
+        for image_name, x in images:
+            row = run(x, setting)
+            row["ms_ssim_db"] = ms_ssim_db(row["ms_ssim"])
+            rows.append({"image": image_name, **row})
+            bar.update(1)
+        entries.append({"codec": name, "setting": setting, "mean": _summarise(rows), "images": rows})
+    bar.close()
+    return entries
+
+
+def parse_rates(items: Sequence[str]) -> list[float]:
+    """Rates from the command line: numbers and ``lo:hi:step`` ranges (``1:5:0.5`` includes 5)."""
+    rates: list[float] = []
+    for item in items:
+        if ":" in item:
+            parts = item.split(":")
+            if len(parts) != 3:
+                raise UsageError(f"a rate range is lo:hi:step, got {item!r}")
+            lo, hi, step = (float(p) for p in parts)
+            if step <= 0 or hi < lo:
+                raise UsageError(f"rate range {item!r} needs lo <= hi and a positive step")
+            count = int(round((hi - lo) / step))
+            rates += [round(lo + i * step, 6) for i in range(count + 1) if lo + i * step <= hi + 1e-9]
+        else:
+            rates.append(float(item))
+    return rates
+
+
+def evaluate_settings(model: CompressionModel, paths: Sequence[Path], rates: Iterable[float] | None = None,
+                      branches: Iterable[int] | None = None, progress: bool = False) -> list[dict[str, Any]]:
+    """Evaluate a variable-rate model at several rates (and, for CBANet, numbers of branches).
+
+    Each entry's ``curve`` names the RD curve it belongs to (``"cbanet K=2"`` for branch counts).
+    Default rates: the model's whole-number levels.
+    """
+    lo, hi = model.rate_range or (model.setting, model.setting)
+    rates = list(rates) if rates is not None else [float(r) for r in range(int(lo), int(hi) + 1)]
+    entries = []
+    for k in list(branches) if branches is not None else [None]:
+        if k is not None:
+            model.set_branches(k)
+        for rate in rates:
+            if model.rate_range is not None:
+                model.set_rate(rate)
+            for entry in evaluate(model, paths, progress=progress):
+                entry["curve"] = model.name if k is None else f"{model.name} K={k}"
+                entry["branches"] = k
+                entries.append(entry)
+    return entries
+
+
+def write_results(entries: list[dict[str, Any]], path: str | Path, meta: dict[str, Any] | None = None) -> Path:
+    """Write results as JSON (``.json``) or per-image CSV (``.csv``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".csv":
+        with open(path, "w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["codec", "setting", "image", "bytes", *METRIC_KEYS])
+            for e in entries:
+                for r in e["images"]:
+                    writer.writerow([e["codec"], e["setting"], r["image"], r["bytes"], *(r.get(k) for k in METRIC_KEYS)])
+    else:
+        path.write_text(json.dumps({**(meta or {}), "results": entries}, indent=1))
+    return path
+
+
+def rd_points(entries: list[dict[str, Any]], metric: str = "psnr") -> tuple[list[float], list[float]]:
+    """(mean bpp, mean quality) per setting, sorted by rate: one RD curve."""
+    pts = sorted((e["mean"]["bpp"], e["mean"][metric]) for e in entries)
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+def load_results(path: str | Path) -> list[dict[str, Any]]:
+    """Entries of a results file written by :func:`write_results` (JSON)."""
+    return json.loads(Path(path).read_text())["results"]
+
+
+def kodak_curves(metric: str = "psnr", codecs: Sequence[str] = ("jpeg", "jpeg2000", "webp", "avif"),
+                 families: Sequence[str] | None = None) -> dict[str, tuple[list[float], list[float]]]:
+    """RD curves on Kodak from the shipped result files: classical codecs and the zoo's families
+    (all but ablation variants, or those named in ``families``); a CBANet model gives one curve per K."""
+    from lic_lab import REPO_DIR
+    from lic_lab.zoo import ZOO_DIR, is_ablation, registry
+
+    curves = {}
+    for name in codecs:
+        path = REPO_DIR / "data" / "results" / f"kodak_{name}.json"
+        if path.is_file():
+            curves[name] = rd_points(load_results(path), metric)
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for name, entry in registry().items():
+        path = ZOO_DIR / "results" / f"{name}.json"
+        wanted = not is_ablation(name) if families is None else entry["family"] in families
+        if path.is_file() and wanted:
+            for result in load_results(path):
+                grouped.setdefault(result.get("curve") or entry["family"], []).append(result)
+    for label, entries in sorted(grouped.items()):
+        curves[label] = rd_points(entries, metric)
+    return curves
+
+
+def bd_table(curves: dict[str, tuple[Sequence[float], Sequence[float]]], tests: Sequence[str],
+             anchors: Sequence[str], metric_label: str = "PSNR") -> list[dict[str, Any]]:
+    """BD-rate (%) and BD-PSNR (dB) of each test curve against each anchor curve (PCHIP)."""
+    from lic_lab.evaluation.metrics import bd_psnr, bd_rate
+
+    rows = []
+    for test in tests:
+        for anchor in anchors:
+            (ra, qa), (rt, qt) = curves[anchor], curves[test]
+            try:
+                rate, gain = bd_rate(ra, qa, rt, qt), bd_psnr(ra, qa, rt, qt)
+            except ValueError:
+                rate = gain = None
+            rows.append({"model": test, "anchor": anchor, "BD-rate (%)": rate, f"BD-{metric_label} (dB)": gain})
+    return rows

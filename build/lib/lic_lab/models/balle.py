@@ -1,0 +1,205 @@
+"""Ballé-family models: factorized prior (2017), scale hyperprior (2018), mean-scale (Minnen 2018).
+
+Benchmark paper sec. 4.1 and Fig. 1: an analysis transform g_a (strided convs + GDN) maps the
+image to a latent y, which is quantized and entropy-coded; a synthesis transform g_s (transposed
+convs + inverse GDN) maps it back. The hyperprior variants add side information z = h_a(y),
+coded with a factorized density, from which h_s predicts the scale (and mean) of each element
+of y (benchmark paper sec. 5, "hyperprior").
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from lic_lab.entropy import FactorizedDensity, GaussianConditional
+from lic_lab.errors import BitstreamError
+from lic_lab.layers import GDN, conv, deconv
+from lic_lab.quantization.proxies import quantize
+from lic_lab.models.base import CompressionModel, register
+
+QUANT_MODES = {"noise": ("noise", "noise"), "ste": ("ste", "ste"), "mixed": ("noise", "ste")}
+
+
+def analysis_transform(n: int, m: int) -> nn.Sequential:
+    """g_a: four 5x5 stride-2 convolutions with GDN between them (x -> y at 1/16 size)."""
+    return nn.Sequential(conv(3, n), GDN(n), conv(n, n), GDN(n), conv(n, n), GDN(n), conv(n, m))
+
+
+def synthesis_transform(n: int, m: int) -> nn.Sequential:
+    """g_s: the mirror of g_a with transposed convolutions and inverse GDN."""
+    return nn.Sequential(deconv(m, n), GDN(n, inverse=True), deconv(n, n), GDN(n, inverse=True),
+                         deconv(n, n), GDN(n, inverse=True), deconv(n, 3))
+
+
+class BalleBase(CompressionModel):
+    """Shared by the three models: widths, the training quantization proxy, the transforms."""
+
+    transforms = ("g_a", "g_s")
+
+    def __init__(self, N: int = 64, M: int = 96, quant_mode: str = "mixed", **extra: Any):
+        if quant_mode not in QUANT_MODES:
+            raise ValueError(f"quant_mode must be one of {sorted(QUANT_MODES)}")
+        super().__init__(N=N, M=M, quant_mode=quant_mode, **extra)
+        self.N, self.M, self.quant_mode = N, M, quant_mode
+        self.g_a = analysis_transform(N, M)
+        self.g_s = self.build_synthesis()
+
+    def build_synthesis(self) -> nn.Module:
+        """g_s; CBANet replaces it with its complexity-adaptive branches."""
+        return synthesis_transform(self.N, self.M)
+
+    # --- plug-in points for later papers (identity here) -----------------------------------
+    def latent_to_code(self, y: torch.Tensor) -> torch.Tensor:
+        """Map the analysis output to what is quantized (e.g. AG-VAE's gain unit, eq. 2)."""
+        return y
+
+    def code_to_latent(self, y_hat: torch.Tensor) -> torch.Tensor:
+        """Map the decoded code back before synthesis (e.g. AG-VAE's inverse gain unit, eq. 4)."""
+        return y_hat
+
+    def synthesize(self, y_hat: torch.Tensor) -> torch.Tensor:
+        """Decode quantized code(s) to image(s): ``g_s(code_to_latent(y_hat))``."""
+        return self.g_s(self.code_to_latent(y_hat))
+
+    def quantize_pair(self, y: torch.Tensor, offset: torch.Tensor | None = None
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(value for the rate term, value for the decoder); both true rounding in eval mode.
+
+        ``"mixed"`` (the default) uses additive noise for the likelihood and straight-through
+        rounding for the decoder, so the decoder trains on what it will see at test time.
+        """
+        if not self.training:
+            q = quantize(y, "round", offset)
+            return q, q
+        rate_mode, dec_mode = QUANT_MODES[self.quant_mode]
+        return quantize(y, rate_mode, offset), quantize(y, dec_mode, offset)
+
+
+@register
+class FactorizedPrior(BalleBase):
+    """Ballé et al. 2017/2018 "factorized prior": y coded with a per-channel learned density."""
+
+    arch = "factorized"
+    section_names = ("y",)
+
+    def __init__(self, N: int = 64, M: int = 96, **kw: Any):
+        super().__init__(N=N, M=M, **kw)
+        self.entropy_y = FactorizedDensity(M)
+
+    def forward(self, x: torch.Tensor) -> dict[str, Any]:
+        y = self.latent_to_code(self.g_a(x))
+        y_rate, y_hat = self.quantize_pair(y)
+        return {"x_hat": self.synthesize(y_hat), "likelihoods": {"y": self.entropy_y.likelihood(y_rate)}, "y": y,
+                "y_hat": y_hat}
+
+    def compress_latents(self, x: torch.Tensor) -> list[bytes]:
+        data, _ = self.entropy_y.compress(self.latent_to_code(self.g_a(x)))
+        return [data]
+
+    def decompress_latents(self, sections: list[bytes], padded: tuple[int, int]) -> torch.Tensor:
+        h, w = self.latent_shape(padded, 16)
+        if len(sections) != 1:
+            raise BitstreamError("factorized-prior bitstream needs one section (y)")
+        y_hat = self.entropy_y.decompress(sections[0], (1, self.M, h, w))
+        return self.synthesize(y_hat.to(next(self.parameters()).device))
+
+
+@register
+class ScaleHyperprior(BalleBase):
+    """Ballé et al. 2018: z = h_a(|y|) is side information; h_s(z_hat) gives the scale of each y.
+
+    ``y`` is modelled as zero-mean Gaussian with that scale (convolved with a unit uniform), ``z``
+    with a factorized density. Subclasses change :meth:`entropy_parameters` (the mean-scale
+    model) or wrap the latent (gain units, BAM) without copying the coding path.
+    """
+
+    arch = "scale_hyperprior"
+    section_names = ("z", "y")  # latent coded in each bitstream section, in order
+
+    def __init__(self, N: int = 64, M: int = 96, **kw: Any):
+        super().__init__(N=N, M=M, **kw)
+        self.h_a = self.build_hyper_analysis()
+        self.h_s = self.build_hyper_synthesis()
+        self.entropy_z = FactorizedDensity(N)
+        self.gaussian = GaussianConditional()
+
+    def build_hyper_analysis(self) -> nn.Module:
+        n, m = self.N, self.M
+        return nn.Sequential(conv(m, n, 3, 1), nn.ReLU(), conv(n, n), nn.ReLU(), conv(n, n))
+
+    def build_hyper_synthesis(self) -> nn.Module:
+        n, m = self.N, self.M
+        return nn.Sequential(deconv(n, n), nn.ReLU(), deconv(n, n), nn.ReLU(), conv(n, m, 3, 1), nn.ReLU())
+
+    def hyper_input(self, y: torch.Tensor) -> torch.Tensor:
+        return torch.abs(y)
+
+    def hyper_analysis(self, y: torch.Tensor) -> torch.Tensor:
+        """Side information ``z`` from the (coded) latent; gain units wrap this."""
+        return self.h_a(self.hyper_input(y))
+
+    def entropy_parameters(self, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(scales, means) of y from the decoded side information; zero mean here."""
+        return self.h_s(z_hat), None
+
+    def forward(self, x: torch.Tensor) -> dict[str, Any]:
+        y = self.latent_to_code(self.g_a(x))
+        z = self.hyper_analysis(y)
+        z_rate, z_hat = self.quantize_pair(z)
+        scales, means = self.entropy_parameters(z_hat)
+        y_rate, y_hat = self.quantize_pair(y, means)
+        return {
+            "x_hat": self.synthesize(y_hat),
+            "likelihoods": {"y": self.gaussian.likelihood(y_rate, scales, means),
+                            "z": self.entropy_z.likelihood(z_rate)},
+            "y": y, "y_hat": y_hat, "z_hat": z_hat, "scales": scales, "means": means,
+        }
+
+    def compress_latents(self, x: torch.Tensor) -> list[bytes]:
+        return self.code_analysed(self.g_a(x))
+
+    def code_analysed(self, y_raw: torch.Tensor) -> list[bytes]:
+        """Entropy-code an analysis output ``g_a(x)``: what changes with the rate setting.
+
+        Split out so a slider can run the analysis transform once and re-code at many rates.
+        """
+        y = self.latent_to_code(y_raw)
+        z_bytes, z_hat = self.entropy_z.compress(self.hyper_analysis(y))
+        scales, means = self.entropy_parameters(z_hat)
+        y_bytes, _ = self.gaussian.compress(y, scales, means)
+        return [z_bytes, y_bytes]
+
+    def decompress_latents(self, sections: list[bytes], padded: tuple[int, int]) -> torch.Tensor:
+        if len(sections) != 2:
+            raise BitstreamError("hyperprior bitstream needs two sections (z, y)")
+        h, w = self.latent_shape(padded, 64)
+        device = next(self.parameters()).device
+        z_hat = self.entropy_z.decompress(sections[0], (1, self.N, h, w)).to(device)
+        scales, means = self.entropy_parameters(z_hat)
+        y_hat = self.gaussian.decompress(sections[1], scales, means)
+        return self.synthesize(y_hat)
+
+
+@register
+class MeanScaleHyperprior(ScaleHyperprior):
+    """Minnen et al. 2018 without the autoregressive context: h_s predicts a mean and a scale."""
+
+    arch = "mean_scale_hyperprior"
+
+    def build_hyper_analysis(self) -> nn.Module:
+        n, m = self.N, self.M
+        return nn.Sequential(conv(m, n, 3, 1), nn.LeakyReLU(), conv(n, n), nn.LeakyReLU(), conv(n, n))
+
+    def build_hyper_synthesis(self) -> nn.Module:
+        n, m = self.N, self.M
+        return nn.Sequential(deconv(n, m), nn.LeakyReLU(), deconv(m, m * 3 // 2), nn.LeakyReLU(),
+                             conv(m * 3 // 2, 2 * m, 3, 1))
+
+    def hyper_input(self, y: torch.Tensor) -> torch.Tensor:
+        return y
+
+    def entropy_parameters(self, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        scales, means = self.h_s(z_hat).chunk(2, dim=1)
+        return scales, means

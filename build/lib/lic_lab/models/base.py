@@ -1,0 +1,213 @@
+"""The contract every lic_lab model follows, and the registry of architectures."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ContextManager
+
+import torch
+import torch.nn as nn
+
+from lic_lab.bitstream import Bitstream
+from lic_lab.data import crop_to, pad_to_multiple
+from lic_lab.entropy.fixed_point import exact_mode
+from lic_lab.limits import max_pixels, size_problem
+from lic_lab.errors import BitstreamError, CheckpointError, CodingError, UsageError
+
+ARCHITECTURES: dict[str, type["CompressionModel"]] = {}
+
+
+def register(cls: type["CompressionModel"]) -> type["CompressionModel"]:
+    """Class decorator: make an architecture buildable by name from a checkpoint's config."""
+    ARCHITECTURES[cls.arch] = cls
+    return cls
+
+
+def keep_shared_channels(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor],
+                         keys: list[tuple[str, int]]) -> dict[str, torch.Tensor]:
+    """Warm start across latent widths: ``state[key]`` keeps its first channels along ``dim``.
+
+    For each ``(key, dim)`` whose shape differs from the new model's, the channels both models have
+    are copied and any extra ones keep the new model's initialisation.
+    """
+    for key, dim in keys:
+        if key in state and key in own and state[key].shape != own[key].shape:
+            new, n = own[key].clone(), min(own[key].shape[dim], state[key].shape[dim])
+            new.narrow(dim, 0, n).copy_(state[key].narrow(dim, 0, n))
+            state[key] = new
+    return state
+
+
+def build_model(config: dict[str, Any]) -> "CompressionModel":
+    """Instantiate an architecture from ``{"arch": name, **kwargs}``."""
+    config = dict(config)
+    arch = config.pop("arch", None)
+    if arch not in ARCHITECTURES:
+        raise CheckpointError(f"unknown architecture {arch!r}; known: {sorted(ARCHITECTURES)}")
+    return ARCHITECTURES[arch](**config)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a model offers beyond compress / decompress at one fixed rate."""
+
+    variable_rate: bool  # one model, many rates: ``set_rate`` (and the header's setting) chooses
+    discrete_rates: bool  # only whole-number rates are valid
+    rate_range: tuple[float, float] | None
+    branches: bool  # the decoder's complexity is selectable (``set_branches``, CBANet)
+
+
+class CompressionModel(nn.Module):
+    """Base class: a learned transform codec.
+
+    Subclasses implement :meth:`forward` returning ``{"x_hat", "likelihoods": {name: tensor}}``
+    and :meth:`compress_latents` / :meth:`decompress_latents`; this class adds padding, the
+    bitstream container and input checks so every model codes images the same way.
+    """
+
+    arch = "base"
+    downsample = 64  # images are padded to a multiple of this
+    rate_range: tuple[float, float] | None = None  # variable-rate models: what set_rate accepts
+    discrete_rates = False  # True when only whole-number rates are valid
+    # Float transforms (analysis, synthesis): no probability depends on them, so coding leaves them
+    # in float32 on their device; everything else codes on the fixed-point grid (lic_lab.entropy.fixed_point).
+    transforms: tuple[str, ...] = ()
+    max_decode_pixels: int | None = None  # a lower size limit (slow decoders, memory-hungry models), both ways
+
+    section_names: tuple[str, ...] = ()  # what each bitstream section codes, in order
+
+    def section_count_ok(self, count: int) -> bool:
+        """Whether a stream with ``count`` sections can be this model's (checked before decoding)."""
+        return count == len(self.section_names)
+
+    def decode_pixel_limit(self) -> int:
+        """The largest image this model decodes: the global limit, or the model's own if lower."""
+        limit = max_pixels()
+        return min(limit, self.max_decode_pixels) if self.max_decode_pixels else limit
+
+    has_branches = False  # CBANet: decode with K of its branches
+
+    def capabilities(self) -> Capabilities:
+        """The declared capabilities (no probing with ``hasattr``)."""
+        return Capabilities(variable_rate=self.rate_range is not None, discrete_rates=self.discrete_rates,
+                            rate_range=self.rate_range, branches=self.has_branches)
+
+    def set_rate(self, rate: float) -> None:
+        """Choose the rate of a variable-rate model (it travels in the bitstream header)."""
+        raise UsageError(f"{self.name} is a fixed-rate model; it has no rate to set")
+
+    def configure_training(self, stage: str | None) -> None:
+        """Freeze or select parts for a training stage (staged recipes such as CBANet's)."""
+        if stage:
+            raise ValueError(f"{self.arch} has no training stage {stage!r}")
+
+    def adapt_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Map a source model's weights onto this architecture before warm-starting (identity)."""
+        return state
+
+    def __init__(self, **config: Any):
+        super().__init__()
+        self.config = {"arch": self.arch, **config}
+        self.name = self.arch  # the zoo sets the shipped name
+        self.setting = 0.0
+
+    # --- training --------------------------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def synthesize(self, y_hat: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        """Decode a (batch of) quantized latent(s) to images; what channel experiments call."""
+        raise NotImplementedError
+
+    def aux_loss(self) -> torch.Tensor | None:
+        """An auxiliary loss the trainer adds, if the model has one."""
+        return None
+
+    # --- real coding -----------------------------------------------------------------------
+    def compress_latents(self, x: torch.Tensor) -> list[bytes]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def decompress_latents(self, sections: list[bytes], shape: tuple[int, int]) -> torch.Tensor:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def latent_shape(self, padded: tuple[int, int], stride: int) -> tuple[int, int]:
+        return padded[0] // stride, padded[1] // stride
+
+    def check_image(self, x: torch.Tensor) -> None:
+        """Reject what the codec cannot code, with a clear message."""
+        if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[0] != 1 or x.shape[1] != 3:
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise CodingError(f"expected one RGB image as a (1, 3, H, W) tensor, got {shape}")
+        if not torch.is_floating_point(x) or not torch.isfinite(x).all():
+            raise CodingError("image must be a finite floating-point tensor in [0, 1]")
+        if x.min() < 0 or x.max() > 1:
+            raise CodingError("image values must lie in [0, 1]")
+        problem = size_problem(int(x.shape[3]), int(x.shape[2]), self.decode_pixel_limit(), self.downsample)
+        if problem:
+            raise CodingError(problem)
+
+    def coding(self) -> ContextManager[nn.Module]:
+        """The coding path's context: entropy parameters on the exact grid, transforms in float.
+
+        ``compress`` and ``decompress`` enter it themselves; code that calls the coding methods
+        directly (e.g. re-coding one analysed latent at many rates) wraps them in it.
+        """
+        return exact_mode(self, self.transforms)
+
+    @torch.no_grad()
+    def compress(self, x: torch.Tensor) -> bytes:
+        """Code one image (1, 3, H, W) in [0, 1] into a self-describing bitstream."""
+        self.check_image(x)
+        param = next(self.parameters())
+        padded, size = pad_to_multiple(x.to(param.device, param.dtype), self.downsample)
+        with self.coding():
+            sections = self.compress_latents(padded)
+        return self.pack(sections, size)
+
+    def pack(self, sections: list[bytes], size: tuple[int, int]) -> bytes:
+        """The bitstream container around coded sections: model name, rate setting, image size."""
+        return Bitstream(self.name, size[0], size[1], sections, self.setting).to_bytes()
+
+    @torch.no_grad()
+    def decompress(self, data: bytes | Bitstream) -> torch.Tensor:
+        """Decode a bitstream from :meth:`compress` back to a (1, 3, H, W) image."""
+        stream = data if isinstance(data, Bitstream) else Bitstream.from_bytes(data)
+        problem = size_problem(stream.width, stream.height, self.decode_pixel_limit(), self.downsample)
+        if problem:
+            raise BitstreamError(f"bitstream claims an {problem}")
+        if stream.model != self.name:
+            raise BitstreamError(f"bitstream was made by model {stream.model!r}, not {self.name!r}")
+        if self.rate_range is not None:
+            try:
+                self.set_rate(stream.setting)
+            except (ValueError, OverflowError, TypeError) as err:
+                raise BitstreamError(f"bitstream rate setting is invalid for {self.name}: {err}") from None
+        elif stream.setting != self.setting:
+            raise BitstreamError(f"bitstream rate setting {stream.setting:g} is invalid for the fixed-rate {self.name}")
+        if not self.section_count_ok(len(stream.sections)):
+            names = ", ".join(self.section_names)
+            raise BitstreamError(f"{self.name} bitstream needs {len(self.section_names)} sections ({names}), "
+                                 f"got {len(stream.sections)}")
+        padded = (math.ceil(stream.height / self.downsample) * self.downsample,
+                  math.ceil(stream.width / self.downsample) * self.downsample)
+        with self.coding():
+            x_hat = self.decompress_latents(stream.sections, padded)
+        return crop_to(x_hat.float().clamp(0, 1), (stream.height, stream.width))
+
+
+@torch.no_grad()
+def latents(model: CompressionModel, x: torch.Tensor, coding: bool = False) -> dict[str, torch.Tensor]:
+    """The eval-mode forward pass on a padded image (y, y_hat, scales, ... and x_hat cropped).
+
+    With ``coding=True`` it runs as the codec does (entropy parameters on the fixed-point grid,
+    :meth:`CompressionModel.coding`): its ``x_hat`` is exactly what decoding the bitstream gives.
+    """
+    padded, size = pad_to_multiple(x, model.downsample)
+    if coding:
+        with model.coding():
+            out = model(padded)
+    else:
+        out = model(padded)
+    out["x_hat"] = crop_to(out["x_hat"].clamp(0, 1), size)
+    out["padded_pixels"] = padded.shape[-2] * padded.shape[-1]
+    return out

@@ -1,0 +1,92 @@
+"""Ablation tables from shipped variants: several seeds per variant, paired against a baseline.
+
+A variant ``v`` trained with seed ``s`` is named ``<prefix><v>-s<s>`` (e.g. ``cvqn-abl-q357-s0``), and
+its Kodak results are in ``lic_lab/zoo/results/`` (seed 0 ships its weights too). :func:`ablation_rows` averages each variant over its
+seeds and reports the bpp change against the baseline *of the same seed* (same data order, same
+initialisation of everything the variants share), with the spread over seeds, so a reader sees
+whether a difference is larger than the run-to-run noise.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+METRICS = ("bpp", "bpp_est", "psnr", "ms_ssim")
+
+
+def seed_results(means: Mapping[str, dict[str, float]], prefix: str) -> dict[str, dict[int, dict[str, float]]]:
+    """``{variant: {seed: Kodak means}}`` of every run named ``<prefix><variant>-s<seed>``.
+
+    ``means`` maps run names to their Kodak means (e.g. :func:`lic_lab.zoo.kodak_means`).
+    """
+    pattern = re.compile(re.escape(prefix) + r"(.+)-s(\d+)$")
+    found: dict[str, dict[int, dict[str, float]]] = {}
+    for name, kodak in means.items():
+        match = pattern.match(name)
+        if match and kodak:
+            found.setdefault(match.group(1), {})[int(match.group(2))] = kodak
+    return found
+
+
+def _spread(values: Sequence[float]) -> float:
+    """Half the range over seeds (0 for one seed)."""
+    return (max(values) - min(values)) / 2 if len(values) > 1 else 0.0
+
+
+def ablation_rows(results: Mapping[str, Mapping[int, Mapping[str, float]]], variants: Sequence[str],
+                  baseline: str) -> list[dict[str, Any]]:
+    """One row per variant: seeds, means of :data:`METRICS`, and the paired bpp change (%) vs ``baseline``."""
+    base = results[baseline]
+    rows = []
+    for variant in variants:
+        runs = results[variant]
+        seeds = sorted(runs)
+        row: dict[str, Any] = {"variant": variant, "seeds": len(seeds)}
+        for key in METRICS:
+            row[key] = statistics.fmean(runs[s][key] for s in seeds)
+        row["ms_ssim_spread"] = _spread([runs[s]["ms_ssim"] for s in seeds])
+        paired = [100 * (runs[s]["bpp"] / base[s]["bpp"] - 1) for s in seeds if s in base]
+        row["dbpp_percent"] = statistics.fmean(paired) if paired else None
+        row["dbpp_spread"] = _spread(paired) if paired else None
+        rows.append(row)
+    return rows
+
+
+def same_order(ours: Mapping[str, float], paper: Mapping[str, float]) -> bool:
+    """Whether two ``{variant: value}`` maps rank the shared variants identically."""
+    keys = [k for k in paper if k in ours]
+    return sorted(keys, key=lambda k: ours[k]) == sorted(keys, key=lambda k: paper[k])
+
+
+def beyond_noise(row: Mapping[str, Any]) -> bool:
+    """Whether a variant's paired bpp change is larger than its spread over seeds."""
+    return abs(row["dbpp_percent"]) > row["dbpp_spread"]
+
+
+def versus_paper(rows: Sequence[Mapping[str, Any]], labels: Mapping[str, str],
+                 paper: Mapping[str, tuple[float | None, float, float]], baseline: str, first_column: str,
+                 extra: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Our :func:`ablation_rows` beside a paper's ``{label: (PSNR or None, MS-SSIM, bpp)}`` table.
+
+    ``labels`` maps the paper's row labels to our variant names; ``baseline`` is the paper's label
+    of the reference row (its bpp change is computed from the paper's own numbers); ``extra``
+    adds columns per label right after the first.
+    """
+    ours = {r["variant"]: r for r in rows}
+    base_bpp = paper[baseline][2]
+    table = []
+    for label, variant in labels.items():
+        r, (p_psnr, p_ms, p_bpp) = ours[variant], paper[label]
+        row: dict[str, Any] = {first_column: label, **(extra or {}).get(label, {}), "seeds": r["seeds"],
+                               "bpp (real)": round(r["bpp"], 4),
+                               f"Δbpp vs {baseline} (%)": f"{r['dbpp_percent']:+.2f} ± {r['dbpp_spread']:.2f}",
+                               "MS-SSIM": f"{r['ms_ssim']:.4f} ± {r['ms_ssim_spread']:.4f}"}
+        if p_psnr is not None:
+            row["PSNR"] = round(r["psnr"], 2)
+        row.update({"paper bpp": p_bpp, "paper Δbpp (%)": round(100 * (p_bpp / base_bpp - 1), 2), "paper MS-SSIM": p_ms})
+        if p_psnr is not None:
+            row["paper PSNR"] = p_psnr
+        table.append(row)
+    return table

@@ -1,0 +1,171 @@
+"""Check cells for the notebooks' exercises.
+
+Each checker recomputes the right answer from the exercise's inputs (nothing to copy from here);
+worked solutions live in ``notebooks/solutions/``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import torch
+
+from lic_lab.entropy import GaussianConditional
+from lic_lab.evaluation.metrics import bd_rate
+
+
+def _close(tol: float) -> Callable[[Any, Any], bool]:
+    return lambda got, want: isinstance(got, (int, float)) and math.isclose(float(got), want, rel_tol=tol, abs_tol=tol)
+
+
+def verdict(number: int, answer: Any, *context: Any, book: str = "01") -> str:
+    """A one-line verdict for exercise ``number`` of notebook ``book``."""
+    if answer is None:
+        return f"Exercise {number}: not attempted yet (set answer_{number})"
+    want, ok, hint = BOOKS[book][number](*context)
+    good = ok(answer, want)
+    return f"Exercise {number}: {'correct' if good else 'not yet'}" + ("" if good else f" - hint: {hint}")
+
+
+def check(number: int, answer: Any, *context: Any, book: str = "01") -> None:
+    """Print the verdict (what a notebook's check cell calls)."""
+    print(verdict(number, answer, *context, book=book))
+
+
+def _ex1(num_bytes: int, height: int, width: int):
+    return 8 * num_bytes / (height * width), _close(1e-3), "bits per pixel = 8 x bytes / pixels"
+
+
+def _ex2(scale: float):
+    p = GaussianConditional.likelihood(torch.zeros(1), torch.tensor([scale])).item()
+    return p, _close(1e-3), "the mass of the bin [-1/2, 1/2] under N(0, scale^2): Phi(0.5/s) - Phi(-0.5/s)"
+
+
+def _ex3(anchor: tuple, test: tuple):
+    return bd_rate(*anchor, *test), _close(1e-2), "lic_lab.evaluation.metrics.bd_rate(anchor bpp, anchor PSNR, test bpp, test PSNR)"
+
+
+def _ex4():
+    return "ste", lambda got, want: str(got).strip().lower() in {"ste", "straight-through", "round"}, \
+        "which proxy rounds in the forward pass?"
+
+
+FOUNDATIONS = {1: _ex1, 2: _ex2, 3: _ex3, 4: _ex4}
+
+
+def _equal(got: Any, want: Any) -> bool:
+    return type(got) in (int, bool, str) and got == want
+
+
+def _ch1(ablation):
+    from lic_lab.teaching.channels import channels_for_share
+
+    return channels_for_share(ablation.psnr_loss, 0.5), _equal, "sort the PSNR losses, accumulate, count"
+
+
+def _ch2(ablation):
+    return int(ablation.ranking()[0]), _equal, "the channel whose removal costs the most PSNR"
+
+
+def _ch3(factors, sweep, base_psnr: float):
+    import numpy as np
+
+    factors, sweep = np.asarray(factors, float), np.asarray(sweep, float)
+    close = factors[sweep >= base_psnr - 1.0]
+    want = float(close.min()) if close.size else float("nan")
+    return want, _close(1e-6), "compare each PSNR of the sweep with abl.base_psnr - 1"
+
+
+CHANNELS = {1: _ch1, 2: _ch2, 3: _ch3}
+def _g1(model, channel: int, rate: float):
+    return float(model.gain.vector(rate)[channel]), _close(1e-4), \
+        "eq. 8: |M[s-1, c]| ** (1 - l) * |M[s, c]| ** l with s = floor(R), l = R - s"
+
+
+def _g2(curves, test: str, anchor: str):
+    (ra, qa), (rt, qt) = curves[anchor], curves[test]
+    return bd_rate(ra, qa, rt, qt), _close(1e-2), "lic_lab.evaluation.metrics.bd_rate(anchor bpp, anchor PSNR, test bpp, test PSNR)"
+
+
+def _g3(model):
+    units = [model.gain, model.inverse_gain] + ([model.hyper_gain, model.hyper_inverse_gain] if model.hyper_gains else [])
+    gains = sum(p.numel() for u in units for p in u.parameters())
+    total = sum(p.numel() for p in model.parameters())
+    return 100 * gains / total, _close(1e-3), "four [levels, channels] matrices (two on y, two on z) over all parameters, x 100"
+
+
+GAINS = {1: _g1, 2: _g2, 3: _g3}
+
+
+def _b1(flops: dict):
+    return 100 * flops[1] / flops[3], _close(1e-2), "FLOPs with one branch over FLOPs with all three, x 100"
+
+
+def _b2(storage: dict, bitrates: int):
+    return storage["cbanet"] + (bitrates - 1) * storage["bam_per_bitrate"], _equal, \
+        "one CAM decoder plus one BAM for every bitrate but the base"
+
+
+def _b3(decode_ms: dict):
+    return 100 * (1 - decode_ms["K=1"] / decode_ms["baseline"]), _close(1e-2), \
+        "speed-up = 1 - (time with K = 1) / (baseline time), in percent"
+
+
+BRANCHES = {1: _b1, 2: _b2, 3: _b3}
+
+
+def _c1(curves: dict):
+    return bd_rate(*curves["c2f-single"], *curves["c2f"]), _close(1e-2), \
+        "bd_rate(*curves['c2f-single'], *curves['c2f']): the anchor's (bpp, PSNR) first"
+
+
+def _c2(bits: dict):
+    total = sum(v["bpp"] for v in bits.values())
+    return 100 * (total - bits["y"]["bpp"]) / total, _close(1e-2), "(z1 + z2 bits) / (all sections' bits) x 100"
+
+
+def _c3(timing: dict):
+    return timing["1"]["decode_s"] / timing["2"]["decode_s"], _close(1e-2), \
+        "decode time with 1 thread divided by decode time with 2 threads"
+
+
+BENCHMARK = {1: _c1, 2: _c2, 3: _c3}
+def _q1():
+    from lic_lab.quantization.variable import bound_bpp
+
+    return bound_bpp(32, 16, [0.25, 0.5, 0.25], [2, 5, 8]), _close(1e-3), \
+        "C * sum_g r_g log2 q_g / 16^2 (eq. 7 per pixel)"
+
+
+def _q2(ablation, group):
+    import numpy as np
+
+    losses = np.asarray(ablation.ms_ssim_loss_db)
+    means = [losses[np.asarray(group) == g].mean() for g in range(int(max(group)) + 1)]
+    return int(np.argmax(means)) + 1, _equal, "average abl.ms_ssim_loss_db over the channels with group == g"
+
+
+def _q3(model):
+    d = model.sizes[1]
+    return len(model.contexts[1].planes((d, 512 // 16, 768 // 16))), _equal, \
+        "4 (D - 1) + 2 (H - 1) + W with D = 16 channels, H = 32 rows, W = 48 columns"
+
+
+CVQN = {1: _q1, 2: _q2, 3: _q3}
+def _w1():
+    from lic_lab.quantization.importance_map import importance_mask
+
+    return int(importance_mask(torch.tensor([[[5]]]), 32, 16).sum()), _equal, "eq. 4: k < n QI(p) / L, i.e. 32 x 5 / 16"
+
+
+def _w2(model):
+    return len(model.tcae.steps((model.M, 512 // 8, 768 // 8))), _equal, "one step per plane k + i + j = t: n + h + w - 2"
+
+
+def _w3(entropy_bits: dict):
+    t = entropy_bits["cwic-q2"]["code"]
+    return t["raw_bits"] / t["iid"], _close(1e-2), "raw_bits / iid bits of cwic-q2's o' (the Fig. 12 table's iid column)"
+
+
+CWIC = {1: _w1, 2: _w2, 3: _w3}
+BOOKS = {"01": FOUNDATIONS, "02": CVQN, "03": CHANNELS, "04": CWIC, "05": GAINS, "06": BRANCHES, "07": BENCHMARK}

@@ -1,0 +1,378 @@
+"""The one training entry point used by the CLI, the notebooks and every paper issue.
+
+``python -m lic_lab train --arch scale_hyperprior --lmbda 0.0067 --steps 8000 --name hp_q3``
+
+Adam on random crops of the training folder; rate-distortion loss of :mod:`lic_lab.training.losses`; a
+model's auxiliary loss if it has one; a progress bar; resumable run checkpoints in ``runs/``; and,
+at the end, a small fp16 checkpoint plus a JSON record (command, steps, data, wall time,
+validation results) that :mod:`lic_lab.zoo` turns into a model card.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from tqdm.auto import tqdm
+
+from lic_lab import home, seed_everything
+from lic_lab.data import PatchDataset, read_image, training_paths
+from lic_lab.training.losses import rd_loss
+from lic_lab.models import CompressionModel, build_model
+from lic_lab.zoo import load_checkpoint_file, model_card, registry_entry, save_checkpoint
+
+RUNS_DIR = home() / "runs"
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run needs; stored in the run checkpoint and the model record."""
+
+    arch: str = "scale_hyperprior"
+    N: int = 64
+    M: int = 96
+    lmbda: float = 0.0067
+    metric: str = "mse"
+    steps: int = 1000
+    batch: int = 8
+    patch: int = 128
+    lr: float = 1e-3
+    lr_drop_at: float = 0.85  # fraction of steps after which lr is divided by 10 (the decay at the end)
+    warmup: int = 500  # steps of linear lr warm-up after a resume from committed weights (fresh optimizer)
+    downscale: float = 0.0  # probability of a randomly down-scaled training patch (augmentation)
+    channels_last: bool = True  # NHWC memory layout: ~10% faster on CPU (scripts/train_speed.py)
+    workers: int = 0  # DataLoader worker processes cutting patches (a GPU run; on 2 CPU cores they cost a core)
+    clip: float = 1.0
+    seed: int = 0
+    init: str | None = None  # checkpoint to fine-tune from
+    data: str | None = None  # data root holding train/
+    name: str = "model"
+    out_dir: str = str(home() / "models")  # the zoo recipes pass lic_lab/zoo/checkpoints
+    val_every: int = 500
+    log_every: int = 50
+    save_every: int = 500  # run checkpoints for resuming; 0 writes none
+    threads: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # architecture-specific arguments
+    lmbdas: list[float] | None = None  # variable-rate training: one level drawn per batch (AG-VAE eq. 6)
+    stage: str | None = None  # a staged recipe's stage (CBANet: "branch2", "bam3", ...)
+    hours: float = 0.0  # wall-time budget of this sitting; 0 = until ``steps``. Resume by re-running.
+
+    def schedule_key(self) -> dict[str, Any]:
+        """What must match for a later sitting to continue this run (not the sitting's own budget)."""
+        key = asdict(self)
+        for name in ("hours", "threads", "val_every", "log_every", "save_every", "out_dir", "data", "workers", "steps"):
+            key.pop(name)
+        return key
+
+    def continues(self, saved: "TrainConfig", step: int) -> bool:
+        """Whether a run saved at ``step`` under ``saved`` may go on under this config.
+
+        Everything in :meth:`schedule_key` must match. The length (``steps``) may change (a schedule
+        shortened or extended between sittings) only while neither schedule has reached its final
+        lr decay, so every step done so far ran at the lr the new schedule would have given it.
+        """
+        if saved.schedule_key() != self.schedule_key() or step >= self.steps:
+            return False
+        return saved.steps == self.steps or step < min(saved.lr_drop_at * saved.steps, self.lr_drop_at * self.steps)
+
+    def lr_at(self, step: int, resumed_at: int | None = None) -> float:
+        """Learning rate of ``step``: ``lr``, divided by 10 after ``lr_drop_at``; warm-up after a resume."""
+        lr = self.lr * (0.1 if step >= self.lr_drop_at * self.steps else 1.0)
+        if resumed_at is not None and self.warmup and step < resumed_at + self.warmup:
+            lr *= (step - resumed_at + 1) / self.warmup
+        return lr
+
+    def level_lambda(self, level: int) -> float:
+        """The lambda of a rate level (1-based) in variable-rate training."""
+        return self.lmbdas[level - 1] if self.lmbdas else self.lmbda
+
+
+def warm_start(model: CompressionModel, source: torch.nn.Module) -> str:
+    """Copy every parameter whose name and shape match (fine-tuning, or a new head on old transforms)."""
+    own = model.state_dict()
+    source_state = model.adapt_state(dict(source.state_dict()))
+    matched = {k: v for k, v in source_state.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(matched, strict=False)
+    return f"{len(matched)} of {len(own)} tensors copied"
+
+
+def validate_rates(model: CompressionModel, images: list[torch.Tensor], cfg: TrainConfig) -> dict[str, Any]:
+    """:func:`validate` at the model's current setting, or at every level of a variable-rate run."""
+    if not cfg.lmbdas:
+        return validate(model, images, cfg.lmbda, cfg.metric)
+    rows = []
+    for level in range(1, len(cfg.lmbdas) + 1):
+        model.set_rate(level)
+        rows.append({"rate": level, **validate(model, images, cfg.level_lambda(level), cfg.metric)})
+    return {"bpp": rows[-1]["bpp"], "psnr": rows[-1]["psnr"], "by_rate": rows}
+
+
+@torch.no_grad()
+def validate(model: CompressionModel, images: list[torch.Tensor], lmbda: float, metric: str) -> dict[str, float]:
+    """Mean estimated bpp, PSNR and loss over whole images (true rounding, eval mode)."""
+    from lic_lab.models import latents
+
+    was_training = model.training
+    model.eval()
+    rows = []
+    for x in images:
+        out = latents(model, x)
+        parts = rd_loss(x, out, lmbda, metric)
+        bpp = parts["bpp"].item() * out["padded_pixels"] / (x.shape[-2] * x.shape[-1])
+        rows.append((bpp, parts["psnr"].item()))
+    model.train(was_training)
+    n = len(rows)
+    return {"bpp": sum(r[0] for r in rows) / n, "psnr": sum(r[1] for r in rows) / n}
+
+
+def _rounded(value: Any) -> Any:
+    """Floats to 4 decimals, inside lists and dicts too (for compact records)."""
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _machine() -> str:
+    """Where a segment ran: CPU model or GPU name, for the model card."""
+    if torch.cuda.is_available():
+        return f"GPU {torch.cuda.get_device_name(0)}"
+    return f"CPU {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+
+
+def committed_state(cfg: TrainConfig) -> tuple[dict[str, torch.Tensor], dict[str, Any]] | None:
+    """Weights and record of an unfinished run committed to ``out_dir`` by an earlier sitting, if any.
+
+    A long schedule spans sittings: each one ends by writing ``<name>.pt`` and ``<name>.json``
+    with the steps done so far; re-running the same command continues from there.
+    """
+    out = Path(cfg.out_dir)
+    record_path, weights_path = out / f"{cfg.name}.json", out / f"{cfg.name}.pt"
+    if not (record_path.is_file() and weights_path.is_file()):
+        return None
+    record = json.loads(record_path.read_text())
+    saved = TrainConfig(**{k: v for k, v in record.get("config", {}).items() if k in TrainConfig.__dataclass_fields__})
+    if not cfg.continues(saved, record.get("steps", 0)):
+        return None
+    ckpt = torch.load(weights_path, map_location="cpu", weights_only=True)
+    return {k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}, record
+
+
+class _Distributed:
+    """torchrun / DistributedDataParallel support: one process per GPU (or CPU process with gloo)."""
+
+    def __init__(self) -> None:
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        if self.world > 1:
+            import torch.distributed as dist
+
+            dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def device(self) -> torch.device:
+        from lic_lab import device
+
+        dev = device()
+        if dev.type == "cuda" and self.world > 1:
+            return torch.device("cuda", self.local_rank)
+        return dev
+
+    def wrap(self, model: torch.nn.Module, dev: torch.device) -> torch.nn.Module:
+        if self.world == 1:
+            return model
+        from torch.nn.parallel import DistributedDataParallel
+
+        return DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None,
+                                       find_unused_parameters=True)
+
+    def agree(self, flag: bool) -> bool:
+        """True on every process when it is True on the main one (so all stop at the same step)."""
+        if self.world == 1:
+            return flag
+        import torch.distributed as dist
+
+        t = torch.tensor([1.0 if flag else 0.0])
+        dist.broadcast(t, 0)
+        return bool(t.item())
+
+    def close(self) -> None:
+        if self.world > 1:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+
+
+def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | None = None,
+          images: list[Path] | None = None, resume: bool = True) -> tuple[CompressionModel, dict[str, Any]]:
+    """Train (or fine-tune, or resume) a model; returns it and its record.
+
+    Resumes, in this order, from the run checkpoint in ``runs/<name>/last.pt`` (same machine,
+    optimizer state kept) or from weights an earlier sitting committed to ``out_dir`` (fresh
+    optimizer, ``warmup`` steps of linear lr warm-up). Stops after ``steps`` or after ``hours``
+    of this sitting; every sitting is a segment in the record. Runs unchanged under
+    ``torchrun --nproc_per_node=K`` (DistributedDataParallel; each process draws its own patches).
+    """
+    dist = _Distributed()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed)
+    log = log or (lambda msg: tqdm.write(msg, file=sys.stderr))
+    if not dist.main:
+        progress, log = False, (lambda msg: None)
+    if images is None:
+        train_paths, val_paths = training_paths(cfg.data)
+    else:
+        train_paths, val_paths = list(images), []
+    model = build_model({"arch": cfg.arch, "N": cfg.N, "M": cfg.M, **cfg.extra})
+    init_report = None
+    if cfg.init:
+        init_report = warm_start(model, load_checkpoint_file(cfg.init)[0])
+        log(f"{cfg.name}: initialised from {cfg.init} ({init_report})")
+    model.configure_training(cfg.stage)
+    dev = dist.device()
+    # channels-last (NHWC) only where every weight is 4-D or less (CVQN's 3-D context model has 5-D ones)
+    nhwc = cfg.channels_last and all(p.dim() <= 4 for p in model.parameters())
+    fmt = torch.channels_last if nhwc else torch.contiguous_format
+    model = model.to(dev, memory_format=fmt)
+    model.train()
+    params = [p for n, p in model.named_parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=cfg.lr)
+    run_dir = RUNS_DIR / cfg.name
+    run_ckpt = run_dir / "last.pt"
+    step, elapsed, history, curve, segments = 0, 0.0, [], [], []
+    resumed_at: int | None = None
+    if resume and run_ckpt.is_file():
+        state = torch.load(run_ckpt, map_location="cpu", weights_only=True)
+        if cfg.continues(TrainConfig(**state["config"]), state["step"]):
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            step, elapsed, history = state["step"], state["elapsed"], json.loads(state["history"])
+            segments = json.loads(state.get("segments", "[]"))
+            torch.set_rng_state(state["rng"])
+            log(f"resumed {cfg.name} at step {step} (run checkpoint)")
+    if resume and step == 0:
+        committed = committed_state(cfg)
+        if committed is not None:
+            weights, record = committed
+            model.load_state_dict(weights)
+            step, elapsed = record["steps"], record.get("wall_time_s", 0.0)
+            history, curve = record.get("history", []), record.get("train_curve", [])
+            segments, init_report = record.get("segments", []), record.get("init_report", init_report)
+            resumed_at = step
+            torch.manual_seed(cfg.seed + step)  # new patches, not a replay of the first sitting's
+            log(f"resumed {cfg.name} at step {step} from committed weights (optimizer restarted, warm-up)")
+    if dist.world > 1:  # every process draws its own patches
+        torch.manual_seed(cfg.seed * 1000 + dist.rank + step)
+    forward = dist.wrap(model, dev)
+    dataset = PatchDataset(train_paths, patch=cfg.patch, samples_per_epoch=10**9, downscale=cfg.downscale)
+    val_images = [read_image(p) for p in val_paths] if dist.main else []
+    loader = iter(torch.utils.data.DataLoader(dataset, batch_size=cfg.batch, num_workers=cfg.workers,
+                                              pin_memory=dev.type == "cuda", persistent_workers=cfg.workers > 0))
+    bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc=cfg.name, file=sys.stderr,
+               mininterval=5.0)
+    sitting_start, first_step = time.time(), step
+    segment_lr = cfg.lr_at(step)
+    while step < cfg.steps:
+        if dist.agree(bool(cfg.hours) and step > first_step and time.time() - sitting_start > cfg.hours * 3600):
+            log(f"{cfg.name}: this sitting's {cfg.hours} h are spent at step {step} of {cfg.steps}")
+            break
+        lr = cfg.lr_at(step, resumed_at)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        x = next(loader).to(dev).contiguous(memory_format=fmt)
+        lmbda = cfg.lmbda
+        if cfg.lmbdas:
+            level = int(torch.randint(len(cfg.lmbdas), (1,))) + 1
+            model.set_rate(level)
+            lmbda = cfg.level_lambda(level)
+        out = forward(x)
+        parts = rd_loss(x, out, lmbda, cfg.metric)
+        loss = parts["loss"]
+        aux = model.aux_loss()
+        if aux is not None:
+            loss = loss + aux
+        if "extra_loss" in out:  # a model's own training term (e.g. the information fidelity of eq. 14)
+            loss = loss + out["extra_loss"]
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.clip:
+            torch.nn.utils.clip_grad_norm_(params, cfg.clip)
+        optimizer.step()
+        step += 1
+        bar.update(1)
+        if cfg.log_every > 0 and step % cfg.log_every == 0:
+            curve.append({"step": step, "loss": loss.item(), "bpp": parts["bpp"].item(), "psnr": parts["psnr"].item(),
+                          "lr": lr})
+            bar.set_postfix(loss=f"{loss.item():.3f}", bpp=f"{parts['bpp'].item():.3f}",
+                            psnr=f"{parts['psnr'].item():.2f}")
+        if ((cfg.val_every > 0 and step % cfg.val_every == 0) or step == cfg.steps) and val_images:
+            val = validate_rates(model, [v.to(dev) for v in val_images], cfg)
+            history.append({"step": step, "train_loss": round(loss.item(), 5), **_rounded(val)})
+            log(f"{cfg.name} step {step}: val bpp {val['bpp']:.4f} psnr {val['psnr']:.2f}")
+        if dist.main and cfg.save_every > 0 and (step % cfg.save_every == 0 or step == cfg.steps):
+            run_dir.mkdir(parents=True, exist_ok=True)
+            seg_now = segments + [_segment(first_step, step, segment_lr, lr, time.time() - sitting_start, dist)]
+            torch.save({"config": asdict(cfg), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "step": step, "elapsed": elapsed + time.time() - sitting_start, "history": json.dumps(history),
+                        "segments": json.dumps(seg_now), "rng": torch.get_rng_state()}, run_ckpt)
+    bar.close()
+    if step > first_step:
+        segments = segments + [_segment(first_step, step, segment_lr, cfg.lr_at(step - 1),
+                                        time.time() - sitting_start, dist)]
+    dist.close()
+    model = model.to("cpu", memory_format=torch.contiguous_format)
+    model.eval()
+    record = {
+        "name": cfg.name,
+        "config": asdict(cfg),
+        "command": "python -m lic_lab train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        if sys.argv[1:2] == ["train"] else None,
+        "steps": step,
+        "finished": step >= cfg.steps,
+        "wall_time_s": round(elapsed + time.time() - sitting_start, 1),
+        "threads": torch.get_num_threads(),
+        "train_images": [p.name for p in train_paths],
+        "validation_images": [p.name for p in val_paths],
+        "history": history,
+        "init_report": init_report,
+        "segments": segments,
+        "train_curve": curve,
+    }
+    return model, record
+
+
+def _segment(first: int, last: int, lr_first: float, lr_last: float, wall: float, dist: _Distributed) -> dict[str, Any]:
+    """One sitting of a (possibly multi-sitting) schedule, for the record and the model card."""
+    return {"steps": [first, last], "lr": [lr_first, lr_last], "wall_time_s": round(wall, 1),
+            "threads": torch.get_num_threads(), "processes": dist.world, "where": _machine(),
+            "date": time.strftime("%Y-%m-%d")}
+
+
+def train_and_save(cfg: TrainConfig, progress: bool = True) -> Path:
+    """Train, then write ``<out_dir>/<name>.pt`` (fp16) and ``<name>.json`` (the record)."""
+    model, record = train(cfg, progress=progress)
+    if int(os.environ.get("RANK", "0")) != 0:  # under torchrun only the main process writes
+        return Path(cfg.out_dir) / f"{cfg.name}.pt"
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{cfg.name}.pt"
+    model.name = cfg.name
+    save_checkpoint(model, path, meta={"lmbda": cfg.lmbda, "lmbdas": cfg.lmbdas, "metric": cfg.metric})
+    (out / f"{cfg.name}.json").write_text(json.dumps(record, indent=1))
+    (out / f"{cfg.name}.md").write_text(model_card(registry_entry(path, record), record))
+    return path

@@ -1,0 +1,359 @@
+"""The model zoo: shipped checkpoints loaded by name, SHA-256 checked, ``weights_only=True``.
+
+Checkpoints live in ``lic_lab/zoo/checkpoints/<name>.pt`` as ``{"config", "state_dict" (fp16),
+"meta"}``; ``lic_lab/zoo/registry.json`` lists each with its SHA-256, rate and Kodak results, and
+``<name>.md`` beside it is the model card.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from lic_lab import PACKAGE_DIR, REPO_DIR, home
+from lic_lab.data import sha256_file
+from lic_lab.errors import BitstreamError, CheckpointError, UsageError
+
+ZOO_DIR = PACKAGE_DIR / "zoo"
+CHECKPOINT_DIR = ZOO_DIR / "checkpoints"
+REGISTRY = ZOO_DIR / "registry.json"
+
+
+
+def save_checkpoint(model: torch.nn.Module, path: str | Path, meta: dict[str, Any] | None = None,
+                    half: bool = True) -> None:
+    """Save config + (fp16) weights + metadata in a form ``torch.load(weights_only=True)`` accepts."""
+    state = {k: (v.half() if half and v.is_floating_point() else v).clone() for k, v in model.state_dict().items()}
+    torch.save({"format": "lic_lab-checkpoint-1", "config": dict(model.config), "state_dict": state,
+                "meta": dict(meta or {}), "name": model.name}, path)
+
+
+def load_checkpoint_file(path: str | Path, expected_sha256: str | None = None):
+    """Load a checkpoint file into a model (float32, eval mode); returns (model, meta)."""
+    from lic_lab.models import build_model
+
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint")
+    if expected_sha256 and sha256_file(path) != expected_sha256:
+        raise CheckpointError(f"{path}: SHA-256 mismatch (file changed or corrupt)")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many types for foreign files
+        raise CheckpointError(f"{path}: not a loadable checkpoint ({err.__class__.__name__})") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != "lic_lab-checkpoint-1":
+        if isinstance(ckpt, dict) and "model" in ckpt and "config" in ckpt:  # a training run checkpoint
+            cfg = ckpt["config"]
+            ckpt = {"config": {"arch": cfg["arch"], "N": cfg["N"], "M": cfg["M"], **cfg.get("extra", {})},
+                    "state_dict": ckpt["model"], "meta": {}, "name": cfg["name"]}
+        else:
+            raise CheckpointError(f"{path}: not a lic_lab checkpoint")
+    try:
+        model = build_model(ckpt["config"])
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()})
+    except (ValueError, RuntimeError, TypeError, KeyError) as err:
+        raise CheckpointError(f"{path}: checkpoint does not match its architecture ({err})") from None
+    model.name = ckpt.get("name") or path.stem
+    model.eval()
+    # channels-last weights make the (transposed) convolutions 15-40% faster on CPUs (oneDNN);
+    # encoder and decoder use the same layout, so coding stays bit-exact
+    for module in model.modules():  # 2D convolutions only (3D context models keep their layout)
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+            module.to(memory_format=torch.channels_last)
+    return model, ckpt.get("meta", {})
+
+
+def registry() -> dict[str, dict[str, Any]]:
+    """{name: entry} of shipped models (empty when none are registered)."""
+    if not REGISTRY.is_file():
+        return {}
+    return json.loads(REGISTRY.read_text())["models"]
+
+
+def load_model(name: str, device: torch.device | str | None = None):
+    """A shipped model by name, checked against its registered SHA-256."""
+    models = registry()
+    if name not in models:
+        raise CheckpointError(f"unknown model {name!r}; run `python -m lic_lab models` to list them")
+    entry = models[name]
+    model, _ = load_checkpoint_file(CHECKPOINT_DIR / entry["file"], entry["sha256"])
+    if model.rate_range is None:  # variable-rate models carry their own rate setting
+        model.setting = float(entry.get("quality", 0))
+    return model.to(device) if device is not None else model
+
+
+def result_meta(checkpoint: str | Path) -> dict[str, Any]:
+    """What a stored Kodak result was measured with: the checkpoint's SHA-256 and the bitstream format."""
+    from lic_lab.bitstream import VERSION
+
+    return {"dataset": "kodak", "sha256": sha256_file(checkpoint), "format": VERSION}
+
+
+def stored_kodak_entries(name: str, images: list[str]) -> list[dict[str, Any]] | None:
+    """The zoo's stored Kodak evaluation of ``name`` when it was measured on these images, with this
+    checkpoint and this bitstream format (so the benchmark need not measure it again); else None."""
+    path = ZOO_DIR / "results" / f"{name}.json"
+    entry = registry().get(name)
+    if entry is None or not path.is_file():
+        return None
+    doc = json.loads(path.read_text())
+    from lic_lab.bitstream import VERSION
+
+    if doc.get("sha256") != entry["sha256"] or doc.get("format") != VERSION:
+        return None
+    results = doc["results"]
+    if any([r["image"] for r in e["images"]] != images for e in results):
+        return None
+    return results
+
+
+def decompress_bytes(data: bytes, branches: int | None = None, cache: dict[str, Any] | None = None
+                     ) -> tuple[torch.Tensor, Any]:
+    """Decode any lic_lab bitstream with the shipped model it names: ``(image, model)``.
+
+    What ``python -m lic_lab decompress`` does; every problem with the stream is a
+    :class:`~lic_lab.errors.BitstreamError`. ``cache`` (name -> model) avoids reloading models.
+    """
+    from lic_lab.bitstream import Bitstream
+
+    stream = Bitstream.from_bytes(data)
+    if stream.model not in registry():
+        raise BitstreamError(f"bitstream names model {stream.model!r}, which this lic_lab does not ship")
+    if cache is not None and stream.model in cache:
+        model = cache[stream.model]
+    else:
+        model = load_model(stream.model)
+        if cache is not None:
+            cache[stream.model] = model
+    if branches is not None:
+        if not model.capabilities().branches:
+            raise UsageError(f"{stream.model} has a single decoder; --branches needs a CBANet model")
+        model.set_branches(branches)
+    return model.decompress(stream), model
+
+
+def resolve_name(name: str, quality: int | None = None) -> str:
+    """A shipped model name from a full name, or a family plus a quality index."""
+    models = registry()
+    if name in models and quality is None:
+        return name
+    family = [n for n, e in models.items() if e["family"] == name]
+    if not family:
+        if name in models:
+            raise CheckpointError(f"{name!r} is a single model; drop --quality or name its family")
+        raise CheckpointError(f"unknown model {name!r}; run `python -m lic_lab models` to list them")
+    qualities = sorted(models[n]["quality"] for n in family)
+    if quality is None:
+        quality = qualities[len(qualities) // 2]
+    match = [n for n in family if models[n]["quality"] == quality]
+    if not match:
+        raise CheckpointError(f"{name} has no quality {quality}; available: {qualities}")
+    return match[0]
+
+
+def family_members(name: str) -> list[str]:
+    """Names of a family's models sorted by quality (or ``[name]`` for a single model)."""
+    models = registry()
+    members = sorted((e["quality"], n) for n, e in models.items() if e["family"] == name)
+    if members:
+        return [n for _, n in members]
+    if name in models:
+        return [name]
+    raise CheckpointError(f"unknown model {name!r}; run `python -m lic_lab models` to list them")
+
+
+def write_registry(entries: dict[str, dict[str, Any]]) -> None:
+    """Write ``registry.json`` (sorted, stable) for the given entries."""
+    REGISTRY.write_text(json.dumps({"format": 1, "models": dict(sorted(entries.items()))}, indent=1) + "\n")
+
+
+DESCRIPTIONS = {
+    "factorized": "Factorized prior (Ballé et al. 2017/2018): y coded with a learned per-channel density.",
+    "scale_hyperprior": "Scale hyperprior (Ballé et al. 2018): side information z predicts the scale of each y.",
+    "mean_scale_hyperprior": "Mean-scale hyperprior (Minnen et al. 2018, no autoregressive context).",
+    "gained_mean_scale": "AG-VAE (Cui et al. 2021): one mean-scale hyperprior for any rate through gain units "
+                         "and exponential interpolation.",
+    "coarse_to_fine": "Coarse-to-fine hyperprior (Hu et al., benchmark paper sec. 6): hyper levels predicting each "
+                      "other, signal-preserving hyper transforms, information-aggregation reconstruction.",
+    "cvqn": "CVQN (Zhong et al. 2020): channel-attention residual en/decoder, channels split by importance into groups "
+            "with their own GMM quantizer and 3D masked context model.",
+    "cwic": "CWIC (Li et al.): dense-block en/decoder with a sigmoid code, learnt channel-wise quantizer, importance map "
+            "masking channels per position, codes and map coded with a (sequential or inclined) TCAE.",
+    "cbanet_hp": "CBANet-HP (Guo et al.): one scale-hyperprior decoder with 3 complexity branches (CAM) and "
+                 "bitrate adaptive modules (BAM).",
+}
+
+
+ABLATION_MARK = "-abl-"  # e.g. cvqn-abl-q357-s0: a variant trained for a paper's ablation table
+
+
+def is_ablation(name: str) -> bool:
+    """Whether a shipped model is an ablation variant (a row of a study, not a leaderboard curve)."""
+    return ABLATION_MARK in name
+
+
+def leaderboard_models() -> list[str]:
+    """The shipped models that RD curves and the benchmark show (every model but ablation variants)."""
+    return sorted(n for n in registry() if not is_ablation(n))
+
+
+def name_parts(name: str) -> tuple[str, int]:
+    """(family, quality index) of a shipped name: ``hyperprior-q3`` -> ("hyperprior", 3); a single
+    model is its own family with quality 0; ablation variants share ``<paper>-ablation``."""
+    if is_ablation(name):
+        return name.split(ABLATION_MARK)[0] + "-ablation", 0
+    family, _, quality = name.rpartition("-q")
+    return (family, int(quality)) if family and quality.isdigit() else (name, 0)
+
+
+UNSHIPPED_DIR = CHECKPOINT_DIR / "unshipped"  # records and cards of runs whose weights are not shipped
+UNSHIPPED_WEIGHTS = home() / "runs" / "unshipped"  # their weights, on the machine that trained them (git-ignored)
+
+
+def kodak_means(prefix: str) -> dict[str, dict[str, float]]:
+    """``{name: Kodak means}`` of every run named ``<prefix>...`` with a result file in ``zoo/results``.
+
+    Shipped models and *unshipped* runs alike: seed repeats of ablation variants ship their
+    training record, card and per-image Kodak results, but not their weights (the zoo's size cap).
+    """
+    out = {}
+    for path in sorted((ZOO_DIR / "results").glob(f"{prefix}*.json")):
+        results = json.loads(path.read_text())["results"]
+        out[path.stem] = results[-1]["mean"]
+    return out
+
+
+def is_variable_rate(entry: dict[str, Any]) -> bool:
+    """Whether a registry entry is one model covering several rates (``--rate`` / ``--quality``)."""
+    return bool(entry.get("rates"))
+
+
+def registry_entry(path: str | Path, record: dict[str, Any], kodak: dict[str, float] | None = None) -> dict[str, Any]:
+    """The registry entry of a trained checkpoint (``<family>-q<quality>.pt``) and its record."""
+    path = Path(path)
+    model, meta = load_checkpoint_file(path)
+    family, quality = name_parts(path.stem)
+    arch = model.config["arch"]
+    return {
+        "name": path.stem, "family": family, "quality": quality,
+        "arch": arch, "description": DESCRIPTIONS.get(arch, arch), "lmbda": meta.get("lmbda"),
+        "metric": meta.get("metric"), "file": path.name, "sha256": sha256_file(path),
+        "size_bytes": path.stat().st_size, "params": sum(p.numel() for p in model.parameters()),
+        "kodak": kodak,
+        "rates": list(model.rate_range) if model.rate_range else None,
+        "discrete_rates": model.discrete_rates,
+        "lmbdas": meta.get("lmbdas"),
+        "branches": model.max_branches if model.capabilities().branches else None,
+        "training": {"steps": record["steps"], "wall_time_s": record["wall_time_s"], "init": record["config"]["init"]},
+    }
+
+
+def training_chain(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """This run's record and its ancestors' (the checkpoints it was fine-tuned from), newest first."""
+    chain, init, seen = [record], record["config"].get("init"), set()
+    while init and init not in seen:
+        seen.add(init)
+        parent = Path(init).with_suffix(".json")
+        if not parent.is_absolute():
+            parent = REPO_DIR / parent
+        if not parent.is_file():  # intermediate stages ship only their records
+            parent = CHECKPOINT_DIR / "stages" / parent.name
+        if not parent.is_file():
+            break
+        chain.append(json.loads(parent.read_text()))
+        init = chain[-1]["config"].get("init")
+    return chain
+
+
+def chain_steps(record: dict[str, Any]) -> int:
+    """Training steps from scratch along the fine-tuning chain (this run plus its ancestors')."""
+    return sum(r["steps"] for r in training_chain(record))
+
+
+def _kodak_rows(k: dict[str, Any], label: str = "") -> str:
+    return (f"| {label}{k['bpp']:.4f} | {k['bpp_est']:.4f} | {100 * (k['bpp'] / k['bpp_est'] - 1):+.3f}% | "
+            f"{k['psnr']:.2f} | {k['ms_ssim']:.4f} | {k['ms_ssim_db']:.2f} | {k['enc_s']:.3f} | {k['dec_s']:.3f} |")
+
+
+def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
+    """Markdown model card: what it is, how it was trained, what it achieves on Kodak."""
+    cfg = record["config"]
+    k = entry["kodak"]
+    header = "| real bpp | estimated bpp | overhead | PSNR (dB) | MS-SSIM | MS-SSIM (dB) | encode (s) | decode (s) |"
+    rule = "|---|---|---|---|---|---|---|---|"
+    if entry.get("kodak_settings"):
+        kodak_lines = ["| setting " + header, "|---" + rule,
+                       *[_kodak_rows(r, f"{r['setting']} | ") for r in entry["kodak_settings"]]]
+    elif k:
+        kodak_lines = [header, rule, _kodak_rows(k)]
+    else:
+        kodak_lines = ["Not measured yet: run `python scripts/build_zoo.py` with the data root set."]
+    if cfg.get("lmbdas"):
+        objective = (f"bpp + lambda_s * 255^2 * MSE with lambda_s in {cfg['lmbdas']} for levels 1..{len(cfg['lmbdas'])}, "
+                     "one level drawn per batch (AG-VAE eq. 6)")
+    elif cfg["metric"] == "ms-ssim":
+        objective = f"bpp + {cfg['lmbda']} * (1 - MS-SSIM) (trained for MS-SSIM, {cfg['patch']}px crops)"
+    else:
+        objective = f"bpp + {cfg['lmbda']} * 255^2 * MSE"
+    extra = ", ".join(f"{key} = {value}" for key, value in cfg.get("extra", {}).items())
+    chain = training_chain(record)
+    lines = [
+        f"# {entry['name']}", "",
+        f"{entry['description']}", "",
+        "| | |", "|---|---|",
+        f"| architecture | `{entry['arch']}` (N = {cfg['N']}, M = {cfg['M']}{', ' + extra if extra else ''}), "
+        f"{entry['params']:,} parameters |",
+        f"| objective | {objective} |",
+        *([f"| rates | {entry['rates'][0]:g} .. {entry['rates'][1]:g} "
+           f"({'whole numbers' if entry.get('discrete_rates') else 'any real number'}) |"] if entry.get("rates") else []),
+        f"| training data | `train/` (and `train-extra/` where used) of the data root: {len(record['train_images'])} photos, random {cfg['patch']}px crops, "
+        f"batch {cfg['batch']}; validation: {', '.join(record['validation_images'])} |",
+        f"| steps | {record['steps']:,} (Adam, lr {cfg['lr']}, divided by 10 after {int(cfg['lr_drop_at'] * 100)}%); "
+        f"{chain_steps(record):,} from scratch along the fine-tuning chain |",
+        f"| initialised from | {cfg['init'] or 'scratch'}{' (' + record['init_report'] + ')' if record.get('init_report') else ''} |",
+        f"| wall time | {record['wall_time_s'] / 60:.1f} min on {record['threads']} CPU thread(s); "
+        f"{sum(r['wall_time_s'] for r in chain) / 60:.1f} min along the chain |",
+        f"| file | `{entry['file']}` ({entry['size_bytes'] / 1e6:.2f} MB, fp16), SHA-256 `{entry['sha256'][:16]}...` |",
+        "", "## Command", "", "```", record.get("command") or "(see scripts/train_zoo.sh)", "```", "",
+        "## Training chain (oldest last)", "",
+        "| run | stage | steps | wall time (min) | lambda |", "|---|---|---|---|---|",
+        *[f"| {r['name']} | {r['config'].get('stage') or '-'} | {r['steps']:,} | {r['wall_time_s'] / 60:.1f} | "
+          f"{r['config'].get('lmbdas') or r['config']['lmbda']} |" for r in chain], "",
+        *_segment_lines(record),
+        "## Kodak (24 images, real bitstreams; evaluation only, never used for training or selection)", "",
+        *kodak_lines, "",
+        "Encode/decode times here were taken while other training ran (indicative only); clean timings: "
+        "`python -m lic_lab benchmark` (data/results/benchmark/timing.md).", "",
+        "Re-measure: `python scripts/build_zoo.py` (needs the data root).", "",
+        "## Validation during training (held-out photos, entropy estimate)", "",
+        "| step | bpp | PSNR |", "|---|---|---|",
+        *[f"| {h['step']} | {_val_cell(h, 'bpp', 4)} | {_val_cell(h, 'psnr', 2)} |" for h in record["history"]],
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _segment_lines(record: dict[str, Any]) -> list[str]:
+    """The sittings of a long schedule (each resumed from the previous one's committed weights)."""
+    segments = record.get("segments") or []
+    if not segments:
+        return []
+    return ["## Segments of this run (sittings; each later one resumed from committed weights)", "",
+            "| steps | lr (first .. last) | wall time (min) | threads x processes | where | date |",
+            "|---|---|---|---|---|---|",
+            *[f"| {s['steps'][0]:,} .. {s['steps'][1]:,} | {s['lr'][0]:g} .. {s['lr'][1]:g} | "
+              f"{s['wall_time_s'] / 60:.1f} | {s['threads']} x {s['processes']} | {s['where']} | {s['date']} |"
+              for s in segments], ""]
+
+
+def _val_cell(row: dict[str, Any], key: str, digits: int) -> str:
+    """One validation value, or the values at every level of a variable-rate run."""
+    if "by_rate" in row:
+        return " / ".join(f"{r[key]:.{digits}f}" for r in row["by_rate"])
+    return f"{row[key]:.{digits}f}"
+
+
+def training_record(name: str) -> dict[str, Any]:
+    """The training record (``<name>.json``) of a shipped model."""
+    return json.loads((CHECKPOINT_DIR / f"{name}.json").read_text())

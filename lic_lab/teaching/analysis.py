@@ -1,0 +1,198 @@
+"""Small measurements the notebooks narrate: quantization mismatch, coding tables, hyperprior scales."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import torch
+
+from lic_lab.data import crop_to, pad_to_multiple
+from lic_lab.entropy import GaussianConditional
+from lic_lab.evaluation.metrics import bpp_from_likelihoods, psnr
+from lic_lab.models import CompressionModel
+from lic_lab.models import latents as latents  # the notebooks call it as analysis.latents
+from lic_lab.quantization.proxies import quantize
+
+
+@torch.no_grad()
+def quantization_mismatch(model: CompressionModel, x: torch.Tensor, seed: int = 0) -> dict[str, Any]:
+    """What each training proxy feeds the decoder and the rate term, against true rounding.
+
+    Returns the latent ``y``, its three quantized versions, the PSNR of decoding each, and the
+    estimated bpp under noise (what training sees) and under rounding (what the codec codes).
+    """
+    torch.manual_seed(seed)
+    out = latents(model, x)
+    if "scales" not in out and not hasattr(model, "entropy_y"):
+        raise ValueError(f"{model.name} does not quantize by rounding (e.g. CVQN's finite GMM levels): "
+                         "the rounding proxies do not apply")
+    y, means = out["y"], out.get("means")
+    versions = {mode: quantize(y, mode, means) for mode in ("noise", "ste", "round")}
+    h, w = x.shape[-2:]
+    result: dict[str, Any] = {"y": y, "versions": versions, "psnr": {}, "bpp": {}}
+    for mode, y_q in versions.items():
+        x_hat = crop_to(model.synthesize(y_q).clamp(0, 1), (h, w))
+        result["psnr"][mode] = psnr(x, x_hat)
+        if "scales" in out:
+            lik = GaussianConditional.likelihood(y_q, out["scales"], means)
+        else:
+            lik = model.entropy_y.likelihood(y_q)
+        result["bpp"][mode] = bpp_from_likelihoods([lik], h, w)
+    return result
+
+
+@torch.no_grad()
+def coding_report(model: CompressionModel, x: torch.Tensor) -> dict[str, Any]:
+    """Real bytes vs estimate for one image, and whether decoding reproduced the forward pass."""
+    from lic_lab.evaluation.evaluate import evaluate_image
+
+    row = evaluate_image(model, x, keep=True)
+    return {"model": model.name, **row, "bit_exact": row["roundtrip_max_abs"] == 0}
+
+
+@torch.no_grad()
+def level_bits(model: CompressionModel, x: torch.Tensor) -> dict[str, dict[str, float]]:
+    """Bits per pixel spent on each latent: the real section of the bitstream and the estimate.
+
+    ``{"z2": {"bpp": ..., "bpp_est": ...}, ..., "y": {...}}`` in bitstream order (a hyperprior has
+    ``z`` and ``y``, the coarse-to-fine model ``z_L .. z_1`` and ``y``). The container's few header
+    bytes are not in any section.
+    """
+    from lic_lab.bitstream import Bitstream
+
+    h, w = x.shape[-2:]
+    sections = Bitstream.from_bytes(model.compress(x)).sections
+    likelihoods = latents(model, x)["likelihoods"]
+    return {name: {"bpp": 8 * len(data) / (h * w),
+                   "bpp_est": bpp_from_likelihoods([likelihoods[name]], h, w) if name in likelihoods else 0.0}
+            for name, data in zip(model.section_names, sections)}  # (a side section, e.g. CVQN's SE order, has no estimate)
+
+
+@torch.no_grad()
+def context_decode_times(model: CompressionModel, x: torch.Tensor, group: int = 1) -> dict[str, Any]:
+    """Decoding one CVQN group of ``x`` three ways: wavefronts, one symbol at a time, and naively.
+
+    *wavefront*: every plane ``a c + b h + w = t`` in one step (what the codec does); *sequential*:
+    one symbol per step in raster order, still evaluating each layer only where it changed;
+    *naive*: the whole 3D network once per symbol (estimated: symbols x one timed full pass).
+    The first two are decoded for real and checked against the encoder's symbols.
+    """
+    _, indices = model.symbols(pad_to_multiple(x, model.downsample)[0])
+    ctx, means, idx = model.contexts[group], model.quantizers[group].means, indices[group][0]
+    shape = tuple(idx.shape)
+    report: dict[str, Any] = {"group": group + 1, "shape": list(shape), "symbols": idx.numel()}
+    for mode, sequential in (("wavefront", False), ("sequential", True)):
+        data, bits = ctx.encode(idx, means, sequential)
+        t0 = time.perf_counter()
+        decoded = ctx.decode(data, shape, means, sequential)
+        seconds = time.perf_counter() - t0
+        report[mode] = {"steps": len(ctx.planes(shape, sequential)), "decode_s": seconds, "bytes": len(data),
+                        "bits_est": bits, "bit_exact": bool(torch.equal(decoded, idx))}
+    values = means[idx][None]
+    ctx.logits(values)
+    t0 = time.perf_counter()
+    for _ in range(3):
+        ctx.logits(values)
+    one_pass = (time.perf_counter() - t0) / 3
+    report["naive"] = {"steps": idx.numel(), "decode_s": one_pass * idx.numel(), "one_pass_s": one_pass}
+    return report
+
+
+@torch.no_grad()
+def entropy_model_bits(model: CompressionModel, x: torch.Tensor,
+                       others: list[CompressionModel] = ()) -> dict[str, dict[str, float]]:
+    """CWIC's Fig. 12 on one image: bits of the code ``o'`` and of ``QI(p)`` under each entropy model.
+
+    ``model``'s TCAE (and the TCAE of each of ``others`` with the same en/decoder, e.g. a sequential
+    one) against the adaptive CABAC-like and i.i.d. baselines (:mod:`lic_lab.entropy.adaptive`).
+    Only kept codes are coded (the mask comes from ``QI(p)``, decoded first); ``raw_bits`` is their
+    fixed-length size, ``symbols x log2(levels)``, so ``raw_bits / bits`` is the compression ratio.
+    """
+    import math
+
+    from lic_lab.entropy.adaptive import baseline_bits
+
+    padded = pad_to_multiple(x, model.downsample)[0]
+    a = model.analyse(padded)
+    o, mask, qi = a["o"], a["mask"], a["qi"]
+    levels = model.quantizer.levels
+    code = {"symbols": float(mask.sum()), "raw_bits": float(mask.sum()) * math.log2(levels),
+            **baseline_bits(o[0], levels + 1, mask[0])}
+    imp = {"symbols": float(qi.numel()), "raw_bits": qi.numel() * math.log2(model.L),
+           **baseline_bits(qi, model.L, across_channels=False)}
+    for m in [model, *others]:
+        if m is not model and not torch.equal(m.analyse(padded)["o"], o):
+            raise ValueError(f"{m.name} does not produce {model.name}'s codes")
+        key = f"tcae-{m.config['tcae']}"
+        code[key] = float(m.tcae.code_length(o, mask))
+        imp[key] = float(m.tcae_p.code_length(qi.unsqueeze(1)))
+    return {"code": code, "importance": imp}
+
+
+@torch.no_grad()
+def tcae_coding_times(model: CompressionModel, x: torch.Tensor) -> dict[str, dict[str, Any]]:
+    """Encoding and decoding time of a CWIC model's two TCAE sections for one image (real, checked)."""
+    padded = pad_to_multiple(x, model.downsample)[0]
+    a = model.analyse(padded)
+    mask = a["mask"][0]
+    report = {}
+    for name, tcae, codes, m in (("importance", model.tcae_p, a["qi"][:1], None), ("code", model.tcae, a["o"][0], mask)):
+        t0 = time.perf_counter()
+        data = tcae.encode(codes, m)
+        t1 = time.perf_counter()
+        decoded = tcae.decode(data, tuple(codes.shape), m)
+        t2 = time.perf_counter()
+        report[name] = {"encode_s": t1 - t0, "decode_s": t2 - t1, "bytes": len(data),
+                        "steps": len(tcae.steps(tuple(codes.shape))), "bit_exact": bool(torch.equal(decoded, codes))}
+    return report
+
+
+@torch.no_grad()
+def quantization_error(model: CompressionModel, x: torch.Tensor) -> float:
+    """CWIC's Table 1 measure: the MSE between the encoder output ``e`` and its quantization ``Q(e)``."""
+    a = model.analyse(pad_to_multiple(x, model.downsample)[0])
+    return float(((a["q"] - a["e"]) ** 2).mean())
+
+
+ENTROPY_MODELS = ("tcae-inclined", "tcae-sequential", "cabac", "iid")
+
+
+def compression_ratios(totals: dict[str, dict[str, dict[str, float]]]) -> list[dict[str, Any]]:
+    """Rows of CWIC's Fig. 12: ``raw_bits / bits`` of each entropy model, per model and coded part.
+
+    ``totals`` is ``{model: {"code" | "importance": {"symbols", "raw_bits", <entropy model>: bits}}}``
+    (sums of :func:`entropy_model_bits` over images); models a row lacks show as None.
+    """
+    rows = []
+    for name, parts in totals.items():
+        for part, t in parts.items():
+            rows.append({"model": name, "coded": "o'" if part == "code" else "QI(p)", "symbols": int(t["symbols"]),
+                         **{k: (t["raw_bits"] / t[k] if k in t and t[k] > 0 else None) for k in ENTROPY_MODELS}})
+    return rows
+
+
+def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, float]]) -> list[bool]:
+    """For each ``(bpp, quality)`` point: does some point of ``others`` have fewer bits and more quality?
+
+    A direct reading of two RD curves that needs no interpolation (BD-rate needs each curve's
+    quality to rise with the rate, which a flat lab-scale curve may not do).
+    """
+    return [any(b <= bpp and q >= quality for b, q in others) for bpp, quality in points]
+
+
+@torch.no_grad()
+def prediction_changes(tcae: Any, codes: torch.Tensor, position: tuple[int, int, int]) -> dict[str, int]:
+    """Change one symbol of an (n, h, w) cuboid: how many predictions change, and how many of those
+    belong to symbols coded at or before it (sequential order, or its inclined plane) — always 0."""
+    k, i, j = position
+    base = tcae.logits(codes[None].float())[0]
+    changed = codes.clone()
+    changed[k, i, j] = (changed[k, i, j] + 1) % tcae.symbols
+    diff = (tcae.logits(changed[None].float())[0] - base).abs().sum(0) > 0
+    kk, ii, jj = torch.meshgrid(*(torch.arange(s) for s in codes.shape), indexing="ij")
+    if tcae.inclined:
+        before = (kk + ii + jj) <= (k + i + j)
+    else:
+        _, h, w = codes.shape
+        before = (kk * h * w + ii * w + jj) <= (k * h * w + i * w + j)
+    return {"changed": int(diff.sum()), "at_or_before": int((diff & before).sum())}

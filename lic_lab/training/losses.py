@@ -1,0 +1,45 @@
+"""The rate-distortion objective (benchmark paper eq. 5: R + lambda D)."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from lic_lab.evaluation.metrics import ms_ssim_tensor, psnr_from_mse, total_bits
+
+
+def ms_ssim_loss_value(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Differentiable five-scale MS-SSIM (Wang et al. 2003), the batch mean: :func:`~lic_lab.evaluation.metrics.ms_ssim_tensor`.
+
+    Patches under 161 px on a side are replicate-padded like every MS-SSIM in the workbook (see
+    :mod:`lic_lab.evaluation.metrics`); the padded border then weighs in the objective, so MS-SSIM
+    training uses ``--patch 192`` or more.
+    """
+    return ms_ssim_tensor(x_hat, x, size_average=True)
+
+
+def distortion_term(x: torch.Tensor, x_hat: torch.Tensor, metric: str = "mse") -> torch.Tensor:
+    """``D`` of the objective: ``255^2 MSE`` or ``1 - MS-SSIM`` (batch means)."""
+    if metric == "mse":
+        return 255.0**2 * torch.mean((x_hat - x) ** 2)
+    if metric == "ms-ssim":
+        return 1.0 - ms_ssim_loss_value(x_hat.clamp(0, 1), x)
+    raise ValueError(f"metric must be 'mse' or 'ms-ssim', not {metric!r}")
+
+
+def rd_loss(x: torch.Tensor, out: dict[str, Any], lmbda: float, metric: str = "mse") -> dict[str, torch.Tensor]:
+    """``bpp + lambda * 255^2 * MSE`` (or ``bpp + lambda * (1 - MS-SSIM)``).
+
+    The 255^2 puts lambda on the scale CompressAI and the papers quote (MSE of 8-bit values).
+    Returns the loss and its parts for logging.
+    """
+    n, _, h, w = x.shape
+    bpp = total_bits(out["likelihoods"]) / (n * h * w)
+    mse = torch.mean((out["x_hat"] - x) ** 2)
+    distortion = distortion_term(x, out["x_hat"], metric)
+    loss = bpp + lmbda * distortion
+    psnr = psnr_from_mse(mse.detach())
+    return {"loss": loss, "bpp": bpp.detach(), "mse": mse.detach(), "psnr": psnr,
+            "distortion": distortion.detach()}
+
+
