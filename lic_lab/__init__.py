@@ -3,6 +3,7 @@
 Small helpers every part of the package shares live here: the compute device, seeding and the
 data root.
 """
+
 from __future__ import annotations
 
 import os

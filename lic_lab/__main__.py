@@ -1,4 +1,5 @@
 """Command line: ``python -m lic_lab models | compress | decompress | evaluate | train | download-kodak``."""
+
 from lic_lab.cli import main
 
 if __name__ == "__main__":

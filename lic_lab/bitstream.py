@@ -16,6 +16,7 @@ its rates and the section count, and each entropy decoder checks that its sectio
 exactly. Version 2 is the first with deterministic entropy parameters (:mod:`lic_lab.entropy.fixed_point`);
 version 1 files are refused, since they may decode wrongly on another machine.
 """
+
 from __future__ import annotations
 
 import math
@@ -56,7 +57,7 @@ class Bitstream:
         return body + struct.pack(">I", zlib.crc32(body))
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "Bitstream":
+    def from_bytes(cls, data: bytes) -> Bitstream:
         if len(data) < 4 or data[:4] != MAGIC:
             raise BitstreamError("not a lic_lab bitstream (bad magic)")
         if len(data) < 4 + 2 + 4 + 9 + 4:
@@ -64,8 +65,10 @@ class Bitstream:
         body, crc = data[:-4], struct.unpack(">I", data[-4:])[0]
         version, name_len = struct.unpack(">BB", body[4:6])
         if version == 1:
-            raise BitstreamError("bitstream format 1 was written by an older lic_lab whose decoding depended on the "
-                                 "machine; compress the image again")
+            raise BitstreamError(
+                "bitstream format 1 was written by an older lic_lab whose decoding depended on the "
+                "machine; compress the image again"
+            )
         if version != VERSION:
             raise BitstreamError(f"unsupported bitstream version {version} (this lic_lab reads {VERSION})")
         if zlib.crc32(body) != crc:

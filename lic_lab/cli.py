@@ -13,6 +13,7 @@
 Every failure a user can cause (a missing or unreadable image, a corrupt, truncated or foreign
 bitstream, an unknown model) is one line on stderr and exit status 1; usage errors exit 2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,10 @@ def _models(args: argparse.Namespace) -> int:
             lmbda = "varies"
         print(f"{name:<26}{e['family']:<16}{quality:>8}{lmbda:>9}{k['bpp']:>11.4f}{k['psnr']:>8.2f}  {e['arch']}")
     if any(e.get("rates") for e in models.values()):
-        print("ranges: choose with --quality J (whole numbers) or --rate R (* any real number); "
-              "Kodak columns show the highest rate")
+        print(
+            "ranges: choose with --quality J (whole numbers) or --rate R (* any real number); "
+            "Kodak columns show the highest rate"
+        )
     return 0
 
 
@@ -71,13 +74,11 @@ def _compress(args: argparse.Namespace) -> int:
     if entry is not None and is_variable_rate(entry):
         model = load_model(args.model)
         rate = args.rate if args.rate is not None else args.quality
-        if rate is not None:
-            model.set_rate(rate)
     else:
         if args.rate is not None:
             raise UsageError(f"--rate needs a variable-rate model; use --quality with {args.model!r}")
-        model = load_model(resolve_name(args.model, args.quality))
-    data = model.compress(x)
+        model, rate = load_model(resolve_name(args.model, args.quality)), None
+    data = model.compress(x, rate=None if rate is None else float(rate))
     write_atomically(out, lambda fh: fh.write(data))
     h, w = x.shape[-2:]
     print(f"{args.output}: {len(data)} bytes, {8 * len(data) / (h * w):.4f} bpp ({model.name}, {w}x{h})")
@@ -99,20 +100,24 @@ def _decompress(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: unknown image format {out.suffix!r}; use .png for the exact decoded pixels")
     if path.stat().st_size > MAX_STREAM_BYTES:
         raise BitstreamError(f"{path}: {path.stat().st_size:,} bytes is far larger than any lic_lab bitstream")
-    x_hat, model = decompress_bytes(path.read_bytes(), args.branches)
+    decoded = decompress_bytes(path.read_bytes(), args.branches)
+    x_hat, model = decoded.image, decoded.model
     write_image(x_hat, out)
     if out.suffix.lower() in LOSSY_SUFFIXES:
-        print(f"note: {out.suffix} is a lossy format: the decoded image was re-encoded with loss; "
-              "use .png for the exact decoded pixels", file=sys.stderr)
-    extra = f", rate {model.setting:g}" if model.rate_range is not None else ""  # the header's rate, now in force
-    extra += f", {model.branches} branch(es)" if model.capabilities().branches else ""
+        print(
+            f"note: {out.suffix} is a lossy format: the decoded image was re-encoded with loss; "
+            "use .png for the exact decoded pixels",
+            file=sys.stderr,
+        )
+    extra = f", rate {decoded.rate:g}" if model.rate_range is not None else ""  # the header's rate
+    extra += f", {decoded.branches} branch(es)" if decoded.branches is not None else ""
     print(f"{args.output}: {x_hat.shape[-1]}x{x_hat.shape[-2]} decoded with {model.name}{extra}")
     return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from lic_lab.evaluation.codecs import CODECS
     from lic_lab.data import list_images
+    from lic_lab.evaluation.codecs import CODECS
     from lic_lab.evaluation.evaluate import evaluate, evaluate_settings, parse_rates, write_results
     from lic_lab.zoo import family_members, is_variable_rate, load_model, registry
 
@@ -136,8 +141,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     for e in entries:
         m = e["mean"]
         est = f" (estimate {m['bpp_est']:.4f})" if m["bpp_est"] is not None else ""
-        print(f"{e.get('curve') or e['codec']} setting {e['setting']:g}: {m['bpp']:.4f} bpp{est}, {m['psnr']:.2f} dB PSNR, "
-              f"MS-SSIM {m['ms_ssim']:.4f}")
+        print(
+            f"{e.get('curve') or e['codec']} setting {e['setting']:g}: {m['bpp']:.4f} bpp{est}, {m['psnr']:.2f} dB PSNR, "
+            f"MS-SSIM {m['ms_ssim']:.4f}"
+        )
     print(f"wrote {args.out}")
     return 0
 
@@ -145,11 +152,24 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _benchmark(args: argparse.Namespace) -> int:
     from lic_lab.evaluation.benchmark import run_benchmark
 
-    summary = run_benchmark(args.data, args.out, args.models, args.codecs, args.anchor, args.dataset,
-                            args.threads, args.repeats, args.limit, progress=not args.quiet, reuse=args.reuse)
+    summary = run_benchmark(
+        args.data,
+        args.out,
+        args.models,
+        args.codecs,
+        args.anchor,
+        args.dataset,
+        args.threads,
+        args.repeats,
+        args.limit,
+        progress=not args.quiet,
+        reuse=args.reuse,
+    )
     print((Path(args.out) / "bd_rate.md").read_text().split("\n\n## BD-rate (%)")[0])
-    print(f"benchmark of {len(summary['dataset']['images'])} images took {summary['total_s'] / 60:.1f} min; "
-          f"wrote {args.out}/summary.json, results.json, bd_rate.md, timing.md, rd_psnr.png, rd_ms_ssim.png")
+    print(
+        f"benchmark of {len(summary['dataset']['images'])} images took {summary['total_s'] / 60:.1f} min; "
+        f"wrote {args.out}/summary.json, results.json, bd_rate.md, timing.md, rd_psnr.png, rd_ms_ssim.png"
+    )
     return 0
 
 
@@ -169,18 +189,38 @@ def _train(args: argparse.Namespace) -> int:
         if not sep:
             raise UsageError(f"--arch-arg needs KEY=VALUE, got {item!r}")
         extra[key] = json.loads(value)
-    cfg = TrainConfig(arch=args.arch, N=args.N, M=args.M, lmbda=args.lmbda, metric=args.metric,
-                      steps=args.steps, batch=args.batch, patch=args.patch, lr=args.lr, seed=args.seed,
-                      init=args.init, data=args.data, name=args.name, threads=args.threads, extra=extra,
-                      lmbdas=args.lmbdas, stage=args.stage, hours=args.hours, downscale=args.downscale,
-                      val_every=args.val_every, workers=args.workers,
-                      **({"out_dir": args.out_dir} if args.out_dir else {}))
+    cfg = TrainConfig(
+        arch=args.arch,
+        N=args.N,
+        M=args.M,
+        lmbda=args.lmbda,
+        metric=args.metric,
+        steps=args.steps,
+        batch=args.batch,
+        patch=args.patch,
+        lr=args.lr,
+        seed=args.seed,
+        init=args.init,
+        data=args.data,
+        name=args.name,
+        threads=args.threads,
+        extra=extra,
+        lmbdas=args.lmbdas,
+        stage=args.stage,
+        hours=args.hours,
+        downscale=args.downscale,
+        val_every=args.val_every,
+        workers=args.workers,
+        **({"out_dir": args.out_dir} if args.out_dir else {}),
+    )
     print(train_and_save(cfg, progress=not args.quiet))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m lic_lab", description="lic_lab: learned image compression workbook")
+    parser = argparse.ArgumentParser(
+        prog="python -m lic_lab", description="lic_lab: learned image compression workbook"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("models", help="list shipped models").set_defaults(func=_models)
@@ -217,17 +257,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", nargs="+", help="shipped model names (default: all but ablation variants)")
     p.add_argument("--codecs", nargs="*", default=["jpeg", "jpeg2000", "webp", "avif"], help="classical codecs")
     p.add_argument("--anchor", default="jpeg", help="curve the per-range BD-rates are measured against")
-    p.add_argument("--dataset", default="kodak", choices=["kodak", "tecnick", "clic"],
-                   help="whose bit-rate / PSNR ranges to use (paper Table 6)")
+    p.add_argument(
+        "--dataset",
+        default="kodak",
+        choices=["kodak", "tecnick", "clic"],
+        help="whose bit-rate / PSNR ranges to use (paper Table 6)",
+    )
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts to time")
     p.add_argument("--repeats", type=int, default=5, help="timing repeats (median)")
     p.add_argument("--limit", type=int, help="only the first N images (a quick run)")
-    p.add_argument("--reuse", action="store_true",
-                   help="keep what an earlier run in --out measured on the same images; measure only what is new")
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep what an earlier run in --out measured on the same images; measure only what is new",
+    )
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_benchmark)
 
-    sub.add_parser("download-kodak", help="download Kodak into data/kodak, checking SHA-256").set_defaults(func=_download)
+    sub.add_parser("download-kodak", help="download Kodak into data/kodak, checking SHA-256").set_defaults(
+        func=_download
+    )
 
     p = sub.add_parser("train", help="train or fine-tune a model with the project's recipe")
     p.add_argument("--arch", default="scale_hyperprior")
@@ -247,10 +296,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--lmbdas", type=float, nargs="+", help="variable-rate training: one lambda per rate level")
     p.add_argument("--stage", help="stage of a staged recipe (CBANet: branch1..3, bam1..4)")
-    p.add_argument("--arch-arg", dest="arch_arg", action="append", metavar="KEY=JSON",
-                   help="architecture argument, e.g. levels=5 or widths=[30,30,44] (repeatable)")
-    p.add_argument("--hours", type=float, default=0.0,
-                   help="wall-time budget of this sitting; re-run the same command to continue (default: no limit)")
+    p.add_argument(
+        "--arch-arg",
+        dest="arch_arg",
+        action="append",
+        metavar="KEY=JSON",
+        help="architecture argument, e.g. levels=5 or widths=[30,30,44] (repeatable)",
+    )
+    p.add_argument(
+        "--hours",
+        type=float,
+        default=0.0,
+        help="wall-time budget of this sitting; re-run the same command to continue (default: no limit)",
+    )
     p.add_argument("--downscale", type=float, default=0.0, help="probability of a randomly down-scaled patch")
     p.add_argument("--val-every", dest="val_every", type=int, default=500)
     p.add_argument("--workers", type=int, default=0, help="data-loading processes (useful on a GPU machine)")

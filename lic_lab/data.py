@@ -1,4 +1,5 @@
 """Images in and out: reading any file as RGB, padding, training patches, Kodak, the embedded set."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,8 +7,8 @@ import os
 import tempfile
 import urllib.request
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import torch
@@ -23,15 +24,22 @@ EMBEDDED_DIR = PACKAGE_DIR / "embedded"  # package data: installed with the whee
 KODAK_URL = "http://r0k.us/graphics/kodak/{name}"
 KODAK_CACHE = home() / "data" / "kodak"
 KODAK_SHA256 = PACKAGE_DIR / "kodak_SHA256SUMS"
-VALIDATION_NAMES = ("wiki47.png", "wiki48.png", "wiki49.png",  # train/
-                    "mate-backgrounds_12.png", "plasma-workspace-wallpapers_09.png",  # train-extra/
-                    "scikit-image-wheel_04.png")
+VALIDATION_NAMES = (
+    "wiki47.png",
+    "wiki48.png",
+    "wiki49.png",  # train/
+    "mate-backgrounds_12.png",
+    "plasma-workspace-wallpapers_09.png",  # train-extra/
+    "scikit-image-wheel_04.png",
+)
 # The three largest photos of train-extra/ never enter training or validation: they are the
 # held-out "larger images" test set (the coarse-to-fine hyperprior's resolution study).
-LARGE_TEST_NAMES = ("lomiri-wallpapers-16.04_13.png", "lomiri-wallpapers-16.04_14.png",
-                    "lomiri-wallpapers-20.04_01.png")
+LARGE_TEST_NAMES = (
+    "lomiri-wallpapers-16.04_13.png",
+    "lomiri-wallpapers-16.04_14.png",
+    "lomiri-wallpapers-20.04_01.png",
+)
 TRAIN_FOLDERS = ("train", "train-extra")
-
 
 
 def pil_to_rgb(im: Image.Image) -> Image.Image:
@@ -78,8 +86,10 @@ def read_image(path: str | Path) -> torch.Tensor:
                     raise ImageReadError(f"{path}: {problem}")
                 frames = getattr(im, "n_frames", 1)
                 if frames > 1 and im.format != "MPO":
-                    raise ImageReadError(f"{path}: has {frames} frames ({im.format}); lic_lab codes still images, "
-                                         "save the frame you want as PNG")
+                    raise ImageReadError(
+                        f"{path}: has {frames} frames ({im.format}); lic_lab codes still images, "
+                        "save the frame you want as PNG"
+                    )
                 im.load()
                 rgb = pil_to_rgb(ImageOps.exif_transpose(im))
     except ImageReadError:
@@ -168,8 +178,9 @@ class PatchDataset(torch.utils.data.Dataset):
     (antialiased): random down-scaling, which shows the model the detail density of smaller photos.
     """
 
-    def __init__(self, paths: Iterable[str | Path], patch: int = 128, samples_per_epoch: int = 10_000,
-                 downscale: float = 0.0):
+    def __init__(
+        self, paths: Iterable[str | Path], patch: int = 128, samples_per_epoch: int = 10_000, downscale: float = 0.0
+    ):
         self.images = [(read_image(p)[0] * 255).round().to(torch.uint8) for p in paths]
         if not self.images:
             raise ValueError("PatchDataset needs at least one image")
@@ -194,15 +205,17 @@ class PatchDataset(torch.utils.data.Dataset):
         left = int(torch.randint(w - size + 1, ()))
         crop = im[:, top : top + size, left : left + size].float().div_(255.0)
         if size != self.patch:
-            crop = F.interpolate(crop[None], size=(self.patch, self.patch), mode="bilinear", antialias=True,
-                                 align_corners=False)[0].clamp_(0, 1)
+            crop = F.interpolate(
+                crop[None], size=(self.patch, self.patch), mode="bilinear", antialias=True, align_corners=False
+            )[0].clamp_(0, 1)
         if float(torch.rand(())) < 0.5:
             crop = crop.flip(-1)
         return crop.contiguous()
 
 
-def training_paths(root: str | Path | None = None, folders: Iterable[str] = TRAIN_FOLDERS
-                   ) -> tuple[list[Path], list[Path]]:
+def training_paths(
+    root: str | Path | None = None, folders: Iterable[str] = TRAIN_FOLDERS
+) -> tuple[list[Path], list[Path]]:
     """(train, validation) image paths from ``<root>/train`` and ``<root>/train-extra`` (when present).
 
     The photos named in ``VALIDATION_NAMES`` are held out for validation and those in

@@ -3,6 +3,7 @@
 All derive from :class:`LicLabError` (and from ``ValueError``, so older callers that caught
 ``ValueError`` keep working).
 """
+
 from __future__ import annotations
 
 

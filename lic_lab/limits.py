@@ -5,6 +5,7 @@ with the shipped models under about 2 GB (measured by ``scripts/fuzz_decode.py``
 ``LIC_LAB_MAX_PIXELS`` to raise or lower it; a model with a slow one-symbol-at-a-time decoder sets
 a lower limit of its own (``CompressionModel.max_decode_pixels``).
 """
+
 from __future__ import annotations
 
 import os
@@ -39,6 +40,8 @@ def size_problem(width: int, height: int, limit: int | None = None, pad: int = P
         return f"image size {width}x{height} has a side over {MAX_SIDE} pixels"
     padded = -(-width // pad) * pad * (-(-height // pad) * pad)  # what the codec allocates
     if padded > limit:
-        return (f"image size {width}x{height} ({padded / 1e6:.1f} MP once padded to a multiple of {pad}) is over the "
-                f"limit of {limit / 1e6:.1f} MP (set LIC_LAB_MAX_PIXELS to change it)")
+        return (
+            f"image size {width}x{height} ({padded / 1e6:.1f} MP once padded to a multiple of {pad}) is over the "
+            f"limit of {limit / 1e6:.1f} MP (set LIC_LAB_MAX_PIXELS to change it)"
+        )
     return None

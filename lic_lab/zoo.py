@@ -4,30 +4,39 @@ Checkpoints live in ``lic_lab/zoo/checkpoints/<name>.pt`` as ``{"config", "state
 "meta"}``; ``lic_lab/zoo/registry.json`` lists each with its SHA-256, rate and Kodak results, and
 ``<name>.md`` beside it is the model card.
 """
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
 from lic_lab import PACKAGE_DIR, REPO_DIR, home
 from lic_lab.data import sha256_file
-from lic_lab.errors import BitstreamError, CheckpointError, UsageError
+from lic_lab.errors import BitstreamError, CheckpointError
 
 ZOO_DIR = PACKAGE_DIR / "zoo"
 CHECKPOINT_DIR = ZOO_DIR / "checkpoints"
 REGISTRY = ZOO_DIR / "registry.json"
 
 
-
-def save_checkpoint(model: torch.nn.Module, path: str | Path, meta: dict[str, Any] | None = None,
-                    half: bool = True) -> None:
+def save_checkpoint(
+    model: torch.nn.Module, path: str | Path, meta: dict[str, Any] | None = None, half: bool = True
+) -> None:
     """Save config + (fp16) weights + metadata in a form ``torch.load(weights_only=True)`` accepts."""
     state = {k: (v.half() if half and v.is_floating_point() else v).clone() for k, v in model.state_dict().items()}
-    torch.save({"format": "lic_lab-checkpoint-1", "config": dict(model.config), "state_dict": state,
-                "meta": dict(meta or {}), "name": model.name}, path)
+    torch.save(
+        {
+            "format": "lic_lab-checkpoint-1",
+            "config": dict(model.config),
+            "state_dict": state,
+            "meta": dict(meta or {}),
+            "name": model.name,
+        },
+        path,
+    )
 
 
 def load_checkpoint_file(path: str | Path, expected_sha256: str | None = None):
@@ -41,13 +50,17 @@ def load_checkpoint_file(path: str | Path, expected_sha256: str | None = None):
         raise CheckpointError(f"{path}: SHA-256 mismatch (file changed or corrupt)")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises many types for foreign files
+    except Exception as err:  # noqa: BLE001 - torch raises many types for foreign files
         raise CheckpointError(f"{path}: not a loadable checkpoint ({err.__class__.__name__})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != "lic_lab-checkpoint-1":
         if isinstance(ckpt, dict) and "model" in ckpt and "config" in ckpt:  # a training run checkpoint
             cfg = ckpt["config"]
-            ckpt = {"config": {"arch": cfg["arch"], "N": cfg["N"], "M": cfg["M"], **cfg.get("extra", {})},
-                    "state_dict": ckpt["model"], "meta": {}, "name": cfg["name"]}
+            ckpt = {
+                "config": {"arch": cfg["arch"], "N": cfg["N"], "M": cfg["M"], **cfg.get("extra", {})},
+                "state_dict": ckpt["model"],
+                "meta": {},
+                "name": cfg["name"],
+            }
         else:
             raise CheckpointError(f"{path}: not a lic_lab checkpoint")
     try:
@@ -109,12 +122,21 @@ def stored_kodak_entries(name: str, images: list[str]) -> list[dict[str, Any]] |
     return results
 
 
-def decompress_bytes(data: bytes, branches: int | None = None, cache: dict[str, Any] | None = None
-                     ) -> tuple[torch.Tensor, Any]:
-    """Decode any lic_lab bitstream with the shipped model it names: ``(image, model)``.
+class Decoded(NamedTuple):
+    """What decoding a stream gives: the image, the model that made it, the header's rate, K used."""
+
+    image: torch.Tensor
+    model: Any
+    rate: float
+    branches: int | None
+
+
+def decompress_bytes(data: bytes, branches: int | None = None, cache: dict[str, Any] | None = None) -> Decoded:
+    """Decode any lic_lab bitstream with the shipped model it names.
 
     What ``python -m lic_lab decompress`` does; every problem with the stream is a
-    :class:`~lic_lab.errors.BitstreamError`. ``cache`` (name -> model) avoids reloading models.
+    :class:`~lic_lab.errors.BitstreamError`. ``cache`` (name -> model) avoids reloading models;
+    decoding leaves a cached model as it was.
     """
     from lic_lab.bitstream import Bitstream
 
@@ -127,11 +149,9 @@ def decompress_bytes(data: bytes, branches: int | None = None, cache: dict[str, 
         model = load_model(stream.model)
         if cache is not None:
             cache[stream.model] = model
-    if branches is not None:
-        if not model.capabilities().branches:
-            raise UsageError(f"{stream.model} has a single decoder; --branches needs a CBANet model")
-        model.set_branches(branches)
-    return model.decompress(stream), model
+    image = model.decompress(stream, branches=branches)
+    used = (branches or model.branches) if model.capabilities().branches else None
+    return Decoded(image, model, stream.setting, used)
 
 
 def resolve_name(name: str, quality: int | None = None) -> str:
@@ -174,15 +194,15 @@ DESCRIPTIONS = {
     "scale_hyperprior": "Scale hyperprior (Ballé et al. 2018): side information z predicts the scale of each y.",
     "mean_scale_hyperprior": "Mean-scale hyperprior (Minnen et al. 2018, no autoregressive context).",
     "gained_mean_scale": "AG-VAE (Cui et al. 2021): one mean-scale hyperprior for any rate through gain units "
-                         "and exponential interpolation.",
+    "and exponential interpolation.",
     "coarse_to_fine": "Coarse-to-fine hyperprior (Hu et al., benchmark paper sec. 6): hyper levels predicting each "
-                      "other, signal-preserving hyper transforms, information-aggregation reconstruction.",
+    "other, signal-preserving hyper transforms, information-aggregation reconstruction.",
     "cvqn": "CVQN (Zhong et al. 2020): channel-attention residual en/decoder, channels split by importance into groups "
-            "with their own GMM quantizer and 3D masked context model.",
+    "with their own GMM quantizer and 3D masked context model.",
     "cwic": "CWIC (Li et al.): dense-block en/decoder with a sigmoid code, learnt channel-wise quantizer, importance map "
-            "masking channels per position, codes and map coded with a (sequential or inclined) TCAE.",
+    "masking channels per position, codes and map coded with a (sequential or inclined) TCAE.",
     "cbanet_hp": "CBANet-HP (Guo et al.): one scale-hyperprior decoder with 3 complexity branches (CAM) and "
-                 "bitrate adaptive modules (BAM).",
+    "bitrate adaptive modules (BAM).",
 }
 
 
@@ -237,10 +257,17 @@ def registry_entry(path: str | Path, record: dict[str, Any], kodak: dict[str, fl
     family, quality = name_parts(path.stem)
     arch = model.config["arch"]
     return {
-        "name": path.stem, "family": family, "quality": quality,
-        "arch": arch, "description": DESCRIPTIONS.get(arch, arch), "lmbda": meta.get("lmbda"),
-        "metric": meta.get("metric"), "file": path.name, "sha256": sha256_file(path),
-        "size_bytes": path.stat().st_size, "params": sum(p.numel() for p in model.parameters()),
+        "name": path.stem,
+        "family": family,
+        "quality": quality,
+        "arch": arch,
+        "description": DESCRIPTIONS.get(arch, arch),
+        "lmbda": meta.get("lmbda"),
+        "metric": meta.get("metric"),
+        "file": path.name,
+        "sha256": sha256_file(path),
+        "size_bytes": path.stat().st_size,
+        "params": sum(p.numel() for p in model.parameters()),
         "kodak": kodak,
         "rates": list(model.rate_range) if model.rate_range else None,
         "discrete_rates": model.discrete_rates,
@@ -273,8 +300,10 @@ def chain_steps(record: dict[str, Any]) -> int:
 
 
 def _kodak_rows(k: dict[str, Any], label: str = "") -> str:
-    return (f"| {label}{k['bpp']:.4f} | {k['bpp_est']:.4f} | {100 * (k['bpp'] / k['bpp_est'] - 1):+.3f}% | "
-            f"{k['psnr']:.2f} | {k['ms_ssim']:.4f} | {k['ms_ssim_db']:.2f} | {k['enc_s']:.3f} | {k['dec_s']:.3f} |")
+    return (
+        f"| {label}{k['bpp']:.4f} | {k['bpp_est']:.4f} | {100 * (k['bpp'] / k['bpp_est'] - 1):+.3f}% | "
+        f"{k['psnr']:.2f} | {k['ms_ssim']:.4f} | {k['ms_ssim_db']:.2f} | {k['enc_s']:.3f} | {k['dec_s']:.3f} |"
+    )
 
 
 def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
@@ -284,15 +313,20 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
     header = "| real bpp | estimated bpp | overhead | PSNR (dB) | MS-SSIM | MS-SSIM (dB) | encode (s) | decode (s) |"
     rule = "|---|---|---|---|---|---|---|---|"
     if entry.get("kodak_settings"):
-        kodak_lines = ["| setting " + header, "|---" + rule,
-                       *[_kodak_rows(r, f"{r['setting']} | ") for r in entry["kodak_settings"]]]
+        kodak_lines = [
+            "| setting " + header,
+            "|---" + rule,
+            *[_kodak_rows(r, f"{r['setting']} | ") for r in entry["kodak_settings"]],
+        ]
     elif k:
         kodak_lines = [header, rule, _kodak_rows(k)]
     else:
         kodak_lines = ["Not measured yet: run `python scripts/build_zoo.py` with the data root set."]
     if cfg.get("lmbdas"):
-        objective = (f"bpp + lambda_s * 255^2 * MSE with lambda_s in {cfg['lmbdas']} for levels 1..{len(cfg['lmbdas'])}, "
-                     "one level drawn per batch (AG-VAE eq. 6)")
+        objective = (
+            f"bpp + lambda_s * 255^2 * MSE with lambda_s in {cfg['lmbdas']} for levels 1..{len(cfg['lmbdas'])}, "
+            "one level drawn per batch (AG-VAE eq. 6)"
+        )
     elif cfg["metric"] == "ms-ssim":
         objective = f"bpp + {cfg['lmbda']} * (1 - MS-SSIM) (trained for MS-SSIM, {cfg['patch']}px crops)"
     else:
@@ -300,14 +334,23 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
     extra = ", ".join(f"{key} = {value}" for key, value in cfg.get("extra", {}).items())
     chain = training_chain(record)
     lines = [
-        f"# {entry['name']}", "",
-        f"{entry['description']}", "",
-        "| | |", "|---|---|",
+        f"# {entry['name']}",
+        "",
+        f"{entry['description']}",
+        "",
+        "| | |",
+        "|---|---|",
         f"| architecture | `{entry['arch']}` (N = {cfg['N']}, M = {cfg['M']}{', ' + extra if extra else ''}), "
         f"{entry['params']:,} parameters |",
         f"| objective | {objective} |",
-        *([f"| rates | {entry['rates'][0]:g} .. {entry['rates'][1]:g} "
-           f"({'whole numbers' if entry.get('discrete_rates') else 'any real number'}) |"] if entry.get("rates") else []),
+        *(
+            [
+                f"| rates | {entry['rates'][0]:g} .. {entry['rates'][1]:g} "
+                f"({'whole numbers' if entry.get('discrete_rates') else 'any real number'}) |"
+            ]
+            if entry.get("rates")
+            else []
+        ),
         f"| training data | `train/` (and `train-extra/` where used) of the data root: {len(record['train_images'])} photos, random {cfg['patch']}px crops, "
         f"batch {cfg['batch']}; validation: {', '.join(record['validation_images'])} |",
         f"| steps | {record['steps']:,} (Adam, lr {cfg['lr']}, divided by 10 after {int(cfg['lr_drop_at'] * 100)}%); "
@@ -316,19 +359,37 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         f"| wall time | {record['wall_time_s'] / 60:.1f} min on {record['threads']} CPU thread(s); "
         f"{sum(r['wall_time_s'] for r in chain) / 60:.1f} min along the chain |",
         f"| file | `{entry['file']}` ({entry['size_bytes'] / 1e6:.2f} MB, fp16), SHA-256 `{entry['sha256'][:16]}...` |",
-        "", "## Command", "", "```", record.get("command") or "(see scripts/train_zoo.sh)", "```", "",
-        "## Training chain (oldest last)", "",
-        "| run | stage | steps | wall time (min) | lambda |", "|---|---|---|---|---|",
-        *[f"| {r['name']} | {r['config'].get('stage') or '-'} | {r['steps']:,} | {r['wall_time_s'] / 60:.1f} | "
-          f"{r['config'].get('lmbdas') or r['config']['lmbda']} |" for r in chain], "",
+        "",
+        "## Command",
+        "",
+        "```",
+        record.get("command") or "(see scripts/train_zoo.sh)",
+        "```",
+        "",
+        "## Training chain (oldest last)",
+        "",
+        "| run | stage | steps | wall time (min) | lambda |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {r['name']} | {r['config'].get('stage') or '-'} | {r['steps']:,} | {r['wall_time_s'] / 60:.1f} | "
+            f"{r['config'].get('lmbdas') or r['config']['lmbda']} |"
+            for r in chain
+        ],
+        "",
         *_segment_lines(record),
-        "## Kodak (24 images, real bitstreams; evaluation only, never used for training or selection)", "",
-        *kodak_lines, "",
+        "## Kodak (24 images, real bitstreams; evaluation only, never used for training or selection)",
+        "",
+        *kodak_lines,
+        "",
         "Encode/decode times here were taken while other training ran (indicative only); clean timings: "
-        "`python -m lic_lab benchmark` (data/results/benchmark/timing.md).", "",
-        "Re-measure: `python scripts/build_zoo.py` (needs the data root).", "",
-        "## Validation during training (held-out photos, entropy estimate)", "",
-        "| step | bpp | PSNR |", "|---|---|---|",
+        "`python -m lic_lab benchmark` (data/results/benchmark/timing.md).",
+        "",
+        "Re-measure: `python scripts/build_zoo.py` (needs the data root).",
+        "",
+        "## Validation during training (held-out photos, entropy estimate)",
+        "",
+        "| step | bpp | PSNR |",
+        "|---|---|---|",
         *[f"| {h['step']} | {_val_cell(h, 'bpp', 4)} | {_val_cell(h, 'psnr', 2)} |" for h in record["history"]],
     ]
     return "\n".join(lines) + "\n"
@@ -339,12 +400,18 @@ def _segment_lines(record: dict[str, Any]) -> list[str]:
     segments = record.get("segments") or []
     if not segments:
         return []
-    return ["## Segments of this run (sittings; each later one resumed from committed weights)", "",
-            "| steps | lr (first .. last) | wall time (min) | threads x processes | where | date |",
-            "|---|---|---|---|---|---|",
-            *[f"| {s['steps'][0]:,} .. {s['steps'][1]:,} | {s['lr'][0]:g} .. {s['lr'][1]:g} | "
-              f"{s['wall_time_s'] / 60:.1f} | {s['threads']} x {s['processes']} | {s['where']} | {s['date']} |"
-              for s in segments], ""]
+    return [
+        "## Segments of this run (sittings; each later one resumed from committed weights)",
+        "",
+        "| steps | lr (first .. last) | wall time (min) | threads x processes | where | date |",
+        "|---|---|---|---|---|---|",
+        *[
+            f"| {s['steps'][0]:,} .. {s['steps'][1]:,} | {s['lr'][0]:g} .. {s['lr'][1]:g} | "
+            f"{s['wall_time_s'] / 60:.1f} | {s['threads']} x {s['processes']} | {s['where']} | {s['date']} |"
+            for s in segments
+        ],
+        "",
+    ]
 
 
 def _val_cell(row: dict[str, Any], key: str, digits: int) -> str:

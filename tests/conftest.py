@@ -39,6 +39,7 @@ SMALL_CONFIGS = {
                                 "iar_res_width": 4, "iar_out_width": 4},
     "cvqn": {"N": 8, "context_hidden": 4},
     "cvqn_se": {"arch": "cvqn", "N": 8, "context_hidden": 4, "importance": "se"},
+    "cwic": {"N": 0, "M": 8, "importance_levels": 4, "widths": [4, 6, 8], "tcae_layers": 2},
 }
 
 

@@ -38,7 +38,7 @@ def test_factorized_density_is_a_distribution():
     mass = fd.likelihood(v).sum(-1)
     assert torch.allclose(mass, torch.ones_like(mass), atol=1e-3)
     y = torch.randn(1, 4, 8, 8) * 3
-    data, y_hat = fd.compress(y)
+    data, y_hat = fd.compress(y), fd.quantize(y)
     assert torch.equal(y_hat, torch.round(y))
     assert torch.equal(fd.decompress(data, (1, 4, 8, 8)), y_hat)
 
@@ -50,7 +50,7 @@ def test_gaussian_roundtrip_and_rate(means):
     scales = torch.exp(torch.randn(1, 8, 16, 16))
     mu = torch.randn_like(scales) * 2 if means else None
     y = (mu if means else 0) + torch.randn_like(scales) * scales
-    data, y_hat = gc.compress(y, scales, mu)
+    data, y_hat = gc.compress(y, scales, mu), gc.quantize(y, mu)
     out = gc.decompress(data, scales, mu)
     assert torch.equal(out, y_hat)
     est = -torch.log2(gc.likelihood(y_hat, scales, mu)).sum().item()
@@ -119,7 +119,7 @@ def test_asymmetric_gaussian_codes_bit_exactly_near_its_estimate():
     y = mu + torch.where(side, -left, right) * torch.randn_like(mu).abs()
     y[0, 0, 0, 0] = 5000.0  # far outside any table: escape code
     scales = torch.stack([left, right])
-    data, y_hat = model.compress(y, scales, mu)
+    data, y_hat = model.compress(y, scales, mu), model.quantize(y, mu)
     assert torch.equal(model.decompress(data, scales, mu), y_hat)
     est = -torch.log2(model.likelihood(y_hat, scales, mu)).sum().item()
     assert 8 * len(data) < est * 1.02 + 64
@@ -149,3 +149,49 @@ def test_factorized_tables_are_cached_until_the_parameters_change():
     assert second is not first
     density.load_state_dict({k: v.clone() for k, v in density.state_dict().items()})
     assert density.tables() is not second
+
+
+def _entropy_cases():
+    """One instance of every entropy model with values and the condition it is coded under."""
+    from lic_lab.entropy.context3d import ContextModel3D
+    from lic_lab.entropy.tcae import TCAE
+
+    torch.manual_seed(0)
+    scales = torch.exp(torch.randn(1, 4, 6, 6)) + 0.2
+    means = torch.randn(1, 4, 6, 6)
+    centres = torch.linspace(-1.0, 1.0, 5)
+    tcae = TCAE(channels=4, symbols=5, groups=2, layers=2, kernel=3)
+    codes = torch.randint(0, 5, (4, 6, 6))
+    from lic_lab.entropy import AsymmetricGaussianConditional
+
+    return [
+        ("factorized", FactorizedDensity(4), torch.round(torch.randn(1, 4, 6, 6) * 3), (), (1, 4, 6, 6)),
+        ("gaussian", GaussianConditional(), torch.round(torch.randn(1, 4, 6, 6) * scales - means) + means,
+         (scales, means), None),
+        ("asymmetric", AsymmetricGaussianConditional(), torch.round(torch.randn(1, 4, 6, 6)) + means,
+         (torch.stack([scales[0], scales[0] * 2]).unsqueeze(1).squeeze(1), means), None),
+        ("context3d", ContextModel3D(5, hidden=4), codes, (centres,), (4, 6, 6)),
+        ("tcae", tcae, codes, (), (4, 6, 6)),
+    ]
+
+
+@pytest.mark.parametrize("case", _entropy_cases(), ids=lambda c: c[0])
+def test_every_entropy_model_follows_the_one_interface(case):
+    """likelihood for training, compress to bytes, decompress back to exactly the values."""
+    from lic_lab.entropy import EntropyModel
+
+    name, model, values, condition, shape = case
+    assert isinstance(model, EntropyModel)
+    with torch.no_grad():
+        data = model.compress(values, *condition)
+        assert isinstance(data, bytes) and data
+        decoded = model.decompress(data, *((shape,) if shape else ()), *condition)
+        assert torch.equal(decoded.to(values.dtype).reshape(values.shape), values)
+        if name == "context3d":
+            p = model.likelihood(condition[0][values][None], values[None])
+        elif name == "tcae":
+            p = model.likelihood(values[None])
+        else:
+            p = model.likelihood(values, *condition)
+    assert p.shape[-2:] == values.shape[-2:] and bool(((p > 0) & (p <= 1)).all())
+    assert 8 * len(data) <= -torch.log2(p).sum().item() * 1.05 + 80  # real bytes within reach of the model's estimate

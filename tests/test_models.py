@@ -15,11 +15,12 @@ def test_forward_contract_and_gradients(small_model, small_photo):
     x = pad_to_multiple(small_photo[..., :64, :64], model.downsample)[0]
     out = model(x)
     assert out["x_hat"].shape == x.shape
-    coded = set(getattr(model, "section_names", ("y",))) - {"order"}
+    coded = set(model.section_names) - {"order"}
     assert set(out["likelihoods"]) >= coded
     parts = rd_loss(x, out, 0.01)
     parts["loss"].backward()
-    prefixes = ("g_a.", "g_s.", "h_a.", "h_s.", "entropy", "encoder.", "decoder.", "contexts.", "quantizers.")
+    prefixes = ("g_a.", "g_s.", "h_a.", "h_s.", "entropy", "encoder.", "decoder.", "contexts.", "quantizers.",
+                "shared.", "encoding.", "tcae.")
     core = [p.grad for n, p in model.named_parameters() if n.startswith(prefixes)]
     assert core and all(g is not None for g in core)
     model.zero_grad(set_to_none=True)
@@ -89,10 +90,26 @@ def test_rate_setting_travels_in_the_header(name, rate, small_photo):
     from conftest import small
 
     model = small(name)
-    model.set_rate(rate)
-    data = model.compress(small_photo)
-    assert Bitstream.from_bytes(data).setting == rate
+    own = model.setting
+    data = model.compress(small_photo, rate=rate)
+    assert Bitstream.from_bytes(data).setting == rate and model.setting == own  # an argument, not state
     expected = model.decompress(data)
-    model.set_rate(1)
-    assert torch.equal(model.decompress(data), expected)  # the decoder reads the rate from the stream
-    assert model.rate == rate
+    assert model.setting == own
+    model.set_rate(1)  # whatever the model's own rate, the decoder reads the stream's
+    assert torch.equal(model.decompress(data), expected) and model.setting == 1
+
+
+def test_branches_are_a_decode_argument(small_photo):
+    from conftest import small
+
+    model = small("cbanet_hp")
+    data = model.compress(small_photo)
+    by_k = [model.decompress(data, branches=k) for k in (1, 2, 3)]
+    assert model.branches == 3 and not torch.equal(by_k[0], by_k[2])
+    with model.at(branches=1):
+        assert torch.equal(model.decompress(data), by_k[0])
+    assert torch.equal(model.decompress(data), by_k[2])
+    with pytest.raises(ValueError, match="single decoder"):
+        small("mean_scale_hyperprior").decompress(small("mean_scale_hyperprior").compress(small_photo), branches=2)
+    with pytest.raises(ValueError, match="fixed-rate"):
+        small("mean_scale_hyperprior").compress(small_photo, rate=2.0)

@@ -11,8 +11,8 @@ def test_coding_is_bit_exact_and_matches_eq_25(inclined):
     torch.manual_seed(0)
     model = TCAE(channels=4, symbols=5, groups=2, kernel=3, inclined=inclined)
     codes = torch.randint(0, 5, (4, 5, 6))
-    data = model.encode(codes)
-    assert torch.equal(model.decode(data, (4, 5, 6)), codes)
+    data = model.compress(codes)
+    assert torch.equal(model.decompress(data, (4, 5, 6)), codes)
     with torch.no_grad():
         bits = model.code_length(codes[None]).item()
     assert 8 * len(data) <= bits + 64
@@ -31,9 +31,9 @@ def test_mask_leaves_out_discarded_codes():
 def test_bad_input():
     model = TCAE(channels=2, symbols=3, kernel=3)
     with pytest.raises(ValueError):
-        model.encode(torch.zeros(3, 2, 2, dtype=torch.long))
+        model.compress(torch.zeros(3, 2, 2, dtype=torch.long))
     with pytest.raises(BitstreamError):
-        model.decode(b"abc", (2, 2, 2))
+        model.decompress(b"abc", (2, 2, 2))
     with pytest.raises(ValueError):
         TCAE(2, 3, layers=1)
 
@@ -44,8 +44,8 @@ def test_masked_coding_skips_known_zeros_and_a_1x1_output_layer_stays_causal(inc
     model = TCAE(channels=4, symbols=4, groups=2, kernel=3, inclined=inclined, out_kernel=1)
     mask = (torch.rand(4, 5, 5) < 0.5).long()
     codes = torch.randint(1, 4, (4, 5, 5)) * mask
-    data = model.encode(codes, mask)
-    assert torch.equal(model.decode(data, (4, 5, 5), mask), codes)
+    data = model.compress(codes, mask)
+    assert torch.equal(model.decompress(data, (4, 5, 5), mask), codes)
     with torch.no_grad():
         bits = model.code_length(codes[None], mask[None].float()).item()
         full = model.code_length(codes[None]).item()
@@ -63,10 +63,10 @@ def test_masked_coding_skips_known_zeros_and_a_1x1_output_layer_stays_causal(inc
             earlier = order[key < key[s]] if inclined else order[:s + 1]
             assert diff[earlier[:, 0], earlier[:, 1], earlier[:, 2]].max() == 0
     with pytest.raises(ValueError, match="outside the mask"):
-        model.encode(codes + 1 - mask, mask)
-    empty = model.encode(torch.zeros(4, 2, 2, dtype=torch.long), torch.zeros(4, 2, 2))
+        model.compress(codes + 1 - mask, mask)
+    empty = model.compress(torch.zeros(4, 2, 2, dtype=torch.long), torch.zeros(4, 2, 2))
     assert len(empty) == 4  # nothing coded but the end marker
-    assert torch.equal(model.decode(empty, (4, 2, 2), torch.zeros(4, 2, 2)), torch.zeros(4, 2, 2, dtype=torch.long))
+    assert torch.equal(model.decompress(empty, (4, 2, 2), torch.zeros(4, 2, 2)), torch.zeros(4, 2, 2, dtype=torch.long))
 
 
 def test_coding_grid_is_exact_and_close_to_training():

@@ -77,9 +77,12 @@ def test_ms_ssim_loss_and_patch_limit():
     parts["loss"].backward()
     assert 0 < parts["distortion"] < 1 and out["x_hat"].grad is not None
     assert parts["bpp"].item() == pytest.approx(2 * 64 / (2 * 176 * 176))
-    small = {"x_hat": x[..., :64, :64], "likelihoods": out["likelihoods"]}
-    with pytest.raises(ValueError, match="160"):
-        rd_loss(x[..., :64, :64], small, 10.0, "ms-ssim")
+    small = {"x_hat": out["x_hat"][..., :64, :64].detach(), "likelihoods": out["likelihoods"]}
+    assert 0 < rd_loss(x[..., :64, :64], small, 10.0, "ms-ssim")["distortion"] < 1  # padded (metrics policy)
+    from lic_lab.training.train import TrainConfig, train
+
+    with pytest.raises(ValueError, match="161"):  # but training on patches that small is refused
+        train(TrainConfig(arch="factorized", metric="ms-ssim", patch=128, steps=1), progress=False)
 
 
 def test_variable_rate_training_draws_levels_and_validates_each(tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ channel and the symbol at the same position in the previous channel (all decoded
 TCAE orders); for the one-channel importance map, above and left only. The i.i.d. baseline is
 one context for every symbol.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,11 @@ def kt_code_length(symbols: torch.Tensor, contexts: torch.Tensor, alphabet: int)
     counts = torch.zeros(int(ctx.max()) + 1, alphabet, dtype=torch.float64)
     counts.index_put_((ctx, symbols), torch.ones_like(symbols, dtype=torch.float64), accumulate=True)
     half = torch.tensor(0.5, dtype=torch.float64)
-    log_p = (torch.lgamma(counts + 0.5) - torch.lgamma(half)).sum(1) \
-        + math.lgamma(alphabet / 2) - torch.lgamma(counts.sum(1) + alphabet / 2)
+    log_p = (
+        (torch.lgamma(counts + 0.5) - torch.lgamma(half)).sum(1)
+        + math.lgamma(alphabet / 2)
+        - torch.lgamma(counts.sum(1) + alphabet / 2)
+    )
     return float(-log_p.sum() / math.log(2))
 
 
@@ -46,11 +50,14 @@ def neighbour_contexts(codes: torch.Tensor, alphabet: int, across_channels: bool
     return ctx
 
 
-def baseline_bits(codes: torch.Tensor, alphabet: int, mask: torch.Tensor | None = None,
-                  across_channels: bool = True) -> dict[str, float]:
+def baseline_bits(
+    codes: torch.Tensor, alphabet: int, mask: torch.Tensor | None = None, across_channels: bool = True
+) -> dict[str, float]:
     """Adaptive code lengths of an (n, h, w) cuboid's symbols where ``mask`` is 1: CABAC-like and i.i.d."""
     keep = torch.ones_like(codes, dtype=torch.bool) if mask is None else mask.bool()
     symbols = codes[keep]
     ctx = neighbour_contexts(codes, alphabet, across_channels)[keep]
-    return {"cabac": kt_code_length(symbols, ctx, alphabet),
-            "iid": kt_code_length(symbols, torch.zeros_like(symbols), alphabet)}
+    return {
+        "cabac": kt_code_length(symbols, ctx, alphabet),
+        "iid": kt_code_length(symbols, torch.zeros_like(symbols), alphabet),
+    }

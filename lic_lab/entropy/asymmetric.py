@@ -12,14 +12,21 @@ the mass of its unit bin, ``F(v + 1/2) - F(v - 1/2)``, and real coding follows t
 the symbol is ``round(y - mu)`` and each side's scale snaps to a log-spaced table, so a symbol's
 pmf is one of ``levels^2`` (left, right) tables, built only when a bitstream uses them.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import torch
 
 from lic_lab.entropy.coder import LazyTables, PmfTable, quantize_pmf
-from lic_lab.entropy.gaussian import (LIKELIHOOD_BOUND, SCALE_MIN, GaussianConditional, _std_normal_cdf, default_scale_table,
-                       lower_bound)
+from lic_lab.entropy.gaussian import (
+    LIKELIHOOD_BOUND,
+    SCALE_MIN,
+    GaussianConditional,
+    _std_normal_cdf,
+    default_scale_table,
+    lower_bound,
+)
 
 
 def split_normal_mass(a: torch.Tensor, b: torch.Tensor, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
@@ -75,8 +82,15 @@ class AsymmetricGaussianConditional(GaussianConditional):
         t_l, t_r = self._tails(i), self._tails(j)
         lo, hi = len(t_l) - 2, len(t_r) - 2
         w_l, w_r = 2 * left / (left + right), 2 * right / (left + right)
-        pmf = np.concatenate([[w_l * t_l[lo]], (w_l * (t_l[:lo] - t_l[1 : lo + 1]))[::-1],
-                              [1 - w_l * t_l[0] - w_r * t_r[0]], w_r * (t_r[:hi] - t_r[1 : hi + 1]), [w_r * t_r[hi]]])
+        pmf = np.concatenate(
+            [
+                [w_l * t_l[lo]],
+                (w_l * (t_l[:lo] - t_l[1 : lo + 1]))[::-1],
+                [1 - w_l * t_l[0] - w_r * t_r[0]],
+                w_r * (t_r[:hi] - t_r[1 : hi + 1]),
+                [w_r * t_r[hi]],
+            ]
+        )
         return PmfTable(lo=-lo, pmf=quantize_pmf(pmf))
 
     def all_tables(self) -> LazyTables:  # type: ignore[override]

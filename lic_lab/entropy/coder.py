@@ -10,11 +10,11 @@ A table covers the symbols ``lo .. hi`` plus two *escape* slots for values below
 Elias-gamma code over uniform models, so any integer round-trips exactly: bit-exact decoding is
 the contract, not an approximation.
 """
+
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable
 
 import constriction
 import numpy as np
@@ -27,7 +27,6 @@ MAX_ESCAPE_BITS = 24
 # (damaged data) or ran past the end of its data (a size or model that does not match) reads
 # something else with probability 1 - 2^-16; an ANS decoder would otherwise go on decoding zeros.
 SENTINEL, _SENTINEL_MODEL = 0x4C49, _MODEL.Uniform(1 << 16)
-
 
 
 @dataclass(frozen=True)
@@ -162,7 +161,7 @@ def decode_symbols(data: bytes, groups: np.ndarray, tables: Sequence[PmfTable]) 
 _PER_SYMBOL = _MODEL.Categorical(perfect=False)  # probabilities given with each symbol
 
 
-def open_coder(data: bytes) -> "constriction.stream.stack.AnsCoder":
+def open_coder(data: bytes) -> constriction.stream.stack.AnsCoder:
     """An ANS decoder over a section's words; constriction's own errors become :class:`BitstreamError`.
 
     Every section holds at least the end marker, so an empty one is refused (an ANS decoder would
@@ -178,7 +177,7 @@ def open_coder(data: bytes) -> "constriction.stream.stack.AnsCoder":
         raise BitstreamError(f"malformed entropy-coded section ({err})") from None
 
 
-def check_consumed(coder: "constriction.stream.stack.AnsCoder") -> None:
+def check_consumed(coder: constriction.stream.stack.AnsCoder) -> None:
     """After the last symbol comes the sentinel, and then the decoder must be back in the encoder's
     initial state: every word used, none missing."""
     try:
@@ -186,11 +185,15 @@ def check_consumed(coder: "constriction.stream.stack.AnsCoder") -> None:
     except (ValueError, RuntimeError, OverflowError) as err:
         raise BitstreamError(f"entropy decoding failed: {err}") from None
     if end != SENTINEL:
-        raise BitstreamError("entropy-coded section does not end where it should "
-                             "(corrupt, or made by another model, setting or image size)")
+        raise BitstreamError(
+            "entropy-coded section does not end where it should "
+            "(corrupt, or made by another model, setting or image size)"
+        )
     if not coder.is_empty():
-        raise BitstreamError("entropy-coded section has data left over after the last symbol "
-                             "(corrupt, or made by another model or setting)")
+        raise BitstreamError(
+            "entropy-coded section has data left over after the last symbol "
+            "(corrupt, or made by another model or setting)"
+        )
 
 
 class StepEncoder:

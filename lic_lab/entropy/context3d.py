@@ -19,17 +19,18 @@ network steps instead of ``D H W``. Each step evaluates every layer only at that
 earlier planes, so a whole image costs about one network evaluation. Encoder and decoder run this
 same plane-by-plane computation, so both see bit-identical probabilities.
 """
+
 from __future__ import annotations
 
 from itertools import product
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
-from lic_lab.entropy.fixed_point import check_exact, on_grid
 from lic_lab.entropy.coder import StepDecoder, StepEncoder
+from lic_lab.entropy.fixed_point import check_exact, on_grid
 
 
 def kernel_offsets(order: tuple[int, int], first: bool) -> list[tuple[int, int, int]]:
@@ -78,8 +79,9 @@ class ContextModel3D(nn.Module):
             raise ValueError("the order weights must be positive integers")
         self.levels, self.order = levels, tuple(order)
         widths = [1] + [hidden] * (layers - 1) + [levels]
-        self.convs = nn.ModuleList(MaskedConv3d(widths[i], widths[i + 1], first=i == 0, order=self.order)
-                                   for i in range(layers))
+        self.convs = nn.ModuleList(
+            MaskedConv3d(widths[i], widths[i + 1], first=i == 0, order=self.order) for i in range(layers)
+        )
 
     def logits(self, values: torch.Tensor) -> torch.Tensor:
         """(N, D, H, W) dequantized values -> (N, levels, D, H, W) logits (one pass, for training)."""
@@ -90,7 +92,7 @@ class ContextModel3D(nn.Module):
                 h = F.relu(h)
         return h
 
-    def likelihoods(self, values: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
+    def likelihood(self, values: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
         """Probability of each coded symbol (the rate term of training), shape (N, D, H, W)."""
         logp = torch.log_softmax(self.logits(values), dim=1)
         return logp.gather(1, indices.unsqueeze(1)).squeeze(1).exp()
@@ -122,14 +124,17 @@ class ContextModel3D(nn.Module):
         biases = [on_grid(conv.bias.detach().cpu()) for conv in self.convs]
         means = on_grid(means)
         row_sums = [float(w.abs().sum(0).max() + b.abs().max()) for w, b in zip(weights, biases)]
-        taps = [torch.tensor([dc * strides[0] + dh * strides[1] + dw for dc, dh, dw in conv.offsets])
-                for conv in self.convs]
+        taps = [
+            torch.tensor([dc * strides[0] + dh * strides[1] + dw for dc, dh, dw in conv.offsets]) for conv in self.convs
+        ]
         last = len(self.convs) - 1
         for plane in self.planes(shape, sequential):
-            for i, conv in enumerate(self.convs):
+            for i, _conv in enumerate(self.convs):
                 neighbours = plane[:, None] + taps[i][None, :]  # (n, K)
                 gathered = acts[i][:, neighbours].permute(1, 2, 0).reshape(plane.numel(), -1)
-                check_exact(float(gathered.abs().max()) if gathered.numel() else 0.0, row_sums[i], "the 3D context model")
+                check_exact(
+                    float(gathered.abs().max()) if gathered.numel() else 0.0, row_sums[i], "the 3D context model"
+                )
                 out = torch.addmm(biases[i], gathered, weights[i])
                 if i < last:
                     acts[i + 1][:, plane] = on_grid(F.relu(out)).t()
@@ -137,8 +142,8 @@ class ContextModel3D(nn.Module):
             indices = step(plane, probs)
             acts[0][0, plane] = means[indices]
 
-    def encode(self, indices: torch.Tensor, means: torch.Tensor, sequential: bool = False) -> tuple[bytes, float]:
-        """Code a (D, H, W) volume of level indices; returns the bytes and the ideal bits.
+    def compress(self, indices: torch.Tensor, means: torch.Tensor, sequential: bool = False) -> bytes:
+        """Code a (D, H, W) volume of level indices.
 
         ``sequential`` must match at decoding (one symbol per step: same model, slower, and its
         probabilities may differ from the wavefront's in the last bits of float rounding).
@@ -154,11 +159,12 @@ class ContextModel3D(nn.Module):
             return idx
 
         self._run(shape, means.detach().float(), step, sequential)
-        return coder.finish()
+        return coder.finish()[0]
 
-    def decode(self, data: bytes, shape: tuple[int, int, int], means: torch.Tensor,
-               sequential: bool = False) -> torch.Tensor:
-        """Inverse of :meth:`encode`: the (D, H, W) volume of level indices."""
+    def decompress(
+        self, data: bytes, shape: tuple[int, int, int], means: torch.Tensor, sequential: bool = False
+    ) -> torch.Tensor:
+        """Inverse of :meth:`compress`: the (D, H, W) volume of level indices."""
         coder, unpad = StepDecoder(data), _unpadded(shape)
         out = torch.zeros(int(np.prod(shape)), dtype=torch.long)
 

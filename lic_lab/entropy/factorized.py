@@ -1,10 +1,11 @@
 """The factorized (non-parametric, per-channel) density of Ballé et al. 2018, appendix 6.1."""
+
 from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 from lic_lab.entropy.coder import PmfTable, decode_symbols, encode_symbols, quantize_pmf
 
@@ -21,8 +22,14 @@ class FactorizedDensity(nn.Module):
     benchmark paper takes the cross-entropy of exactly this).
     """
 
-    def __init__(self, channels: int, filters: tuple[int, ...] = (3, 3, 3), init_scale: float = 10.0,
-                 tail: float = 1e-9, max_range: int = 2048):
+    def __init__(
+        self,
+        channels: int,
+        filters: tuple[int, ...] = (3, 3, 3),
+        init_scale: float = 10.0,
+        tail: float = 1e-9,
+        max_range: int = 2048,
+    ):
         super().__init__()
         self.channels = channels
         self.tail = tail
@@ -83,12 +90,16 @@ class FactorizedDensity(nn.Module):
             out.append(PmfTable(lo=lo_i - self.max_range, pmf=quantize_pmf(pmf)))
         return out
 
-    def compress(self, y: torch.Tensor) -> tuple[bytes, torch.Tensor]:
-        """Round ``y`` (1, C, H, W) and code it; returns (bytes, the rounded tensor)."""
-        symbols = torch.round(y).to(torch.int64)
+    @staticmethod
+    def quantize(y: torch.Tensor) -> torch.Tensor:
+        """The values :meth:`compress` codes: ``round(y)``."""
+        return torch.round(y)
+
+    def compress(self, y: torch.Tensor) -> bytes:
+        """Code ``round(y)`` (1, C, H, W) (:meth:`quantize`)."""
+        symbols = self.quantize(y).to(torch.int64)
         groups = torch.arange(self.channels).view(1, -1, 1, 1).expand_as(symbols)
-        data = encode_symbols(symbols.cpu().numpy(), groups.numpy(), self.tables())
-        return data, symbols.to(y.dtype)
+        return encode_symbols(symbols.cpu().numpy(), groups.numpy(), self.tables())
 
     def decompress(self, data: bytes, shape: tuple[int, int, int, int]) -> torch.Tensor:
         """Decode a tensor of ``shape`` (B, C, H, W) coded by :meth:`compress`."""

@@ -27,18 +27,20 @@ The analysis and synthesis transforms stay in float32 on any device ("float isla
 choose a probability, and their last-bit differences move a reconstruction by far less than one
 8-bit level.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 from lic_lab.errors import CodingError
 
-GRID = 2.0 ** -14
-EXACT_LIMIT = 2.0 ** 25  # partial sums of products of two grid values stay exact below this
+GRID = 2.0**-14
+EXACT_LIMIT = 2.0**25  # partial sums of products of two grid values stay exact below this
 
 
 def on_grid(t: torch.Tensor, limit: float | None = None) -> torch.Tensor:
@@ -68,8 +70,10 @@ def weight_row_sum(module: nn.Module) -> float:
 def check_exact(max_input: float, row_sum: float, where: str = "a layer") -> None:
     """Refuse when a layer's sums could leave the exact range of float64 on the grid."""
     if max_input * row_sum >= EXACT_LIMIT:
-        raise CodingError(f"entropy parameters out of the exact fixed-point range in {where} "
-                          f"({max_input:.3g} x {row_sum:.3g} >= 2^25); this image cannot be coded deterministically")
+        raise CodingError(
+            f"entropy parameters out of the exact fixed-point range in {where} "
+            f"({max_input:.3g} x {row_sum:.3g} >= 2^25); this image cannot be coded deterministically"
+        )
 
 
 def _linear(module: nn.Module) -> bool:
@@ -182,4 +186,5 @@ def _pre_hook(name: str):
         if _linear(module) and args and isinstance(args[0], torch.Tensor) and args[0].numel():
             check_exact(float(args[0].abs().max()), weight_row_sum(module), name)
         return args
+
     return hook

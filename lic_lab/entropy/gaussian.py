@@ -8,14 +8,15 @@ of a fixed log-spaced table. The snapping compares the scale with fixed float64 
 geometric means of neighbouring entries): no logarithm, so a scale computed exactly on the coding
 grid (:mod:`lic_lab.entropy.fixed_point`) selects the same table on every machine and thread count.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn as nn
+from torch import nn
 
-from lic_lab.layers import lower_bound
 from lic_lab.entropy.coder import PmfTable, decode_symbols, encode_symbols, quantize_pmf
+from lic_lab.layers import lower_bound
 
 SCALE_MIN = 0.11
 LIKELIHOOD_BOUND = 1e-9
@@ -32,7 +33,7 @@ def default_scale_table(low: float = SCALE_MIN, high: float = 256.0, levels: int
 
 
 def _std_normal_cdf(x: torch.Tensor) -> torch.Tensor:
-    return 0.5 * torch.erfc(-x * (2.0 ** -0.5))
+    return 0.5 * torch.erfc(-x * (2.0**-0.5))
 
 
 class GaussianConditional(nn.Module):
@@ -85,14 +86,16 @@ class GaussianConditional(nn.Module):
         """Shape of the coded symbols given the scale tensor."""
         return scales.shape
 
-    def compress(self, y: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None
-                 ) -> tuple[bytes, torch.Tensor]:
-        """Code ``round(y - mean)`` with the snapped scales; returns (bytes, y_hat)."""
+    @staticmethod
+    def quantize(y: torch.Tensor, means: torch.Tensor | None = None) -> torch.Tensor:
+        """The values :meth:`compress` codes and :meth:`decompress` returns: ``round(y - mean) + mean``."""
+        return torch.round(y - means) + means if means is not None else torch.round(y)
+
+    def compress(self, y: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None) -> bytes:
+        """Code ``round(y - mean)`` with the snapped scales."""
         centred = y - means if means is not None else y
         symbols = torch.round(centred).to(torch.int64)
-        data = encode_symbols(symbols.cpu().numpy(), self.scale_index(scales).cpu().numpy(), self.all_tables())
-        y_hat = symbols.to(y.dtype)
-        return data, y_hat + means if means is not None else y_hat
+        return encode_symbols(symbols.cpu().numpy(), self.scale_index(scales).cpu().numpy(), self.all_tables())
 
     def decompress(self, data: bytes, scales: torch.Tensor, means: torch.Tensor | None = None) -> torch.Tensor:
         """Decode y_hat given the same scales (and means) the encoder used."""

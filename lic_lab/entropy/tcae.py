@@ -19,35 +19,45 @@ activations to +-64), and the sums are taken in float64, where every partial sum
 is exact. Any summation order gives the same logits, so coding is bit-exact by construction; the
 rounding moves the probabilities by about 1e-4 against training (a negligible cost in bits).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
-from lic_lab.layers.trimmed_conv import TrimmedConv2d
-from lic_lab.entropy.fixed_point import on_grid
 from lic_lab.entropy.coder import StepDecoder, StepEncoder
-
+from lic_lab.entropy.fixed_point import on_grid
+from lic_lab.layers.trimmed_conv import TrimmedConv2d
 
 WEIGHT_MAX, ACT_MAX = 4.0, 64.0  # each product < 2^8; partial sums stay exact while below 2^53 x 2^-28 = 2^25
-MAX_TAPS = 2 ** 17  # inputs x K x K per output: 2^17 x 2^8 = 2^25
+MAX_TAPS = 2**17  # inputs x K x K per output: 2^17 x 2^8 = 2^25
 
 
 class TCAE(nn.Module):
     """Trimmed-convolution context model of a ``channels x h x w`` cuboid of symbols ``0 .. symbols-1``."""
 
-    def __init__(self, channels: int, symbols: int, groups: int = 3, layers: int = 3, kernel: int = 5,
-                 inclined: bool = False, out_kernel: int | None = None):
+    def __init__(
+        self,
+        channels: int,
+        symbols: int,
+        groups: int = 3,
+        layers: int = 3,
+        kernel: int = 5,
+        inclined: bool = False,
+        out_kernel: int | None = None,
+    ):
         super().__init__()
         if layers < 2:
             raise ValueError("TCAE needs at least two layers")
         self.channels, self.symbols, self.inclined = channels, symbols, inclined
         widths = [1] + [groups] * (layers - 1) + [symbols]
         kernels = [kernel] * (layers - 1) + [out_kernel or kernel]  # a 1x1 output layer keeps the zoo small
-        self.convs = nn.ModuleList(TrimmedConv2d(channels, widths[i], widths[i + 1], kernels[i], first=i == 0,
-                                                 inclined=inclined) for i in range(layers))
+        self.convs = nn.ModuleList(
+            TrimmedConv2d(channels, widths[i], widths[i + 1], kernels[i], first=i == 0, inclined=inclined)
+            for i in range(layers)
+        )
         self.pad = max(k // 2 for k in kernels)
         if max(conv.in_channels * k * k for conv, k in zip(self.convs, kernels)) > MAX_TAPS:
             raise ValueError("too many taps per output for exact coding on the fixed-point grid")
@@ -68,6 +78,11 @@ class TCAE(nn.Module):
         logp = torch.log_softmax(self.logits(codes.float()), dim=1)
         return -logp.gather(1, codes.long().unsqueeze(1)).squeeze(1) / np.log(2)
 
+    def likelihood(self, codes: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Probability of each symbol of ``codes`` (N, n, h, w); 1 outside ``mask`` (those cost nothing)."""
+        p = torch.exp2(-self.bits(codes))
+        return torch.where(mask.bool(), p, torch.ones_like(p)) if mask is not None else p
+
     def code_length(self, codes: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Eq. 25: bits of the (integer-valued) ``codes`` under the model, only where ``mask`` is 1."""
         bits = self.bits(codes)
@@ -77,8 +92,9 @@ class TCAE(nn.Module):
     def steps(self, shape: tuple[int, int, int]) -> list[torch.Tensor]:
         """(c, h, w) positions of each decoding step: single symbols in order, or inclined planes."""
         d, h, w = shape
-        c_i, h_i, w_i = (t.flatten() for t in torch.meshgrid(torch.arange(d), torch.arange(h), torch.arange(w),
-                                                             indexing="ij"))
+        c_i, h_i, w_i = (
+            t.flatten() for t in torch.meshgrid(torch.arange(d), torch.arange(h), torch.arange(w), indexing="ij")
+        )
         pos = torch.stack([c_i, h_i, w_i], 1)
         if not self.inclined:
             return list(pos.split(1))
@@ -88,8 +104,13 @@ class TCAE(nn.Module):
 
     def exact_layers(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """Each layer's masked weights and bias on the coding grid (float64, on the CPU, where coding runs)."""
-        return [(on_grid((conv.weight.detach() * conv.mask).cpu(), WEIGHT_MAX), on_grid(conv.bias.detach().cpu(), WEIGHT_MAX))
-                for conv in self.convs]
+        return [
+            (
+                on_grid((conv.weight.detach() * conv.mask).cpu(), WEIGHT_MAX),
+                on_grid(conv.bias.detach().cpu(), WEIGHT_MAX),
+            )
+            for conv in self.convs
+        ]
 
     def _symbol_values(self, values: torch.Tensor) -> torch.Tensor:
         return on_grid(values.double() * self.scale, ACT_MAX)
@@ -113,7 +134,7 @@ class TCAE(nn.Module):
         return e / e.sum(axis=1, keepdims=True)
 
     @torch.no_grad()
-    def encode(self, codes: torch.Tensor, mask: torch.Tensor | None = None) -> bytes:
+    def compress(self, codes: torch.Tensor, mask: torch.Tensor | None = None) -> bytes:
         """Code an (n, h, w) cuboid of symbols ``0 .. symbols-1``, only where ``mask`` is 1 (0 elsewhere).
 
         One pass: the exact logits of every position, then the symbols in decoding order.
@@ -134,8 +155,8 @@ class TCAE(nn.Module):
         return coder.finish()[0]
 
     @torch.no_grad()
-    def decode(self, data: bytes, shape: tuple[int, int, int], mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Inverse of :meth:`encode`: one symbol (sequential) or one inclined plane per step.
+    def decompress(self, data: bytes, shape: tuple[int, int, int], mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Inverse of :meth:`compress`: one symbol (sequential) or one inclined plane per step.
 
         The decoder must know the same ``mask``; positions outside it are 0 and cost no bits, but
         every layer is still evaluated there, as in training.
@@ -148,8 +169,13 @@ class TCAE(nn.Module):
         # activations channels-last, (h + 2r, w + 2r, channels), so a patch gathers as (P, K, K, in)
         acts = [torch.zeros(h + 2 * r, w + 2 * r, weight.shape[1], dtype=torch.float64) for weight, _ in layers]
         # each layer's weights as (channel, K * K * in, groups_out), biases as (channel, groups_out)
-        per_channel = [(weight.permute(0, 2, 3, 1).reshape(weight.shape[0] // d, d, -1).permute(1, 2, 0).contiguous(),
-                        bias.view(-1, d).t().contiguous()) for weight, bias in layers]
+        per_channel = [
+            (
+                weight.permute(0, 2, 3, 1).reshape(weight.shape[0] // d, d, -1).permute(1, 2, 0).contiguous(),
+                bias.view(-1, d).t().contiguous(),
+            )
+            for weight, bias in layers
+        ]
         offsets = [torch.arange(-(wt.shape[-1] // 2), wt.shape[-1] // 2 + 1) for wt, _ in layers]
         for pos in self.steps(shape):  # positions of a step are sorted by channel
             c, y, x = pos[:, 0], pos[:, 1] + r, pos[:, 2] + r

@@ -16,21 +16,23 @@ codecs over a folder of images, with the paper's protocol:
 Results go to ``OUT/results.json`` (per image and per setting) and ``OUT/summary.json``; figures
 ``OUT/rd_psnr.png`` and ``OUT/rd_ms_ssim.png``; tables ``OUT/bd_rate.md`` and ``OUT/timing.md``.
 """
+
 from __future__ import annotations
 
 import json
 import platform
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
-from lic_lab.evaluation.codecs import CODECS, get_codec
 from lic_lab.data import list_images, read_image
 from lic_lab.errors import UsageError
+from lic_lab.evaluation.codecs import CODECS, get_codec
 from lic_lab.evaluation.evaluate import (
     bd_table,
     codec_times,
@@ -58,8 +60,10 @@ def bd_ranges(dataset: str = "kodak") -> dict[str, dict[str, tuple[float, float]
     (r0, r1), (q0, q1) = FULL_RANGES[dataset]
     qs = np.linspace(q0, q1, 4)
     rs = np.exp(np.linspace(np.log(r0), np.log(r1), 4))
-    ranges = {name: {"psnr": (float(qs[i]), float(qs[i + 1])), "bpp": (float(rs[i]), float(rs[i + 1]))}
-              for i, name in enumerate(("low", "median", "high"))}
+    ranges = {
+        name: {"psnr": (float(qs[i]), float(qs[i + 1])), "bpp": (float(rs[i]), float(rs[i + 1]))}
+        for i, name in enumerate(("low", "median", "high"))
+    }
     ranges["full"] = {"psnr": (q0, q1), "bpp": (r0, r1)}
     return ranges
 
@@ -71,9 +75,12 @@ def covered(curve: tuple[Sequence[float], Sequence[float]], span: tuple[float, f
     return max(0.0, hi - lo) / (span[1] - span[0])
 
 
-def bd_by_range(curves: dict[str, tuple[Sequence[float], Sequence[float]]], anchor: str,
-                ranges: dict[str, dict[str, tuple[float, float]]], min_cover: float = MIN_COVER
-                ) -> list[dict[str, Any]]:
+def bd_by_range(
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]],
+    anchor: str,
+    ranges: dict[str, dict[str, tuple[float, float]]],
+    min_cover: float = MIN_COVER,
+) -> list[dict[str, Any]]:
     """BD-rate (%) and BD-PSNR (dB) of every curve vs ``anchor`` in each range (None: not covered)."""
     rows = []
     ref = curves[anchor]
@@ -90,8 +97,9 @@ def bd_by_range(curves: dict[str, tuple[Sequence[float], Sequence[float]]], anch
     return rows
 
 
-def bd_matrix(curves: dict[str, tuple[Sequence[float], Sequence[float]]], anchors: Sequence[str]
-              ) -> list[dict[str, Any]]:
+def bd_matrix(
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]], anchors: Sequence[str]
+) -> list[dict[str, Any]]:
     """BD-rate (%) of every curve against each anchor over the curves' whole overlap (one row per curve)."""
     cells = {(r["model"], r["anchor"]): r["BD-rate (%)"] for r in bd_table(curves, list(curves), anchors)}
     return [{"curve": label, **{a: None if a == label else cells[label, a] for a in anchors}} for label in curves]
@@ -147,10 +155,19 @@ def settings_count(name: str) -> int:
     return levels * (entry.get("branches") or 1)
 
 
-def run_benchmark(data: str | Path, out: str | Path, models: Sequence[str] | None = None,
-                  codecs: Sequence[str] = CLASSICAL, anchor: str = "jpeg", dataset: str = "kodak",
-                  threads: Sequence[int] = (1, 2), repeats: int = 5, limit: int | None = None,
-                  progress: bool = True, reuse: bool = False) -> dict[str, Any]:
+def run_benchmark(
+    data: str | Path,
+    out: str | Path,
+    models: Sequence[str] | None = None,
+    codecs: Sequence[str] = CLASSICAL,
+    anchor: str = "jpeg",
+    dataset: str = "kodak",
+    threads: Sequence[int] = (1, 2),
+    repeats: int = 5,
+    limit: int | None = None,
+    progress: bool = True,
+    reuse: bool = False,
+) -> dict[str, Any]:
     """Run the whole benchmark; writes results, tables and figures to ``out``; returns the summary.
 
     With ``reuse``, models, codecs and timings already in ``out`` (same images) are taken from there
@@ -177,8 +194,10 @@ def run_benchmark(data: str | Path, out: str | Path, models: Sequence[str] | Non
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(threads))
     old_entries, old_timing = previous_run(out, [p.name for p in paths]) if reuse else ({}, {})
-    total = (sum(settings_count(n) for n in names if n not in old_entries)
-             + sum(len(CODECS[c].sweep) for c in codecs if c not in old_entries)) * len(paths)
+    total = (
+        sum(settings_count(n) for n in names if n not in old_entries)
+        + sum(len(CODECS[c].sweep) for c in codecs if c not in old_entries)
+    ) * len(paths)
     bar = tqdm(total=total, desc="benchmark", unit="image", disable=not progress, mininterval=2.0)
     entries: list[dict[str, Any]] = []
     for name in names:
@@ -201,9 +220,15 @@ def run_benchmark(data: str | Path, out: str | Path, models: Sequence[str] | Non
     anchors = [c for c in CLASSICAL if c in codecs]
     summary: dict[str, Any] = {
         "dataset": {"folder": str(data), "images": [p.name for p in paths], "name": dataset},
-        "protocol": {"anchor": anchor, "ranges": ranges, "min_cover": MIN_COVER, "bd": "PCHIP (JCT-VC sheet)",
-                     "threads_timed": list(threads), "repeats": repeats,
-                     "machine": f"{platform.machine()}, torch {torch.__version__}"},
+        "protocol": {
+            "anchor": anchor,
+            "ranges": ranges,
+            "min_cover": MIN_COVER,
+            "bd": "PCHIP (JCT-VC sheet)",
+            "threads_timed": list(threads),
+            "repeats": repeats,
+            "machine": f"{platform.machine()}, torch {torch.__version__}",
+        },
         "curves": {m: {k: {"bpp": v[0], "quality": v[1]} for k, v in c.items()} for m, c in curves.items()},
         "bd_rate_ranges": bd_by_range(curves["psnr"], anchor, ranges) if anchor in curves["psnr"] else [],
         "bd_rate_matrix": bd_matrix(curves["psnr"], anchors),
@@ -265,8 +290,14 @@ def previous_run(out: Path, images: list[str]) -> tuple[dict[str, list[dict[str,
     return entries, old.get("timing", {})
 
 
-def _timing(names: Sequence[str], codecs: Sequence[str], x: torch.Tensor, threads: Sequence[int],
-            repeats: int, known: dict[str, Any] | None = None) -> dict[str, dict[str, dict[str, float]]]:
+def _timing(
+    names: Sequence[str],
+    codecs: Sequence[str],
+    x: torch.Tensor,
+    threads: Sequence[int],
+    repeats: int,
+    known: dict[str, Any] | None = None,
+) -> dict[str, dict[str, dict[str, float]]]:
     """Table 10: one model per family (its middle quality) and each codec at a mid setting
     (taken from ``known`` where it is already there)."""
     from lic_lab.zoo import load_model, registry, resolve_name
@@ -276,12 +307,14 @@ def _timing(names: Sequence[str], codecs: Sequence[str], x: torch.Tensor, thread
     timing: dict[str, dict[str, dict[str, float]]] = {}
     for family in sorted({reg[n]["family"] for n in names}):
         name = resolve_name(family)
-        timing[name] = known.get(name) or {f"{t}": coding_times(load_model(name), x, t, repeats, warmup=1)
-                                           for t in threads}
+        timing[name] = known.get(name) or {
+            f"{t}": coding_times(load_model(name), x, t, repeats, warmup=1) for t in threads
+        }
     for codec in codecs:
         sweep = CODECS[codec].sweep
-        timing[codec] = known.get(codec) or {f"{t}": codec_times(codec, x, sweep[len(sweep) // 2], t, repeats)
-                                             for t in threads}
+        timing[codec] = known.get(codec) or {
+            f"{t}": codec_times(codec, x, sweep[len(sweep) // 2], t, repeats) for t in threads
+        }
     torch.set_num_threads(max(threads))
     return timing
 
@@ -294,15 +327,26 @@ def bd_markdown(summary: dict[str, Any]) -> str:
     """The BD-rate tables (per range vs the anchor; whole overlap vs each classical codec)."""
     ranges = list(summary["protocol"]["ranges"])
     anchor = summary["protocol"]["anchor"]
-    lines = [f"## BD-rate vs {anchor} (PSNR), by range", "",
-             "| curve | " + " | ".join(ranges) + " |", "|---|" + "---|" * len(ranges)]
-    lines += [f"| {r['curve']} | " + " | ".join(_fmt(r[k], "+.2f") + ("%" if r[k] is not None else "") for k in ranges)
-              + " |" for r in summary["bd_rate_ranges"]]
+    lines = [
+        f"## BD-rate vs {anchor} (PSNR), by range",
+        "",
+        "| curve | " + " | ".join(ranges) + " |",
+        "|---|" + "---|" * len(ranges),
+    ]
+    lines += [
+        f"| {r['curve']} | " + " | ".join(_fmt(r[k], "+.2f") + ("%" if r[k] is not None else "") for k in ranges) + " |"
+        for r in summary["bd_rate_ranges"]
+    ]
     for key, title in (("bd_rate_matrix", "PSNR"), ("bd_rate_matrix_ms_ssim", "MS-SSIM dB")):
         rows = summary[key]
         anchors = [k for k in rows[0] if k != "curve"] if rows else []
-        lines += ["", f"## BD-rate (%) vs each classical codec, {title}, whole overlap", "",
-                  "| curve | " + " | ".join(anchors) + " |", "|---|" + "---|" * len(anchors)]
+        lines += [
+            "",
+            f"## BD-rate (%) vs each classical codec, {title}, whole overlap",
+            "",
+            "| curve | " + " | ".join(anchors) + " |",
+            "|---|" + "---|" * len(anchors),
+        ]
         lines += [f"| {r['curve']} | " + " | ".join(_fmt(r[a], "+.1f") for a in anchors) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
@@ -311,10 +355,16 @@ def timing_markdown(summary: dict[str, Any]) -> str:
     """Table 10's layout: encode / decode seconds with each thread count."""
     threads = summary["protocol"]["threads_timed"]
     head = " | ".join(f"encode {t}T | decode {t}T" for t in threads)
-    lines = [f"Median of {summary['protocol']['repeats']} runs on {summary['timing_image']} (seconds)", "",
-             f"| model | {head} |", "|---|" + "---|---|" * len(threads)]
+    lines = [
+        f"Median of {summary['protocol']['repeats']} runs on {summary['timing_image']} (seconds)",
+        "",
+        f"| model | {head} |",
+        "|---|" + "---|---|" * len(threads),
+    ]
     for name, by_threads in summary["timing"].items():
-        cells = " | ".join(f"{by_threads[str(t)]['encode_s']:.3f} | {by_threads[str(t)]['decode_s']:.3f}" for t in threads)
+        cells = " | ".join(
+            f"{by_threads[str(t)]['encode_s']:.3f} | {by_threads[str(t)]['decode_s']:.3f}" for t in threads
+        )
         lines.append(f"| {name} | {cells} |")
     return "\n".join(lines) + "\n"
 
@@ -329,8 +379,13 @@ def plot_curves(summary: dict[str, Any], out: Path) -> list[Path]:
     for metric, label in (("psnr", "PSNR (dB)"), ("ms_ssim_db", "MS-SSIM (dB)")):
         curves = {k: (v["bpp"], v["quality"]) for k, v in summary["curves"][metric].items()}
         fig, ax = plt.subplots(figsize=(8, 5.5))
-        rd_plot(curves, label, ax=ax, title=f"{summary['dataset']['name']}: {len(summary['dataset']['images'])} images",
-                palette="viridis")
+        rd_plot(
+            curves,
+            label,
+            ax=ax,
+            title=f"{summary['dataset']['name']}: {len(summary['dataset']['images'])} images",
+            palette="viridis",
+        )
         ax.set_xlim(0, 1.6)
         path = out / f"rd_{'psnr' if metric == 'psnr' else 'ms_ssim'}.png"
         fig.savefig(path, dpi=110, bbox_inches="tight")

@@ -9,11 +9,13 @@ Settings used (state them beside every comparison):
 * WebP: libwebp, ``method=6`` (slowest, best), setting = quality;
 * AVIF: libavif, 4:4:4, ``speed=4``, setting = quality.
 """
+
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -47,18 +49,34 @@ class Codec:
 
 
 CODECS: dict[str, Codec] = {
-    "jpeg": Codec("jpeg", "JPEG", lambda q: {"quality": int(round(q)), "subsampling": 0},
-                  (5, 10, 20, 30, 45, 60, 75, 85, 92)),
-    "jpeg420": Codec("jpeg420", "JPEG", lambda q: {"quality": int(round(q)), "subsampling": 2},
-                     (5, 10, 20, 30, 45, 60, 75, 85, 92)),
-    "jpeg2000": Codec("jpeg2000", "JPEG2000",
-                      lambda r: {"quality_mode": "rates", "quality_layers": [float(r)], "irreversible": True,
-                                 "mct": 1},
-                      (240, 160, 100, 64, 40, 24, 16, 10), higher_is_better=False, bounds=(4, 400)),
-    "webp": Codec("webp", "WEBP", lambda q: {"quality": int(round(q)), "method": 6},
-                  (1, 5, 15, 30, 50, 70, 85, 95), bounds=(0, 100)),
-    "avif": Codec("avif", "AVIF", lambda q: {"quality": int(round(q)), "speed": 4, "subsampling": "4:4:4"},
-                  (10, 20, 30, 40, 50, 60, 70, 80), bounds=(0, 100)),
+    "jpeg": Codec(
+        "jpeg", "JPEG", lambda q: {"quality": int(round(q)), "subsampling": 0}, (5, 10, 20, 30, 45, 60, 75, 85, 92)
+    ),
+    "jpeg420": Codec(
+        "jpeg420", "JPEG", lambda q: {"quality": int(round(q)), "subsampling": 2}, (5, 10, 20, 30, 45, 60, 75, 85, 92)
+    ),
+    "jpeg2000": Codec(
+        "jpeg2000",
+        "JPEG2000",
+        lambda r: {"quality_mode": "rates", "quality_layers": [float(r)], "irreversible": True, "mct": 1},
+        (240, 160, 100, 64, 40, 24, 16, 10),
+        higher_is_better=False,
+        bounds=(4, 400),
+    ),
+    "webp": Codec(
+        "webp",
+        "WEBP",
+        lambda q: {"quality": int(round(q)), "method": 6},
+        (1, 5, 15, 30, 50, 70, 85, 95),
+        bounds=(0, 100),
+    ),
+    "avif": Codec(
+        "avif",
+        "AVIF",
+        lambda q: {"quality": int(round(q)), "speed": 4, "subsampling": "4:4:4"},
+        (10, 20, 30, 40, 50, 60, 70, 80),
+        bounds=(0, 100),
+    ),
 }
 
 
@@ -68,8 +86,7 @@ def get_codec(name: str) -> Codec:
     return CODECS[name]
 
 
-def find_setting(codec: Codec | str, image: np.ndarray, target_bpp: float, iterations: int = 12
-                 ) -> tuple[float, bytes]:
+def find_setting(codec: Codec | str, image: np.ndarray, target_bpp: float, iterations: int = 12) -> tuple[float, bytes]:
     """Bisect the codec's setting to the largest rate not above ``target_bpp`` (or the smallest rate).
 
     Returns (setting, the encoded bytes).

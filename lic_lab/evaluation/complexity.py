@@ -3,12 +3,13 @@
 FLOPs are counted with PyTorch's own counter (``torch.utils.flop_counter``): convolutions and
 matrix products, 2 FLOPs per multiply-accumulate, on a zero input of the right shape.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 import torch
-import torch.nn as nn
+from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from lic_lab.models import CompressionModel, build_model
@@ -20,27 +21,21 @@ def parameter_count(module: nn.Module) -> int:
 
 
 @torch.no_grad()
-def decoder_flops(model: CompressionModel, size: tuple[int, int], branches: int | None = None,
-                  part: str = "synthesis") -> int:
+def decoder_flops(
+    model: CompressionModel, size: tuple[int, int], branches: int | None = None, part: str = "synthesis"
+) -> int:
     """FLOPs to decode an image of ``size = (H, W)``.
 
     ``part="synthesis"``: the synthesis transform only (what CBANet's branches change, incl. the
     IBAL when the rate is not the base); ``"all"``: plus the hyper decoder (``h_s``) and BAM layers.
     """
     h, w = (-(-size[0] // model.downsample) * model.downsample, -(-size[1] // model.downsample) * model.downsample)
-    old = getattr(model, "branches", None)
-    if branches is not None:
-        model.set_branches(branches)
     param = next(model.parameters())
     y = torch.zeros(1, model.M, h // 16, w // 16, dtype=param.dtype, device=param.device)
-    try:
-        with FlopCounterMode(display=False) as counter:
-            if part == "all" and hasattr(model, "h_s"):
-                model.entropy_parameters(torch.zeros(1, model.N, h // 64, w // 64, dtype=param.dtype, device=param.device))
-            model.synthesize(y)
-    finally:
-        if old is not None:
-            model.set_branches(old)
+    with model.at(branches=branches), FlopCounterMode(display=False) as counter:
+        if part == "all" and hasattr(model, "h_s"):
+            model.entropy_parameters(torch.zeros(1, model.N, h // 64, w // 64, dtype=param.dtype, device=param.device))
+        model.synthesize(y)
     return int(counter.get_total_flops())
 
 
@@ -54,16 +49,26 @@ def decoder_parameters(model: CompressionModel, branches: int | None = None) -> 
     return synthesis + hyper
 
 
-def storage_table(N: int, M: int, widths: tuple[int, int, int], bam_hidden: int, hyper_bam_hidden: int,
-                  bitrates: int = 4) -> dict[str, Any]:
+def storage_table(
+    N: int, M: int, widths: tuple[int, int, int], bam_hidden: int, hyper_bam_hidden: int, bitrates: int = 4
+) -> dict[str, Any]:
     """CBANet's Table III at a given size: decoder parameters of one model per complexity level vs CBANet.
 
     The baselines at lower complexity are scale hyperpriors whose synthesis width matches each
     level's FLOPs (the paper uses 60, 88 and 128 channels for N = 128); we pick them the same way,
     as the narrowest width whose synthesis needs at least the level's FLOPs.
     """
-    model = build_model({"arch": "cbanet_hp", "N": N, "M": M, "widths": list(widths), "bitrates": bitrates,
-                         "bam_hidden": bam_hidden, "hyper_bam_hidden": hyper_bam_hidden})
+    model = build_model(
+        {
+            "arch": "cbanet_hp",
+            "N": N,
+            "M": M,
+            "widths": list(widths),
+            "bitrates": bitrates,
+            "bam_hidden": bam_hidden,
+            "hyper_bam_hidden": hyper_bam_hidden,
+        }
+    )
     base = build_model({"arch": "scale_hyperprior", "N": N, "M": M})
     size = (64, 64)  # FLOPs of these fully convolutional decoders scale with the pixel count
     targets = [decoder_flops(model, size, k) for k in (1, 2, 3)]
@@ -131,9 +136,17 @@ def gain_unit_overhead(model: CompressionModel, size: tuple[int, int] = (512, 76
     FLOP counter ignores element-wise products, so they are counted here by hand.
     """
     h, w = size
-    units = [model.gain, model.inverse_gain] + ([model.hyper_gain, model.hyper_inverse_gain] if model.hyper_gains else [])
+    units = [model.gain, model.inverse_gain] + (
+        [model.hyper_gain, model.hyper_inverse_gain] if model.hyper_gains else []
+    )
     params = sum(parameter_count(u) for u in units)
     flops = 2 * model.M * (h // 16) * (w // 16) + (2 * model.N * (h // 64) * (w // 64) if model.hyper_gains else 0)
     total_flops = model_flops(model, size)
-    return {"gain_params": params, "model_params": parameter_count(model), "params_pct": 100 * params / parameter_count(model),
-            "gain_flops": flops, "model_flops": total_flops, "flops_pct": 100 * flops / total_flops}
+    return {
+        "gain_params": params,
+        "model_params": parameter_count(model),
+        "params_pct": 100 * params / parameter_count(model),
+        "gain_flops": flops,
+        "model_flops": total_flops,
+        "flops_pct": 100 * flops / total_flops,
+    }

@@ -8,6 +8,7 @@ process, with the other count, decodes the bitstreams. A pair passes when the tw
 by at most one 8-bit level anywhere (the symbols are then identical: a single wrong symbol derails
 an ANS decoder and gives noise). ``scripts/cross_thread.py`` runs it over Kodak for every family.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,13 +44,27 @@ def _worker(role: str, models: list[str], images: list[str], out: Path, threads:
 
 def _spawn(role: str, models: list[str], images: list[str], out: Path, threads: int) -> None:
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    cmd = [sys.executable, "-m", "lic_lab.evaluation.crosscheck", "--worker", role, "--threads", str(threads),
-           "--out", str(out), "--models", *models, "--images", *images]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lic_lab.evaluation.crosscheck",
+        "--worker",
+        role,
+        "--threads",
+        str(threads),
+        "--out",
+        str(out),
+        "--models",
+        *models,
+        "--images",
+        *images,
+    ]
     subprocess.run(cmd, check=True, env=env)
 
 
-def cross_thread(models: list[str], images: list[str | Path], out: str | Path,
-                 pairs: tuple[tuple[int, int], ...] = ((1, 2), (2, 1))) -> dict[str, Any]:
+def cross_thread(
+    models: list[str], images: list[str | Path], out: str | Path, pairs: tuple[tuple[int, int], ...] = ((1, 2), (2, 1))
+) -> dict[str, Any]:
     """Run every (encode threads, decode threads) pair; per model: images checked, passed, worst diff."""
     out = Path(out)
     paths = [str(p) for p in images]

@@ -5,25 +5,26 @@ the entropy estimate (the cross-entropy of the model's likelihoods) is recorded 
 size, and the decoded image is compared with the model's own forward pass to prove the round
 trip was bit-exact.
 """
+
 from __future__ import annotations
 
 import csv
 import json
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from lic_lab.models import latents
 from lic_lab.bitstream import Bitstream
-from lic_lab.evaluation.codecs import get_codec
 from lic_lab.data import read_image, to_tensor, to_uint8
 from lic_lab.errors import UsageError
+from lic_lab.evaluation.codecs import get_codec
 from lic_lab.evaluation.metrics import bpp_from_bytes, bpp_from_likelihoods, ms_ssim, ms_ssim_db, psnr
-from lic_lab.models import CompressionModel
+from lic_lab.models import CompressionModel, latents
 
 METRIC_KEYS = ("bpp", "bpp_est", "psnr", "ms_ssim", "ms_ssim_db", "enc_s", "dec_s")
 
@@ -45,20 +46,28 @@ def evaluate_image(model: CompressionModel, x: torch.Tensor, keep: bool = False)
     x_hat = x_hat.cpu()
     payload = sum(len(section) for section in Bitstream.from_bytes(data).sections)
     row = {
-        "bytes": len(data), "payload_bytes": payload, "bpp": bpp_from_bytes(len(data), h, w),
+        "bytes": len(data),
+        "payload_bytes": payload,
+        "bpp": bpp_from_bytes(len(data), h, w),
         "bpp_est": bpp_from_likelihoods(out["likelihoods"], h, w),
-        "psnr": psnr(x, x_hat), "ms_ssim": ms_ssim(x, x_hat),
-        "enc_s": t1 - t0, "dec_s": t2 - t1,
+        "psnr": psnr(x, x_hat),
+        "ms_ssim": ms_ssim(x, x_hat),
+        "enc_s": t1 - t0,
+        "dec_s": t2 - t1,
         "roundtrip_max_abs": float((x_hat - out["x_hat"].cpu().float()).abs().max()),
     }
     if keep:
-        row.update(data=data, x_hat=x_hat,
-                   bpp_est_parts={k: bpp_from_likelihoods([v], h, w) for k, v in out["likelihoods"].items()})
+        row.update(
+            data=data,
+            x_hat=x_hat,
+            bpp_est_parts={k: bpp_from_likelihoods([v], h, w) for k, v in out["likelihoods"].items()},
+        )
     return row
 
 
-def round_trip_times(encode: Callable[[], Any], decode: Callable[[Any], Any], threads: int, repeats: int = 5,
-                     warmup: int = 0) -> dict[str, float]:
+def round_trip_times(
+    encode: Callable[[], Any], decode: Callable[[Any], Any], threads: int, repeats: int = 5, warmup: int = 0
+) -> dict[str, float]:
     """Median time (s) of ``encode()`` and of ``decode(encoded)`` with ``threads`` CPU threads.
 
     ``warmup`` untimed round trips first (oneDNN builds its kernels on first use).
@@ -78,8 +87,9 @@ def round_trip_times(encode: Callable[[], Any], decode: Callable[[Any], Any], th
 
 
 @torch.no_grad()
-def coding_times(model: CompressionModel, x: torch.Tensor, threads: int, repeats: int = 5,
-                 warmup: int = 0) -> dict[str, float]:
+def coding_times(
+    model: CompressionModel, x: torch.Tensor, threads: int, repeats: int = 5, warmup: int = 0
+) -> dict[str, float]:
     """Median encode and decode time (s) of one image with a learned model (see :func:`round_trip_times`)."""
     return round_trip_times(lambda: model.compress(x), model.decompress, threads, repeats, warmup)
 
@@ -88,8 +98,9 @@ def codec_times(codec_name: str, x: torch.Tensor, setting: float, threads: int, 
     """Median encode and decode time (s) of one image with a classical codec (Pillow) at one setting."""
     codec = get_codec(codec_name)
     image = to_uint8(x)
-    return round_trip_times(lambda: codec.encode(image, setting), lambda data: to_tensor(codec.decode(data)),
-                            threads, repeats)
+    return round_trip_times(
+        lambda: codec.encode(image, setting), lambda data: to_tensor(codec.decode(data)), threads, repeats
+    )
 
 
 def evaluate_codec_image(codec_name: str, x: torch.Tensor, setting: float) -> dict[str, Any]:
@@ -102,8 +113,15 @@ def evaluate_codec_image(codec_name: str, x: torch.Tensor, setting: float) -> di
     x_hat = to_tensor(codec.decode(data))
     t2 = time.perf_counter()
     h, w = image.shape[:2]
-    return {"bytes": len(data), "bpp": bpp_from_bytes(len(data), h, w), "bpp_est": None,
-            "psnr": psnr(x, x_hat), "ms_ssim": ms_ssim(x, x_hat), "enc_s": t1 - t0, "dec_s": t2 - t1}
+    return {
+        "bytes": len(data),
+        "bpp": bpp_from_bytes(len(data), h, w),
+        "bpp_est": None,
+        "psnr": psnr(x, x_hat),
+        "ms_ssim": ms_ssim(x, x_hat),
+        "enc_s": t1 - t0,
+        "dec_s": t2 - t1,
+    }
 
 
 def _summarise(rows: list[dict[str, Any]]) -> dict[str, float | None]:
@@ -115,8 +133,12 @@ def _summarise(rows: list[dict[str, Any]]) -> dict[str, float | None]:
     return mean
 
 
-def evaluate(target: CompressionModel | str, paths: Sequence[Path], settings: Iterable[float] | None = None,
-             progress: bool = False) -> list[dict[str, Any]]:
+def evaluate(
+    target: CompressionModel | str,
+    paths: Sequence[Path],
+    settings: Iterable[float] | None = None,
+    progress: bool = False,
+) -> list[dict[str, Any]]:
     """Evaluate a model (one setting) or a codec name (each setting) over ``paths``.
 
     Returns one entry per setting: ``{"codec", "setting", "mean": {...}, "images": [...]}``;
@@ -128,8 +150,10 @@ def evaluate(target: CompressionModel | str, paths: Sequence[Path], settings: It
         jobs = [(target.name, target.setting, lambda x, s: evaluate_image(target, x))]
     else:
         codec = get_codec(target)
-        jobs = [(codec.name, s, lambda x, s: evaluate_codec_image(codec.name, x, s))
-                for s in (settings if settings is not None else codec.sweep)]
+        jobs = [
+            (codec.name, s, lambda x, s: evaluate_codec_image(codec.name, x, s))
+            for s in (settings if settings is not None else codec.sweep)
+        ]
     bar = tqdm(total=len(jobs) * len(images), disable=not progress, desc="evaluate")
     for name, setting, run in jobs:
         rows = []
@@ -161,8 +185,13 @@ def parse_rates(items: Sequence[str]) -> list[float]:
     return rates
 
 
-def evaluate_settings(model: CompressionModel, paths: Sequence[Path], rates: Iterable[float] | None = None,
-                      branches: Iterable[int] | None = None, progress: bool = False) -> list[dict[str, Any]]:
+def evaluate_settings(
+    model: CompressionModel,
+    paths: Sequence[Path],
+    rates: Iterable[float] | None = None,
+    branches: Iterable[int] | None = None,
+    progress: bool = False,
+) -> list[dict[str, Any]]:
     """Evaluate a variable-rate model at several rates (and, for CBANet, numbers of branches).
 
     Each entry's ``curve`` names the RD curve it belongs to (``"cbanet K=2"`` for branch counts).
@@ -172,12 +201,10 @@ def evaluate_settings(model: CompressionModel, paths: Sequence[Path], rates: Ite
     rates = list(rates) if rates is not None else [float(r) for r in range(int(lo), int(hi) + 1)]
     entries = []
     for k in list(branches) if branches is not None else [None]:
-        if k is not None:
-            model.set_branches(k)
         for rate in rates:
-            if model.rate_range is not None:
-                model.set_rate(rate)
-            for entry in evaluate(model, paths, progress=progress):
+            with model.at(rate=rate if model.rate_range is not None else None, branches=k):
+                entries_at = evaluate(model, paths, progress=progress)
+            for entry in entries_at:
                 entry["curve"] = model.name if k is None else f"{model.name} K={k}"
                 entry["branches"] = k
                 entries.append(entry)
@@ -194,7 +221,9 @@ def write_results(entries: list[dict[str, Any]], path: str | Path, meta: dict[st
             writer.writerow(["codec", "setting", "image", "bytes", *METRIC_KEYS])
             for e in entries:
                 for r in e["images"]:
-                    writer.writerow([e["codec"], e["setting"], r["image"], r["bytes"], *(r.get(k) for k in METRIC_KEYS)])
+                    writer.writerow(
+                        [e["codec"], e["setting"], r["image"], r["bytes"], *(r.get(k) for k in METRIC_KEYS)]
+                    )
     else:
         path.write_text(json.dumps({**(meta or {}), "results": entries}, indent=1))
     return path
@@ -211,8 +240,11 @@ def load_results(path: str | Path) -> list[dict[str, Any]]:
     return json.loads(Path(path).read_text())["results"]
 
 
-def kodak_curves(metric: str = "psnr", codecs: Sequence[str] = ("jpeg", "jpeg2000", "webp", "avif"),
-                 families: Sequence[str] | None = None) -> dict[str, tuple[list[float], list[float]]]:
+def kodak_curves(
+    metric: str = "psnr",
+    codecs: Sequence[str] = ("jpeg", "jpeg2000", "webp", "avif"),
+    families: Sequence[str] | None = None,
+) -> dict[str, tuple[list[float], list[float]]]:
     """RD curves on Kodak from the shipped result files: classical codecs and the zoo's families
     (all but ablation variants, or those named in ``families``); a CBANet model gives one curve per K."""
     from lic_lab import REPO_DIR
@@ -235,8 +267,12 @@ def kodak_curves(metric: str = "psnr", codecs: Sequence[str] = ("jpeg", "jpeg200
     return curves
 
 
-def bd_table(curves: dict[str, tuple[Sequence[float], Sequence[float]]], tests: Sequence[str],
-             anchors: Sequence[str], metric_label: str = "PSNR") -> list[dict[str, Any]]:
+def bd_table(
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]],
+    tests: Sequence[str],
+    anchors: Sequence[str],
+    metric_label: str = "PSNR",
+) -> list[dict[str, Any]]:
     """BD-rate (%) and BD-PSNR (dB) of each test curve against each anchor curve (PCHIP)."""
     from lic_lab.evaluation.metrics import bd_psnr, bd_rate
 

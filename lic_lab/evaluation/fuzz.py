@@ -14,6 +14,7 @@ An outcome is one of
 
 ``scripts/fuzz_decode.py`` runs a long campaign; the test suite runs a short one per family.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,8 +24,9 @@ import struct
 import time
 import zlib
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -63,16 +65,26 @@ def mutations(data: bytes, rng: random.Random, others: list[str], per_kind: int 
     payload_at = sections_at + 4 * len(stream.sections)
     for _ in range(per_kind):
         i = rng.randrange(len(data))
-        yield "flip", data[:i] + bytes([data[i] ^ (1 << rng.randrange(8))]) + data[i + 1:]
+        yield "flip", data[:i] + bytes([data[i] ^ (1 << rng.randrange(8))]) + data[i + 1 :]
         if payload_at < len(body):
             j = rng.randrange(payload_at, len(body))
-            yield "payload_flip_crc_fixed", with_crc(body[:j] + bytes([body[j] ^ (1 << rng.randrange(8))]) + body[j + 1:])
+            yield (
+                "payload_flip_crc_fixed",
+                with_crc(body[:j] + bytes([body[j] ^ (1 << rng.randrange(8))]) + body[j + 1 :]),
+            )
             k = rng.randrange(payload_at, len(body))
-            yield "payload_byte_crc_fixed", with_crc(body[:k] + bytes([rng.randrange(256)]) + body[k + 1:])
+            yield "payload_byte_crc_fixed", with_crc(body[:k] + bytes([rng.randrange(256)]) + body[k + 1 :])
         yield "truncate", data[: rng.randrange(len(data))]
         yield "truncate_crc_fixed", with_crc(body[: rng.randrange(payload_at, len(body) + 1)])
-    for h, w in ((0, stream.width), (stream.height, 0), (65535, 65535), (1, 65535), (4096, 4096), (1, 1),
-                 (stream.height + 64, stream.width)):
+    for h, w in (
+        (0, stream.width),
+        (stream.height, 0),
+        (65535, 65535),
+        (1, 65535),
+        (4096, 4096),
+        (1, 1),
+        (stream.height + 64, stream.width),
+    ):
         yield "size", _repack(stream, height=h, width=w)
     for setting in (math.nan, math.inf, -math.inf, -1.0, 0.0, 0.5, 2.5, 1e30, stream.setting + 1):
         yield "setting", _repack(stream, setting=setting)
@@ -90,14 +102,18 @@ def mutations(data: bytes, rng: random.Random, others: list[str], per_kind: int 
         lengths = [len(s) for s in stream.sections]
         lengths[0] += 4
         yield "section_length", _repack(stream, lengths=lengths)
-    yield "random_payload", _repack(stream, sections=[bytes(rng.randrange(256) for _ in range(len(s)))
-                                                      for s in stream.sections])
+    yield (
+        "random_payload",
+        _repack(stream, sections=[bytes(rng.randrange(256) for _ in range(len(s))) for s in stream.sections]),
+    )
 
 
 def png_claiming(width: int, height: int) -> bytes:
     """A valid ~70-byte PNG whose header claims ``width x height`` RGB pixels (a decompression bomb)."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
 
@@ -111,7 +127,7 @@ def _alarm(seconds: float) -> Callable[[], None]:
     if not hasattr(signal, "setitimer"):
         return lambda: None
 
-    def handler(signum, frame):  # noqa: ARG001
+    def handler(signum, frame):
         raise _Timeout()
 
     old = signal.signal(signal.SIGALRM, handler)
@@ -120,6 +136,7 @@ def _alarm(seconds: float) -> Callable[[], None]:
     def cancel() -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
     return cancel
 
 
@@ -141,13 +158,25 @@ class FuzzReport:
             self.crashes.append(f"{kind}: {detail}")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"cases": self.cases, "outcomes": dict(self.outcomes), "slowest_s": round(self.slowest_s, 3),
-                "by_kind": {k: dict(v) for k, v in sorted(self.by_kind.items())}, "crashes": self.crashes}
+        return {
+            "cases": self.cases,
+            "outcomes": dict(self.outcomes),
+            "slowest_s": round(self.slowest_s, 3),
+            "by_kind": {k: dict(v) for k, v in sorted(self.by_kind.items())},
+            "crashes": self.crashes,
+        }
 
 
-def fuzz_stream(data: bytes, reference: np.ndarray, others: list[str], seed: int = 0, per_kind: int = 3,
-                budget_s: float = 30.0, report: FuzzReport | None = None,
-                cache: dict[str, Any] | None = None) -> FuzzReport:
+def fuzz_stream(
+    data: bytes,
+    reference: np.ndarray,
+    others: list[str],
+    seed: int = 0,
+    per_kind: int = 3,
+    budget_s: float = 30.0,
+    report: FuzzReport | None = None,
+    cache: dict[str, Any] | None = None,
+) -> FuzzReport:
     """Decode every mutation of one valid stream and classify the outcome (see the module docstring)."""
     from lic_lab.data import to_uint8
     from lic_lab.zoo import decompress_bytes
@@ -159,8 +188,7 @@ def fuzz_stream(data: bytes, reference: np.ndarray, others: list[str], seed: int
         start = time.perf_counter()
         cancel = _alarm(budget_s)
         try:
-            x_hat, _ = decompress_bytes(mutated, cache=cache)
-            img = to_uint8(x_hat)
+            img = to_uint8(decompress_bytes(mutated, cache=cache).image)
             outcome = "same" if img.shape == reference.shape and np.array_equal(img, reference) else "garbage"
             detail = ""
         except LicLabError:

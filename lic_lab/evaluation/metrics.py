@@ -19,10 +19,11 @@ training used 192-px patches) is plain pytorch-msssim. A padded value is only an
 of MS-SSIM, more and more dominated by the repeated border as the image shrinks: compare such
 values with each other, not with published MS-SSIM figures.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -99,13 +100,16 @@ def total_bits(likelihoods: dict[str, torch.Tensor] | Sequence[torch.Tensor]) ->
     return sum(-torch.log2(v).sum() for v in values)
 
 
-def bpp_from_likelihoods(likelihoods: dict[str, torch.Tensor] | Sequence[torch.Tensor], height: int, width: int) -> float:
+def bpp_from_likelihoods(
+    likelihoods: dict[str, torch.Tensor] | Sequence[torch.Tensor], height: int, width: int
+) -> float:
     """Estimated bits per pixel: :func:`total_bits` / (H W), in float64."""
     values = likelihoods.values() if isinstance(likelihoods, dict) else likelihoods
     return float(total_bits([v.double() for v in values])) / (height * width)
 
 
 # --- Bjøntegaard deltas ------------------------------------------------------------------------
+
 
 def _pchip_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Fritsch-Carlson monotone slopes with the three-point end conditions (as in the JCT-VC sheet)."""
@@ -118,8 +122,7 @@ def _pchip_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         if delta[k - 1] * delta[k] > 0:
             w1, w2 = 2 * h[k] + h[k - 1], h[k] + 2 * h[k - 1]
             d[k] = (w1 + w2) / (w1 / delta[k - 1] + w2 / delta[k])
-    for end, (h0, h1, d0, d1) in ((0, (h[0], h[1], delta[0], delta[1])),
-                                  (-1, (h[-1], h[-2], delta[-1], delta[-2]))):
+    for end, (h0, h1, d0, d1) in ((0, (h[0], h[1], delta[0], delta[1])), (-1, (h[-1], h[-2], delta[-1], delta[-2]))):
         slope = ((2 * h0 + h1) * d0 - h0 * d1) / (h0 + h1)
         if np.sign(slope) != np.sign(d0):
             slope = 0.0
@@ -168,9 +171,14 @@ def _mean_gap(x1, y1, x2, y2, method: str, span: tuple[float, float] | None = No
     return (integral(x2, y2, lo, hi) - integral(x1, y1, lo, hi)) / (hi - lo)
 
 
-def bd_rate(rate_anchor: Sequence[float], quality_anchor: Sequence[float],
-            rate_test: Sequence[float], quality_test: Sequence[float], method: str = "pchip",
-            quality_range: tuple[float, float] | None = None) -> float:
+def bd_rate(
+    rate_anchor: Sequence[float],
+    quality_anchor: Sequence[float],
+    rate_test: Sequence[float],
+    quality_test: Sequence[float],
+    method: str = "pchip",
+    quality_range: tuple[float, float] | None = None,
+) -> float:
     """Bjøntegaard delta rate in percent: the mean bitrate change of *test* vs *anchor* at equal quality.
 
     Negative means the test codec needs fewer bits. ``method="pchip"`` is the JCT-VC common-test
@@ -182,9 +190,14 @@ def bd_rate(rate_anchor: Sequence[float], quality_anchor: Sequence[float],
     return (math.exp(gap) - 1) * 100
 
 
-def bd_psnr(rate_anchor: Sequence[float], quality_anchor: Sequence[float],
-            rate_test: Sequence[float], quality_test: Sequence[float], method: str = "pchip",
-            rate_range: tuple[float, float] | None = None) -> float:
+def bd_psnr(
+    rate_anchor: Sequence[float],
+    quality_anchor: Sequence[float],
+    rate_test: Sequence[float],
+    quality_test: Sequence[float],
+    method: str = "pchip",
+    rate_range: tuple[float, float] | None = None,
+) -> float:
     """Bjøntegaard delta quality (dB): mean quality gain of *test* vs *anchor* at equal bitrate
     (averaged over ``rate_range`` in bpp, if given, within the curves' overlap)."""
     span = None if rate_range is None else (math.log(rate_range[0]), math.log(rate_range[1]))

@@ -3,24 +3,35 @@
 One style for every figure: each classical codec keeps one colour and marker (``STYLE``).
 Figures are written where the caller says, by default ``<lic_lab home>/figures``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from lic_lab import home
 
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
 
-STYLE = {"jpeg": ("JPEG 4:4:4", "#999999", "s"), "jpeg420": ("JPEG 4:2:0", "#bbbbbb", "s"),
-         "jpeg2000": ("JPEG 2000", "#8c6d31", "D"), "webp": ("WebP", "#e6550d", "^"),
-         "avif": ("AVIF", "#d62728", "v")}
+STYLE = {
+    "jpeg": ("JPEG 4:4:4", "#999999", "s"),
+    "jpeg420": ("JPEG 4:2:0", "#bbbbbb", "s"),
+    "jpeg2000": ("JPEG 2000", "#8c6d31", "D"),
+    "webp": ("WebP", "#e6550d", "^"),
+    "avif": ("AVIF", "#d62728", "v"),
+}
 
 
-def rd_plot(curves: dict[str, tuple[Sequence[float], Sequence[float]]], metric: str = "PSNR (dB)",
-            ax: plt.Axes | None = None, title: str | None = None, save: str | None = None,
-            palette: str | None = None) -> plt.Axes:
+def rd_plot(
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]],
+    metric: str = "PSNR (dB)",
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+    save: str | None = None,
+    palette: str | None = None,
+) -> plt.Axes:
     """Plot rate-distortion curves ``{label: (bpp, quality)}``; optionally save to figures/<save>.
 
     Classical codecs keep their fixed style (dashed); with ``palette`` (a matplotlib colormap name)

@@ -3,12 +3,14 @@
 Source: ``shared/notes/implementation-notes.md`` (CompressAI's pretrained, GPU-trained models with
 real bitstreams). These are references for comparison, never our own results.
 """
+
 from __future__ import annotations
 
-COMPRESSAI_HYPERPRIOR = ([0.131, 0.209, 0.320, 0.478, 0.669, 0.939, 1.259, 1.660],
-                         [27.58, 29.20, 30.97, 32.84, 34.53, 36.74, 38.58, 40.56])
-COMPRESSAI_FACTORIZED = ([0.123, 0.189, 0.288, 0.440, 0.648, 0.967],
-                         [26.91, 28.22, 29.62, 31.28, 32.96, 35.38])
+COMPRESSAI_HYPERPRIOR = (
+    [0.131, 0.209, 0.320, 0.478, 0.669, 0.939, 1.259, 1.660],
+    [27.58, 29.20, 30.97, 32.84, 34.53, 36.74, 38.58, 40.56],
+)
+COMPRESSAI_FACTORIZED = ([0.123, 0.189, 0.288, 0.440, 0.648, 0.967], [26.91, 28.22, 29.62, 31.28, 32.96, 35.38])
 COMPRESSAI_OVERHEAD_PERCENT = (0.14, 0.26)  # coded size over entropy estimate
 
 # Benchmark paper, Table 7 (Kodak, PSNR-optimised, BD-rate against BPG 4:4:4, full / median range).
@@ -37,17 +39,28 @@ def paper_saving_vs_jpeg(method: str, bit_range: str = "median") -> float:
     j = BENCHMARK_TABLE7_KODAK["JPEG"][bit_range] / 100 + 1
     return (a / j - 1) * 100
 
+
 # CVQN (Zhong et al. 2020), Kodak, MS-SSIM-optimised, C = 32, mean of three runs.
 # Table 2: the level vector q at r = [25, 50, 25]% (predefined importance); Table 1: importance kinds
 # with q = [3, 5, 7]. Values: (PSNR dB or None, MS-SSIM, bpp).
-CVQN_TABLE2 = {"[5]": (27.926, 0.9651, 0.2664), "[4,5,6]": (28.012, 0.9652, 0.2639),
-               "[3,5,7]": (28.024, 0.9653, 0.2576), "[2,5,8]": (27.982, 0.9644, 0.2471)}
-CVQN_TABLE1 = {"[5]": (None, 0.9651, 0.2664), "SE": (None, 0.9646, 0.2608), "RE": (None, 0.9652, 0.2586),
-               "predefined": (None, 0.9653, 0.2576)}
+CVQN_TABLE2 = {
+    "[5]": (27.926, 0.9651, 0.2664),
+    "[4,5,6]": (28.012, 0.9652, 0.2639),
+    "[3,5,7]": (28.024, 0.9653, 0.2576),
+    "[2,5,8]": (27.982, 0.9644, 0.2471),
+}
+CVQN_TABLE1 = {
+    "[5]": (None, 0.9651, 0.2664),
+    "SE": (None, 0.9646, 0.2608),
+    "RE": (None, 0.9652, 0.2586),
+    "predefined": (None, 0.9653, 0.2576),
+}
 
 # CWIC (Li et al., TPAMI), Table 1: quantization error MSE(e, Q(e)) on Kodak, average over the 7
 # parameter sets (n = 32, T = 8); and Table 2: seconds on a GPU (TCAE, inclined TCAE) for the code o'
 # and the quantized importance map p' (the same for every parameter set).
 CWIC_TABLE1 = {"lcmq": 0.90e-3, "lmq": 1.05e-3, "fmq": 1.97e-3, "bin": 3.18e-2}
-CWIC_TABLE2 = {"tcae": {"code": (0.021, 202.8), "importance": (0.005, 6.58)},
-               "inclined": {"code": (0.021, 0.923), "importance": (0.005, 0.161)}}  # (encode s, decode s)
+CWIC_TABLE2 = {
+    "tcae": {"code": (0.021, 202.8), "importance": (0.005, 6.58)},
+    "inclined": {"code": (0.021, 0.923), "importance": (0.005, 0.161)},
+}  # (encode s, decode s)

@@ -1,10 +1,10 @@
 """Layers the models share: GDN / inverse GDN (Ballé et al.) and strided conv helpers."""
+
 from __future__ import annotations
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-
+from torch import nn
 
 
 class _LowerBound(torch.autograd.Function):
@@ -48,25 +48,25 @@ class GDN(nn.Module):
     beta keeps ``beta_sqrt^2 + beta_min`` (its stored value starts at 1, far from any trap).
     """
 
-    REPARAM_OFFSET = 2.0 ** -18
+    REPARAM_OFFSET = 2.0**-18
 
     def __init__(self, channels: int, inverse: bool = False, beta_min: float = 1e-6, gamma_init: float = 0.1):
         super().__init__()
         self.inverse = inverse
         self.beta_min = beta_min
-        pedestal = self.REPARAM_OFFSET ** 2
+        pedestal = self.REPARAM_OFFSET**2
         self.beta_sqrt = nn.Parameter(torch.ones(channels))
         self.gamma_sqrt = nn.Parameter(torch.sqrt(gamma_init * torch.eye(channels) + pedestal))
 
     @property
     def beta(self) -> torch.Tensor:
-        return self.beta_sqrt ** 2 + self.beta_min
+        return self.beta_sqrt**2 + self.beta_min
 
     @property
     def gamma(self) -> torch.Tensor:
         """The non-negative (channels x channels) matrix ``gamma_ij`` (row i: output channel)."""
         bounded = lower_bound(self.gamma_sqrt, self.REPARAM_OFFSET)
-        return bounded ** 2 - self.REPARAM_OFFSET ** 2
+        return bounded**2 - self.REPARAM_OFFSET**2
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         c = x.shape[1]
@@ -81,9 +81,7 @@ def conv(in_ch: int, out_ch: int, kernel: int = 5, stride: int = 2) -> nn.Conv2d
 
 def deconv(in_ch: int, out_ch: int, kernel: int = 5, stride: int = 2) -> nn.ConvTranspose2d:
     """Transposed convolution that upsamples by exactly ``stride``."""
-    return nn.ConvTranspose2d(
-        in_ch, out_ch, kernel, stride=stride, padding=kernel // 2, output_padding=stride - 1
-    )
+    return nn.ConvTranspose2d(in_ch, out_ch, kernel, stride=stride, padding=kernel // 2, output_padding=stride - 1)
 
 
 class BitrateAdaptiveLayer(nn.Module):
@@ -98,10 +96,12 @@ class BitrateAdaptiveLayer(nn.Module):
         super().__init__()
         self.inverse = inverse
         self.net = nn.Sequential(
-            nn.Conv2d(channels, hidden, 1), nn.LeakyReLU(),
+            nn.Conv2d(channels, hidden, 1),
+            nn.LeakyReLU(),
             nn.Conv2d(hidden, hidden, 5, padding=2, groups=hidden),
             nn.Conv2d(hidden, hidden, 5, padding=2, groups=hidden),
-            nn.Conv2d(hidden, channels, 1))
+            nn.Conv2d(hidden, channels, 1),
+        )
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         b = self.net(y)
@@ -117,8 +117,13 @@ class ChannelAttention(nn.Module):
     def __init__(self, channels: int, reduction: int = 4):
         super().__init__()
         hidden = max(1, channels // reduction)
-        self.gate = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(channels, hidden, 1), nn.ReLU(),
-                                  nn.Conv2d(hidden, channels, 1), nn.Sigmoid())
+        self.gate = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1),
+            nn.Conv2d(channels, hidden, 1),
+            nn.ReLU(),
+            nn.Conv2d(hidden, channels, 1),
+            nn.Sigmoid(),
+        )
 
     def weights(self, x: torch.Tensor) -> torch.Tensor:
         """The gate, shape (N, C, 1, 1), in (0, 1)."""
@@ -133,8 +138,12 @@ class ResidualChannelAttentionBlock(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 4):
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(),
-                                  nn.Conv2d(channels, channels, 3, padding=1), ChannelAttention(channels, reduction))
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(channels, channels, 3, padding=1),
+            ChannelAttention(channels, reduction),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
@@ -145,8 +154,10 @@ class ResidualGroup(nn.Module):
 
     def __init__(self, channels: int, blocks: int):
         super().__init__()
-        self.body = nn.Sequential(*[ResidualChannelAttentionBlock(channels) for _ in range(blocks)],
-                                  nn.Conv2d(channels, channels, 3, padding=1))
+        self.body = nn.Sequential(
+            *[ResidualChannelAttentionBlock(channels) for _ in range(blocks)],
+            nn.Conv2d(channels, channels, 3, padding=1),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
@@ -157,8 +168,11 @@ class ResidualBlock(nn.Module):
 
     def __init__(self, channels: int):
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(inplace=True),
-                                  nn.Conv2d(channels, channels, 3, padding=1))
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(channels, channels, 3, padding=1),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
@@ -178,8 +192,10 @@ class DenseBlock(nn.Module):
         for i, n in enumerate(convs):
             layers: list[nn.Module] = []
             for j in range(n):
-                layers += [nn.Conv2d(channels * (i + 1) if j == 0 else channels, channels, 3, padding=1),
-                           nn.LeakyReLU(0.1, inplace=True)]
+                layers += [
+                    nn.Conv2d(channels * (i + 1) if j == 0 else channels, channels, 3, padding=1),
+                    nn.LeakyReLU(0.1, inplace=True),
+                ]
             blocks.append(nn.Sequential(*layers))
         self.blocks = nn.ModuleList(blocks)
 

@@ -14,11 +14,12 @@ kept by a mask ``m[t, k, i, j]`` (eq. 24 applies the same mask to every pair of 
 Unlike the 3D context model of :mod:`lic_lab.entropy.context3d` (one 3x3x3 kernel slid along the
 channel axis), a trimmed convolution has its own weights for every pair of channels.
 """
+
 from __future__ import annotations
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 
 def trimmed_mask(channels: int, kernel: int, first: bool, inclined: bool = False) -> torch.Tensor:
@@ -40,8 +41,15 @@ def trimmed_mask(channels: int, kernel: int, first: bool, inclined: bool = False
 class TrimmedConv2d(nn.Conv2d):
     """A ``K x K`` convolution from ``g_in`` to ``g_out`` groups of an ``n``-channel code cuboid (eq. 24)."""
 
-    def __init__(self, channels: int, groups_in: int, groups_out: int, kernel: int = 5, first: bool = False,
-                 inclined: bool = False):
+    def __init__(
+        self,
+        channels: int,
+        groups_in: int,
+        groups_out: int,
+        kernel: int = 5,
+        first: bool = False,
+        inclined: bool = False,
+    ):
         super().__init__(groups_in * channels, groups_out * channels, kernel, padding=kernel // 2)
         self.channels, self.groups_in, self.groups_out = channels, groups_in, groups_out
         self.first, self.inclined = first, inclined

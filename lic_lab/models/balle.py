@@ -6,18 +6,19 @@ convs + inverse GDN) maps it back. The hyperprior variants add side information 
 coded with a factorized density, from which h_s predicts the scale (and mean) of each element
 of y (benchmark paper sec. 5, "hyperprior").
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 from lic_lab.entropy import FactorizedDensity, GaussianConditional
 from lic_lab.errors import BitstreamError
 from lic_lab.layers import GDN, conv, deconv
-from lic_lab.quantization.proxies import quantize
 from lic_lab.models.base import CompressionModel, register
+from lic_lab.quantization.proxies import quantize
 
 QUANT_MODES = {"noise": ("noise", "noise"), "ste": ("ste", "ste"), "mixed": ("noise", "ste")}
 
@@ -29,8 +30,15 @@ def analysis_transform(n: int, m: int) -> nn.Sequential:
 
 def synthesis_transform(n: int, m: int) -> nn.Sequential:
     """g_s: the mirror of g_a with transposed convolutions and inverse GDN."""
-    return nn.Sequential(deconv(m, n), GDN(n, inverse=True), deconv(n, n), GDN(n, inverse=True),
-                         deconv(n, n), GDN(n, inverse=True), deconv(n, 3))
+    return nn.Sequential(
+        deconv(m, n),
+        GDN(n, inverse=True),
+        deconv(n, n),
+        GDN(n, inverse=True),
+        deconv(n, n),
+        GDN(n, inverse=True),
+        deconv(n, 3),
+    )
 
 
 class BalleBase(CompressionModel):
@@ -63,8 +71,7 @@ class BalleBase(CompressionModel):
         """Decode quantized code(s) to image(s): ``g_s(code_to_latent(y_hat))``."""
         return self.g_s(self.code_to_latent(y_hat))
 
-    def quantize_pair(self, y: torch.Tensor, offset: torch.Tensor | None = None
-                      ) -> tuple[torch.Tensor, torch.Tensor]:
+    def quantize_pair(self, y: torch.Tensor, offset: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(value for the rate term, value for the decoder); both true rounding in eval mode.
 
         ``"mixed"`` (the default) uses additive noise for the likelihood and straight-through
@@ -91,12 +98,15 @@ class FactorizedPrior(BalleBase):
     def forward(self, x: torch.Tensor) -> dict[str, Any]:
         y = self.latent_to_code(self.g_a(x))
         y_rate, y_hat = self.quantize_pair(y)
-        return {"x_hat": self.synthesize(y_hat), "likelihoods": {"y": self.entropy_y.likelihood(y_rate)}, "y": y,
-                "y_hat": y_hat}
+        return {
+            "x_hat": self.synthesize(y_hat),
+            "likelihoods": {"y": self.entropy_y.likelihood(y_rate)},
+            "y": y,
+            "y_hat": y_hat,
+        }
 
     def compress_latents(self, x: torch.Tensor) -> list[bytes]:
-        data, _ = self.entropy_y.compress(self.latent_to_code(self.g_a(x)))
-        return [data]
+        return [self.entropy_y.compress(self.latent_to_code(self.g_a(x)))]
 
     def decompress_latents(self, sections: list[bytes], padded: tuple[int, int]) -> torch.Tensor:
         h, w = self.latent_shape(padded, 16)
@@ -152,9 +162,15 @@ class ScaleHyperprior(BalleBase):
         y_rate, y_hat = self.quantize_pair(y, means)
         return {
             "x_hat": self.synthesize(y_hat),
-            "likelihoods": {"y": self.gaussian.likelihood(y_rate, scales, means),
-                            "z": self.entropy_z.likelihood(z_rate)},
-            "y": y, "y_hat": y_hat, "z_hat": z_hat, "scales": scales, "means": means,
+            "likelihoods": {
+                "y": self.gaussian.likelihood(y_rate, scales, means),
+                "z": self.entropy_z.likelihood(z_rate),
+            },
+            "y": y,
+            "y_hat": y_hat,
+            "z_hat": z_hat,
+            "scales": scales,
+            "means": means,
         }
 
     def compress_latents(self, x: torch.Tensor) -> list[bytes]:
@@ -166,10 +182,9 @@ class ScaleHyperprior(BalleBase):
         Split out so a slider can run the analysis transform once and re-code at many rates.
         """
         y = self.latent_to_code(y_raw)
-        z_bytes, z_hat = self.entropy_z.compress(self.hyper_analysis(y))
-        scales, means = self.entropy_parameters(z_hat)
-        y_bytes, _ = self.gaussian.compress(y, scales, means)
-        return [z_bytes, y_bytes]
+        z = self.hyper_analysis(y)
+        scales, means = self.entropy_parameters(self.entropy_z.quantize(z))
+        return [self.entropy_z.compress(z), self.gaussian.compress(y, scales, means)]
 
     def decompress_latents(self, sections: list[bytes], padded: tuple[int, int]) -> torch.Tensor:
         if len(sections) != 2:
@@ -194,8 +209,9 @@ class MeanScaleHyperprior(ScaleHyperprior):
 
     def build_hyper_synthesis(self) -> nn.Module:
         n, m = self.N, self.M
-        return nn.Sequential(deconv(n, m), nn.LeakyReLU(), deconv(m, m * 3 // 2), nn.LeakyReLU(),
-                             conv(m * 3 // 2, 2 * m, 3, 1))
+        return nn.Sequential(
+            deconv(n, m), nn.LeakyReLU(), deconv(m, m * 3 // 2), nn.LeakyReLU(), conv(m * 3 // 2, 2 * m, 3, 1)
+        )
 
     def hyper_input(self, y: torch.Tensor) -> torch.Tensor:
         return y

@@ -1,30 +1,34 @@
 """The contract every lic_lab model follows, and the registry of architectures."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any, ContextManager
+from typing import Any
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 from lic_lab.bitstream import Bitstream
 from lic_lab.data import crop_to, pad_to_multiple
 from lic_lab.entropy.fixed_point import exact_mode
-from lic_lab.limits import max_pixels, size_problem
 from lic_lab.errors import BitstreamError, CheckpointError, CodingError, UsageError
+from lic_lab.limits import max_pixels, size_problem
 
-ARCHITECTURES: dict[str, type["CompressionModel"]] = {}
+ARCHITECTURES: dict[str, type[CompressionModel]] = {}
 
 
-def register(cls: type["CompressionModel"]) -> type["CompressionModel"]:
+def register(cls: type[CompressionModel]) -> type[CompressionModel]:
     """Class decorator: make an architecture buildable by name from a checkpoint's config."""
     ARCHITECTURES[cls.arch] = cls
     return cls
 
 
-def keep_shared_channels(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor],
-                         keys: list[tuple[str, int]]) -> dict[str, torch.Tensor]:
+def keep_shared_channels(
+    state: dict[str, torch.Tensor], own: dict[str, torch.Tensor], keys: list[tuple[str, int]]
+) -> dict[str, torch.Tensor]:
     """Warm start across latent widths: ``state[key]`` keeps its first channels along ``dim``.
 
     For each ``(key, dim)`` whose shape differs from the new model's, the channels both models have
@@ -38,7 +42,7 @@ def keep_shared_channels(state: dict[str, torch.Tensor], own: dict[str, torch.Te
     return state
 
 
-def build_model(config: dict[str, Any]) -> "CompressionModel":
+def build_model(config: dict[str, Any]) -> CompressionModel:
     """Instantiate an architecture from ``{"arch": name, **kwargs}``."""
     config = dict(config)
     arch = config.pop("arch", None)
@@ -51,10 +55,10 @@ def build_model(config: dict[str, Any]) -> "CompressionModel":
 class Capabilities:
     """What a model offers beyond compress / decompress at one fixed rate."""
 
-    variable_rate: bool  # one model, many rates: ``set_rate`` (and the header's setting) chooses
+    variable_rate: bool  # one model, many rates: ``compress(x, rate=...)``; the header carries it
     discrete_rates: bool  # only whole-number rates are valid
     rate_range: tuple[float, float] | None
-    branches: bool  # the decoder's complexity is selectable (``set_branches``, CBANet)
+    branches: bool  # the decoder's complexity is selectable: ``decompress(data, branches=K)`` (CBANet)
 
 
 class CompressionModel(nn.Module):
@@ -89,12 +93,46 @@ class CompressionModel(nn.Module):
 
     def capabilities(self) -> Capabilities:
         """The declared capabilities (no probing with ``hasattr``)."""
-        return Capabilities(variable_rate=self.rate_range is not None, discrete_rates=self.discrete_rates,
-                            rate_range=self.rate_range, branches=self.has_branches)
+        return Capabilities(
+            variable_rate=self.rate_range is not None,
+            discrete_rates=self.discrete_rates,
+            rate_range=self.rate_range,
+            branches=self.has_branches,
+        )
 
     def set_rate(self, rate: float) -> None:
-        """Choose the rate of a variable-rate model (it travels in the bitstream header)."""
+        """Set the rate the forward pass (training, analysis) runs at; coding takes it as an argument."""
         raise UsageError(f"{self.name} is a fixed-rate model; it has no rate to set")
+
+    def check_rate(self, rate: float) -> None:
+        """Raise if ``rate`` is not one this model codes at (nothing changes)."""
+        with self.at(rate=rate):
+            pass
+
+    def set_branches(self, k: int) -> None:
+        """Set the number of decoder branches the forward pass uses (CBANet); decoding takes it as an argument."""
+        raise UsageError(f"{self.name} has a single decoder; choosing branches needs a CBANet model")
+
+    @contextmanager
+    def at(self, rate: float | None = None, branches: int | None = None) -> Iterator[CompressionModel]:
+        """Run the block at ``rate`` and with ``branches`` (None: as the model stands), then restore.
+
+        This is how :meth:`compress` and :meth:`decompress` take their rate and branches as arguments
+        without leaving the model changed.
+        """
+        saved_rate = self.setting
+        saved_branches = self.branches if self.has_branches else None
+        try:
+            if rate is not None:
+                self.set_rate(rate)
+            if branches is not None:
+                self.set_branches(branches)
+            yield self
+        finally:
+            if rate is not None and self.rate_range is not None:
+                self.set_rate(saved_rate)
+            if saved_branches is not None:
+                self.set_branches(saved_branches)
 
     def configure_training(self, stage: str | None) -> None:
         """Freeze or select parts for a training stage (staged recipes such as CBANet's)."""
@@ -146,7 +184,7 @@ class CompressionModel(nn.Module):
         if problem:
             raise CodingError(problem)
 
-    def coding(self) -> ContextManager[nn.Module]:
+    def coding(self) -> AbstractContextManager[nn.Module]:
         """The coding path's context: entropy parameters on the exact grid, transforms in float.
 
         ``compress`` and ``decompress`` enter it themselves; code that calls the coding methods
@@ -155,23 +193,35 @@ class CompressionModel(nn.Module):
         return exact_mode(self, self.transforms)
 
     @torch.no_grad()
-    def compress(self, x: torch.Tensor) -> bytes:
-        """Code one image (1, 3, H, W) in [0, 1] into a self-describing bitstream."""
+    def compress(self, x: torch.Tensor, rate: float | None = None) -> bytes:
+        """Code one image (1, 3, H, W) in [0, 1] into a self-describing bitstream.
+
+        ``rate``: a variable-rate model's rate (default: its current one); it goes into the header.
+        The model is left as it was.
+        """
         self.check_image(x)
+        if rate is not None and self.rate_range is None:
+            raise UsageError(f"{self.name} is a fixed-rate model; it codes at one rate only")
         param = next(self.parameters())
         padded, size = pad_to_multiple(x.to(param.device, param.dtype), self.downsample)
-        with self.coding():
-            sections = self.compress_latents(padded)
-        return self.pack(sections, size)
+        with self.at(rate=rate), self.coding():
+            return self.pack(self.compress_latents(padded), size)
 
     def pack(self, sections: list[bytes], size: tuple[int, int]) -> bytes:
         """The bitstream container around coded sections: model name, rate setting, image size."""
         return Bitstream(self.name, size[0], size[1], sections, self.setting).to_bytes()
 
     @torch.no_grad()
-    def decompress(self, data: bytes | Bitstream) -> torch.Tensor:
-        """Decode a bitstream from :meth:`compress` back to a (1, 3, H, W) image."""
+    def decompress(self, data: bytes | Bitstream, branches: int | None = None) -> torch.Tensor:
+        """Decode a bitstream from :meth:`compress` back to a (1, 3, H, W) image.
+
+        The rate comes from the header; ``branches`` is CBANet's decode-time choice (default: the
+        model's current K, all branches as loaded).
+        The model is left as it was.
+        """
         stream = data if isinstance(data, Bitstream) else Bitstream.from_bytes(data)
+        if branches is not None and not self.has_branches:
+            self.set_branches(branches)  # raises: a single decoder
         problem = size_problem(stream.width, stream.height, self.decode_pixel_limit(), self.downsample)
         if problem:
             raise BitstreamError(f"bitstream claims an {problem}")
@@ -179,18 +229,21 @@ class CompressionModel(nn.Module):
             raise BitstreamError(f"bitstream was made by model {stream.model!r}, not {self.name!r}")
         if self.rate_range is not None:
             try:
-                self.set_rate(stream.setting)
+                self.check_rate(stream.setting)
             except (ValueError, OverflowError, TypeError) as err:
                 raise BitstreamError(f"bitstream rate setting is invalid for {self.name}: {err}") from None
         elif stream.setting != self.setting:
             raise BitstreamError(f"bitstream rate setting {stream.setting:g} is invalid for the fixed-rate {self.name}")
         if not self.section_count_ok(len(stream.sections)):
             names = ", ".join(self.section_names)
-            raise BitstreamError(f"{self.name} bitstream needs {len(self.section_names)} sections ({names}), "
-                                 f"got {len(stream.sections)}")
-        padded = (math.ceil(stream.height / self.downsample) * self.downsample,
-                  math.ceil(stream.width / self.downsample) * self.downsample)
-        with self.coding():
+            raise BitstreamError(
+                f"{self.name} bitstream needs {len(self.section_names)} sections ({names}), got {len(stream.sections)}"
+            )
+        padded = (
+            math.ceil(stream.height / self.downsample) * self.downsample,
+            math.ceil(stream.width / self.downsample) * self.downsample,
+        )
+        with self.at(rate=stream.setting if self.rate_range is not None else None, branches=branches), self.coding():
             x_hat = self.decompress_latents(stream.sections, padded)
         return crop_to(x_hat.float().clamp(0, 1), (stream.height, stream.width))
 

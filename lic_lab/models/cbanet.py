@@ -16,15 +16,15 @@ Assembled on the foundation's scale hyperprior (Ballé et al. 2018):
 Bitrate ``j`` (1 = lowest, ``bitrates`` = base) travels in the bitstream header; the number of
 branches ``K`` is the decoder's own choice (:meth:`set_branches`).
 """
+
 from __future__ import annotations
 
 import math
-
 import re
 from typing import Any
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 from lic_lab.errors import UsageError
 from lic_lab.layers import BitrateAdaptiveLayer
@@ -69,11 +69,26 @@ class CBANetHP(ScaleHyperprior):
     has_branches = True
     discrete_rates = True
 
-    def __init__(self, N: int = 64, M: int = 96, widths: tuple[int, ...] = (30, 30, 44), bitrates: int = 5,
-                 bam_hidden: int = 144, hyper_bam_hidden: int = 96, **kw: Any):
+    def __init__(
+        self,
+        N: int = 64,
+        M: int = 96,
+        widths: tuple[int, ...] = (30, 30, 44),
+        bitrates: int = 5,
+        bam_hidden: int = 144,
+        hyper_bam_hidden: int = 96,
+        **kw: Any,
+    ):
         widths = tuple(int(w) for w in widths)
-        super().__init__(N=N, M=M, widths=list(widths), bitrates=bitrates, bam_hidden=bam_hidden,
-                         hyper_bam_hidden=hyper_bam_hidden, **kw)
+        super().__init__(
+            N=N,
+            M=M,
+            widths=list(widths),
+            bitrates=bitrates,
+            bam_hidden=bam_hidden,
+            hyper_bam_hidden=hyper_bam_hidden,
+            **kw,
+        )
         self.bitrates = bitrates
         lower = bitrates - 1
         self.bal = nn.ModuleList(BitrateAdaptiveLayer(M, bam_hidden) for _ in range(lower))
@@ -89,8 +104,12 @@ class CBANetHP(ScaleHyperprior):
     # --- decode-time choices -------------------------------------------------------------
     def set_rate(self, rate: float) -> None:
         """Bitrate index ``j`` in ``1 .. bitrates`` (the base bitrate is the highest)."""
-        if (not isinstance(rate, (int, float)) or not math.isfinite(rate) or float(rate) != int(rate)
-                or not 1 <= rate <= self.bitrates):
+        if (
+            not isinstance(rate, (int, float))
+            or not math.isfinite(rate)
+            or float(rate) != int(rate)
+            or not 1 <= rate <= self.bitrates
+        ):
             raise UsageError(f"bitrate must be a whole number in 1..{self.bitrates}, got {rate!r}")
         self.rate = int(rate)
         self.setting = float(self.rate)

@@ -15,14 +15,15 @@ channel, shared over space (eqs. 9, 12). Pieces:
   (``hyper1``, ``hyper2``, ..., ``iar``, then end-to-end) and the information-fidelity loss of
   eq. 14 (``F(Y)`` one linear conv predicting the level below from the hyper representation).
 """
+
 from __future__ import annotations
 
 import re
 from typing import Any
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 from lic_lab.entropy import GaussianConditional
 from lic_lab.errors import BitstreamError
@@ -35,17 +36,30 @@ class SignalPreservingAnalysis(nn.Sequential):
     """Table 3(a): 3x3 conv to 2c (linear), space-to-depth (8c at half size), 1x1 4c, 4c, c."""
 
     def __init__(self, c_in: int, c: int):
-        super().__init__(nn.Conv2d(c_in, 2 * c, 3, padding=1), nn.PixelUnshuffle(2),
-                         nn.Conv2d(8 * c, 4 * c, 1), nn.ReLU(), nn.Conv2d(4 * c, 4 * c, 1), nn.ReLU(),
-                         nn.Conv2d(4 * c, c, 1))
+        super().__init__(
+            nn.Conv2d(c_in, 2 * c, 3, padding=1),
+            nn.PixelUnshuffle(2),
+            nn.Conv2d(8 * c, 4 * c, 1),
+            nn.ReLU(),
+            nn.Conv2d(4 * c, 4 * c, 1),
+            nn.ReLU(),
+            nn.Conv2d(4 * c, c, 1),
+        )
 
 
 class SignalPreservingSynthesis(nn.Sequential):
     """Table 3(b): 1x1 to 4c (linear), 4c, 4c (ReLU), depth-to-space (c at double size), 3x3 conv (linear)."""
 
     def __init__(self, c: int):
-        super().__init__(nn.Conv2d(c, 4 * c, 1), nn.Conv2d(4 * c, 4 * c, 1), nn.ReLU(),
-                         nn.Conv2d(4 * c, 4 * c, 1), nn.ReLU(), nn.PixelShuffle(2), nn.Conv2d(c, c, 3, padding=1))
+        super().__init__(
+            nn.Conv2d(c, 4 * c, 1),
+            nn.Conv2d(4 * c, 4 * c, 1),
+            nn.ReLU(),
+            nn.Conv2d(4 * c, 4 * c, 1),
+            nn.ReLU(),
+            nn.PixelShuffle(2),
+            nn.Conv2d(c, c, 3, padding=1),
+        )
 
 
 class ProbabilityEstimation(nn.Module):
@@ -62,9 +76,13 @@ class ProbabilityEstimation(nn.Module):
     def __init__(self, c_in: int, c_out: int, hidden: int):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(c_in, hidden, 3, padding=1), nn.LeakyReLU(),
-            nn.Conv2d(hidden, hidden, 3, stride=2, padding=1), nn.LeakyReLU(),
-            nn.Conv2d(hidden, hidden, 3, padding=1), nn.LeakyReLU())
+            nn.Conv2d(c_in, hidden, 3, padding=1),
+            nn.LeakyReLU(),
+            nn.Conv2d(hidden, hidden, 3, stride=2, padding=1),
+            nn.LeakyReLU(),
+            nn.Conv2d(hidden, hidden, 3, padding=1),
+            nn.LeakyReLU(),
+        )
         self.dense = nn.Linear(hidden * 9, 2 * c_out)
 
     def forward(self, r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -90,24 +108,37 @@ class InformationAggregation(nn.Module):
     def __init__(self, main: int, hyper: int, width: int, res_width: int, out_width: int):
         super().__init__()
         fused = main + width
-        self.hyper = nn.Sequential(deconv(hyper, width), deconv(width, width), nn.LeakyReLU(),
-                                   deconv(width, width), nn.LeakyReLU())
-        self.residue = nn.Sequential(nn.Conv2d(fused, res_width, 3, padding=1), nn.LeakyReLU(),
-                                     nn.Conv2d(res_width, res_width, 3, padding=1), nn.LeakyReLU(),
-                                     nn.Conv2d(res_width, fused, 3, padding=1), nn.LeakyReLU())
-        self.out = nn.Sequential(deconv(fused, out_width), nn.Conv2d(out_width, 3, 3, padding=1), nn.LeakyReLU(),
-                                 nn.Conv2d(3, 3, 1))
+        self.hyper = nn.Sequential(
+            deconv(hyper, width), deconv(width, width), nn.LeakyReLU(), deconv(width, width), nn.LeakyReLU()
+        )
+        self.residue = nn.Sequential(
+            nn.Conv2d(fused, res_width, 3, padding=1),
+            nn.LeakyReLU(),
+            nn.Conv2d(res_width, res_width, 3, padding=1),
+            nn.LeakyReLU(),
+            nn.Conv2d(res_width, fused, 3, padding=1),
+            nn.LeakyReLU(),
+        )
+        self.out = nn.Sequential(
+            deconv(fused, out_width), nn.Conv2d(out_width, 3, 3, padding=1), nn.LeakyReLU(), nn.Conv2d(3, 3, 1)
+        )
 
     def forward(self, main: torch.Tensor, reps: list[torch.Tensor]) -> torch.Tensor:
         size = reps[0].shape[-2:]
-        side = torch.cat([r if r.shape[-2:] == size else F.interpolate(r, size=size, mode="nearest")
-                          for r in reps], dim=1)
+        side = torch.cat(
+            [r if r.shape[-2:] == size else F.interpolate(r, size=size, mode="nearest") for r in reps], dim=1
+        )
         fused = torch.cat([main, self.hyper(side)], dim=1)
         return self.out(fused + self.residue(fused))
 
     @staticmethod
-    def baseline_init(state: dict[str, torch.Tensor], prefix: str, last_w: torch.Tensor, last_b: torch.Tensor,
-                      shapes: dict[str, torch.Size]) -> None:
+    def baseline_init(
+        state: dict[str, torch.Tensor],
+        prefix: str,
+        last_w: torch.Tensor,
+        last_b: torch.Tensor,
+        shapes: dict[str, torch.Size],
+    ) -> None:
         """Weights that make the network start as the single-level decoder's last layer.
 
         #4 copies ``g_s``'s last transposed conv onto the main features (zero on the hyper path),
@@ -121,14 +152,18 @@ class InformationAggregation(nn.Module):
         b4[:3] = last_b
         w5 = torch.zeros(shapes[prefix + "out.1.weight"], dtype=last_w.dtype)
         w5[torch.arange(3), torch.arange(3), 1, 1] = 1.0
-        state.update({
-            prefix + "out.0.weight": w4, prefix + "out.0.bias": b4,
-            prefix + "out.1.weight": w5, prefix + "out.1.bias": torch.zeros(3, dtype=last_w.dtype),
-            prefix + "out.3.weight": torch.eye(3, dtype=last_w.dtype).view(3, 3, 1, 1),
-            prefix + "out.3.bias": torch.zeros(3, dtype=last_w.dtype),
-            prefix + "residue.4.weight": torch.zeros(shapes[prefix + "residue.4.weight"], dtype=last_w.dtype),
-            prefix + "residue.4.bias": torch.zeros(shapes[prefix + "residue.4.bias"], dtype=last_w.dtype),
-        })
+        state.update(
+            {
+                prefix + "out.0.weight": w4,
+                prefix + "out.0.bias": b4,
+                prefix + "out.1.weight": w5,
+                prefix + "out.1.bias": torch.zeros(3, dtype=last_w.dtype),
+                prefix + "out.3.weight": torch.eye(3, dtype=last_w.dtype).view(3, 3, 1, 1),
+                prefix + "out.3.bias": torch.zeros(3, dtype=last_w.dtype),
+                prefix + "residue.4.weight": torch.zeros(shapes[prefix + "residue.4.weight"], dtype=last_w.dtype),
+                prefix + "residue.4.bias": torch.zeros(shapes[prefix + "residue.4.bias"], dtype=last_w.dtype),
+            }
+        )
 
 
 @register
@@ -148,15 +183,35 @@ class CoarseToFineHyperprior(BalleBase):
         """Latent coded in each bitstream section, in order (innermost level first)."""
         return tuple(f"z{i}" for i in range(self.levels, 0, -1)) + ("y",)
 
-    def __init__(self, N: int = 64, M: int = 96, C: int = 64, levels: int = 2, pe_hidden: int = 32,
-                 iar_width: int = 32, iar_res_width: int = 16, iar_out_width: int = 8,
-                 fidelity: float = 0.1, **kw: Any):
+    def __init__(
+        self,
+        N: int = 64,
+        M: int = 96,
+        C: int = 64,
+        levels: int = 2,
+        pe_hidden: int = 32,
+        iar_width: int = 32,
+        iar_res_width: int = 16,
+        iar_out_width: int = 8,
+        fidelity: float = 0.1,
+        **kw: Any,
+    ):
         if levels < 1:
             raise ValueError("levels must be at least 1")
         self.C, self.levels = C, levels
-        super().__init__(N=N, M=M, C=C, levels=levels, pe_hidden=pe_hidden, iar_width=iar_width,
-                         iar_res_width=iar_res_width, iar_out_width=iar_out_width, fidelity=fidelity, **kw)
-        self.downsample = 16 * 2 ** levels
+        super().__init__(
+            N=N,
+            M=M,
+            C=C,
+            levels=levels,
+            pe_hidden=pe_hidden,
+            iar_width=iar_width,
+            iar_res_width=iar_res_width,
+            iar_out_width=iar_out_width,
+            fidelity=fidelity,
+            **kw,
+        )
+        self.downsample = 16 * 2**levels
         widths = [M] + [C] * levels  # channels of y, z_1, ..., z_L
         self.hyper_a = nn.ModuleList(SignalPreservingAnalysis(widths[i], C) for i in range(levels))
         self.hyper_s = nn.ModuleList(SignalPreservingSynthesis(C) for _ in range(levels))
@@ -234,8 +289,9 @@ class CoarseToFineHyperprior(BalleBase):
         if "g_s.6.weight" in state and not any(k.startswith("iar.") for k in state):
             shapes = {k: v.shape for k, v in self.state_dict().items()}
             state = dict(state)
-            InformationAggregation.baseline_init(state, "iar.", state.pop("g_s.6.weight").float(),
-                                                 state.pop("g_s.6.bias").float(), shapes)
+            InformationAggregation.baseline_init(
+                state, "iar.", state.pop("g_s.6.weight").float(), state.pop("g_s.6.bias").float(), shapes
+            )
         return state
 
     def forward(self, x: torch.Tensor) -> dict[str, Any]:
@@ -265,8 +321,17 @@ class CoarseToFineHyperprior(BalleBase):
                 x_hat = self.synthesize_with(y_hat, reps)
         else:
             x_hat = self.synthesize_with(y_hat, reps)
-        out = {"x_hat": x_hat, "likelihoods": likelihoods, "y": y, "y_hat": y_hat, "scales": y_scales,
-               "means": y_means, "reps": reps, "levels": levels, "level_scales": level_scales}
+        out = {
+            "x_hat": x_hat,
+            "likelihoods": likelihoods,
+            "y": y,
+            "y_hat": y_hat,
+            "scales": y_scales,
+            "means": y_means,
+            "reps": reps,
+            "levels": levels,
+            "level_scales": level_scales,
+        }
         if self.training and self.stage and self.stage.startswith("hyper"):
             out["extra_loss"] = self.fidelity_weight * sum(fidelity)  # eq. 14
         return out
@@ -277,16 +342,16 @@ class CoarseToFineHyperprior(BalleBase):
         for i in range(self.levels):
             latents.append(self.hyper_a[i](latents[-1]))
         top = latents[-1]
-        data, q = self.gaussian.compress(top, self.innermost_scales(top))
-        sections = [data]
+        sections, q = [self.gaussian.compress(top, self.innermost_scales(top))], self.gaussian.quantize(top)
         for i in reversed(range(self.levels)):
             means, scales = self.estimate[i](self.hyper_s[i](q))
-            data, q = self.gaussian.compress(latents[i], scales, means)
-            sections.append(data)
+            sections.append(self.gaussian.compress(latents[i], scales, means))
+            q = self.gaussian.quantize(latents[i], means)
         return sections
 
-    def decode_levels(self, sections: list[bytes], padded: tuple[int, int]
-                      ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+    def decode_levels(
+        self, sections: list[bytes], padded: tuple[int, int]
+    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
         """(y_hat, hyper representations, decoded levels z_1..z_L) from the coded sections."""
         if len(sections) != self.levels + 1:
             raise BitstreamError(f"coarse-to-fine bitstream needs {self.levels + 1} sections (z_{self.levels}..z_1, y)")

@@ -16,20 +16,21 @@
 * **Bitstream**: one section per group, least important first; SE importance depends on the
   image, so its channel order travels in a leading section of ``C`` bytes.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
 import torch
-import torch.nn as nn
+from torch import nn
 
-from lic_lab.errors import BitstreamError
 from lic_lab.entropy.context3d import ContextModel3D
-from lic_lab.quantization.gmm import GMMQuantizer
+from lic_lab.errors import BitstreamError
 from lic_lab.layers import ResidualGroup
-from lic_lab.quantization.variable import ChannelImportance, bound_bpp, group_sizes, merge, split
 from lic_lab.models.base import CompressionModel, keep_shared_channels, register
+from lic_lab.quantization.gmm import GMMQuantizer
+from lic_lab.quantization.variable import ChannelImportance, bound_bpp, group_sizes, merge, split
 
 
 def cvqn_encoder(widths: Sequence[int], channels: int, blocks: int) -> nn.Sequential:
@@ -59,16 +60,36 @@ class CVQN(CompressionModel):
     transforms = ("encoder", "decoder")
     downsample = 16
 
-    def __init__(self, N: int = 12, M: int = 32, levels: Sequence[int] = (3, 5, 7),
-                 ratios: Sequence[float] = (0.25, 0.5, 0.25), importance: str = "predefined", blocks: int = 1,
-                 context_hidden: int = 16, context_layers: int = 3, beta: float = 0.001, re_every: int = 100,
-                 **extra: Any):
+    def __init__(
+        self,
+        N: int = 12,
+        M: int = 32,
+        levels: Sequence[int] = (3, 5, 7),
+        ratios: Sequence[float] = (0.25, 0.5, 0.25),
+        importance: str = "predefined",
+        blocks: int = 1,
+        context_hidden: int = 16,
+        context_layers: int = 3,
+        beta: float = 0.001,
+        re_every: int = 100,
+        **extra: Any,
+    ):
         levels, ratios = [int(q) for q in levels], [float(r) for r in ratios]
         if len(levels) != len(ratios):
             raise ValueError("levels and ratios need one entry per group")
-        super().__init__(N=N, M=M, levels=levels, ratios=ratios, importance=importance, blocks=blocks,
-                         context_hidden=context_hidden, context_layers=context_layers, beta=beta,
-                         re_every=re_every, **extra)
+        super().__init__(
+            N=N,
+            M=M,
+            levels=levels,
+            ratios=ratios,
+            importance=importance,
+            blocks=blocks,
+            context_hidden=context_hidden,
+            context_layers=context_layers,
+            beta=beta,
+            re_every=re_every,
+            **extra,
+        )
         self.N, self.M, self.C = N, M, M
         self.levels, self.ratios, self.beta, self.re_every = levels, ratios, beta, re_every
         self.sizes = group_sizes(M, ratios)
@@ -107,14 +128,16 @@ class CVQN(CompressionModel):
         a model with more channels gets the source's in its first ``C_src`` and fresh ones after.
         """
         tail = f"encoder.{len(self.encoder) - 1}"
-        return keep_shared_channels(state, self.state_dict(),
-                                    [(f"{tail}.weight", 0), (f"{tail}.bias", 0), ("decoder.0.weight", 1)])
+        return keep_shared_channels(
+            state, self.state_dict(), [(f"{tail}.weight", 0), (f"{tail}.bias", 0), ("decoder.0.weight", 1)]
+        )
 
     def synthesize(self, y_hat: torch.Tensor) -> torch.Tensor:
         return self.decoder(y_hat)
 
-    def quantize_groups(self, z: torch.Tensor, order: torch.Tensor
-                        ) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
+    def quantize_groups(
+        self, z: torch.Tensor, order: torch.Tensor
+    ) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
         """Split ``z`` by ``order`` and quantize each group: (values, indices, raw group latents)."""
         groups = split(z, order, self.sizes)
         values, indices = zip(*(quant(zg) for quant, zg in zip(self.quantizers, groups)))
@@ -128,13 +151,21 @@ class CVQN(CompressionModel):
             self._steps += 1
         order = self.importance.order(z)
         values, indices, groups = self.quantize_groups(z, order)
-        likelihoods = {f"g{g + 1}": ctx.likelihoods(v, i)
-                       for g, (ctx, v, i) in enumerate(zip(self.contexts, values, indices))}
+        likelihoods = {
+            f"g{g + 1}": ctx.likelihood(v, i) for g, (ctx, v, i) in enumerate(zip(self.contexts, values, indices))
+        }
         nll = torch.stack([q.nll(zg) / zg.numel() for q, zg in zip(self.quantizers, groups)]).mean()
         z_hat = merge(values, order)
-        return {"x_hat": self.decoder(z_hat), "likelihoods": likelihoods, "extra_loss": self.beta * nll,
-                "y": z, "y_hat": z_hat, "order": order, "indices": indices,
-                "y_likelihoods": merge(list(likelihoods.values()), order)}
+        return {
+            "x_hat": self.decoder(z_hat),
+            "likelihoods": likelihoods,
+            "extra_loss": self.beta * nll,
+            "y": z,
+            "y_hat": z_hat,
+            "order": order,
+            "indices": indices,
+            "y_likelihoods": merge(list(likelihoods.values()), order),
+        }
 
     @torch.no_grad()
     def reconstruction_importance(self, x: torch.Tensor) -> torch.Tensor:
@@ -171,7 +202,7 @@ class CVQN(CompressionModel):
         order, indices = self.symbols(x)
         sections = [bytes(order.tolist())] if self.importance.kind == "se" else []
         for ctx, quant, idx in zip(self.contexts, self.quantizers, indices):
-            sections.append(ctx.encode(idx[0], quant.means)[0])
+            sections.append(ctx.compress(idx[0], quant.means))
         return sections
 
     def decode_order(self, sections: list[bytes]) -> tuple[torch.Tensor, list[bytes]]:
@@ -190,6 +221,6 @@ class CVQN(CompressionModel):
         h, w = self.latent_shape(padded, self.downsample)
         values = []
         for size, ctx, quant, data in zip(self.sizes, self.contexts, self.quantizers, groups):
-            idx = ctx.decode(data, (size, h, w), quant.means)
+            idx = ctx.decompress(data, (size, h, w), quant.means)
             values.append(quant.dequantize(idx)[None])
         return self.decoder(merge(values, order))

@@ -16,21 +16,27 @@
   (:mod:`lic_lab.entropy.tcae`), inclined (plane-parallel decoding) or sequential. ``QI(p)`` is coded
   first, so the decoder knows the mask and only kept codes cost bits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
 import torch
-import torch.nn as nn
+from torch import nn
 
-from lic_lab.errors import BitstreamError
 from lic_lab.entropy.tcae import TCAE
-from lic_lab.quantization.importance_map import importance_loss, importance_mask, importance_targets, quantize_importance, rate_loss
+from lic_lab.errors import BitstreamError
 from lic_lab.layers import DenseBlock, ResidualBlock
-from lic_lab.quantization.learnt import LearntQuantizer
 from lic_lab.models.base import CompressionModel, keep_shared_channels, register
-
+from lic_lab.quantization.importance_map import (
+    importance_loss,
+    importance_mask,
+    importance_targets,
+    quantize_importance,
+    rate_loss,
+)
+from lic_lab.quantization.learnt import LearntQuantizer
 
 MAX_BITS = 64.0  # per symbol, so that 2^-bits stays a positive float32 likelihood
 
@@ -57,7 +63,7 @@ class ImportanceRelaxation(torch.autograd.Function):
         targets = importance_targets(per_image, mask, levels, ratio, gamma, xi)
         with torch.enable_grad():
             p_ = p.detach().requires_grad_(True)
-            grad_p, = torch.autograd.grad(importance_loss(p_, targets, levels, alpha), p_)
+            (grad_p,) = torch.autograd.grad(importance_loss(p_, targets, levels, alpha), p_)
         return grad * mask, grad_p, None, None
 
 
@@ -92,32 +98,79 @@ class CWIC(CompressionModel):
     transforms = ("shared", "encoding", "importance_net", "decoder")
     downsample = 8
 
-    def __init__(self, N: int = 0, M: int = 32, levels: int = 8, importance_levels: int = 16,
-                 quantizer: str = "lcmq", importance: bool = True, r0: float = 0.45, gamma: float = 1e-4,
-                 xi: float = 0.1, alpha: float = 0.001, eta: float = 1.0, tcae: str = "inclined",
-                 tcae_groups: int = 3, tcae_layers: int = 3, widths: Sequence[int] = (16, 24, 32), **extra: Any):
+    def __init__(
+        self,
+        N: int = 0,
+        M: int = 32,
+        levels: int = 8,
+        importance_levels: int = 16,
+        quantizer: str = "lcmq",
+        importance: bool = True,
+        r0: float = 0.45,
+        gamma: float = 1e-4,
+        xi: float = 0.1,
+        alpha: float = 0.001,
+        eta: float = 1.0,
+        tcae: str = "inclined",
+        tcae_groups: int = 3,
+        tcae_layers: int = 3,
+        widths: Sequence[int] = (16, 24, 32),
+        **extra: Any,
+    ):
         if tcae not in ("inclined", "sequential"):
             raise ValueError(f"tcae must be 'inclined' or 'sequential', not {tcae!r}")
-        super().__init__(N=N, M=M, levels=levels, importance_levels=importance_levels, quantizer=quantizer,
-                         importance=importance, r0=r0, gamma=gamma, xi=xi, alpha=alpha, eta=eta, tcae=tcae,
-                         tcae_groups=tcae_groups, tcae_layers=tcae_layers, widths=[int(c) for c in widths], **extra)
+        super().__init__(
+            N=N,
+            M=M,
+            levels=levels,
+            importance_levels=importance_levels,
+            quantizer=quantizer,
+            importance=importance,
+            r0=r0,
+            gamma=gamma,
+            xi=xi,
+            alpha=alpha,
+            eta=eta,
+            tcae=tcae,
+            tcae_groups=tcae_groups,
+            tcae_layers=tcae_layers,
+            widths=[int(c) for c in widths],
+            **extra,
+        )
         self.N, self.M, self.L, self.eta = N, M, importance_levels, eta
         self.use_importance = bool(importance)
         self.ratio = 2.0 / 3.0 * r0  # the paper's r = 2/3 r0
         self.relax = (importance_levels, self.ratio, gamma, xi, alpha)
         w = [int(c) for c in widths]
         self.shared = nn.Sequential(  # E_s
-            nn.Conv2d(3, w[0], 3, stride=2, padding=1), nn.LeakyReLU(0.1, inplace=True), DenseBlock(w[0]),
-            nn.Conv2d(w[0], w[1], 3, stride=2, padding=1), nn.LeakyReLU(0.1, inplace=True), DenseBlock(w[1]),
-            nn.Conv2d(w[1], w[2], 3, stride=2, padding=1), nn.LeakyReLU(0.1, inplace=True))
+            nn.Conv2d(3, w[0], 3, stride=2, padding=1),
+            nn.LeakyReLU(0.1, inplace=True),
+            DenseBlock(w[0]),
+            nn.Conv2d(w[0], w[1], 3, stride=2, padding=1),
+            nn.LeakyReLU(0.1, inplace=True),
+            DenseBlock(w[1]),
+            nn.Conv2d(w[1], w[2], 3, stride=2, padding=1),
+            nn.LeakyReLU(0.1, inplace=True),
+        )
         self.encoding = nn.Sequential(DenseBlock(w[2]), nn.Conv2d(w[2], M, 3, padding=1), nn.Sigmoid())  # E_p
-        self.importance_net = nn.Sequential(ResidualBlock(w[2]), ResidualBlock(w[2]),
-                                            nn.Conv2d(w[2], 1, 3, padding=1), nn.Sigmoid())
+        self.importance_net = nn.Sequential(
+            ResidualBlock(w[2]), ResidualBlock(w[2]), nn.Conv2d(w[2], 1, 3, padding=1), nn.Sigmoid()
+        )
         self.decoder = nn.Sequential(
-            CodeGain(), nn.Conv2d(M, w[2], 3, padding=1), nn.LeakyReLU(0.1, inplace=True), DenseBlock(w[2]),
-            _up(w[2], w[1]), nn.LeakyReLU(0.1, inplace=True), DenseBlock(w[1]),
-            _up(w[1], w[0]), nn.LeakyReLU(0.1, inplace=True), DenseBlock(w[0]),
-            _up(w[0], w[0]), nn.LeakyReLU(0.1, inplace=True), nn.Conv2d(w[0], 3, 3, padding=1))
+            CodeGain(),
+            nn.Conv2d(M, w[2], 3, padding=1),
+            nn.LeakyReLU(0.1, inplace=True),
+            DenseBlock(w[2]),
+            _up(w[2], w[1]),
+            nn.LeakyReLU(0.1, inplace=True),
+            DenseBlock(w[1]),
+            _up(w[1], w[0]),
+            nn.LeakyReLU(0.1, inplace=True),
+            DenseBlock(w[0]),
+            _up(w[0], w[0]),
+            nn.LeakyReLU(0.1, inplace=True),
+            nn.Conv2d(w[0], 3, 3, padding=1),
+        )
         self.quantizer = LearntQuantizer(M, levels, quantizer)
         inclined = tcae == "inclined"
         if not inclined:  # one symbol per step: about 70 s per megapixel, so a lower size limit
@@ -164,7 +217,7 @@ class CWIC(CompressionModel):
         with torch.enable_grad():
             z = self.analyse(x)["z"].detach().requires_grad_(True)
             loss = lmbda * distortion_term(x, self.decoder(z)) * x.shape[0]
-            grad, = torch.autograd.grad(loss, z)
+            (grad,) = torch.autograd.grad(loss, z)
         self.train(was)
         return grad.abs()
 
@@ -186,8 +239,17 @@ class CWIC(CompressionModel):
             p = e.new_ones(n, h, w)
             qi = torch.full((n, h, w), self.L - 1, dtype=torch.long, device=e.device)
             mask, z = torch.ones_like(e), q
-        return {"e": e, "q": q, "idx": idx, "quant_loss": quant_loss, "p": p, "qi": qi, "mask": mask, "z": z,
-                "o": (idx + 1) * mask.long()}
+        return {
+            "e": e,
+            "q": q,
+            "idx": idx,
+            "quant_loss": quant_loss,
+            "p": p,
+            "qi": qi,
+            "mask": mask,
+            "z": z,
+            "o": (idx + 1) * mask.long(),
+        }
 
     def forward(self, x: torch.Tensor) -> dict[str, Any]:
         a = self.analyse(x)
@@ -195,15 +257,23 @@ class CWIC(CompressionModel):
         likelihoods = {"code": torch.exp2(-bits_o.clamp_max(MAX_BITS))}
         if self.use_importance:
             likelihoods["importance"] = torch.exp2(-self.tcae_p.bits(a["qi"].unsqueeze(1)).clamp_max(MAX_BITS))
-        return {"x_hat": self.decoder(a["z"]), "likelihoods": likelihoods, "extra_loss": self.eta * a["quant_loss"],
-                "y": a["e"], "y_hat": a["z"], "mask": a["mask"], "p": a["p"],
-                "rate_loss": rate_loss(a["mask"], self.ratio)}
+        return {
+            "x_hat": self.decoder(a["z"]),
+            "likelihoods": likelihoods,
+            "extra_loss": self.eta * a["quant_loss"],
+            "y": a["e"],
+            "y_hat": a["z"],
+            "mask": a["mask"],
+            "p": a["p"],
+            "y_likelihoods": likelihoods["code"],
+            "rate_loss": rate_loss(a["mask"], self.ratio),
+        }
 
     # --- real coding -------------------------------------------------------------------------
     def compress_latents(self, x: torch.Tensor) -> list[bytes]:
         a = self.analyse(x)
-        code = self.tcae.encode(a["o"][0], a["mask"][0])
-        return [self.tcae_p.encode(a["qi"][:1]), code] if self.use_importance else [code]
+        code = self.tcae.compress(a["o"][0], a["mask"][0])
+        return [self.tcae_p.compress(a["qi"][:1]), code] if self.use_importance else [code]
 
     def decode_mask(self, sections: list[bytes], shape: tuple[int, int]) -> tuple[torch.Tensor, list[bytes]]:
         """The importance mask (decoded from the first section, or all ones) and the remaining sections."""
@@ -211,13 +281,13 @@ class CWIC(CompressionModel):
             raise BitstreamError(f"{self.name} bitstream needs {len(self.section_names)} sections, got {len(sections)}")
         if not self.use_importance:
             return torch.ones(self.M, *shape), sections
-        qi = self.tcae_p.decode(sections[0], (1, *shape))
+        qi = self.tcae_p.decompress(sections[0], (1, *shape))
         return importance_mask(qi, self.M, self.L)[0], sections[1:]
 
     def decompress_latents(self, sections: list[bytes], padded: tuple[int, int]) -> torch.Tensor:
         shape = self.latent_shape(padded, self.downsample)
         mask, (code,) = self.decode_mask(sections, shape)
         device = self.quantizer.steps.device
-        o, mask = self.tcae.decode(code, (self.M, *shape), mask).to(device), mask.to(device)
+        o, mask = self.tcae.decompress(code, (self.M, *shape), mask).to(device), mask.to(device)
         z = self.quantizer.dequantize((o - 1).clamp_min(0)[None]) * mask
         return self.decoder(z)

@@ -13,20 +13,21 @@ The lab model keeps the foundation's transforms (N = 64, M = 96, 5x5 convolution
 out what the paper adds on top (attention modules, a context model, universal quantization), so
 the experiments isolate the gain units and the entropy model.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn as nn
+from torch import nn
 
 from lic_lab.entropy import AsymmetricGaussianConditional
 from lic_lab.errors import UsageError
-from lic_lab.quantization.gain_units import INTERPOLATIONS, GainUnit, split_rate
 from lic_lab.layers import conv
 from lic_lab.models.balle import MeanScaleHyperprior
 from lic_lab.models.base import register
+from lic_lab.quantization.gain_units import INTERPOLATIONS, GainUnit, split_rate
 
 LINEAR_MARKER = b"linear-interpolation"
 
@@ -37,12 +38,21 @@ class GainedMeanScale(MeanScaleHyperprior):
 
     arch = "gained_mean_scale"
 
-    def __init__(self, N: int = 64, M: int = 96, levels: int = 5, hyper_gains: bool = True,
-                 asymmetric: bool = True, gain_init: list[float] | None = None, **kw: Any):
+    def __init__(
+        self,
+        N: int = 64,
+        M: int = 96,
+        levels: int = 5,
+        hyper_gains: bool = True,
+        asymmetric: bool = True,
+        gain_init: list[float] | None = None,
+        **kw: Any,
+    ):
         if levels < 1:
             raise ValueError("levels must be at least 1")
-        super().__init__(N=N, M=M, levels=levels, hyper_gains=hyper_gains, asymmetric=asymmetric,
-                         gain_init=gain_init, **kw)
+        super().__init__(
+            N=N, M=M, levels=levels, hyper_gains=hyper_gains, asymmetric=asymmetric, gain_init=gain_init, **kw
+        )
         self.levels, self.hyper_gains, self.asymmetric = levels, hyper_gains, asymmetric
         self.gain = GainUnit(levels, M, gain_init)
         self.inverse_gain = GainUnit(levels, M, [1 / g for g in gain_init] if gain_init else None)
@@ -108,8 +118,8 @@ class GainedMeanScale(MeanScaleHyperprior):
         key = f"h_s.{len(self.h_s) - 1}"
         weight, bias = state.get(f"{key}.weight"), state.get(f"{key}.bias")
         if weight is not None and bias is not None and weight.shape[0] == 2 * self.M:
-            state[f"{key}.weight"] = torch.cat([weight[: self.M], weight[: self.M], weight[self.M:]])
-            state[f"{key}.bias"] = torch.cat([bias[: self.M], bias[: self.M], bias[self.M:]])
+            state[f"{key}.weight"] = torch.cat([weight[: self.M], weight[: self.M], weight[self.M :]])
+            state[f"{key}.bias"] = torch.cat([bias[: self.M], bias[: self.M], bias[self.M :]])
         return state
 
     # --- the interpolation mode travels with the bitstream ------------------------------------

@@ -11,12 +11,13 @@ geometric path between the two products. Rates are written ``R = s + l`` with le
 ``1 .. n`` (``l`` in ``[0, 1]``), so ``R = 3.0`` is exactly level 3 and ``R = 3.5`` lies halfway
 to level 4.
 """
+
 from __future__ import annotations
 
 import math
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 from lic_lab.errors import UsageError
 

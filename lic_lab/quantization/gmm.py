@@ -12,12 +12,13 @@ With equal weights and ``sigma = sqrt(2) / 2`` the responsibilities become
 ``softmax(-(z - mu_j)^2)``: the soft quantizer of Agustsson et al. (2017) / Mentzer et al. (2018)
 with hardness 1 (:func:`soft_quantize`).
 """
+
 from __future__ import annotations
 
 import math
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 
 def soft_quantize(z: torch.Tensor, centers: torch.Tensor, hardness: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -126,6 +127,10 @@ def quantizer_stats(quantizer: GMMQuantizer, samples: torch.Tensor) -> dict[str,
     counts = torch.bincount(idx, minlength=quantizer.levels).double()
     p = counts[counts > 0] / counts.sum()
     nearest = (samples.unsqueeze(-1) - quantizer.means).abs().argmin(-1)
-    return {"mse": float(((samples - z_hat) ** 2).mean()), "entropy_bits": float(-(p * p.log2()).sum()),
-            "bound_bits": math.log2(quantizer.levels), "not_nearest": float((idx != nearest).double().mean()),
-            "used_levels": int((counts > 0).sum())}
+    return {
+        "mse": float(((samples - z_hat) ** 2).mean()),
+        "entropy_bits": float(-(p * p.log2()).sum()),
+        "bound_bits": math.log2(quantizer.levels),
+        "not_nearest": float((idx != nearest).double().mean()),
+        "used_levels": int((counts > 0).sum()),
+    }

@@ -10,6 +10,7 @@ first, for each position, the level ``l*`` that minimises a first-order (Taylor)
 distortion plus the rate penalty (eqs. 13-17); then a continuous loss pulls ``L p`` toward ``l*``
 (eqs. 18-19).
 """
+
 from __future__ import annotations
 
 import torch
@@ -34,8 +35,9 @@ def rate_loss(mask: torch.Tensor, ratio: float) -> torch.Tensor:
     return (mask.flatten(1).sum(1) - ratio * c * h * w).clamp_min(0).mean()
 
 
-def importance_targets(grad: torch.Tensor, mask: torch.Tensor, levels: int, ratio: float, gamma: float,
-                       xi: float = 0.1) -> torch.Tensor:
+def importance_targets(
+    grad: torch.Tensor, mask: torch.Tensor, levels: int, ratio: float, gamma: float, xi: float = 0.1
+) -> torch.Tensor:
     """Eqs. 15-17: the level ``l*`` of each position, (N, h, w), from ``dL_D/dz`` at the current code.
 
     Keeping channel ``k`` lets its code move by up to ``xi`` and lower the distortion by at most
@@ -79,5 +81,5 @@ def gamma_for_ratio(grad: torch.Tensor, levels: int, kept: float, xi: float = 0.
     lo, hi = -20.0, 5.0  # log10 gamma
     for _ in range(steps):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if share(10 ** mid) > kept else (lo, mid)
+        lo, hi = (mid, hi) if share(10**mid) > kept else (lo, mid)
     return 10 ** ((lo + hi) / 2)

@@ -15,10 +15,11 @@ The paper's ablation variants (its Table 1): ``"lcmq"`` (the above), ``"lmq"`` (
 centres shared by all channels), ``"fmq"`` (the initial centres, fixed), ``"bin"`` (two fixed
 levels, 0 and 1: binarisation at 0.5).
 """
+
 from __future__ import annotations
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 MODES = ("lcmq", "lmq", "fmq", "bin")
 
@@ -81,8 +82,13 @@ class LearntQuantizer(nn.Module):
             used_top = used_top.amax(0, keepdim=True)
         dead = used_top < self.levels - 1
         self.idle.copy_(torch.where(dead, self.idle + 1, torch.zeros_like(self.idle)))
-        self.top_used.copy_(torch.where(dead, torch.minimum(self.top_used, used_top), self.top_used.new_full(
-            self.top_used.shape, self.levels - 1)))
+        self.top_used.copy_(
+            torch.where(
+                dead,
+                torch.minimum(self.top_used, used_top),
+                self.top_used.new_full(self.top_used.shape, self.levels - 1),
+            )
+        )
 
     @torch.no_grad()
     def respread_dead_levels(self) -> list[int]:
@@ -98,8 +104,16 @@ class LearntQuantizer(nn.Module):
         return respread
 
 
-def fit_centres(samples: torch.Tensor, levels: int = 8, steps: int = 200, lr: float = 0.01, mode: str = "lcmq",
-                patience: int = 20, batch: int = 256, seed: int = 0) -> tuple[LearntQuantizer, list[dict]]:
+def fit_centres(
+    samples: torch.Tensor,
+    levels: int = 8,
+    steps: int = 200,
+    lr: float = 0.01,
+    mode: str = "lcmq",
+    patience: int = 20,
+    batch: int = 256,
+    seed: int = 0,
+) -> tuple[LearntQuantizer, list[dict]]:
     """The quantizer alone on a 1-D sample (one channel): Adam on eq. 9, dead levels re-spread.
 
     Returns the quantizer and a history of ``{"step", "mse", "centres", "respread"}`` (every step).
@@ -118,6 +132,12 @@ def fit_centres(samples: torch.Tensor, levels: int = 8, steps: int = 200, lr: fl
             opt.zero_grad()
             loss.backward()
             opt.step()
-        history.append({"step": step, "mse": float(loss.detach()), "respread": respread,
-                        "centres": quantizer.centres()[0].detach().clone().tolist()})
+        history.append(
+            {
+                "step": step,
+                "mse": float(loss.detach()),
+                "respread": respread,
+                "centres": quantizer.centres()[0].detach().clone().tolist(),
+            }
+        )
     return quantizer, history

@@ -8,6 +8,7 @@ Rounding has zero gradient almost everywhere, so training replaces it by a proxy
 * ``"ste"``: straight-through estimator, ``round`` forward and identity backward (Theis et al. 2017);
 * ``"round"``: true rounding (what the codec does at test time).
 """
+
 from __future__ import annotations
 
 import torch

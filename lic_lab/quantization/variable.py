@@ -10,13 +10,14 @@
 * **The bound of eq. 7**: ``H({Z_g}) <= H W C sum_g r_g log2 q_g``, below the one-group bound
   ``H W C log2 Q`` when ``r^T log2 q < log2 Q``.
 """
+
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 from lic_lab.layers import ChannelAttention
 

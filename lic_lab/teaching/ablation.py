@@ -6,6 +6,7 @@ seeds and reports the bpp change against the baseline *of the same seed* (same d
 initialisation of everything the variants share), with the spread over seeds, so a reader sees
 whether a difference is larger than the run-to-run noise.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,8 +36,9 @@ def _spread(values: Sequence[float]) -> float:
     return (max(values) - min(values)) / 2 if len(values) > 1 else 0.0
 
 
-def ablation_rows(results: Mapping[str, Mapping[int, Mapping[str, float]]], variants: Sequence[str],
-                  baseline: str) -> list[dict[str, Any]]:
+def ablation_rows(
+    results: Mapping[str, Mapping[int, Mapping[str, float]]], variants: Sequence[str], baseline: str
+) -> list[dict[str, Any]]:
     """One row per variant: seeds, means of :data:`METRICS`, and the paired bpp change (%) vs ``baseline``."""
     base = results[baseline]
     rows = []
@@ -65,9 +67,14 @@ def beyond_noise(row: Mapping[str, Any]) -> bool:
     return abs(row["dbpp_percent"]) > row["dbpp_spread"]
 
 
-def versus_paper(rows: Sequence[Mapping[str, Any]], labels: Mapping[str, str],
-                 paper: Mapping[str, tuple[float | None, float, float]], baseline: str, first_column: str,
-                 extra: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+def versus_paper(
+    rows: Sequence[Mapping[str, Any]],
+    labels: Mapping[str, str],
+    paper: Mapping[str, tuple[float | None, float, float]],
+    baseline: str,
+    first_column: str,
+    extra: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """Our :func:`ablation_rows` beside a paper's ``{label: (PSNR or None, MS-SSIM, bpp)}`` table.
 
     ``labels`` maps the paper's row labels to our variant names; ``baseline`` is the paper's label
@@ -79,13 +86,19 @@ def versus_paper(rows: Sequence[Mapping[str, Any]], labels: Mapping[str, str],
     table = []
     for label, variant in labels.items():
         r, (p_psnr, p_ms, p_bpp) = ours[variant], paper[label]
-        row: dict[str, Any] = {first_column: label, **(extra or {}).get(label, {}), "seeds": r["seeds"],
-                               "bpp (real)": round(r["bpp"], 4),
-                               f"Δbpp vs {baseline} (%)": f"{r['dbpp_percent']:+.2f} ± {r['dbpp_spread']:.2f}",
-                               "MS-SSIM": f"{r['ms_ssim']:.4f} ± {r['ms_ssim_spread']:.4f}"}
+        row: dict[str, Any] = {
+            first_column: label,
+            **(extra or {}).get(label, {}),
+            "seeds": r["seeds"],
+            "bpp (real)": round(r["bpp"], 4),
+            f"Δbpp vs {baseline} (%)": f"{r['dbpp_percent']:+.2f} ± {r['dbpp_spread']:.2f}",
+            "MS-SSIM": f"{r['ms_ssim']:.4f} ± {r['ms_ssim_spread']:.4f}",
+        }
         if p_psnr is not None:
             row["PSNR"] = round(r["psnr"], 2)
-        row.update({"paper bpp": p_bpp, "paper Δbpp (%)": round(100 * (p_bpp / base_bpp - 1), 2), "paper MS-SSIM": p_ms})
+        row.update(
+            {"paper bpp": p_bpp, "paper Δbpp (%)": round(100 * (p_bpp / base_bpp - 1), 2), "paper MS-SSIM": p_ms}
+        )
         if p_psnr is not None:
             row["paper PSNR"] = p_psnr
         table.append(row)

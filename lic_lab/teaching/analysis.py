@@ -1,4 +1,5 @@
 """Small measurements the notebooks narrate: quantization mismatch, coding tables, hyperprior scales."""
+
 from __future__ import annotations
 
 import time
@@ -24,8 +25,10 @@ def quantization_mismatch(model: CompressionModel, x: torch.Tensor, seed: int = 
     torch.manual_seed(seed)
     out = latents(model, x)
     if "scales" not in out and not hasattr(model, "entropy_y"):
-        raise ValueError(f"{model.name} does not quantize by rounding (e.g. CVQN's finite GMM levels): "
-                         "the rounding proxies do not apply")
+        raise ValueError(
+            f"{model.name} does not quantize by rounding (e.g. CVQN's finite GMM levels): "
+            "the rounding proxies do not apply"
+        )
     y, means = out["y"], out.get("means")
     versions = {mode: quantize(y, mode, means) for mode in ("noise", "ste", "round")}
     h, w = x.shape[-2:]
@@ -63,9 +66,13 @@ def level_bits(model: CompressionModel, x: torch.Tensor) -> dict[str, dict[str, 
     h, w = x.shape[-2:]
     sections = Bitstream.from_bytes(model.compress(x)).sections
     likelihoods = latents(model, x)["likelihoods"]
-    return {name: {"bpp": 8 * len(data) / (h * w),
-                   "bpp_est": bpp_from_likelihoods([likelihoods[name]], h, w) if name in likelihoods else 0.0}
-            for name, data in zip(model.section_names, sections)}  # (a side section, e.g. CVQN's SE order, has no estimate)
+    return {
+        name: {
+            "bpp": 8 * len(data) / (h * w),
+            "bpp_est": bpp_from_likelihoods([likelihoods[name]], h, w) if name in likelihoods else 0.0,
+        }
+        for name, data in zip(model.section_names, sections)
+    }  # (a side section, e.g. CVQN's SE order, has no estimate)
 
 
 @torch.no_grad()
@@ -82,12 +89,18 @@ def context_decode_times(model: CompressionModel, x: torch.Tensor, group: int = 
     shape = tuple(idx.shape)
     report: dict[str, Any] = {"group": group + 1, "shape": list(shape), "symbols": idx.numel()}
     for mode, sequential in (("wavefront", False), ("sequential", True)):
-        data, bits = ctx.encode(idx, means, sequential)
+        data = ctx.compress(idx, means, sequential)
+        bits = -torch.log2(ctx.likelihood(means[idx][None], idx[None])).sum().item()  # the model's ideal size
         t0 = time.perf_counter()
-        decoded = ctx.decode(data, shape, means, sequential)
+        decoded = ctx.decompress(data, shape, means, sequential)
         seconds = time.perf_counter() - t0
-        report[mode] = {"steps": len(ctx.planes(shape, sequential)), "decode_s": seconds, "bytes": len(data),
-                        "bits_est": bits, "bit_exact": bool(torch.equal(decoded, idx))}
+        report[mode] = {
+            "steps": len(ctx.planes(shape, sequential)),
+            "decode_s": seconds,
+            "bytes": len(data),
+            "bits_est": bits,
+            "bit_exact": bool(torch.equal(decoded, idx)),
+        }
     values = means[idx][None]
     ctx.logits(values)
     t0 = time.perf_counter()
@@ -99,8 +112,9 @@ def context_decode_times(model: CompressionModel, x: torch.Tensor, group: int = 
 
 
 @torch.no_grad()
-def entropy_model_bits(model: CompressionModel, x: torch.Tensor,
-                       others: list[CompressionModel] = ()) -> dict[str, dict[str, float]]:
+def entropy_model_bits(
+    model: CompressionModel, x: torch.Tensor, others: list[CompressionModel] = ()
+) -> dict[str, dict[str, float]]:
     """CWIC's Fig. 12 on one image: bits of the code ``o'`` and of ``QI(p)`` under each entropy model.
 
     ``model``'s TCAE (and the TCAE of each of ``others`` with the same en/decoder, e.g. a sequential
@@ -116,10 +130,16 @@ def entropy_model_bits(model: CompressionModel, x: torch.Tensor,
     a = model.analyse(padded)
     o, mask, qi = a["o"], a["mask"], a["qi"]
     levels = model.quantizer.levels
-    code = {"symbols": float(mask.sum()), "raw_bits": float(mask.sum()) * math.log2(levels),
-            **baseline_bits(o[0], levels + 1, mask[0])}
-    imp = {"symbols": float(qi.numel()), "raw_bits": qi.numel() * math.log2(model.L),
-           **baseline_bits(qi, model.L, across_channels=False)}
+    code = {
+        "symbols": float(mask.sum()),
+        "raw_bits": float(mask.sum()) * math.log2(levels),
+        **baseline_bits(o[0], levels + 1, mask[0]),
+    }
+    imp = {
+        "symbols": float(qi.numel()),
+        "raw_bits": qi.numel() * math.log2(model.L),
+        **baseline_bits(qi, model.L, across_channels=False),
+    }
     for m in [model, *others]:
         if m is not model and not torch.equal(m.analyse(padded)["o"], o):
             raise ValueError(f"{m.name} does not produce {model.name}'s codes")
@@ -136,14 +156,22 @@ def tcae_coding_times(model: CompressionModel, x: torch.Tensor) -> dict[str, dic
     a = model.analyse(padded)
     mask = a["mask"][0]
     report = {}
-    for name, tcae, codes, m in (("importance", model.tcae_p, a["qi"][:1], None), ("code", model.tcae, a["o"][0], mask)):
+    for name, tcae, codes, m in (
+        ("importance", model.tcae_p, a["qi"][:1], None),
+        ("code", model.tcae, a["o"][0], mask),
+    ):
         t0 = time.perf_counter()
-        data = tcae.encode(codes, m)
+        data = tcae.compress(codes, m)
         t1 = time.perf_counter()
-        decoded = tcae.decode(data, tuple(codes.shape), m)
+        decoded = tcae.decompress(data, tuple(codes.shape), m)
         t2 = time.perf_counter()
-        report[name] = {"encode_s": t1 - t0, "decode_s": t2 - t1, "bytes": len(data),
-                        "steps": len(tcae.steps(tuple(codes.shape))), "bit_exact": bool(torch.equal(decoded, codes))}
+        report[name] = {
+            "encode_s": t1 - t0,
+            "decode_s": t2 - t1,
+            "bytes": len(data),
+            "steps": len(tcae.steps(tuple(codes.shape))),
+            "bit_exact": bool(torch.equal(decoded, codes)),
+        }
     return report
 
 
@@ -166,8 +194,14 @@ def compression_ratios(totals: dict[str, dict[str, dict[str, float]]]) -> list[d
     rows = []
     for name, parts in totals.items():
         for part, t in parts.items():
-            rows.append({"model": name, "coded": "o'" if part == "code" else "QI(p)", "symbols": int(t["symbols"]),
-                         **{k: (t["raw_bits"] / t[k] if k in t and t[k] > 0 else None) for k in ENTROPY_MODELS}})
+            rows.append(
+                {
+                    "model": name,
+                    "coded": "o'" if part == "code" else "QI(p)",
+                    "symbols": int(t["symbols"]),
+                    **{k: (t["raw_bits"] / t[k] if k in t and t[k] > 0 else None) for k in ENTROPY_MODELS},
+                }
+            )
     return rows
 
 

@@ -10,28 +10,28 @@ slow down per image as the batch grows), so :func:`default_batch` picks by devic
 Model-agnostic: any model whose forward pass returns ``y_hat`` and ``likelihoods["y"]`` and that
 has a ``synthesize(y_hat)`` method (every model of the workbook) works.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
 
-from lic_lab.models import latents
 from lic_lab.data import crop_to
 from lic_lab.evaluation.metrics import ms_ssim_db, ms_ssim_tensor, psnr_per_image
-from lic_lab.models import CompressionModel
+from lic_lab.models import CompressionModel, latents
 
 
 @dataclass
 class Ablation:
     """Per-channel results of zeroing each channel of one image's quantized latent."""
 
-    channels: np.ndarray        # channel indices, in the order measured
-    psnr: np.ndarray            # PSNR (dB) of the reconstruction without that channel
-    ms_ssim: np.ndarray         # MS-SSIM without that channel
-    base_psnr: float            # with every channel
+    channels: np.ndarray  # channel indices, in the order measured
+    psnr: np.ndarray  # PSNR (dB) of the reconstruction without that channel
+    ms_ssim: np.ndarray  # MS-SSIM without that channel
+    base_psnr: float  # with every channel
     base_ms_ssim: float
 
     @property
@@ -71,8 +71,14 @@ def default_batch(model: CompressionModel) -> int:
 
 
 @torch.no_grad()
-def decode_variants(model: CompressionModel, x: torch.Tensor, y_hat: torch.Tensor, edits: Sequence,
-                    batch: int | None = None, with_ms_ssim: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def decode_variants(
+    model: CompressionModel,
+    x: torch.Tensor,
+    y_hat: torch.Tensor,
+    edits: Sequence,
+    batch: int | None = None,
+    with_ms_ssim: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """Decode ``y_hat`` edited by each ``(channel or channels, factor)`` of ``edits``; PSNR and MS-SSIM of each."""
     batch = batch or default_batch(model)
     psnrs, msss = [], []
@@ -90,8 +96,13 @@ def decode_variants(model: CompressionModel, x: torch.Tensor, y_hat: torch.Tenso
 
 
 @torch.no_grad()
-def ablate_channels(model: CompressionModel, x: torch.Tensor, channels: Sequence[int] | None = None,
-                    batch: int | None = None, with_ms_ssim: bool = True) -> Ablation:
+def ablate_channels(
+    model: CompressionModel,
+    x: torch.Tensor,
+    channels: Sequence[int] | None = None,
+    batch: int | None = None,
+    with_ms_ssim: bool = True,
+) -> Ablation:
     """Zero each channel of the quantized latent in turn and decode (CVQN sec. 2; AG-VAE Fig. 2 left)."""
     out = latents(model, x)
     y_hat = out["y_hat"]
@@ -102,19 +113,26 @@ def ablate_channels(model: CompressionModel, x: torch.Tensor, channels: Sequence
 
 
 @torch.no_grad()
-def ablate_set(model: CompressionModel, x: torch.Tensor, channel_set: Sequence[int],
-               with_ms_ssim: bool = True) -> dict[str, float]:
+def ablate_set(
+    model: CompressionModel, x: torch.Tensor, channel_set: Sequence[int], with_ms_ssim: bool = True
+) -> dict[str, float]:
     """Zero a *set* of channels together and decode: PSNR / MS-SSIM with and without them."""
     out = latents(model, x)
     base_p, base_m = _batch_quality(x, out["x_hat"], with_ms_ssim)
     psnr, ms = decode_variants(model, x, out["y_hat"], [([int(c) for c in channel_set], 0.0)], 1, with_ms_ssim)
-    return {"psnr": float(psnr[0]), "ms_ssim": float(ms[0]), "base_psnr": float(base_p[0]),
-            "base_ms_ssim": float(base_m[0]), "psnr_loss": float(base_p[0] - psnr[0])}
+    return {
+        "psnr": float(psnr[0]),
+        "ms_ssim": float(ms[0]),
+        "base_psnr": float(base_p[0]),
+        "base_ms_ssim": float(base_m[0]),
+        "psnr_loss": float(base_p[0] - psnr[0]),
+    }
 
 
 @torch.no_grad()
-def scale_sweep(model: CompressionModel, x: torch.Tensor, channel: int, factors: Sequence[float],
-                batch: int | None = None) -> np.ndarray:
+def scale_sweep(
+    model: CompressionModel, x: torch.Tensor, channel: int, factors: Sequence[float], batch: int | None = None
+) -> np.ndarray:
     """PSNR after multiplying one channel of the quantized latent by each factor (AG-VAE Fig. 2 right)."""
     y_hat = latents(model, x)["y_hat"]
     return decode_variants(model, x, y_hat, [(channel, float(f)) for f in factors], batch, with_ms_ssim=False)[0]
@@ -134,6 +152,7 @@ def channel_bits(model: CompressionModel, x: torch.Tensor) -> np.ndarray:
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
     """Spearman rank correlation of two vectors (average ranks for ties)."""
+
     def ranks(v: np.ndarray) -> np.ndarray:
         order = np.argsort(v, kind="stable")
         r = np.empty(len(v))
@@ -154,18 +173,19 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
 class Stability:
     """How consistently channels rank across images."""
 
-    losses: np.ndarray          # (images, channels) PSNR loss
-    mean_spearman: float        # mean pairwise rank correlation between images
+    losses: np.ndarray  # (images, channels) PSNR loss
+    mean_spearman: float  # mean pairwise rank correlation between images
     min_spearman: float
-    top_overlap: float          # mean pairwise overlap of the top-k channel sets (|A & B| / k)
+    top_overlap: float  # mean pairwise overlap of the top-k channel sets (|A & B| / k)
     k: int
 
     def mean_ranking(self) -> np.ndarray:
         return np.argsort(-self.losses.mean(axis=0), kind="stable")
 
 
-def importance_stability(model: CompressionModel, images: Sequence[torch.Tensor], k: int = 10,
-                         batch: int | None = None) -> Stability:
+def importance_stability(
+    model: CompressionModel, images: Sequence[torch.Tensor], k: int = 10, batch: int | None = None
+) -> Stability:
     """Ablate every channel on every image; measure agreement of the rankings between images."""
     losses = np.stack([ablate_channels(model, x, batch=batch, with_ms_ssim=False).psnr_loss for x in images])
     n = len(images)

@@ -3,10 +3,12 @@
 Each checker recomputes the right answer from the exercise's inputs (nothing to copy from here);
 worked solutions live in ``notebooks/solutions/``.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -42,12 +44,19 @@ def _ex2(scale: float):
 
 
 def _ex3(anchor: tuple, test: tuple):
-    return bd_rate(*anchor, *test), _close(1e-2), "lic_lab.evaluation.metrics.bd_rate(anchor bpp, anchor PSNR, test bpp, test PSNR)"
+    return (
+        bd_rate(*anchor, *test),
+        _close(1e-2),
+        "lic_lab.evaluation.metrics.bd_rate(anchor bpp, anchor PSNR, test bpp, test PSNR)",
+    )
 
 
 def _ex4():
-    return "ste", lambda got, want: str(got).strip().lower() in {"ste", "straight-through", "round"}, \
-        "which proxy rounds in the forward pass?"
+    return (
+        "ste",
+        lambda got, want: str(got).strip().lower() in {"ste", "straight-through", "round"},
+        "which proxy rounds in the forward pass?",
+    )
 
 
 FOUNDATIONS = {1: _ex1, 2: _ex2, 3: _ex3, 4: _ex4}
@@ -77,21 +86,36 @@ def _ch3(factors, sweep, base_psnr: float):
 
 
 CHANNELS = {1: _ch1, 2: _ch2, 3: _ch3}
+
+
 def _g1(model, channel: int, rate: float):
-    return float(model.gain.vector(rate)[channel]), _close(1e-4), \
-        "eq. 8: |M[s-1, c]| ** (1 - l) * |M[s, c]| ** l with s = floor(R), l = R - s"
+    return (
+        float(model.gain.vector(rate)[channel]),
+        _close(1e-4),
+        "eq. 8: |M[s-1, c]| ** (1 - l) * |M[s, c]| ** l with s = floor(R), l = R - s",
+    )
 
 
 def _g2(curves, test: str, anchor: str):
     (ra, qa), (rt, qt) = curves[anchor], curves[test]
-    return bd_rate(ra, qa, rt, qt), _close(1e-2), "lic_lab.evaluation.metrics.bd_rate(anchor bpp, anchor PSNR, test bpp, test PSNR)"
+    return (
+        bd_rate(ra, qa, rt, qt),
+        _close(1e-2),
+        "lic_lab.evaluation.metrics.bd_rate(anchor bpp, anchor PSNR, test bpp, test PSNR)",
+    )
 
 
 def _g3(model):
-    units = [model.gain, model.inverse_gain] + ([model.hyper_gain, model.hyper_inverse_gain] if model.hyper_gains else [])
+    units = [model.gain, model.inverse_gain] + (
+        [model.hyper_gain, model.hyper_inverse_gain] if model.hyper_gains else []
+    )
     gains = sum(p.numel() for u in units for p in u.parameters())
     total = sum(p.numel() for p in model.parameters())
-    return 100 * gains / total, _close(1e-3), "four [levels, channels] matrices (two on y, two on z) over all parameters, x 100"
+    return (
+        100 * gains / total,
+        _close(1e-3),
+        "four [levels, channels] matrices (two on y, two on z) over all parameters, x 100",
+    )
 
 
 GAINS = {1: _g1, 2: _g2, 3: _g3}
@@ -102,21 +126,30 @@ def _b1(flops: dict):
 
 
 def _b2(storage: dict, bitrates: int):
-    return storage["cbanet"] + (bitrates - 1) * storage["bam_per_bitrate"], _equal, \
-        "one CAM decoder plus one BAM for every bitrate but the base"
+    return (
+        storage["cbanet"] + (bitrates - 1) * storage["bam_per_bitrate"],
+        _equal,
+        "one CAM decoder plus one BAM for every bitrate but the base",
+    )
 
 
 def _b3(decode_ms: dict):
-    return 100 * (1 - decode_ms["K=1"] / decode_ms["baseline"]), _close(1e-2), \
-        "speed-up = 1 - (time with K = 1) / (baseline time), in percent"
+    return (
+        100 * (1 - decode_ms["K=1"] / decode_ms["baseline"]),
+        _close(1e-2),
+        "speed-up = 1 - (time with K = 1) / (baseline time), in percent",
+    )
 
 
 BRANCHES = {1: _b1, 2: _b2, 3: _b3}
 
 
 def _c1(curves: dict):
-    return bd_rate(*curves["c2f-single"], *curves["c2f"]), _close(1e-2), \
-        "bd_rate(*curves['c2f-single'], *curves['c2f']): the anchor's (bpp, PSNR) first"
+    return (
+        bd_rate(*curves["c2f-single"], *curves["c2f"]),
+        _close(1e-2),
+        "bd_rate(*curves['c2f-single'], *curves['c2f']): the anchor's (bpp, PSNR) first",
+    )
 
 
 def _c2(bits: dict):
@@ -125,16 +158,24 @@ def _c2(bits: dict):
 
 
 def _c3(timing: dict):
-    return timing["1"]["decode_s"] / timing["2"]["decode_s"], _close(1e-2), \
-        "decode time with 1 thread divided by decode time with 2 threads"
+    return (
+        timing["1"]["decode_s"] / timing["2"]["decode_s"],
+        _close(1e-2),
+        "decode time with 1 thread divided by decode time with 2 threads",
+    )
 
 
 BENCHMARK = {1: _c1, 2: _c2, 3: _c3}
+
+
 def _q1():
     from lic_lab.quantization.variable import bound_bpp
 
-    return bound_bpp(32, 16, [0.25, 0.5, 0.25], [2, 5, 8]), _close(1e-3), \
-        "C * sum_g r_g log2 q_g / 16^2 (eq. 7 per pixel)"
+    return (
+        bound_bpp(32, 16, [0.25, 0.5, 0.25], [2, 5, 8]),
+        _close(1e-3),
+        "C * sum_g r_g log2 q_g / 16^2 (eq. 7 per pixel)",
+    )
 
 
 def _q2(ablation, group):
@@ -147,11 +188,16 @@ def _q2(ablation, group):
 
 def _q3(model):
     d = model.sizes[1]
-    return len(model.contexts[1].planes((d, 512 // 16, 768 // 16))), _equal, \
-        "4 (D - 1) + 2 (H - 1) + W with D = 16 channels, H = 32 rows, W = 48 columns"
+    return (
+        len(model.contexts[1].planes((d, 512 // 16, 768 // 16))),
+        _equal,
+        "4 (D - 1) + 2 (H - 1) + W with D = 16 channels, H = 32 rows, W = 48 columns",
+    )
 
 
 CVQN = {1: _q1, 2: _q2, 3: _q3}
+
+
 def _w1():
     from lic_lab.quantization.importance_map import importance_mask
 
@@ -159,12 +205,20 @@ def _w1():
 
 
 def _w2(model):
-    return len(model.tcae.steps((model.M, 512 // 8, 768 // 8))), _equal, "one step per plane k + i + j = t: n + h + w - 2"
+    return (
+        len(model.tcae.steps((model.M, 512 // 8, 768 // 8))),
+        _equal,
+        "one step per plane k + i + j = t: n + h + w - 2",
+    )
 
 
 def _w3(entropy_bits: dict):
     t = entropy_bits["cwic-q2"]["code"]
-    return t["raw_bits"] / t["iid"], _close(1e-2), "raw_bits / iid bits of cwic-q2's o' (the Fig. 12 table's iid column)"
+    return (
+        t["raw_bits"] / t["iid"],
+        _close(1e-2),
+        "raw_bits / iid bits of cwic-q2's o' (the Fig. 12 table's iid column)",
+    )
 
 
 CWIC = {1: _w1, 2: _w2, 3: _w3}

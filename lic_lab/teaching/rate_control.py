@@ -4,10 +4,12 @@ The analysis transform does not depend on the rate (the gain unit comes after it
 :class:`AnalysedImage` runs it once and re-codes the latent at each rate for real: every size
 here is a complete bitstream that :meth:`CompressionModel.decompress` decodes.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import torch
 
@@ -48,8 +50,15 @@ class AnalysedImage:
         x_hat = self.model.decompress(data)
         t2 = time.perf_counter()
         h, w = self.x.shape[-2:]
-        return {"rate": rate, "bytes": len(data), "bpp": bpp_from_bytes(len(data), h, w), "psnr": psnr(self.x, x_hat.cpu()),
-                "x_hat": x_hat, "encode_ms": 1000 * (t1 - t0), "decode_ms": 1000 * (t2 - t1)}
+        return {
+            "rate": rate,
+            "bytes": len(data),
+            "bpp": bpp_from_bytes(len(data), h, w),
+            "psnr": psnr(self.x, x_hat.cpu()),
+            "x_hat": x_hat,
+            "encode_ms": 1000 * (t1 - t0),
+            "decode_ms": 1000 * (t2 - t1),
+        }
 
     def sizes(self, rates: Iterable[float], interpolation: str | None = None) -> list[int]:
         """Bytes of the bitstream at each rate (no decoding: for monotonicity checks)."""
@@ -68,8 +77,12 @@ def is_increasing(values: Sequence[float]) -> bool:
     return all(b > a for a, b in zip(values, values[1:]))
 
 
-def monotonicity(model: CompressionModel, images: Sequence[tuple[str, torch.Tensor]], step: float = 0.1,
-                 interpolation: str = "exponential") -> dict[str, Any]:
+def monotonicity(
+    model: CompressionModel,
+    images: Sequence[tuple[str, torch.Tensor]],
+    step: float = 0.1,
+    interpolation: str = "exponential",
+) -> dict[str, Any]:
     """Real bitstream sizes over a fine rate grid for each image, and whether each is increasing."""
     rates = rate_grid(model, step)
     rows = []
@@ -77,12 +90,20 @@ def monotonicity(model: CompressionModel, images: Sequence[tuple[str, torch.Tens
         sizes = AnalysedImage(model, x).sizes(rates, interpolation)
         rows.append({"image": name, "bytes": sizes, "increasing": is_increasing(sizes)})
     model.set_rate(model.rate_range[1], "exponential")
-    return {"rates": rates, "interpolation": interpolation, "images": rows,
-            "all_increasing": all(r["increasing"] for r in rows)}
+    return {
+        "rates": rates,
+        "interpolation": interpolation,
+        "images": rows,
+        "all_increasing": all(r["increasing"] for r in rows),
+    }
 
 
-def interpolation_study(model: CompressionModel, images: Sequence[tuple[str, torch.Tensor]],
-                        rates: Sequence[float], modes: Sequence[str] = ("exponential", "linear")) -> dict[str, Any]:
+def interpolation_study(
+    model: CompressionModel,
+    images: Sequence[tuple[str, torch.Tensor]],
+    rates: Sequence[float],
+    modes: Sequence[str] = ("exponential", "linear"),
+) -> dict[str, Any]:
     """Mean bpp and PSNR at each rate for each interpolation (eq. 8 vs a linear blend of the gains)."""
     result: dict[str, Any] = {"rates": list(rates)}
     analysed = [AnalysedImage(model, x) for _, x in images]
@@ -93,8 +114,9 @@ def interpolation_study(model: CompressionModel, images: Sequence[tuple[str, tor
             for image in analysed:
                 row = image.code(rate, mode)
                 rows.append((row["bpp"], row["psnr"]))
-            points.append({"rate": rate, "bpp": sum(r[0] for r in rows) / len(rows),
-                           "psnr": sum(r[1] for r in rows) / len(rows)})
+            points.append(
+                {"rate": rate, "bpp": sum(r[0] for r in rows) / len(rows), "psnr": sum(r[1] for r in rows) / len(rows)}
+            )
         result[mode] = points
     model.set_rate(model.rate_range[1], "exponential")
     return result

@@ -1,15 +1,20 @@
 """The notebooks' figures (RD curves, STYLE and saving come from :mod:`lic_lab.evaluation.plots`)."""
+
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from lic_lab.data import to_uint8
-from lic_lab.evaluation.plots import STYLE as STYLE, figures_dir as figures_dir, rd_plot as rd_plot, save_figure as save_figure  # re-exported for the notebooks
+from lic_lab.evaluation.plots import STYLE as STYLE  # re-exported for the notebooks
+from lic_lab.evaluation.plots import figures_dir as figures_dir
+from lic_lab.evaluation.plots import rd_plot as rd_plot
+from lic_lab.evaluation.plots import save_figure as save_figure
+
 
 def training_curves(curve: list[dict[str, float]], panels: dict[str, str]) -> plt.Figure:
     """A training run's logged values against the step, one panel per ``{key: title}``."""
@@ -22,8 +27,9 @@ def training_curves(curve: list[dict[str, float]], panels: dict[str, str]) -> pl
     return fig
 
 
-def show_images(images: Iterable[torch.Tensor | np.ndarray], titles: Iterable[str], cmap: str | None = None,
-                width: float = 4.0) -> plt.Figure:
+def show_images(
+    images: Iterable[torch.Tensor | np.ndarray], titles: Iterable[str], cmap: str | None = None, width: float = 4.0
+) -> plt.Figure:
     """A row of images (RGB tensors or 2-D maps) with titles."""
     images, titles = list(images), list(titles)
     fig, axes = plt.subplots(1, len(images), figsize=(width * len(images), width * 0.7))
@@ -68,14 +74,19 @@ def table(rows: list[dict[str, Any]], floatfmt: str = "{:.4g}") -> str:
     if not rows:
         return ""
     keys = list(rows[0])
-    fmt = lambda v: floatfmt.format(v) if isinstance(v, float) else ("—" if v is None else str(v))  # noqa: E731
+    fmt = lambda v: floatfmt.format(v) if isinstance(v, float) else ("—" if v is None else str(v))
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     lines += ["| " + " | ".join(fmt(r[k]) for k in keys) + " |" for r in rows]
     return "\n".join(lines)
 
 
-def triptych(left: tuple[Any, str, dict[str, Any]], middle: tuple[Any, str, dict[str, Any]],
-             error: np.ndarray, error_title: str, error_max: float) -> plt.Figure:
+def triptych(
+    left: tuple[Any, str, dict[str, Any]],
+    middle: tuple[Any, str, dict[str, Any]],
+    error: np.ndarray,
+    error_title: str,
+    error_max: float,
+) -> plt.Figure:
     """Three panels side by side (what the sliders show): two images and an error map with a colour bar.
 
     ``left`` and ``middle`` are ``(image array, title, imshow keyword arguments)``.
@@ -130,8 +141,9 @@ def gmm_figure(quantizer: Any, samples: torch.Tensor) -> plt.Figure:
     return fig
 
 
-def group_grid(z_hat: torch.Tensor, order: Sequence[int], sizes: Sequence[int], levels: Sequence[int],
-               cols: int = 8) -> plt.Figure:
+def group_grid(
+    z_hat: torch.Tensor, order: Sequence[int], sizes: Sequence[int], levels: Sequence[int], cols: int = 8
+) -> plt.Figure:
     """CVQN Fig. 3 (left): the quantized channels of one image, sorted by importance, one block per group."""
     z_hat = z_hat[0].detach().cpu()
     order = list(order)
@@ -149,8 +161,13 @@ def group_grid(z_hat: torch.Tensor, order: Sequence[int], sizes: Sequence[int], 
     return fig
 
 
-def channel_loss_bars(losses: Sequence[float], group_of: Sequence[int], labels: Sequence[str],
-                      ylabel: str = "MS-SSIM loss (dB)", ax: plt.Axes | None = None) -> plt.Axes:
+def channel_loss_bars(
+    losses: Sequence[float],
+    group_of: Sequence[int],
+    labels: Sequence[str],
+    ylabel: str = "MS-SSIM loss (dB)",
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
     """CVQN Fig. 1 (bottom): the loss from zeroing each channel, one colour per quantization group."""
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 2.8))
@@ -177,10 +194,15 @@ def trimmed_mask_planes(offset: int, kernel: int = 5) -> plt.Figure:
         plane = trimmed_mask(n, kernel, first, inclined)[t, t + offset].numpy()
         ax.imshow(plane, cmap="Greys", vmin=-0.3, vmax=1.3)
         ax.plot(kernel // 2, kernel // 2, marker="^", color="tab:blue", ms=10)  # the symbol being predicted
-        ax.set_xticks(range(kernel)); ax.set_yticks(range(kernel))
-        ax.set_xticklabels(range(-(kernel // 2), kernel // 2 + 1)); ax.set_yticklabels(range(-(kernel // 2), kernel // 2 + 1))
-        ax.set_title(f"{'inclined' if inclined else 'sequential'}, {'input' if first else 'hidden'} layer\n"
-                     f"k - t = {offset}: {int(plane.sum())} of {kernel * kernel} kept", fontsize=9)
+        ax.set_xticks(range(kernel))
+        ax.set_yticks(range(kernel))
+        ax.set_xticklabels(range(-(kernel // 2), kernel // 2 + 1))
+        ax.set_yticklabels(range(-(kernel // 2), kernel // 2 + 1))
+        ax.set_title(
+            f"{'inclined' if inclined else 'sequential'}, {'input' if first else 'hidden'} layer\n"
+            f"k - t = {offset}: {int(plane.sum())} of {kernel * kernel} kept",
+            fontsize=9,
+        )
     fig.tight_layout()
     return fig
 
@@ -188,8 +210,8 @@ def trimmed_mask_planes(offset: int, kernel: int = 5) -> plt.Figure:
 def importance_maps(models: Sequence[Any], x: torch.Tensor) -> plt.Figure:
     """CWIC Fig. 11: the photo, then for each model its importance map ``p`` (real bpp in the title)
     above the number of channels coded at each position."""
-    from lic_lab.models import latents
     from lic_lab.data import to_uint8
+    from lic_lab.models import latents
 
     fig, axes = plt.subplots(2, len(models) + 1, figsize=(3.5 * (len(models) + 1), 5.2))
     axes[0, 0].imshow(to_uint8(x))
@@ -218,5 +240,8 @@ def quantizer_centres(quantizer: Any, e: torch.Tensor) -> plt.Figure:
         ax.plot([lo, hi], [k, k], color="0.8", lw=5, solid_capstyle="butt")
         ax.scatter(centres[k], [k] * len(centres[k]), s=10, color="tab:blue")
     ax.scatter(init, [-1.5] * len(init), s=10, color="tab:orange", label="initial centres (every channel)")
-    ax.set_xlabel("code value"); ax.set_ylabel("channel k"); ax.set_xlim(0, 1); ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlabel("code value")
+    ax.set_ylabel("channel k")
+    ax.set_xlim(0, 1)
+    ax.legend(loc="lower right", fontsize=8)
     return fig

@@ -1,21 +1,24 @@
 """Slider explorers: a pure ``render`` function (tested) and a thin ipywidgets builder."""
+
 from __future__ import annotations
 
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from lic_lab.data import to_uint8
 from lic_lab.evaluation.metrics import bpp_from_bytes, psnr
 from lic_lab.models import CompressionModel
-from lic_lab.data import to_uint8
 from lic_lab.teaching.viz import error_map, triptych
 
 
-def render_rate(models: Sequence[CompressionModel], x: torch.Tensor, index: int,
-                crop: tuple[slice, slice] | None = None) -> tuple[plt.Figure, dict[str, Any]]:
+def render_rate(
+    models: Sequence[CompressionModel], x: torch.Tensor, index: int, crop: tuple[slice, slice] | None = None
+) -> tuple[plt.Figure, dict[str, Any]]:
     """Code ``x`` with ``models[index]`` for real: the reconstruction, error map, bpp, PSNR, times."""
     model = models[index]
     t0 = time.perf_counter()
@@ -24,12 +27,21 @@ def render_rate(models: Sequence[CompressionModel], x: torch.Tensor, index: int,
     x_hat = model.decompress(data)
     t2 = time.perf_counter()
     h, w = x.shape[-2:]
-    values = {"model": model.name, "bpp": bpp_from_bytes(len(data), h, w), "psnr": psnr(x, x_hat),
-              "encode_ms": 1000 * (t1 - t0), "decode_ms": 1000 * (t2 - t1)}
+    values = {
+        "model": model.name,
+        "bpp": bpp_from_bytes(len(data), h, w),
+        "psnr": psnr(x, x_hat),
+        "encode_ms": 1000 * (t1 - t0),
+        "decode_ms": 1000 * (t2 - t1),
+    }
     view = crop or (slice(None), slice(None))
-    fig = triptych((to_uint8(x)[view], "original", {}),
-                   (to_uint8(x_hat)[view], f"{model.name}: {values['bpp']:.3f} bpp, {values['psnr']:.2f} dB", {}),
-                   error_map(x, x_hat)[view], "|error| (8-bit units)", 40)
+    fig = triptych(
+        (to_uint8(x)[view], "original", {}),
+        (to_uint8(x_hat)[view], f"{model.name}: {values['bpp']:.3f} bpp, {values['psnr']:.2f} dB", {}),
+        error_map(x, x_hat)[view],
+        "|error| (8-bit units)",
+        40,
+    )
     return fig, values
 
 
@@ -53,8 +65,7 @@ def index_slider(count: int, render: Any, describe: Any, description: str = "rat
     import ipywidgets as widgets
 
     image = widgets.Image(format="png")
-    slider = widgets.IntSlider(value=count // 2, min=0, max=count - 1, description=description,
-                               continuous_update=False)
+    slider = widgets.IntSlider(value=count // 2, min=0, max=count - 1, description=description, continuous_update=False)
     label = widgets.HTML()
 
     def update(change: Any = None) -> None:
@@ -69,17 +80,23 @@ def index_slider(count: int, render: Any, describe: Any, description: str = "rat
 
 def rate_slider(models: Sequence[CompressionModel], x: torch.Tensor, crop: tuple[slice, slice] | None = None):
     """An ipywidgets slider over the shipped rates that re-codes the image live."""
-    return index_slider(len(models), lambda i: render_rate(models, x, i, crop),
-                        lambda v: (f"<b>{v['model']}</b>: {v['bpp']:.4f} bpp, {v['psnr']:.2f} dB, "
-                                   f"encode {v['encode_ms']:.0f} ms, decode {v['decode_ms']:.0f} ms"))
+    return index_slider(
+        len(models),
+        lambda i: render_rate(models, x, i, crop),
+        lambda v: (
+            f"<b>{v['model']}</b>: {v['bpp']:.4f} bpp, {v['psnr']:.2f} dB, "
+            f"encode {v['encode_ms']:.0f} ms, decode {v['decode_ms']:.0f} ms"
+        ),
+    )
 
 
-def render_channel(model: CompressionModel, x: torch.Tensor, channel: int, factor: float = 0.0
-                   ) -> tuple[plt.Figure, dict[str, Any]]:
+def render_channel(
+    model: CompressionModel, x: torch.Tensor, channel: int, factor: float = 0.0
+) -> tuple[plt.Figure, dict[str, Any]]:
     """One channel of the quantized latent, the image decoded with that channel scaled by
     ``factor`` (0 removes it), and the error against the full decode."""
-    from lic_lab.models import latents
     from lic_lab.data import crop_to
+    from lic_lab.models import latents
 
     out = latents(model, x)
     y = out["y_hat"].clone()
@@ -89,10 +106,17 @@ def render_channel(model: CompressionModel, x: torch.Tensor, channel: int, facto
     values = {"channel": channel, "factor": factor, "psnr_full": psnr(x, out["x_hat"]), "psnr_edited": psnr(x, x_mod)}
     ch = out["y_hat"][0, channel].numpy()
     lim = max(abs(ch).max(), 1e-6)
-    fig = triptych((ch, f"channel {channel} of y_hat", {"cmap": "coolwarm", "vmin": -lim, "vmax": lim}),
-                   (to_uint8(x_mod), f"channel x {factor:g}: {values['psnr_edited']:.2f} dB "
-                                     f"(full: {values['psnr_full']:.2f})", {}),
-                   error_map(out["x_hat"], x_mod), "|change| vs full decode (8-bit units)", 20)
+    fig = triptych(
+        (ch, f"channel {channel} of y_hat", {"cmap": "coolwarm", "vmin": -lim, "vmax": lim}),
+        (
+            to_uint8(x_mod),
+            f"channel x {factor:g}: {values['psnr_edited']:.2f} dB (full: {values['psnr_full']:.2f})",
+            {},
+        ),
+        error_map(out["x_hat"], x_mod),
+        "|change| vs full decode (8-bit units)",
+        20,
+    )
     return fig, values
 
 
@@ -101,10 +125,10 @@ def channel_explorer(model: CompressionModel, x: torch.Tensor, channel: int = 0)
     import ipywidgets as widgets
 
     image = widgets.Image(format="png")
-    channels = widgets.IntSlider(value=channel, min=0, max=model.M - 1, description="channel",
-                                 continuous_update=False)
-    factor = widgets.FloatSlider(value=0.0, min=0.0, max=2.0, step=0.1, description="scale factor",
-                                 continuous_update=False)
+    channels = widgets.IntSlider(value=channel, min=0, max=model.M - 1, description="channel", continuous_update=False)
+    factor = widgets.FloatSlider(
+        value=0.0, min=0.0, max=2.0, step=0.1, description="scale factor", continuous_update=False
+    )
 
     def update(change: Any = None) -> None:
         fig, _ = render_channel(model, x, channels.value, factor.value)
@@ -137,8 +161,13 @@ class GainRateView:
     values, the reconstruction and a zoomed crop as PNG bytes, and the RD curve with a dot.
     """
 
-    def __init__(self, model: CompressionModel, x: torch.Tensor, curve_rates: Sequence[float],
-                 zoom: tuple[slice, slice] | None = None):
+    def __init__(
+        self,
+        model: CompressionModel,
+        x: torch.Tensor,
+        curve_rates: Sequence[float],
+        zoom: tuple[slice, slice] | None = None,
+    ):
         from lic_lab.teaching.rate_control import AnalysedImage
 
         self.analysed = AnalysedImage(model, x)
@@ -148,9 +177,14 @@ class GainRateView:
         self.curve = [(p["rate"], p["bpp"], p["psnr"]) for p in points]
         self.fig, self.ax = plt.subplots(figsize=(3.6, 2.6))
         self.ax.plot([c[1] for c in self.curve], [c[2] for c in self.curve], "-", color="#1f77b4", lw=1)
-        self.ax.plot([c[1] for c in self.curve if float(c[0]).is_integer()],
-                     [c[2] for c in self.curve if float(c[0]).is_integer()], "o", color="#1f77b4", ms=3,
-                     label="trained levels")
+        self.ax.plot(
+            [c[1] for c in self.curve if float(c[0]).is_integer()],
+            [c[2] for c in self.curve if float(c[0]).is_integer()],
+            "o",
+            color="#1f77b4",
+            ms=3,
+            label="trained levels",
+        )
         self.ax.plot([], [], "o", color="#d62728", ms=8, label="this rate")
         self.ax.set_xlabel("bpp (real bitstream)", fontsize=8)
         self.ax.set_ylabel("PSNR (dB)", fontsize=8)
@@ -181,7 +215,11 @@ class GainRateView:
         row = self.analysed.code(rate)
         t1 = time.perf_counter()
         image = to_uint8(row["x_hat"])
-        pngs = {"image": array_png(image), "zoom": array_png(image[self.zoom]), "rd": self.rd_png(row["bpp"], row["psnr"])}
+        pngs = {
+            "image": array_png(image),
+            "zoom": array_png(image[self.zoom]),
+            "rd": self.rd_png(row["bpp"], row["psnr"]),
+        }
         values = {k: row[k] for k in ("rate", "bytes", "bpp", "psnr", "encode_ms", "decode_ms")}
         values["s"], values["l"] = self.analysed.model.rate_split()
         values["code_ms"] = 1000 * (t1 - t0)
@@ -203,9 +241,11 @@ def gain_rate_explorer(view: GainRateView):
     def update(change: Any = None) -> None:
         out = view.update(s.value + l.value)
         v = out["values"]
-        label.value = (f"R = s + l = <b>{v['rate']:.2f}</b>: {v['bytes']:,} bytes, <b>{v['bpp']:.4f} bpp</b>, "
-                       f"<b>{v['psnr']:.2f} dB</b> &nbsp; (code + decode {v['code_ms']:.0f} ms, "
-                       f"whole update {v['update_ms']:.0f} ms)")
+        label.value = (
+            f"R = s + l = <b>{v['rate']:.2f}</b>: {v['bytes']:,} bytes, <b>{v['bpp']:.4f} bpp</b>, "
+            f"<b>{v['psnr']:.2f} dB</b> &nbsp; (code + decode {v['code_ms']:.0f} ms, "
+            f"whole update {v['update_ms']:.0f} ms)"
+        )
         image.value, zoom.value, rd.value = out["png"]["image"], out["png"]["zoom"], out["png"]["rd"]
 
     s.observe(update, names="value")
@@ -236,9 +276,15 @@ class BranchView:
         x_hat = self.model.decompress(data)
         decode_ms = 1000 * (time.perf_counter() - t0)
         h, w = self.x.shape[-2:]
-        values = {"bitrate": bitrate, "branches": branches, "bpp": bpp_from_bytes(len(data), h, w),
-                  "psnr": psnr(self.x, x_hat.cpu()), "decode_ms": decode_ms, "gflops": self.flops[branches] / 1e9,
-                  "flops_share": self.flops[branches] / self.flops[max(self.flops)]}
+        values = {
+            "bitrate": bitrate,
+            "branches": branches,
+            "bpp": bpp_from_bytes(len(data), h, w),
+            "psnr": psnr(self.x, x_hat.cpu()),
+            "decode_ms": decode_ms,
+            "gflops": self.flops[branches] / 1e9,
+            "flops_share": self.flops[branches] / self.flops[max(self.flops)],
+        }
         return {"values": values, "x_hat": x_hat, "png": array_png(x_hat)}
 
 
@@ -247,19 +293,27 @@ def branch_explorer(view: BranchView):
     import ipywidgets as widgets
 
     model = view.model
-    k = widgets.IntSlider(value=model.max_branches, min=1, max=model.max_branches, description="branches K",
-                          continuous_update=False)
-    j = widgets.IntSlider(value=int(model.rate_range[1]), min=int(model.rate_range[0]), max=int(model.rate_range[1]),
-                          description="bitrate j", continuous_update=False)
+    k = widgets.IntSlider(
+        value=model.max_branches, min=1, max=model.max_branches, description="branches K", continuous_update=False
+    )
+    j = widgets.IntSlider(
+        value=int(model.rate_range[1]),
+        min=int(model.rate_range[0]),
+        max=int(model.rate_range[1]),
+        description="bitrate j",
+        continuous_update=False,
+    )
     label = widgets.HTML()
     image = widgets.Image(format="png", width=512)
 
     def update(change: Any = None) -> None:
         out = view.update(j.value, k.value)
         v = out["values"]
-        label.value = (f"j = {v['bitrate']}, K = {v['branches']}: <b>{v['bpp']:.4f} bpp</b>, <b>{v['psnr']:.2f} dB</b>, "
-                       f"decoder {v['gflops']:.2f} GFLOPs ({100 * v['flops_share']:.0f}% of K = {model.max_branches}), "
-                       f"decoded in {v['decode_ms']:.0f} ms on {device_name()}")
+        label.value = (
+            f"j = {v['bitrate']}, K = {v['branches']}: <b>{v['bpp']:.4f} bpp</b>, <b>{v['psnr']:.2f} dB</b>, "
+            f"decoder {v['gflops']:.2f} GFLOPs ({100 * v['flops_share']:.0f}% of K = {model.max_branches}), "
+            f"decoded in {v['decode_ms']:.0f} ms on {device_name()}"
+        )
         image.value = out["png"]
 
     k.observe(update, names="value")
@@ -284,8 +338,11 @@ def render_gmm(levels: int, distribution: str, steps: int = 300) -> tuple[plt.Fi
     torch.manual_seed(0)
     samples = toy_samples(distribution)
     quantizer, history = fit_gmm(samples, levels, steps)
-    values = {"nll": history[-1], **quantizer_stats(quantizer, samples),
-              "means": [round(float(m), 3) for m in quantizer.means.detach().sort().values]}
+    values = {
+        "nll": history[-1],
+        **quantizer_stats(quantizer, samples),
+        "means": [round(float(m), 3) for m in quantizer.means.detach().sort().values],
+    }
     return gmm_figure(quantizer, samples), values
 
 
@@ -302,8 +359,10 @@ def gmm_explorer(levels: int = 5, distribution: str = "gaussian"):
 
     def update(change: Any = None) -> None:
         fig, v = render_gmm(q.value, dist.value)
-        label.value = (f"Q = {q.value}: means {v['means']}, quantization MSE <b>{v['mse']:.4f}</b>, "
-                       f"entropy of the indices <b>{v['entropy_bits']:.3f} bits</b> (bound log2 Q = {v['bound_bits']:.3f})")
+        label.value = (
+            f"Q = {q.value}: means {v['means']}, quantization MSE <b>{v['mse']:.4f}</b>, "
+            f"entropy of the indices <b>{v['entropy_bits']:.3f} bits</b> (bound log2 Q = {v['bound_bits']:.3f})"
+        )
         image.value = figure_png(fig)
 
     q.observe(update, names="value")
@@ -312,8 +371,9 @@ def gmm_explorer(levels: int = 5, distribution: str = "gaussian"):
     return widgets.VBox([widgets.HBox([q, dist]), label, image])
 
 
-def render_importance(models: Sequence[CompressionModel], x: torch.Tensor, index: int
-                      ) -> tuple[plt.Figure, dict[str, Any]]:
+def render_importance(
+    models: Sequence[CompressionModel], x: torch.Tensor, index: int
+) -> tuple[plt.Figure, dict[str, Any]]:
     """A CWIC model on ``x`` coded for real: reconstruction, importance map ``p``, channels kept per position."""
     from lic_lab.models import latents
 
@@ -326,9 +386,14 @@ def render_importance(models: Sequence[CompressionModel], x: torch.Tensor, index
     out = latents(model, x, coding=True)
     lh, lw = -(-h // model.downsample), -(-w // model.downsample)
     kept = out["mask"][0].sum(0)[:lh, :lw].numpy()
-    values = {"model": model.name, "bpp": bpp_from_bytes(len(data), h, w), "psnr": psnr(x, x_hat),
-              "kept_share": float(kept.mean() / model.M), "coding_ms": 1000 * seconds,
-              "bit_exact": bool(torch.equal(x_hat, out["x_hat"].float()))}
+    values = {
+        "model": model.name,
+        "bpp": bpp_from_bytes(len(data), h, w),
+        "psnr": psnr(x, x_hat),
+        "kept_share": float(kept.mean() / model.M),
+        "coding_ms": 1000 * seconds,
+        "bit_exact": bool(torch.equal(x_hat, out["x_hat"].float())),
+    }
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
     axes[0].imshow(to_uint8(x_hat))
     axes[0].set_title(f"{model.name}: {values['bpp']:.3f} bpp, {values['psnr']:.2f} dB", fontsize=9)
@@ -346,10 +411,15 @@ def render_importance(models: Sequence[CompressionModel], x: torch.Tensor, index
 
 def importance_explorer(models: Sequence[CompressionModel], x: torch.Tensor):
     """A slider over the shipped CWIC rates: real coding, importance map and mask, live."""
-    return index_slider(len(models), lambda i: render_importance(models, x, i),
-                        lambda v: (f"<b>{v['model']}</b>: {v['bpp']:.4f} bpp, {v['psnr']:.2f} dB, "
-                                   f"{100 * v['kept_share']:.1f}% of codes kept; encode + decode "
-                                   f"{v['coding_ms']:.0f} ms, bit-exact: {v['bit_exact']}"))
+    return index_slider(
+        len(models),
+        lambda i: render_importance(models, x, i),
+        lambda v: (
+            f"<b>{v['model']}</b>: {v['bpp']:.4f} bpp, {v['psnr']:.2f} dB, "
+            f"{100 * v['kept_share']:.1f}% of codes kept; encode + decode "
+            f"{v['coding_ms']:.0f} ms, bit-exact: {v['bit_exact']}"
+        ),
+    )
 
 
 def mask_explorer(kernel: int = 5):

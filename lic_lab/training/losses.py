@@ -1,4 +1,5 @@
 """The rate-distortion objective (benchmark paper eq. 5: R + lambda D)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +10,9 @@ from lic_lab.evaluation.metrics import ms_ssim_tensor, psnr_from_mse, total_bits
 
 
 def ms_ssim_loss_value(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Differentiable five-scale MS-SSIM (Wang et al. 2003), the batch mean: :func:`~lic_lab.evaluation.metrics.ms_ssim_tensor`.
+    """Differentiable five-scale MS-SSIM (Wang et al. 2003), the batch mean.
+
+    The workbook's one MS-SSIM, :func:`lic_lab.evaluation.metrics.ms_ssim_tensor`.
 
     Patches under 161 px on a side are replicate-padded like every MS-SSIM in the workbook (see
     :mod:`lic_lab.evaluation.metrics`); the padded border then weighs in the objective, so MS-SSIM
@@ -39,7 +42,4 @@ def rd_loss(x: torch.Tensor, out: dict[str, Any], lmbda: float, metric: str = "m
     distortion = distortion_term(x, out["x_hat"], metric)
     loss = bpp + lmbda * distortion
     psnr = psnr_from_mse(mse.detach())
-    return {"loss": loss, "bpp": bpp.detach(), "mse": mse.detach(), "psnr": psnr,
-            "distortion": distortion.detach()}
-
-
+    return {"loss": loss, "bpp": bpp.detach(), "mse": mse.detach(), "psnr": psnr, "distortion": distortion.detach()}

@@ -7,6 +7,7 @@ model's auxiliary loss if it has one; a progress bar; resumable run checkpoints 
 at the end, a small fp16 checkpoint plus a JSON record (command, steps, data, wall time,
 validation results) that :mod:`lic_lab.zoo` turns into a model card.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,17 +16,20 @@ import platform
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from tqdm.auto import tqdm
 
 from lic_lab import home, seed_everything
 from lic_lab.data import PatchDataset, read_image, training_paths
-from lic_lab.training.losses import rd_loss
+from lic_lab.errors import UsageError
+from lic_lab.evaluation.metrics import MS_SSIM_MIN_SIDE
 from lic_lab.models import CompressionModel, build_model
+from lic_lab.training.losses import rd_loss
 from lic_lab.zoo import load_checkpoint_file, model_card, registry_entry, save_checkpoint
 
 RUNS_DIR = home() / "runs"
@@ -71,7 +75,7 @@ class TrainConfig:
             key.pop(name)
         return key
 
-    def continues(self, saved: "TrainConfig", step: int) -> bool:
+    def continues(self, saved: TrainConfig, step: int) -> bool:
         """Whether a run saved at ``step`` under ``saved`` may go on under this config.
 
         Everything in :meth:`schedule_key` must match. The length (``steps``) may change (a schedule
@@ -197,8 +201,9 @@ class _Distributed:
             return model
         from torch.nn.parallel import DistributedDataParallel
 
-        return DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None,
-                                       find_unused_parameters=True)
+        return DistributedDataParallel(
+            model, device_ids=[dev.index] if dev.type == "cuda" else None, find_unused_parameters=True
+        )
 
     def agree(self, flag: bool) -> bool:
         """True on every process when it is True on the main one (so all stop at the same step)."""
@@ -217,8 +222,13 @@ class _Distributed:
             dist.destroy_process_group()
 
 
-def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | None = None,
-          images: list[Path] | None = None, resume: bool = True) -> tuple[CompressionModel, dict[str, Any]]:
+def train(
+    cfg: TrainConfig,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+    images: list[Path] | None = None,
+    resume: bool = True,
+) -> tuple[CompressionModel, dict[str, Any]]:
     """Train (or fine-tune, or resume) a model; returns it and its record.
 
     Resumes, in this order, from the run checkpoint in ``runs/<name>/last.pt`` (same machine,
@@ -227,6 +237,11 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
     of this sitting; every sitting is a segment in the record. Runs unchanged under
     ``torchrun --nproc_per_node=K`` (DistributedDataParallel; each process draws its own patches).
     """
+    if cfg.metric == "ms-ssim" and cfg.patch < MS_SSIM_MIN_SIDE:
+        raise UsageError(
+            f"training for MS-SSIM needs patches of at least {MS_SSIM_MIN_SIDE} px (5 scales), "
+            f"not {cfg.patch}: smaller ones would be padded and train on the padding"
+        )
     dist = _Distributed()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -281,10 +296,16 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
     forward = dist.wrap(model, dev)
     dataset = PatchDataset(train_paths, patch=cfg.patch, samples_per_epoch=10**9, downscale=cfg.downscale)
     val_images = [read_image(p) for p in val_paths] if dist.main else []
-    loader = iter(torch.utils.data.DataLoader(dataset, batch_size=cfg.batch, num_workers=cfg.workers,
-                                              pin_memory=dev.type == "cuda", persistent_workers=cfg.workers > 0))
-    bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc=cfg.name, file=sys.stderr,
-               mininterval=5.0)
+    loader = iter(
+        torch.utils.data.DataLoader(
+            dataset,
+            batch_size=cfg.batch,
+            num_workers=cfg.workers,
+            pin_memory=dev.type == "cuda",
+            persistent_workers=cfg.workers > 0,
+        )
+    )
+    bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc=cfg.name, file=sys.stderr, mininterval=5.0)
     sitting_start, first_step = time.time(), step
     segment_lr = cfg.lr_at(step)
     while step < cfg.steps:
@@ -316,10 +337,12 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
         step += 1
         bar.update(1)
         if cfg.log_every > 0 and step % cfg.log_every == 0:
-            curve.append({"step": step, "loss": loss.item(), "bpp": parts["bpp"].item(), "psnr": parts["psnr"].item(),
-                          "lr": lr})
-            bar.set_postfix(loss=f"{loss.item():.3f}", bpp=f"{parts['bpp'].item():.3f}",
-                            psnr=f"{parts['psnr'].item():.2f}")
+            curve.append(
+                {"step": step, "loss": loss.item(), "bpp": parts["bpp"].item(), "psnr": parts["psnr"].item(), "lr": lr}
+            )
+            bar.set_postfix(
+                loss=f"{loss.item():.3f}", bpp=f"{parts['bpp'].item():.3f}", psnr=f"{parts['psnr'].item():.2f}"
+            )
         if ((cfg.val_every > 0 and step % cfg.val_every == 0) or step == cfg.steps) and val_images:
             val = validate_rates(model, [v.to(dev) for v in val_images], cfg)
             history.append({"step": step, "train_loss": round(loss.item(), 5), **_rounded(val)})
@@ -327,13 +350,24 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
         if dist.main and cfg.save_every > 0 and (step % cfg.save_every == 0 or step == cfg.steps):
             run_dir.mkdir(parents=True, exist_ok=True)
             seg_now = segments + [_segment(first_step, step, segment_lr, lr, time.time() - sitting_start, dist)]
-            torch.save({"config": asdict(cfg), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                        "step": step, "elapsed": elapsed + time.time() - sitting_start, "history": json.dumps(history),
-                        "segments": json.dumps(seg_now), "rng": torch.get_rng_state()}, run_ckpt)
+            torch.save(
+                {
+                    "config": asdict(cfg),
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "step": step,
+                    "elapsed": elapsed + time.time() - sitting_start,
+                    "history": json.dumps(history),
+                    "segments": json.dumps(seg_now),
+                    "rng": torch.get_rng_state(),
+                },
+                run_ckpt,
+            )
     bar.close()
     if step > first_step:
-        segments = segments + [_segment(first_step, step, segment_lr, cfg.lr_at(step - 1),
-                                        time.time() - sitting_start, dist)]
+        segments = segments + [
+            _segment(first_step, step, segment_lr, cfg.lr_at(step - 1), time.time() - sitting_start, dist)
+        ]
     dist.close()
     model = model.to("cpu", memory_format=torch.contiguous_format)
     model.eval()
@@ -341,7 +375,8 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
         "name": cfg.name,
         "config": asdict(cfg),
         "command": "python -m lic_lab train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-        if sys.argv[1:2] == ["train"] else None,
+        if sys.argv[1:2] == ["train"]
+        else None,
         "steps": step,
         "finished": step >= cfg.steps,
         "wall_time_s": round(elapsed + time.time() - sitting_start, 1),
@@ -358,9 +393,15 @@ def train(cfg: TrainConfig, progress: bool = True, log: Callable[[str], None] | 
 
 def _segment(first: int, last: int, lr_first: float, lr_last: float, wall: float, dist: _Distributed) -> dict[str, Any]:
     """One sitting of a (possibly multi-sitting) schedule, for the record and the model card."""
-    return {"steps": [first, last], "lr": [lr_first, lr_last], "wall_time_s": round(wall, 1),
-            "threads": torch.get_num_threads(), "processes": dist.world, "where": _machine(),
-            "date": time.strftime("%Y-%m-%d")}
+    return {
+        "steps": [first, last],
+        "lr": [lr_first, lr_last],
+        "wall_time_s": round(wall, 1),
+        "threads": torch.get_num_threads(),
+        "processes": dist.world,
+        "where": _machine(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
 
 
 def train_and_save(cfg: TrainConfig, progress: bool = True) -> Path:
