@@ -7,7 +7,7 @@ import os
 import tempfile
 import urllib.request
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -156,7 +156,7 @@ def pad_to_multiple(x: torch.Tensor, multiple: int = 64) -> tuple[torch.Tensor, 
     return x, (h, w)
 
 
-def crop_to(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+def crop_to(x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
     """Crop back to the original (H, W) after :func:`pad_to_multiple`."""
     return x[..., : size[0], : size[1]]
 

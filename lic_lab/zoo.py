@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
 
@@ -17,13 +17,16 @@ from lic_lab import PACKAGE_DIR, REPO_DIR, home
 from lic_lab.data import sha256_file
 from lic_lab.errors import BitstreamError, CheckpointError
 
+if TYPE_CHECKING:
+    from lic_lab.models import CompressionModel
+
 ZOO_DIR = PACKAGE_DIR / "zoo"
 CHECKPOINT_DIR = ZOO_DIR / "checkpoints"
 REGISTRY = ZOO_DIR / "registry.json"
 
 
 def save_checkpoint(
-    model: torch.nn.Module, path: str | Path, meta: dict[str, Any] | None = None, half: bool = True
+    model: CompressionModel, path: str | Path, meta: dict[str, Any] | None = None, half: bool = True
 ) -> None:
     """Save config + (fp16) weights + metadata in a form ``torch.load(weights_only=True)`` accepts."""
     state = {k: (v.half() if half and v.is_floating_point() else v).clone() for k, v in model.state_dict().items()}
@@ -74,7 +77,8 @@ def load_checkpoint_file(path: str | Path, expected_sha256: str | None = None):
     # encoder and decoder use the same layout, so coding stays bit-exact
     for module in model.modules():  # 2D convolutions only (3D context models keep their layout)
         if isinstance(module, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
-            module.to(memory_format=torch.channels_last)
+            # Module.to accepts memory_format at runtime; torch's stub overloads leave it out
+            module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     return model, ckpt.get("meta", {})
 
 

@@ -45,6 +45,9 @@ def test_evaluate_entries_and_bd_table(small_photo, tmp_path):
     better = (rates, [q + 1 for q in quality])
     rows = bd_table({"jpeg": (rates, quality), "better": better}, ["better"], ["jpeg"])
     assert rows[0]["BD-rate (%)"] < 0 and rows[0]["BD-PSNR (dB)"] == pytest.approx(1.0, abs=1e-6)
+    sliver = ([r * 3 for r in rates], [q + (max(quality) - min(quality)) - 1.0 for q in quality])  # 1 dB in common
+    row = bd_table({"jpeg": (rates, quality), "sliver": sliver}, ["sliver"], ["jpeg"])[0]
+    assert row["BD-rate (%)"] is None and "overlap too small" in row["note"] and row["overlap (dB)"] == 1.0
 
 
 def test_viz_helpers(small_photo):

@@ -75,15 +75,16 @@ class LazyTables(Sequence):
     """
 
     def __init__(self, count: int, build: Callable[[int], PmfTable]):
-        self.count, self.build = count, build
+        # not ``self.count``: that would shadow ``Sequence.count``
+        self.size, self.build = count, build
         self.cache: dict[int, PmfTable] = {}
 
     def __len__(self) -> int:
-        return self.count
+        return self.size
 
     def __getitem__(self, index: int) -> PmfTable:  # type: ignore[override]
         index = int(index)
-        if not 0 <= index < self.count:
+        if not 0 <= index < self.size:
             raise IndexError(index)
         if index not in self.cache:
             self.cache[index] = self.build(index)
@@ -100,10 +101,10 @@ def encode_symbols(symbols: np.ndarray, groups: np.ndarray, tables: Sequence[Pmf
     sorted_groups = groups[order]
     sorted_symbols = symbols[order]
     bounds = np.searchsorted(sorted_groups, np.arange(len(tables) + 1))
-    chunks = []  # (indices into table, table) in decoding order
+    chunks: list[tuple[np.ndarray, PmfTable]] = []  # (indices into table, table) in decoding order
     overflows: list[int] = []
     for g in np.flatnonzero(np.diff(bounds)):
-        table = tables[g]
+        table = tables[int(g)]
         values = sorted_symbols[bounds[g] : bounds[g + 1]]
         idx = values - table.lo + 1
         low, high = values < table.lo, values > table.hi
@@ -137,7 +138,7 @@ def decode_symbols(data: bytes, groups: np.ndarray, tables: Sequence[PmfTable]) 
     escapes = []
     try:
         for g in np.flatnonzero(np.diff(bounds)):
-            table = tables[g]
+            table = tables[int(g)]
             count = int(bounds[g + 1] - bounds[g])
             idx = coder.decode(_MODEL.Categorical(table.pmf, perfect=False), count).astype(np.int64)
             sorted_symbols[bounds[g] : bounds[g + 1]] = idx + table.lo - 1

@@ -23,6 +23,7 @@ same plane-by-plane computation, so both see bit-identical probabilities.
 from __future__ import annotations
 
 from itertools import product
+from typing import cast
 
 import numpy as np
 import torch
@@ -47,6 +48,8 @@ def kernel_offsets(order: tuple[int, int], first: bool) -> list[tuple[int, int, 
 class MaskedConv3d(nn.Conv3d):
     """A 3x3x3 convolution over (channel, height, width) that sees only already-coded symbols."""
 
+    mask: torch.Tensor
+
     def __init__(self, in_ch: int, out_ch: int, first: bool, order: tuple[int, int] = (4, 2)):
         super().__init__(in_ch, out_ch, 3, padding=1)
         self.offsets = kernel_offsets(order, first)
@@ -63,6 +66,12 @@ class MaskedConv3d(nn.Conv3d):
         taps = [self.weight[:, :, dc + 1, dh + 1, dw + 1] for dc, dh, dw in self.offsets]  # (out, in) each
         return torch.stack(taps, 0).permute(0, 2, 1).reshape(-1, self.out_channels)
 
+    def bias_vector(self) -> torch.Tensor:
+        """The ``(out_ch,)`` bias (the layer is always built with one)."""
+        if self.bias is None:
+            raise ValueError("a masked layer needs its bias")
+        return self.bias
+
 
 class ContextModel3D(nn.Module):
     """Categorical probabilities of every symbol of a ``D x H x W`` volume from its coded context.
@@ -77,11 +86,16 @@ class ContextModel3D(nn.Module):
             raise ValueError("the context model needs at least two layers")
         if min(order) < 1:
             raise ValueError("the order weights must be positive integers")
-        self.levels, self.order = levels, tuple(order)
+        a, b = order
+        self.levels, self.order = levels, (a, b)
         widths = [1] + [hidden] * (layers - 1) + [levels]
         self.convs = nn.ModuleList(
             MaskedConv3d(widths[i], widths[i + 1], first=i == 0, order=self.order) for i in range(layers)
         )
+
+    def masked_convs(self) -> list[MaskedConv3d]:
+        """The layers, typed (the stub of ``nn.ModuleList`` yields plain modules)."""
+        return cast(list[MaskedConv3d], list(self.convs))
 
     def logits(self, values: torch.Tensor) -> torch.Tensor:
         """(N, D, H, W) dequantized values -> (N, levels, D, H, W) logits (one pass, for training)."""
@@ -118,18 +132,17 @@ class ContextModel3D(nn.Module):
         d, h, w = shape
         size = (d + 2) * (h + 2) * (w + 2)
         strides = ((h + 2) * (w + 2), w + 2, 1)
-        acts = [torch.zeros(conv.in_channels, size, dtype=torch.float64) for conv in self.convs]
+        convs = self.masked_convs()
+        acts = [torch.zeros(conv.in_channels, size, dtype=torch.float64) for conv in convs]
         # the fixed-point grid (lic_lab.entropy.fixed_point): exact sums, the same logits for any thread count
-        weights = [on_grid(conv.gathered_weight().detach().cpu()) for conv in self.convs]
-        biases = [on_grid(conv.bias.detach().cpu()) for conv in self.convs]
+        weights = [on_grid(conv.gathered_weight().detach().cpu()) for conv in convs]
+        biases = [on_grid(conv.bias_vector().detach().cpu()) for conv in convs]
         means = on_grid(means)
         row_sums = [float(w.abs().sum(0).max() + b.abs().max()) for w, b in zip(weights, biases)]
-        taps = [
-            torch.tensor([dc * strides[0] + dh * strides[1] + dw for dc, dh, dw in conv.offsets]) for conv in self.convs
-        ]
-        last = len(self.convs) - 1
+        taps = [torch.tensor([dc * strides[0] + dh * strides[1] + dw for dc, dh, dw in conv.offsets]) for conv in convs]
+        last = len(convs) - 1
         for plane in self.planes(shape, sequential):
-            for i, _conv in enumerate(self.convs):
+            for i in range(len(convs)):
                 neighbours = plane[:, None] + taps[i][None, :]  # (n, K)
                 gathered = acts[i][:, neighbours].permute(1, 2, 0).reshape(plane.numel(), -1)
                 check_exact(
@@ -150,7 +163,8 @@ class ContextModel3D(nn.Module):
         """
         if indices.dim() != 3:
             raise ValueError("expected one (D, H, W) volume of symbol indices")
-        shape = tuple(indices.shape)
+        d, h, w = indices.shape
+        shape = (d, h, w)
         unpad, flat_idx, coder = _unpadded(shape), indices.flatten().long(), StepEncoder()
 
         def step(plane: torch.Tensor, probs: np.ndarray) -> torch.Tensor:

@@ -39,6 +39,8 @@ def _std_normal_cdf(x: torch.Tensor) -> torch.Tensor:
 class GaussianConditional(nn.Module):
     """Likelihoods of ``y`` given (scale, mean), and real coding through a scale table."""
 
+    scale_table: torch.Tensor
+
     def __init__(self, scale_table: torch.Tensor | None = None, tail_sigmas: float = 10.0):
         super().__init__()
         table = default_scale_table() if scale_table is None else scale_table.double()

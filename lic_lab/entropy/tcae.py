@@ -22,6 +22,8 @@ rounding moves the probabilities by about 1e-4 against training (a negligible co
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -54,14 +56,19 @@ class TCAE(nn.Module):
         self.channels, self.symbols, self.inclined = channels, symbols, inclined
         widths = [1] + [groups] * (layers - 1) + [symbols]
         kernels = [kernel] * (layers - 1) + [out_kernel or kernel]  # a 1x1 output layer keeps the zoo small
-        self.convs = nn.ModuleList(
+        convs = [
             TrimmedConv2d(channels, widths[i], widths[i + 1], kernels[i], first=i == 0, inclined=inclined)
             for i in range(layers)
-        )
+        ]
+        self.convs = nn.ModuleList(convs)
         self.pad = max(k // 2 for k in kernels)
-        if max(conv.in_channels * k * k for conv, k in zip(self.convs, kernels)) > MAX_TAPS:
+        if max(conv.in_channels * k * k for conv, k in zip(convs, kernels)) > MAX_TAPS:
             raise ValueError("too many taps per output for exact coding on the fixed-point grid")
         self.scale = 1.0 / max(symbols - 1, 1)  # symbols enter the first layer as values in [0, 1]
+
+    def trimmed_convs(self) -> list[TrimmedConv2d]:
+        """The layers, typed (the stub of ``nn.ModuleList`` yields plain modules)."""
+        return cast(list[TrimmedConv2d], list(self.convs))
 
     def logits(self, codes: torch.Tensor) -> torch.Tensor:
         """(N, n, h, w) symbol values -> (N, symbols, n, h, w) logits (one pass, for training)."""
@@ -107,9 +114,9 @@ class TCAE(nn.Module):
         return [
             (
                 on_grid((conv.weight.detach() * conv.mask).cpu(), WEIGHT_MAX),
-                on_grid(conv.bias.detach().cpu(), WEIGHT_MAX),
+                on_grid(conv.bias_vector().detach().cpu(), WEIGHT_MAX),
             )
-            for conv in self.convs
+            for conv in self.trimmed_convs()
         ]
 
     def _symbol_values(self, values: torch.Tensor) -> torch.Tensor:
@@ -148,7 +155,8 @@ class TCAE(nn.Module):
         coder = StepEncoder()
         if codes.numel():
             logits = self.exact_logits(codes)
-            every = torch.cat(self.steps(tuple(codes.shape)))
+            n, h, w = codes.shape
+            every = torch.cat(self.steps((n, h, w)))
             c, y, x = every[:, 0], every[:, 1], every[:, 2]
             coded = keep[c, y, x]
             coder.add(codes[c, y, x][coded].numpy(), self._probs(logits[:, c, y, x].t()[coded]))

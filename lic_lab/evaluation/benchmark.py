@@ -23,7 +23,7 @@ import json
 import platform
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ def covered(curve: tuple[Sequence[float], Sequence[float]], span: tuple[float, f
 
 
 def bd_by_range(
-    curves: dict[str, tuple[Sequence[float], Sequence[float]]],
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
     anchor: str,
     ranges: dict[str, dict[str, tuple[float, float]]],
     min_cover: float = MIN_COVER,
@@ -98,10 +98,13 @@ def bd_by_range(
 
 
 def bd_matrix(
-    curves: dict[str, tuple[Sequence[float], Sequence[float]]], anchors: Sequence[str]
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], anchors: Sequence[str]
 ) -> list[dict[str, Any]]:
-    """BD-rate (%) of every curve against each anchor over the curves' whole overlap (one row per curve)."""
-    cells = {(r["model"], r["anchor"]): r["BD-rate (%)"] for r in bd_table(curves, list(curves), anchors)}
+    """BD-rate (%) of every curve against each anchor over the curves' whole overlap (one row per curve;
+    the benchmark protocol's own ranges decide what is N/A, so no minimum overlap here)."""
+    cells = {
+        (r["model"], r["anchor"]): r["BD-rate (%)"] for r in bd_table(curves, list(curves), anchors, min_overlap=0.0)
+    }
     return [{"curve": label, **{a: None if a == label else cells[label, a] for a in anchors}} for label in curves]
 
 

@@ -6,13 +6,16 @@ matrix products, 2 FLOPs per multiply-accumulate, on a zero input of the right s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from lic_lab.models import CompressionModel, build_model
+from lic_lab.models import CBANetHP, CompressionModel, GainedMeanScale, ScaleHyperprior
+from lic_lab.models.balle import BalleBase
+from lic_lab.models.cbanet import ComplexityAdaptiveDecoder
 
 
 def parameter_count(module: nn.Module) -> int:
@@ -22,7 +25,7 @@ def parameter_count(module: nn.Module) -> int:
 
 @torch.no_grad()
 def decoder_flops(
-    model: CompressionModel, size: tuple[int, int], branches: int | None = None, part: str = "synthesis"
+    model: CompressionModel, size: Sequence[int], branches: int | None = None, part: str = "synthesis"
 ) -> int:
     """FLOPs to decode an image of ``size = (H, W)``.
 
@@ -33,19 +36,19 @@ def decoder_flops(
     param = next(model.parameters())
     y = torch.zeros(1, model.M, h // 16, w // 16, dtype=param.dtype, device=param.device)
     with model.at(branches=branches), FlopCounterMode(display=False) as counter:
-        if part == "all" and hasattr(model, "h_s"):
+        if part == "all" and isinstance(model, ScaleHyperprior):  # the models with a hyper decoder h_s
             model.entropy_parameters(torch.zeros(1, model.N, h // 64, w // 64, dtype=param.dtype, device=param.device))
         model.synthesize(y)
     return int(counter.get_total_flops())
 
 
-def decoder_parameters(model: CompressionModel, branches: int | None = None) -> int:
+def decoder_parameters(model: BalleBase, branches: int | None = None) -> int:
     """Parameters a decoder must store: synthesis (first ``branches`` CAM branches) + hyper decoder + z density."""
-    if branches is not None and hasattr(model.g_s, "branches"):
+    if branches is not None and isinstance(model.g_s, ComplexityAdaptiveDecoder):  # CBANet's CAM branches
         synthesis = sum(parameter_count(b) for b in model.g_s.branches[:branches])
     else:
         synthesis = parameter_count(model.g_s)
-    hyper = parameter_count(model.h_s) + parameter_count(model.entropy_z) if hasattr(model, "h_s") else 0
+    hyper = parameter_count(model.h_s) + parameter_count(model.entropy_z) if isinstance(model, ScaleHyperprior) else 0
     return synthesis + hyper
 
 
@@ -58,18 +61,15 @@ def storage_table(
     level's FLOPs (the paper uses 60, 88 and 128 channels for N = 128); we pick them the same way,
     as the narrowest width whose synthesis needs at least the level's FLOPs.
     """
-    model = build_model(
-        {
-            "arch": "cbanet_hp",
-            "N": N,
-            "M": M,
-            "widths": list(widths),
-            "bitrates": bitrates,
-            "bam_hidden": bam_hidden,
-            "hyper_bam_hidden": hyper_bam_hidden,
-        }
+    model = CBANetHP(
+        N=N,
+        M=M,
+        widths=tuple(widths),
+        bitrates=bitrates,
+        bam_hidden=bam_hidden,
+        hyper_bam_hidden=hyper_bam_hidden,
     )
-    base = build_model({"arch": "scale_hyperprior", "N": N, "M": M})
+    base = ScaleHyperprior(N=N, M=M)
     size = (64, 64)  # FLOPs of these fully convolutional decoders scale with the pixel count
     targets = [decoder_flops(model, size, k) for k in (1, 2, 3)]
     widths_found = [_narrowest_width(M, t, size, 4 * N) for t in targets[:2]] + [N]
@@ -107,11 +107,11 @@ def _synthesis_flops(M: int, width: int, size: tuple[int, int]) -> int:
     return int(counter.get_total_flops())
 
 
-def _narrow(N: int, M: int, width: int) -> CompressionModel:
+def _narrow(N: int, M: int, width: int) -> ScaleHyperprior:
     """A scale hyperprior whose synthesis transform is ``width`` channels wide (hyper part unchanged)."""
     from lic_lab.models.balle import synthesis_transform
 
-    model = build_model({"arch": "scale_hyperprior", "N": N, "M": M})
+    model = ScaleHyperprior(N=N, M=M)
     model.g_s = synthesis_transform(width, M)
     return model
 
@@ -128,7 +128,7 @@ def model_flops(model: CompressionModel, size: tuple[int, int]) -> int:
     return int(counter.get_total_flops())
 
 
-def gain_unit_overhead(model: CompressionModel, size: tuple[int, int] = (512, 768)) -> dict[str, float]:
+def gain_unit_overhead(model: GainedMeanScale, size: tuple[int, int] = (512, 768)) -> dict[str, float]:
     """AG-VAE's Table 1 for a gained model: extra parameters and FLOPs of its gain units, in percent.
 
     A gain unit multiplies each latent element once, so the gain and inverse-gain units add

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ def evaluate_image(model: CompressionModel, x: torch.Tensor, keep: bool = False)
     out = latents(model, x.to(next(model.parameters()).device), coding=True)
     x_hat = x_hat.cpu()
     payload = sum(len(section) for section in Bitstream.from_bytes(data).sections)
-    row = {
+    row: dict[str, Any] = {
         "bytes": len(data),
         "payload_bytes": payload,
         "bpp": bpp_from_bytes(len(data), h, w),
@@ -267,22 +267,47 @@ def kodak_curves(
     return curves
 
 
+MIN_OVERLAP_DB = 1.5  # BD metrics only where two curves share at least this much quality range
+
+
+def overlap_db(quality_a: Sequence[float], quality_b: Sequence[float]) -> float:
+    """Width (dB) of the quality range two RD curves both cover; 0 if they do not overlap."""
+    return max(0.0, min(max(quality_a), max(quality_b)) - max(min(quality_a), min(quality_b)))
+
+
 def bd_table(
-    curves: dict[str, tuple[Sequence[float], Sequence[float]]],
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
     tests: Sequence[str],
     anchors: Sequence[str],
     metric_label: str = "PSNR",
+    min_overlap: float = MIN_OVERLAP_DB,
 ) -> list[dict[str, Any]]:
-    """BD-rate (%) and BD-PSNR (dB) of each test curve against each anchor curve (PCHIP)."""
+    """BD-rate (%) and BD-PSNR (dB) of each test curve against each anchor curve (PCHIP).
+
+    The rule: BD metrics average over the quality range both curves cover, so they are reported
+    only where that overlap is at least ``min_overlap`` dB (default ``MIN_OVERLAP_DB``); otherwise they are ``None`` and the
+    row's ``note`` says "overlap too small" (an average over a sliver extrapolates one curve's shape).
+    """
     from lic_lab.evaluation.metrics import bd_psnr, bd_rate
 
     rows = []
     for test in tests:
         for anchor in anchors:
             (ra, qa), (rt, qt) = curves[anchor], curves[test]
-            try:
+            rate: float | None = None
+            gain: float | None = None
+            overlap = overlap_db(qa, qt)
+            note = "" if overlap >= min_overlap else f"overlap too small ({overlap:.1f} dB < {min_overlap} dB)"
+            if not note and overlap > 0:
                 rate, gain = bd_rate(ra, qa, rt, qt), bd_psnr(ra, qa, rt, qt)
-            except ValueError:
-                rate = gain = None
-            rows.append({"model": test, "anchor": anchor, "BD-rate (%)": rate, f"BD-{metric_label} (dB)": gain})
+            rows.append(
+                {
+                    "model": test,
+                    "anchor": anchor,
+                    "BD-rate (%)": rate,
+                    f"BD-{metric_label} (dB)": gain,
+                    "overlap (dB)": round(overlap, 2),
+                    "note": note,
+                }
+            )
     return rows

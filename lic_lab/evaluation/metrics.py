@@ -23,7 +23,8 @@ values with each other, not with published MS-SSIM figures.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TypeAlias, overload
 
 import numpy as np
 import torch
@@ -31,6 +32,17 @@ from pytorch_msssim import ms_ssim as _ms_ssim
 
 MS_SSIM_MIN_SIDE = 161
 """Smallest side five-scale MS-SSIM with an 11-tap window accepts; smaller images are padded to it."""
+
+Curve: TypeAlias = Sequence[float] | np.ndarray
+"""Rates or qualities of the points of an RD curve (a list or a 1-D array)."""
+
+
+@overload
+def psnr_from_mse(mse: float, data_range: float = 1.0) -> float: ...
+
+
+@overload
+def psnr_from_mse(mse: torch.Tensor, data_range: float = 1.0) -> torch.Tensor: ...
 
 
 def psnr_from_mse(mse: float | torch.Tensor, data_range: float = 1.0) -> float | torch.Tensor:
@@ -94,17 +106,18 @@ def bpp_from_bytes(num_bytes: int, height: int, width: int) -> float:
     return 8.0 * num_bytes / (height * width)
 
 
-def total_bits(likelihoods: dict[str, torch.Tensor] | Sequence[torch.Tensor]) -> torch.Tensor:
+def total_bits(likelihoods: Mapping[str, torch.Tensor] | Sequence[torch.Tensor]) -> torch.Tensor:
     """The cross-entropy ``sum(-log2 q(y_hat))`` over all latents (benchmark paper eq. 4), differentiable."""
-    values = likelihoods.values() if isinstance(likelihoods, dict) else likelihoods
-    return sum(-torch.log2(v).sum() for v in values)
+    values = likelihoods.values() if isinstance(likelihoods, Mapping) else likelihoods
+    bits = [-torch.log2(v).sum() for v in values]
+    return sum(bits[1:], bits[0]) if bits else torch.zeros(())
 
 
 def bpp_from_likelihoods(
-    likelihoods: dict[str, torch.Tensor] | Sequence[torch.Tensor], height: int, width: int
+    likelihoods: Mapping[str, torch.Tensor] | Sequence[torch.Tensor], height: int, width: int
 ) -> float:
     """Estimated bits per pixel: :func:`total_bits` / (H W), in float64."""
-    values = likelihoods.values() if isinstance(likelihoods, dict) else likelihoods
+    values = likelihoods.values() if isinstance(likelihoods, Mapping) else likelihoods
     return float(total_bits([v.double() for v in values])) / (height * width)
 
 
@@ -172,10 +185,10 @@ def _mean_gap(x1, y1, x2, y2, method: str, span: tuple[float, float] | None = No
 
 
 def bd_rate(
-    rate_anchor: Sequence[float],
-    quality_anchor: Sequence[float],
-    rate_test: Sequence[float],
-    quality_test: Sequence[float],
+    rate_anchor: Curve,
+    quality_anchor: Curve,
+    rate_test: Curve,
+    quality_test: Curve,
     method: str = "pchip",
     quality_range: tuple[float, float] | None = None,
 ) -> float:
@@ -191,10 +204,10 @@ def bd_rate(
 
 
 def bd_psnr(
-    rate_anchor: Sequence[float],
-    quality_anchor: Sequence[float],
-    rate_test: Sequence[float],
-    quality_test: Sequence[float],
+    rate_anchor: Curve,
+    quality_anchor: Curve,
+    rate_test: Curve,
+    quality_test: Curve,
     method: str = "pchip",
     rate_range: tuple[float, float] | None = None,
 ) -> float:

@@ -6,7 +6,7 @@ Figures are written where the caller says, by default ``<lic_lab home>/figures``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from lic_lab import home
 
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
+    from matplotlib.typing import ColorType
 
 STYLE = {
     "jpeg": ("JPEG 4:4:4", "#999999", "s"),
@@ -25,7 +26,7 @@ STYLE = {
 
 
 def rd_plot(
-    curves: dict[str, tuple[Sequence[float], Sequence[float]]],
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
     metric: str = "PSNR (dB)",
     ax: plt.Axes | None = None,
     title: str | None = None,
@@ -43,6 +44,7 @@ def rd_plot(
         _, ax = plt.subplots(figsize=(6.4, 4.4))
     learned = [label for label in curves if label not in STYLE]
     cmap = plt.get_cmap(palette) if palette else None
+    color: ColorType | None
     for label, (rates, quality) in curves.items():
         name, color, marker = STYLE.get(label, (label, None, "o"))
         if cmap is not None and label in learned:
@@ -56,6 +58,10 @@ def rd_plot(
     if title:
         ax.set_title(title)
     if save:
+        from matplotlib.figure import Figure
+
+        if not isinstance(ax.figure, Figure):  # a subfigure's axes: no savefig of its own
+            raise ValueError("save needs the axes of a whole figure, not of a subfigure")
         save_figure(ax.figure, save)
     return ax
 

@@ -41,6 +41,8 @@ def trimmed_mask(channels: int, kernel: int, first: bool, inclined: bool = False
 class TrimmedConv2d(nn.Conv2d):
     """A ``K x K`` convolution from ``g_in`` to ``g_out`` groups of an ``n``-channel code cuboid (eq. 24)."""
 
+    mask: torch.Tensor
+
     def __init__(
         self,
         channels: int,
@@ -58,3 +60,9 @@ class TrimmedConv2d(nn.Conv2d):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+    def bias_vector(self) -> torch.Tensor:
+        """The ``(groups_out * n,)`` bias (the layer is always built with one)."""
+        if self.bias is None:
+            raise ValueError("a trimmed convolution needs its bias")
+        return self.bias

@@ -44,7 +44,7 @@ def synthesis_transform(n: int, m: int) -> nn.Sequential:
 class BalleBase(CompressionModel):
     """Shared by the three models: widths, the training quantization proxy, the transforms."""
 
-    transforms = ("g_a", "g_s")
+    transforms: tuple[str, ...] = ("g_a", "g_s")
 
     def __init__(self, N: int = 64, M: int = 96, quant_mode: str = "mixed", **extra: Any):
         if quant_mode not in QUANT_MODES:
@@ -139,7 +139,7 @@ class ScaleHyperprior(BalleBase):
         n, m = self.N, self.M
         return nn.Sequential(conv(m, n, 3, 1), nn.ReLU(), conv(n, n), nn.ReLU(), conv(n, n))
 
-    def build_hyper_synthesis(self) -> nn.Module:
+    def build_hyper_synthesis(self) -> nn.Sequential:
         n, m = self.N, self.M
         return nn.Sequential(deconv(n, n), nn.ReLU(), deconv(n, n), nn.ReLU(), conv(n, m, 3, 1), nn.ReLU())
 
@@ -207,7 +207,7 @@ class MeanScaleHyperprior(ScaleHyperprior):
         n, m = self.N, self.M
         return nn.Sequential(conv(m, n, 3, 1), nn.LeakyReLU(), conv(n, n), nn.LeakyReLU(), conv(n, n))
 
-    def build_hyper_synthesis(self) -> nn.Module:
+    def build_hyper_synthesis(self) -> nn.Sequential:
         n, m = self.N, self.M
         return nn.Sequential(
             deconv(n, m), nn.LeakyReLU(), deconv(m, m * 3 // 2), nn.LeakyReLU(), conv(m * 3 // 2, 2 * m, 3, 1)

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -70,6 +70,8 @@ class CompressionModel(nn.Module):
     """
 
     arch = "base"
+    N: int  # base width of the transforms (every architecture sets N and M)
+    M: int  # channels of the latent
     downsample = 64  # images are padded to a multiple of this
     rate_range: tuple[float, float] | None = None  # variable-rate models: what set_rate accepts
     discrete_rates = False  # True when only whole-number rates are valid
@@ -121,7 +123,8 @@ class CompressionModel(nn.Module):
         without leaving the model changed.
         """
         saved_rate = self.setting
-        saved_branches = self.branches if self.has_branches else None
+        # models with branches define ``branches`` (CBANet's property); nn.Module's stub types the lookup loosely
+        saved_branches = cast(int, self.branches) if self.has_branches else None
         try:
             if rate is not None:
                 self.set_rate(rate)
@@ -249,7 +252,7 @@ class CompressionModel(nn.Module):
 
 
 @torch.no_grad()
-def latents(model: CompressionModel, x: torch.Tensor, coding: bool = False) -> dict[str, torch.Tensor]:
+def latents(model: CompressionModel, x: torch.Tensor, coding: bool = False) -> dict[str, Any]:
     """The eval-mode forward pass on a padded image (y, y_hat, scales, ... and x_hat cropped).
 
     With ``coding=True`` it runs as the codec does (entropy parameters on the fixed-point grid,

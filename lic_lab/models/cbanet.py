@@ -66,6 +66,7 @@ class CBANetHP(ScaleHyperprior):
     """Scale hyperprior + CAM (``widths``) + one BAM per lower bitrate (``bitrates - 1`` of them)."""
 
     arch = "cbanet_hp"
+    g_s: ComplexityAdaptiveDecoder  # built by build_synthesis
     has_branches = True
     discrete_rates = True
 

@@ -178,11 +178,6 @@ class CoarseToFineHyperprior(BalleBase):
     transforms = ("g_a", "g_s", "iar")
     max_decode_pixels = 1 << 21  # the IAR's half-resolution features: 3.0 GB peak at 4.2 MP, half that here
 
-    @property
-    def section_names(self) -> tuple[str, ...]:
-        """Latent coded in each bitstream section, in order (innermost level first)."""
-        return tuple(f"z{i}" for i in range(self.levels, 0, -1)) + ("y",)
-
     def __init__(
         self,
         N: int = 64,
@@ -212,6 +207,8 @@ class CoarseToFineHyperprior(BalleBase):
             **kw,
         )
         self.downsample = 16 * 2**levels
+        # latent coded in each bitstream section, in order (innermost level first)
+        self.section_names = tuple(f"z{i}" for i in range(levels, 0, -1)) + ("y",)
         widths = [M] + [C] * levels  # channels of y, z_1, ..., z_L
         self.hyper_a = nn.ModuleList(SignalPreservingAnalysis(widths[i], C) for i in range(levels))
         self.hyper_s = nn.ModuleList(SignalPreservingSynthesis(C) for _ in range(levels))
@@ -304,7 +301,8 @@ class CoarseToFineHyperprior(BalleBase):
         name = f"z{self.active_levels}"
         levels, level_scales = {name: dec_q}, {name: self.innermost_scales(top)}
         likelihoods = {name: self.gaussian.likelihood(rate_q, level_scales[name])}
-        reps, fidelity = [], []
+        reps: list[torch.Tensor] = []
+        fidelity: list[torch.Tensor] = []
         for i in reversed(range(self.active_levels)):
             rep = self.hyper_s[i](dec_q)
             reps.insert(0, rep)
@@ -359,7 +357,8 @@ class CoarseToFineHyperprior(BalleBase):
         h, w = self.latent_shape(padded, self.downsample)
         shape = torch.empty(1, self.C, h, w, device=device)
         q = self.gaussian.decompress(sections[0], self.innermost_scales(shape)).to(device)
-        levels, reps = [q], []
+        levels = [q]
+        reps: list[torch.Tensor] = []
         for k, i in enumerate(reversed(range(self.levels))):
             rep = self.hyper_s[i](q)
             reps.insert(0, rep)

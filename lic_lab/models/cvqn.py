@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -102,6 +102,12 @@ class CVQN(CompressionModel):
         self.section_names = (("order",) if importance == "se" else ()) + tuple(f"g{g + 1}" for g in range(len(levels)))
         self._steps = 0
 
+    def group_models(self) -> list[tuple[ContextModel3D, GMMQuantizer]]:
+        """Each group's (context model, quantizer), typed (the stub of ``nn.ModuleList`` yields plain modules)."""
+        contexts = cast(list[ContextModel3D], list(self.contexts))
+        quantizers = cast(list[GMMQuantizer], list(self.quantizers))
+        return list(zip(contexts, quantizers))
+
     @property
     def bound_bpp(self) -> float:
         """Eq. 7's upper bound on the rate, in bits per image pixel."""
@@ -151,10 +157,11 @@ class CVQN(CompressionModel):
             self._steps += 1
         order = self.importance.order(z)
         values, indices, groups = self.quantize_groups(z, order)
+        models = self.group_models()
         likelihoods = {
-            f"g{g + 1}": ctx.likelihood(v, i) for g, (ctx, v, i) in enumerate(zip(self.contexts, values, indices))
+            f"g{g + 1}": ctx.likelihood(v, i) for g, ((ctx, _), v, i) in enumerate(zip(models, values, indices))
         }
-        nll = torch.stack([q.nll(zg) / zg.numel() for q, zg in zip(self.quantizers, groups)]).mean()
+        nll = torch.stack([q.nll(zg) / zg.numel() for (_, q), zg in zip(models, groups)]).mean()
         z_hat = merge(values, order)
         return {
             "x_hat": self.decoder(z_hat),
@@ -201,7 +208,7 @@ class CVQN(CompressionModel):
     def compress_latents(self, x: torch.Tensor) -> list[bytes]:
         order, indices = self.symbols(x)
         sections = [bytes(order.tolist())] if self.importance.kind == "se" else []
-        for ctx, quant, idx in zip(self.contexts, self.quantizers, indices):
+        for (ctx, quant), idx in zip(self.group_models(), indices):
             sections.append(ctx.compress(idx[0], quant.means))
         return sections
 
@@ -220,7 +227,7 @@ class CVQN(CompressionModel):
         order, groups = self.decode_order(sections)
         h, w = self.latent_shape(padded, self.downsample)
         values = []
-        for size, ctx, quant, data in zip(self.sizes, self.contexts, self.quantizers, groups):
+        for size, (ctx, quant), data in zip(self.sizes, self.group_models(), groups):
             idx = ctx.decompress(data, (size, h, w), quant.means)
             values.append(quant.dequantize(idx)[None])
         return self.decoder(merge(values, order))

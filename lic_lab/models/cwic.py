@@ -197,7 +197,7 @@ class CWIC(CompressionModel):
 
     def reset_entropy_models(self) -> None:
         for module in (self.tcae, self.tcae_p):
-            for conv in module.convs:
+            for conv in module.trimmed_convs():
                 conv.reset_parameters()
 
     def adapt_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

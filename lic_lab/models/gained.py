@@ -37,6 +37,7 @@ class GainedMeanScale(MeanScaleHyperprior):
     """Mean-scale hyperprior with gain units (CVR or HCVR), symmetric or asymmetric Gaussian."""
 
     arch = "gained_mean_scale"
+    rate_range: tuple[float, float]  # set by __init__: every gained model is variable-rate
 
     def __init__(
         self,
@@ -96,7 +97,7 @@ class GainedMeanScale(MeanScaleHyperprior):
         z = super().hyper_analysis(y)
         return self.hyper_gain(z, self.rate, self.interpolation) if self.hyper_gains else z
 
-    def build_hyper_synthesis(self) -> nn.Module:
+    def build_hyper_synthesis(self) -> nn.Sequential:
         if not self.config["asymmetric"]:
             return super().build_hyper_synthesis()
         m = self.M  # the mean-scale head, with a third block of M outputs: (left, right, mean)

@@ -27,6 +27,10 @@ MODES = ("lcmq", "lmq", "fmq", "bin")
 class LearntQuantizer(nn.Module):
     """Channel-wise (or shared, fixed, binary) multi-valued quantizer of codes in (0, 1)."""
 
+    steps: torch.Tensor  # a Parameter when learnt, a buffer otherwise
+    idle: torch.Tensor
+    top_used: torch.Tensor
+
     def __init__(self, channels: int, levels: int = 8, mode: str = "lcmq", patience: int = 50):
         super().__init__()
         if mode not in MODES:

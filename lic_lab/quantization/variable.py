@@ -51,6 +51,8 @@ def bound_bpp(channels: int, stride: int, ratios: Sequence[float], levels: Seque
 class ChannelImportance(nn.Module):
     """The importance vector ``w`` (C,) of one of the three kinds; :meth:`order` sorts by it."""
 
+    re_weights: torch.Tensor
+
     def __init__(self, channels: int, kind: str = "predefined"):
         super().__init__()
         if kind not in IMPORTANCE_KINDS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -10,7 +11,7 @@ import torch
 from lic_lab.data import crop_to, pad_to_multiple
 from lic_lab.entropy import GaussianConditional
 from lic_lab.evaluation.metrics import bpp_from_likelihoods, psnr
-from lic_lab.models import CompressionModel
+from lic_lab.models import CVQN, CWIC, CompressionModel, FactorizedPrior
 from lic_lab.models import latents as latents  # the notebooks call it as analysis.latents
 from lic_lab.quantization.proxies import quantize
 
@@ -24,7 +25,7 @@ def quantization_mismatch(model: CompressionModel, x: torch.Tensor, seed: int = 
     """
     torch.manual_seed(seed)
     out = latents(model, x)
-    if "scales" not in out and not hasattr(model, "entropy_y"):
+    if "scales" not in out and not isinstance(model, FactorizedPrior):  # the factorized prior codes y itself
         raise ValueError(
             f"{model.name} does not quantize by rounding (e.g. CVQN's finite GMM levels): "
             "the rounding proxies do not apply"
@@ -36,10 +37,10 @@ def quantization_mismatch(model: CompressionModel, x: torch.Tensor, seed: int = 
     for mode, y_q in versions.items():
         x_hat = crop_to(model.synthesize(y_q).clamp(0, 1), (h, w))
         result["psnr"][mode] = psnr(x, x_hat)
-        if "scales" in out:
-            lik = GaussianConditional.likelihood(y_q, out["scales"], means)
-        else:
+        if "scales" not in out and isinstance(model, FactorizedPrior):
             lik = model.entropy_y.likelihood(y_q)
+        else:
+            lik = GaussianConditional.likelihood(y_q, out["scales"], means)
         result["bpp"][mode] = bpp_from_likelihoods([lik], h, w)
     return result
 
@@ -76,7 +77,7 @@ def level_bits(model: CompressionModel, x: torch.Tensor) -> dict[str, dict[str, 
 
 
 @torch.no_grad()
-def context_decode_times(model: CompressionModel, x: torch.Tensor, group: int = 1) -> dict[str, Any]:
+def context_decode_times(model: CVQN, x: torch.Tensor, group: int = 1) -> dict[str, Any]:
     """Decoding one CVQN group of ``x`` three ways: wavefronts, one symbol at a time, and naively.
 
     *wavefront*: every plane ``a c + b h + w = t`` in one step (what the codec does); *sequential*:
@@ -85,8 +86,10 @@ def context_decode_times(model: CompressionModel, x: torch.Tensor, group: int = 
     The first two are decoded for real and checked against the encoder's symbols.
     """
     _, indices = model.symbols(pad_to_multiple(x, model.downsample)[0])
-    ctx, means, idx = model.contexts[group], model.quantizers[group].means, indices[group][0]
-    shape = tuple(idx.shape)
+    ctx, quantizer = model.group_models()[group]
+    means, idx = quantizer.means, indices[group][0]
+    d, h, w = idx.shape
+    shape = (d, h, w)
     report: dict[str, Any] = {"group": group + 1, "shape": list(shape), "symbols": idx.numel()}
     for mode, sequential in (("wavefront", False), ("sequential", True)):
         data = ctx.compress(idx, means, sequential)
@@ -112,9 +115,7 @@ def context_decode_times(model: CompressionModel, x: torch.Tensor, group: int = 
 
 
 @torch.no_grad()
-def entropy_model_bits(
-    model: CompressionModel, x: torch.Tensor, others: list[CompressionModel] = ()
-) -> dict[str, dict[str, float]]:
+def entropy_model_bits(model: CWIC, x: torch.Tensor, others: Sequence[CWIC] = ()) -> dict[str, dict[str, float]]:
     """CWIC's Fig. 12 on one image: bits of the code ``o'`` and of ``QI(p)`` under each entropy model.
 
     ``model``'s TCAE (and the TCAE of each of ``others`` with the same en/decoder, e.g. a sequential
@@ -150,7 +151,7 @@ def entropy_model_bits(
 
 
 @torch.no_grad()
-def tcae_coding_times(model: CompressionModel, x: torch.Tensor) -> dict[str, dict[str, Any]]:
+def tcae_coding_times(model: CWIC, x: torch.Tensor) -> dict[str, dict[str, Any]]:
     """Encoding and decoding time of a CWIC model's two TCAE sections for one image (real, checked)."""
     padded = pad_to_multiple(x, model.downsample)[0]
     a = model.analyse(padded)
@@ -163,20 +164,21 @@ def tcae_coding_times(model: CompressionModel, x: torch.Tensor) -> dict[str, dic
         t0 = time.perf_counter()
         data = tcae.compress(codes, m)
         t1 = time.perf_counter()
-        decoded = tcae.decompress(data, tuple(codes.shape), m)
+        n, h, w = codes.shape
+        decoded = tcae.decompress(data, (n, h, w), m)
         t2 = time.perf_counter()
         report[name] = {
             "encode_s": t1 - t0,
             "decode_s": t2 - t1,
             "bytes": len(data),
-            "steps": len(tcae.steps(tuple(codes.shape))),
+            "steps": len(tcae.steps((n, h, w))),
             "bit_exact": bool(torch.equal(decoded, codes)),
         }
     return report
 
 
 @torch.no_grad()
-def quantization_error(model: CompressionModel, x: torch.Tensor) -> float:
+def quantization_error(model: CWIC, x: torch.Tensor) -> float:
     """CWIC's Table 1 measure: the MSE between the encoder output ``e`` and its quantization ``Q(e)``."""
     a = model.analyse(pad_to_multiple(x, model.downsample)[0])
     return float(((a["q"] - a["e"]) ** 2).mean())

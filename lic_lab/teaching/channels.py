@@ -106,10 +106,10 @@ def ablate_channels(
     """Zero each channel of the quantized latent in turn and decode (CVQN sec. 2; AG-VAE Fig. 2 left)."""
     out = latents(model, x)
     y_hat = out["y_hat"]
-    channels = np.arange(y_hat.shape[1]) if channels is None else np.asarray(channels)
+    measured = np.arange(y_hat.shape[1]) if channels is None else np.asarray(channels)
     base_p, base_m = _batch_quality(x, out["x_hat"], with_ms_ssim)
-    psnr, ms = decode_variants(model, x, y_hat, [(int(c), 0.0) for c in channels], batch, with_ms_ssim)
-    return Ablation(channels, psnr, ms, float(base_p[0]), float(base_m[0]))
+    psnr, ms = decode_variants(model, x, y_hat, [(int(c), 0.0) for c in measured], batch, with_ms_ssim)
+    return Ablation(measured, psnr, ms, float(base_p[0]), float(base_m[0]))
 
 
 @torch.no_grad()

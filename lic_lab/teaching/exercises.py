@@ -222,4 +222,12 @@ def _w3(entropy_bits: dict):
 
 
 CWIC = {1: _w1, 2: _w2, 3: _w3}
-BOOKS = {"01": FOUNDATIONS, "02": CVQN, "03": CHANNELS, "04": CWIC, "05": GAINS, "06": BRANCHES, "07": BENCHMARK}
+BOOKS: dict[str, dict[int, Any]] = {
+    "01": FOUNDATIONS,
+    "02": CVQN,
+    "03": CHANNELS,
+    "04": CWIC,
+    "05": GAINS,
+    "06": BRANCHES,
+    "07": BENCHMARK,
+}

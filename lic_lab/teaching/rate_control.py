@@ -15,7 +15,7 @@ import torch
 
 from lic_lab.data import pad_to_multiple
 from lic_lab.evaluation.metrics import bpp_from_bytes, psnr
-from lic_lab.models import CompressionModel
+from lic_lab.models import CompressionModel, GainedMeanScale, ScaleHyperprior
 
 
 class AnalysedImage:
@@ -23,10 +23,11 @@ class AnalysedImage:
 
     @torch.no_grad()
     def __init__(self, model: CompressionModel, x: torch.Tensor):
-        if model.rate_range is None or not hasattr(model, "code_analysed"):
+        if model.rate_range is None or not isinstance(model, ScaleHyperprior):  # code_analysed: the hyperpriors
             raise ValueError(f"{model.name} is not a variable-rate hyperprior model")
         model.check_image(x)
-        self.model, self.x = model, x
+        self.model: ScaleHyperprior = model
+        self.x = x
         param = next(model.parameters())
         padded, self.size = pad_to_multiple(x.to(param.device, param.dtype), model.downsample)
         self.y_raw = model.g_a(padded)
@@ -35,6 +36,8 @@ class AnalysedImage:
     def compress(self, rate: float, interpolation: str | None = None) -> bytes:
         """A complete bitstream at ``rate`` (the analysis transform is not re-run)."""
         if interpolation:
+            if not isinstance(self.model, GainedMeanScale):  # the gain units' interpolation modes
+                raise TypeError(f"{self.model.name} has no interpolation mode to set")
             self.model.set_rate(rate, interpolation)
         else:
             self.model.set_rate(rate)
@@ -67,6 +70,8 @@ class AnalysedImage:
 
 def rate_grid(model: CompressionModel, step: float = 0.1) -> list[float]:
     """Evenly spaced rates covering the model's whole range, both ends included."""
+    if model.rate_range is None:
+        raise ValueError(f"{model.name} is not a variable-rate model")
     lo, hi = model.rate_range
     count = int(round((hi - lo) / step))
     return [round(lo + i * (hi - lo) / count, 6) for i in range(count + 1)]
@@ -78,7 +83,7 @@ def is_increasing(values: Sequence[float]) -> bool:
 
 
 def monotonicity(
-    model: CompressionModel,
+    model: GainedMeanScale,
     images: Sequence[tuple[str, torch.Tensor]],
     step: float = 0.1,
     interpolation: str = "exponential",
@@ -99,7 +104,7 @@ def monotonicity(
 
 
 def interpolation_study(
-    model: CompressionModel,
+    model: GainedMeanScale,
     images: Sequence[tuple[str, torch.Tensor]],
     rates: Sequence[float],
     modes: Sequence[str] = ("exponential", "linear"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -60,16 +60,17 @@ def figure_png(fig: plt.Figure) -> bytes:
 
 
 def index_slider(count: int, render: Any, describe: Any, description: str = "rate index s"):
-    """An ipywidgets slider over ``count`` shipped models: ``render(index) -> (figure, values)``,
-    ``describe(values) -> HTML`` for the line above the figure."""
+    """An ipywidgets slider over ``count`` shipped models, numbered 1 .. count as the zoo's quality
+    indices: ``render(index) -> (figure, values)`` with a 0-based index, ``describe(values) -> HTML``."""
     import ipywidgets as widgets
 
     image = widgets.Image(format="png")
-    slider = widgets.IntSlider(value=count // 2, min=0, max=count - 1, description=description, continuous_update=False)
+    # 1-based, as the papers and the zoo's quality indices count (q1 .. qN); render() takes 0-based
+    slider = widgets.IntSlider(value=count // 2 + 1, min=1, max=count, description=description, continuous_update=False)
     label = widgets.HTML()
 
     def update(change: Any = None) -> None:
-        fig, values = render(slider.value)
+        fig, values = render(slider.value - 1)
         label.value = describe(values)
         image.value = figure_png(fig)
 
@@ -195,8 +196,8 @@ class GainRateView:
         # draw the curve once; each update only stamps the dot onto a copy of these pixels
         self.fig.set_dpi(80)
         self.fig.canvas.draw()
-        self.background = np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
-        self.to_pixels = self.ax.transData.frozen().transform  # before close() can reset the dpi
+        self.background = np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()  # type: ignore[attr-defined]  # Agg canvas
+        self.to_pixels = self.ax.transData.frozen().transform  # type: ignore[attr-defined]  # before close() resets the dpi
         plt.close(self.fig)
 
     def rd_png(self, bpp: float, quality: float) -> bytes:
@@ -221,7 +222,8 @@ class GainRateView:
             "rd": self.rd_png(row["bpp"], row["psnr"]),
         }
         values = {k: row[k] for k in ("rate", "bytes", "bpp", "psnr", "encode_ms", "decode_ms")}
-        values["s"], values["l"] = self.analysed.model.rate_split()
+        model: Any = self.analysed.model  # a gained model (AG-VAE)
+        values["s"], values["l"] = model.rate_split()
         values["code_ms"] = 1000 * (t1 - t0)
         values["update_ms"] = 1000 * (time.perf_counter() - t0)
         return {"values": values, "png": pngs}
@@ -232,6 +234,7 @@ def gain_rate_explorer(view: GainRateView):
     import ipywidgets as widgets
 
     model = view.analysed.model
+    assert model.rate_range is not None, "a variable-rate model"
     lo, hi = model.rate_range
     s = widgets.IntSlider(value=int(lo), min=int(lo), max=int(hi) - 1, description="level s", continuous_update=False)
     l = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="l", continuous_update=True)
@@ -251,7 +254,9 @@ def gain_rate_explorer(view: GainRateView):
     s.observe(update, names="value")
     l.observe(update, names="value")
     update()
-    return widgets.VBox([widgets.HBox([s, l]), label, widgets.HBox([image, zoom, rd])])
+    return widgets.VBox(
+        [widgets.HBox([s, l]), label, widgets.HBox([image, zoom, rd], layout=widgets.Layout(align_items="flex-start"))]
+    )  # no stretching to the tallest
 
 
 class BranchView:
@@ -260,10 +265,11 @@ class BranchView:
     def __init__(self, model: CompressionModel, x: torch.Tensor, size_for_flops: tuple[int, int] | None = None):
         from lic_lab.evaluation.complexity import decoder_flops
 
-        self.model, self.x = model, x
+        self.model: Any = model  # a CBANet model (branches, bitrates)
+        self.x = x
         self.streams: dict[int, bytes] = {}
         size = size_for_flops or tuple(x.shape[-2:])
-        self.flops = {k: decoder_flops(model, size, k) for k in range(1, model.max_branches + 1)}
+        self.flops = {k: decoder_flops(model, size, k) for k in range(1, cast(Any, model).max_branches + 1)}
 
     def update(self, bitrate: int, branches: int) -> dict[str, Any]:
         """Decode the image coded at ``bitrate`` with ``branches`` branches, timing the decoder."""
@@ -293,6 +299,7 @@ def branch_explorer(view: BranchView):
     import ipywidgets as widgets
 
     model = view.model
+    assert model.rate_range is not None, "CBANet has bitrates"
     k = widgets.IntSlider(
         value=model.max_branches, min=1, max=model.max_branches, description="branches K", continuous_update=False
     )
@@ -386,7 +393,7 @@ def render_importance(
     out = latents(model, x, coding=True)
     lh, lw = -(-h // model.downsample), -(-w // model.downsample)
     kept = out["mask"][0].sum(0)[:lh, :lw].numpy()
-    values = {
+    values: dict[str, Any] = {
         "model": model.name,
         "bpp": bpp_from_bytes(len(data), h, w),
         "psnr": psnr(x, x_hat),

@@ -263,7 +263,8 @@ def train(
     # channels-last (NHWC) only where every weight is 4-D or less (CVQN's 3-D context model has 5-D ones)
     nhwc = cfg.channels_last and all(p.dim() <= 4 for p in model.parameters())
     fmt = torch.channels_last if nhwc else torch.contiguous_format
-    model = model.to(dev, memory_format=fmt)
+    # Module.to accepts memory_format at runtime; torch's stub overloads leave it out
+    model = model.to(dev, memory_format=fmt)  # type: ignore[call-overload]
     model.train()
     params = [p for n, p in model.named_parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=cfg.lr)

@@ -1,0 +1,288 @@
+"""Exercises in which the student writes the code of an equation, checked against lic_lab.
+
+Each notebook ends with functions to write (the proxy or equation it just taught). A check cell
+calls :func:`check_code` with the student's function: it runs the function on fresh random inputs
+and compares it with lic_lab's own implementation. A right answer prints ``correct``; a wrong one
+raises ``AssertionError`` with a hint (the cell fails); an untouched template (``raise
+NotImplementedError``) prints "not attempted yet". Worked solutions: ``notebooks/solutions/``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class CodeExercise:
+    """What to write (``task``), what helps (``hint``) and how it is checked (``check`` raises)."""
+
+    task: str
+    hint: str
+    check: Callable[[Callable], None]
+
+
+def _same(got: object, want: torch.Tensor, what: str, atol: float = 1e-5) -> None:
+    got_t = torch.as_tensor(got)
+    assert got_t.shape == want.shape, f"{what}: shape {tuple(got_t.shape)}, expected {tuple(want.shape)}"
+    assert torch.allclose(got_t.double(), want.double(), atol=atol, rtol=1e-5), (
+        f"{what}: largest difference {float((got_t.double() - want.double()).abs().max()):.3g}"
+    )
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+# --- 01 foundations -------------------------------------------------------------------------------
+def _check_noise(fn: Callable) -> None:
+    y = torch.randn(200_000, generator=_gen(1)) * 4
+    out = fn(y.clone())
+    assert isinstance(out, torch.Tensor) and out.shape == y.shape, "return a tensor shaped like y"
+    diff = (out - y).double()
+    assert bool((diff.abs() <= 0.5 + 1e-6).all()), "the noise must lie in [-1/2, 1/2]"
+    assert abs(float(diff.mean())) < 0.01, f"the noise must have mean 0 (got {float(diff.mean()):.3f})"
+    assert abs(float(diff.std()) - math.sqrt(1 / 12)) < 0.01, (
+        f"uniform noise on [-1/2, 1/2] has std {math.sqrt(1 / 12):.3f}; yours {float(diff.std()):.3f}"
+    )
+    assert not torch.equal(out, torch.round(y)), "that is rounding, not noise"
+    assert not torch.equal(fn(y.clone()), out), "the noise must be drawn afresh on every call"
+
+
+def _check_ste(fn: Callable) -> None:
+    from lic_lab.quantization.proxies import ste_round
+
+    y = (torch.randn(64, generator=_gen(2)) * 3).requires_grad_()
+    w = torch.randn(64, generator=_gen(3))
+    out = fn(y)
+    _same(out.detach(), ste_round(y).detach(), "forward pass (must round)")
+    assert out.requires_grad, "the output must stay connected to y (no .detach() on all of it)"
+    (out * w).sum().backward()
+    assert y.grad is not None
+    _same(y.grad, w, "gradient (must pass through unchanged: d out / d y = 1)")
+
+
+def _check_bin_mass(fn: Callable) -> None:
+    from lic_lab.entropy import GaussianConditional
+
+    values = torch.round(torch.randn(500, generator=_gen(4)) * 4)
+    scales = torch.rand(500, generator=_gen(5)) * 5 + 0.2
+    _same(fn(values, scales), GaussianConditional.likelihood(values, scales), "P(bin)", atol=1e-5)
+
+
+# --- 02 GMM quantizer ------------------------------------------------------------------------------
+def _random_gmm():
+    from lic_lab.quantization.gmm import GMMQuantizer
+
+    q = GMMQuantizer(5)
+    g = _gen(6)
+    with torch.no_grad():
+        q.means.copy_(torch.sort(torch.randn(5, generator=g) * 2).values)
+        q.log_scales.copy_(torch.randn(5, generator=g) * 0.3 - 0.5)
+        q.logits.copy_(torch.randn(5, generator=g))
+    return q.eval(), torch.softmax(q.logits, 0).detach(), q.means.detach(), q.log_scales.exp().detach()
+
+
+def _check_responsibilities(fn: Callable) -> None:
+    q, weights, means, stds = _random_gmm()
+    z = torch.randn(300, generator=_gen(7)) * 3
+    _same(fn(z, weights, means, stds), q.responsibilities(z).detach(), "responsibilities (eq. 3's fraction)")
+
+
+def _check_gmm_quantize(fn: Callable) -> None:
+    q, weights, means, stds = _random_gmm()
+    z = torch.randn(300, generator=_gen(8)) * 3
+    _same(fn(z, weights, means, stds), q(z)[0].detach(), "quantized values (eq. 3)")
+
+
+# --- 03 channels -----------------------------------------------------------------------------------
+def _check_channel_bits(fn: Callable) -> None:
+    lik = torch.rand(2, 6, 5, 7, generator=_gen(9)).clamp_min(1e-4)
+    want = (-torch.log2(lik.double())).sum(dim=(0, 2, 3))
+    _same(fn(lik), want, "bits per channel", atol=1e-4)
+
+
+def _check_spearman(fn: Callable) -> None:
+    from lic_lab.teaching.channels import spearman
+
+    g = np.random.default_rng(10)
+    for _ in range(5):
+        a = g.integers(0, 6, 20).astype(float)  # ties on purpose
+        b = a + g.normal(0, 2, 20)
+        got, want = float(fn(a, b)), spearman(a, b)
+        assert math.isclose(got, want, abs_tol=1e-6), f"got {got:.4f}, expected {want:.4f} (ties get average ranks)"
+
+
+# --- 04 importance map -----------------------------------------------------------------------------
+def _check_quantize_importance(fn: Callable) -> None:
+    from lic_lab.quantization.importance_map import quantize_importance
+
+    p = torch.rand(3, 6, 6, generator=_gen(11))
+    p[0, 0, 0], p[0, 0, 1] = 0.0, 1.0
+    _same(fn(p, 16), quantize_importance(p, 16), "importance levels (eq. 3)", atol=0)
+
+
+def _check_importance_mask(fn: Callable) -> None:
+    from lic_lab.quantization.importance_map import importance_mask
+
+    qi = torch.randint(0, 16, (2, 5, 7), generator=_gen(12))
+    _same(fn(qi, 32, 16), importance_mask(qi, 32, 16), "mask (eq. 4)", atol=0)
+
+
+# --- 05 gain units ---------------------------------------------------------------------------------
+def _check_split_rate(fn: Callable) -> None:
+    from lic_lab.quantization.gain_units import split_rate
+
+    for rate in (1.0, 1.25, 2.0, 3.999, 4.0, 5.0, 2.5):
+        got, want = tuple(fn(rate, 5)), split_rate(rate, 5)
+        assert got[0] == want[0] and math.isclose(got[1], want[1], abs_tol=1e-9), (
+            f"R = {rate}: got {got}, expected {want}"
+        )
+
+
+def _check_interpolate(fn: Callable) -> None:
+    from lic_lab.quantization.gain_units import interpolate
+
+    low, high = torch.rand(8, generator=_gen(13)) + 0.1, torch.rand(8, generator=_gen(14)) * 3 + 0.1
+    for l_ in (0.0, 0.3, 0.5, 1.0):
+        _same(fn(low, high, l_), interpolate(low, high, l_), f"gains at l = {l_} (eq. 8)")
+
+
+# --- 06 branches and BAM ---------------------------------------------------------------------------
+def _check_bal(fn: Callable, inverse: bool) -> None:
+    from lic_lab.layers import BitrateAdaptiveLayer
+
+    torch.manual_seed(15)
+    layer = BitrateAdaptiveLayer(6, 4, inverse=inverse).eval()
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.normal_(0, 0.5)
+        y = torch.randn(1, 6, 5, 5, generator=_gen(16))
+        b = layer.net(y)
+        _same(fn(y, b), layer(y), "IBAL (eq. 9)" if inverse else "BAL (eq. 8)")
+
+
+# --- 07 benchmark ----------------------------------------------------------------------------------
+def _random_curves(g: np.random.Generator) -> tuple[np.ndarray, ...]:
+    r1 = np.sort(g.uniform(0.1, 1.5, 4))
+    q1 = np.sort(g.uniform(26, 36, 4))
+    r2 = r1 * g.uniform(0.6, 1.2)
+    q2 = np.sort(q1 + g.normal(0, 0.3, 4))
+    return r1, q1, r2, q2
+
+
+def _check_bd_rate(fn: Callable) -> None:
+    from lic_lab.evaluation.metrics import _pchip_integral, bd_rate
+
+    g = np.random.default_rng(17)
+    for _ in range(10):
+        r1, q1, r2, q2 = _random_curves(g)
+        got, want = float(fn(r1, q1, r2, q2, _pchip_integral)), bd_rate(r1, q1, r2, q2)
+        assert math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-6), f"got {got:.4f}%, expected {want:.4f}%"
+
+
+def _check_overlap(fn: Callable) -> None:
+    g = np.random.default_rng(18)
+    for _ in range(10):
+        _, q1, _, q2 = _random_curves(g)
+        q2 = q2 + g.uniform(-8, 8)
+        want = max(0.0, min(q1.max(), q2.max()) - max(q1.min(), q2.min()))
+        got = float(fn(q1, q2))
+        assert math.isclose(got, want, abs_tol=1e-9), f"got {got:.3f} dB, expected {want:.3f} dB"
+
+
+CODE_EXERCISES: dict[str, CodeExercise] = {
+    "01.noise": CodeExercise(
+        "add_noise(y): y plus uniform noise on [-1/2, 1/2]", "torch.rand_like(y) - 0.5", _check_noise
+    ),
+    "01.ste": CodeExercise(
+        "ste_round(y): round forward, identity gradient backward",
+        "y + (torch.round(y) - y).detach()",
+        _check_ste,
+    ),
+    "01.bin_mass": CodeExercise(
+        "bin_mass(v, s): P(round(Y) = v) for Y ~ N(0, s^2)",
+        "Phi((v + 1/2) / s) - Phi((v - 1/2) / s), with Phi(x) = (1 + erf(x / sqrt 2)) / 2",
+        _check_bin_mass,
+    ),
+    "02.responsibilities": CodeExercise(
+        "responsibilities(z, weights, means, stds): (..., K) posterior of each component",
+        "pi_q N(z | mu_q, sigma_q^2), normalised over q (a softmax of the log densities)",
+        _check_responsibilities,
+    ),
+    "02.gmm_quantize": CodeExercise(
+        "gmm_quantize(z, weights, means, stds): the mean of the most responsible component (eq. 3)",
+        "means[responsibilities(...).argmax(-1)]",
+        _check_gmm_quantize,
+    ),
+    "03.channel_bits": CodeExercise(
+        "channel_bits(likelihoods): bits of each channel of an (N, C, H, W) likelihood tensor",
+        "-log2 of every likelihood, summed over every axis but the channel one",
+        _check_channel_bits,
+    ),
+    "03.spearman": CodeExercise(
+        "spearman(a, b): rank correlation, ties taking their average rank",
+        "rank both (average ranks for ties), then the Pearson correlation of the ranks",
+        _check_spearman,
+    ),
+    "04.quantize_importance": CodeExercise(
+        "quantize_importance(p, L): eq. 3, level l where l / L <= p < (l + 1) / L",
+        "floor(p L), clamped to 0 .. L - 1 (p = 1 belongs to the top level)",
+        _check_quantize_importance,
+    ),
+    "04.importance_mask": CodeExercise(
+        "importance_mask(qi, n, L): eq. 4, an (N, n, h, w) mask, 1 where k < n qi / L",
+        "compare torch.arange(n).view(1, -1, 1, 1) with (n // L) * qi.unsqueeze(1)",
+        _check_importance_mask,
+    ),
+    "05.split_rate": CodeExercise(
+        "split_rate(R, levels): (s, l) with R = s + l, 1 <= s <= levels - 1, 0 <= l <= 1",
+        "s = min(floor(R), levels - 1), l = R - s",
+        _check_split_rate,
+    ),
+    "05.interpolate": CodeExercise(
+        "interpolate(low, high, l): eq. 8, the gain vector between two levels",
+        "low ** (1 - l) * high ** l",
+        _check_interpolate,
+    ),
+    "06.bal": CodeExercise(
+        "bal(y, b): eq. 8, the BAL that shrinks the base-rate latent",
+        "y * (1 - sigmoid(b))",
+        lambda fn: _check_bal(fn, inverse=False),
+    ),
+    "06.ibal": CodeExercise(
+        "ibal(y, b): eq. 9, the inverse BAL that expands the decoded latent",
+        "y * (1 + relu(b))",
+        lambda fn: _check_bal(fn, inverse=True),
+    ),
+    "07.bd_rate": CodeExercise(
+        "bd_rate(rate_a, psnr_a, rate_t, psnr_t, integral): mean rate change (%) at equal PSNR",
+        "integrate ln(rate) over PSNR on the overlap for both curves; (exp(mean difference) - 1) x 100",
+        _check_bd_rate,
+    ),
+    "07.overlap": CodeExercise(
+        "overlap_db(psnr_a, psnr_t): the width (dB) of the PSNR range both curves cover, 0 if none",
+        "min of the two maxima minus max of the two minima, not below 0",
+        _check_overlap,
+    ),
+}
+
+
+def check_code(key: str, fn: Callable) -> None:
+    """The check cell: ``correct``, "not attempted yet", or an ``AssertionError`` with a hint."""
+    exercise = CODE_EXERCISES[key]
+    try:
+        exercise.check(fn)
+    except NotImplementedError:
+        print(f"{key}: not attempted yet - write {exercise.task.split(':')[0]} above, then run this cell again")
+        return
+    except AssertionError as err:
+        raise AssertionError(f"{key}: not yet - {err}. Hint: {exercise.hint}") from None
+    print(f"{key}: correct")
+
+
+__all__ = ["CODE_EXERCISES", "CodeExercise", "check_code"]

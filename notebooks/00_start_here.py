@@ -1,0 +1,92 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 00 · Start here: a workbook of learned image compression
+#
+# Seven notebooks rebuild five papers step by step, with models trained by this project, real
+# bitstreams decoded back exactly, and measurements you can re-run. Each notebook opens with what
+# you will learn, what it assumes and how long it takes, and ends with functions you write yourself
+# (checked against the library) and an open experiment.
+#
+# **Prerequisites.** Python and a little PyTorch (tensors, `nn.Module`, a training loop); the idea of
+# a probability distribution and of a logarithm. No prior compression knowledge: notebook 01 starts
+# from the rate–distortion objective.
+#
+# **The papers** (read them beside the notebooks):
+#
+# | notebook | paper |
+# |---|---|
+# | 01, 07 | Hu, Yang, Ma, Liu, *Learning End-to-End Lossy Image Compression: A Benchmark*, TPAMI, [arXiv:2002.03711](https://arxiv.org/abs/2002.03711) (foundations, the benchmark, the coarse-to-fine hyperprior) |
+# | 02 | Zhong, Akutsu, Aizawa, *Channel-Level Variable Quantization Network for Deep Image Compression*, IJCAI 2020, [arXiv:2007.12619](https://arxiv.org/abs/2007.12619) |
+# | 03 | channel ablation: the measurement behind 02's motivation (same paper, sec. 2) |
+# | 04 | Li, Zuo, Gu, Zhao, Zhang, *Learning Content-Weighted Deep Image Compression*, TPAMI, [arXiv:1904.00664](https://arxiv.org/abs/1904.00664) |
+# | 05 | Cui, Wang, Gao, Guo, Feng, Bai, *Asymmetric Gained Deep Image Compression with Continuous Rate Adaptation*, CVPR 2021, [arXiv:2003.02012](https://arxiv.org/abs/2003.02012) |
+# | 06 | Guo, Xu, Lu, *CBANet: Towards Complexity and Bitrate Adaptive Deep Image Compression using a Single Network*, TIP, [arXiv:2105.12386](https://arxiv.org/abs/2105.12386) |
+#
+# **A suggested path.** 01 first (everything else builds on it), then 03 → 02 (channels, then
+# channel-level quantization), 04 (importance maps), 05 (one model, any rate), 06 (one decoder,
+# any device), and 07 (the benchmark's view of the field) last. Each notebook is a lab of 60–90
+# minutes; the cell below lists what each one covers.
+#
+# **Running it.** `pip install -r requirements.txt` and `jupyter lab`. Every notebook runs top to
+# bottom on 2 CPU cores in a few minutes with the shipped models and an embedded photo; set
+# `LIC_LAB_DATA` to a folder holding `kodak/` to measure on Kodak. **On a GPU** the same commands
+# work: `lic_lab.device()` picks CUDA when PyTorch sees it (the PyPI wheel of torch 2.13 on Linux
+# x86-64 includes it), the sliders code on the GPU, and `bash scripts/gpu_flagship.sh` trains a
+# wider model in minutes. Decoding stays bit-exact across devices (README, "What decoding guarantees").
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (what this machine has: versions, device and data differ between machines)
+import os
+import platform
+
+import torch
+
+import lic_lab
+from lic_lab import data, zoo
+
+root = lic_lab.data_root()
+print(f"Python {platform.python_version()}, torch {torch.__version__}, lic_lab {lic_lab.__version__}")
+print(f"device: {lic_lab.device()} ({torch.get_num_threads()} CPU threads)")
+print(f"data root: {root if root else 'not set (the notebooks use their embedded photos)'}")
+print(f"Kodak: {'found' if root and (root / 'kodak').is_dir() else 'not found'}; embedded photos: {len(data.embedded_paths())}")
+print(f"shipped models: {len(zoo.registry())}")
+
+# %%
+from pathlib import Path
+
+from IPython.display import Markdown, display
+
+
+def outline(path: Path) -> tuple[str, list[str]]:
+    """A notebook's title and the first line of each thing it teaches, read from its source."""
+    lines = path.read_text().splitlines()
+    title = next(line[4:] for line in lines if line.startswith("# # "))
+    learn = lines.index("# **What you will learn**") if "# **What you will learn**" in lines else None
+    points = []
+    for line in lines[learn + 1:] if learn is not None else []:
+        if not line.startswith("# - "):
+            break
+        points.append(line[4:].split(";")[0].split(":")[0])
+    return title, points
+
+
+rows = ["| notebook | what you will learn |", "|---|---|"]
+for source in sorted(Path(".").glob("0[1-9]_*.py")):
+    title, points = outline(source)
+    rows.append(f"| [{title}]({source.with_suffix('.ipynb').name}) | {'<br>'.join(points)} |")
+display(Markdown("\n".join(rows)))

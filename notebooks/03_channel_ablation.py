@@ -1,0 +1,220 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 · Channel ablation: which latent channels matter?
+#
+# **What you will learn**
+# - to look at a learned latent as a stack of channel images;
+# - the experiment behind two papers: zero one channel of the quantized latent, decode, and measure the loss (CVQN sec. 2 and Fig. 1; AG-VAE sec. 3.1 and Fig. 2);
+# - whether the channels that cost the most bits are the ones that matter most, and whether the ranking holds across images;
+# - what this motivates: more quantization levels for important channels (CVQN, notebook 02) and per-channel gains (AG-VAE, notebook 05).
+#
+# **Assumes** notebook 01 (latents, quantization, the hyperprior).
+#
+# **Time** about 2 minutes to run on 2 CPU cores; 45 minutes to study.
+#
+# The functions are in `lic_lab.teaching.channels` and work on any model of the workbook that has a latent $\mathbf y$; every ablation of an image is decoded in batches.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (this cell prints the device, which differs between machines)
+# %matplotlib inline
+import numpy as np, torch, matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+import lic_lab
+from lic_lab import data, zoo
+from lic_lab.teaching import viz, channels
+from lic_lab.teaching.exercises import check
+lic_lab.seed_everything(0)
+torch.set_num_threads(2)
+print("device:", lic_lab.device())
+
+# %% [markdown]
+# ## 1. The latent channels as images
+#
+# The shipped scale hyperprior `hyperprior-q3` (M = 96 channels) on the embedded photo. Some channels look like a blurred copy of the image (low frequencies), others like edges or noise, and many are almost empty after rounding.
+
+# %%
+model = zoo.load_model("hyperprior-q3")
+x = data.read_image(data.embedded_paths()[0])
+from lic_lab.models import latents
+out = latents(model, x)
+y_hat = out["y_hat"]
+nonzero = (y_hat[0] != 0).float().mean(dim=(1, 2))
+print(f"y_hat: {tuple(y_hat.shape)}; channels with any non-zero symbol: {(nonzero > 0).sum().item()} of {y_hat.shape[1]}")
+fig = viz.channel_grid(y_hat, cols=12); plt.show()
+
+# %% [markdown]
+# ## 2. Ablation: remove one channel at a time
+#
+# CVQN (Fig. 1) sets one channel of the quantized feature map to zero, decodes, and plots the PSNR loss and the MS-SSIM loss in dB, $-10\log_{10}(1-\text{MS-SSIM})$. The paper reports that a few channels carry most of the reconstruction and that "this phenomenon appears on all images". Here is the same experiment on our model:
+
+# %%
+abl = channels.ablate_channels(model, x)
+fig, axes = plt.subplots(2, 2, figsize=(13, 6))
+axes[0, 0].bar(abl.channels, abl.psnr_loss, color="#3182bd"); axes[0, 0].set_title("PSNR loss per channel (dB)")
+axes[0, 1].bar(abl.channels, abl.ms_ssim_loss_db, color="#e6550d"); axes[0, 1].set_title("MS-SSIM loss per channel (dB)")
+order = np.argsort(-abl.psnr_loss)
+axes[1, 0].bar(range(len(order)), abl.psnr_loss[order], color="#3182bd"); axes[1, 0].set_title("PSNR loss, sorted")
+axes[1, 1].bar(range(len(order)), np.sort(abl.ms_ssim_loss_db)[::-1], color="#e6550d"); axes[1, 1].set_title("MS-SSIM loss (dB), sorted")
+axes[1, 0].set_xlabel("rank"); axes[1, 1].set_xlabel("rank"); axes[0, 0].set_xlabel("channel"); axes[0, 1].set_xlabel("channel")
+plt.tight_layout(); viz.save_figure(fig, "channel_ablation.png"); plt.show()
+top = abl.ranking()[:5]
+print("full decode:", round(abl.base_psnr, 2), "dB; most important channels:", top.tolist())
+print("their PSNR losses (dB):", np.round(abl.psnr_loss[top], 2).tolist())
+print("channels holding half of the total PSNR loss:", channels.channels_for_share(abl.psnr_loss, 0.5), "of", len(abl.channels))
+together = channels.ablate_set(model, x, top)
+print(f"removing those 5 together: {together['psnr']:.2f} dB ({together['psnr_loss']:.2f} dB lost); "
+      f"the sum of their single losses is {abl.psnr_loss[top].sum():.2f} dB")
+
+# %% [markdown]
+# AG-VAE (Fig. 2 right) then *scales* the most damaging channel by a factor instead of removing it: quality falls smoothly as the factor shrinks, which is what makes a per-channel gain a rate–distortion knob.
+
+# %%
+factors = np.round(np.linspace(0, 1.5, 16), 2)
+sweep = channels.scale_sweep(model, x, int(top[0]), factors)
+fig, ax = plt.subplots(figsize=(6, 3.2))
+ax.plot(factors, sweep, marker="o"); ax.axvline(1.0, color="grey", ls=":")
+ax.set_xlabel(f"scale factor of channel {int(top[0])}"); ax.set_ylabel("PSNR (dB)"); ax.grid(alpha=.3)
+plt.show()
+print("PSNR at factor 0, 0.5, 1.0:", [round(float(sweep[list(factors).index(f)]), 2) for f in (0.0, 0.5, 1.0)])
+
+# %% [markdown]
+# **The code of the ablation**: every channel removed in turn, decoded in batches:
+
+# %%
+from lic_lab.teaching.source import show_source
+from lic_lab.teaching import channels as _channels
+show_source(_channels.ablate_channels, _channels.decode_variants)
+
+# %% [markdown]
+# ## 3. Bits vs importance
+#
+# The entropy model says how many bits each channel costs (`channels.channel_bits`: the sum of $-\log_2 q(\hat y)$ over the channel). Do the expensive channels matter most?
+
+# %%
+bits = channels.channel_bits(model, x)
+rho = channels.spearman(bits, abl.psnr_loss)
+fig, ax = plt.subplots(figsize=(6, 4))
+ax.scatter(bits, abl.psnr_loss, s=14)
+for c in top[:3]:
+    ax.annotate(str(int(c)), (bits[c], abl.psnr_loss[c]), fontsize=8)
+ax.set_xscale("symlog", linthresh=10); ax.set_xlabel("bits spent on the channel"); ax.set_ylabel("PSNR loss when removed (dB)")
+ax.grid(alpha=.3); plt.show()
+share = bits[top].sum() / bits.sum()
+print(f"Spearman rank correlation, bits vs PSNR loss: {rho:.2f}")
+print(f"the 5 most important channels cost {100 * share:.1f}% of the bits of y")
+
+# %% [markdown]
+# ## 4. Is the ranking stable across images?
+#
+# CVQN says the phenomenon "appears on all images". We measure it: the ablation on every image of a set, then the mean pairwise Spearman correlation of the per-channel losses and the overlap of the top-10 sets. With the data root configured this runs on 256×256 centre crops of every second Kodak image (12 images; crops keep it well under a minute on a CPU — `python scripts/benchmark.py` runs all 24 at full size); otherwise on the embedded photos. Its output depends on which data this machine has, so nbval does not compare it.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (the numbers depend on whether Kodak is configured on this machine)
+name, paths = data.evaluation_paths()
+images = [data.centre_crop(data.read_image(p), 256) for p in (paths[::2] if name == "kodak" else paths)]
+stab = channels.importance_stability(model, images, k=10)
+print(f"{name}: {len(images)} images; mean pairwise Spearman {stab.mean_spearman:.2f} (min {stab.min_spearman:.2f}); "
+      f"top-10 overlap {100 * stab.top_overlap:.0f}%")
+mean_rank = stab.mean_ranking()[:10]
+print("most important channels on average:", mean_rank.tolist())
+fig, ax = plt.subplots(figsize=(12, 3))
+im = ax.imshow(stab.losses[:, stab.mean_ranking()], aspect="auto", cmap="viridis")
+ax.set_xlabel("channel (sorted by mean importance)"); ax.set_ylabel("image"); fig.colorbar(im, ax=ax, label="PSNR loss (dB)")
+plt.show()
+
+# %% [markdown]
+# ## 5. Explore
+#
+# Pick a channel and a scale factor: the left panel is the channel, the middle the image decoded with that channel scaled (0 removes it), the right what changed. The static figure below is the most important channel removed.
+
+# %%
+from lic_lab.teaching.widgets import render_channel, channel_explorer
+fig, v = render_channel(model, x, int(top[0]), 0.0)
+plt.show()
+
+# %% [markdown]
+# *Run the notebook's cells, then this one, to get the live slider (a saved page, e.g. on GitHub, shows no widget).*
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (a live widget: its output is interactive)
+channel_explorer(model, x, int(top[0]))
+
+# %% [markdown]
+# ## 6. What this motivates
+#
+# - **Uneven importance → uneven quantization (CVQN, notebook 02).** If a handful of channels hold most of the loss, a codec can give them finer quantization and the rest coarser. CVQN sorts channels by importance and quantizes the least important 25% with 3 levels, the middle 50% with 5 and the top 25% with 7.
+# - **Smooth response to scaling → gain units (AG-VAE, notebook 05).** If quality rises smoothly as a channel is scaled up towards its trained size, then a learned per-channel gain before rounding is a rate–distortion knob; AG-VAE learns one gain vector per rate and interpolates between them for a continuous rate.
+# - **Bits vs importance.** A high rank correlation in section 3 means the entropy model already spends its bits where they matter; what it cannot change is that every channel is rounded with the *same* step — which is exactly what both papers change.
+#
+# The numbers from this notebook behind each pointer:
+
+# %%
+n = len(abl.channels)
+print(f"share of the total PSNR loss held by the top 10% of channels: "
+      f"{100 * np.sort(abl.psnr_loss)[::-1][: n // 10].sum() / abl.psnr_loss.clip(0).sum():.0f}%")
+print("channels holding half the loss:", channels.channels_for_share(abl.psnr_loss, 0.5), "of", n)
+print("PSNR rises monotonically as the top channel is scaled from 0 to 1:",
+      bool(np.all(np.diff(sweep[factors <= 1]) >= 0)))
+print(f"bits vs importance, Spearman: {rho:.2f}")
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. How many channels hold half of the total PSNR loss on the photo? (use `abl`)
+# 2. Which channel is the most important on the photo? (an int)
+# 3. In section 2's scale sweep, what is the smallest scale factor at which PSNR comes within 1 dB of the full decode? (a float from `factors`)
+#
+# Solutions: `notebooks/solutions/03_channel_ablation.md`.
+
+# %%
+answer_1 = None
+answer_2 = None
+answer_3 = None
+
+# %%
+check(1, answer_1, abl, book="03")
+check(2, answer_2, abl, book="03")
+check(3, answer_3, factors, sweep, abl.base_psnr, book="03")
+
+# %% [markdown]
+# ## Write the code
+#
+# Each function below is an equation of this notebook. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with `lic_lab`'s own implementation. A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
+
+# %%
+from lic_lab.teaching.code_exercises import check_code
+
+def channel_bits(likelihoods):
+    """Bits each channel of y costs: likelihoods is (N, C, H, W); return C numbers."""
+    raise NotImplementedError  # your code here
+
+
+check_code("03.channel_bits", channel_bits)
+
+# %%
+def spearman(a, b):
+    """Spearman rank correlation of two 1-D arrays (ties take their average rank)."""
+    raise NotImplementedError  # your code here
+
+
+check_code("03.spearman", spearman)
+
+# %% [markdown]
+# **Open experiment.** Repeat the ablation on another embedded photo and on a model of another rate: how stable is the channel ranking (`channels.importance_stability`)? Which channels stay in the top ten?

@@ -1,0 +1,285 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 · One decoder for every device and bitrate: branches and BAM (CBANet)
+#
+# **What you will learn**
+# - the problem CBANet (Guo et al., *CBANet: Towards Complexity and Bitrate Adaptive Deep Image Compression using a Single Network*, TIP, [arXiv:2105.12386](https://arxiv.org/abs/2105.12386)) solves: one model that decodes on a weak or a strong device, at a high or a low bitrate;
+# - the **complexity adaptive module** (CAM, sec. III-C, eqs. 6–7): parallel decoder branches whose scaled outputs add up, trained progressively (eq. 3);
+# - the **bitrate adaptive module** (BAM, sec. III-D, eqs. 8–9): a small layer that shrinks the base-rate latent before rounding and an inverse layer that expands it after;
+# - how to measure what the paper measures — FLOPs, decode time, storage, BD-PSNR — on our lab-size model.
+#
+# **Assumes** notebook 01 (the scale hyperprior, RD curves and BD-rate).
+#
+# **Time** about 1–2 minutes to run on 2 CPU cores; 45 minutes to study.
+#
+# The model `cbanet` was trained in seven stages by `scripts/train_zoo.sh cbanet` (model card: `lic_lab/zoo/checkpoints/cbanet.md`, with every stage's command). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py`; `tests/test_zoo.py` re-derives them from the checkpoint.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (this cell prints the device, which differs between machines)
+# %matplotlib inline
+import json, subprocess
+import numpy as np, torch, matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+import lic_lab
+from lic_lab import data, zoo
+from lic_lab.teaching import viz
+from lic_lab.evaluation import evaluate, complexity
+from lic_lab.models import latents
+from lic_lab.teaching.exercises import check
+
+FULL_TRAINING = False   # <- switch: True re-runs the seven training stages (about 45 CPU-minutes); False uses the shipped checkpoint
+lic_lab.seed_everything(0)
+torch.set_num_threads(2)
+print("device:", lic_lab.device())
+
+# %% [markdown]
+# ## 1. The problem
+#
+# A phone, a laptop and a GPU server have very different compute budgets, and the network bandwidth changes from minute to minute (the paper's Fig. 1). Classical answer: train one model per (bitrate, complexity) pair — 4 bitrates × 3 complexity levels = 12 models. CBANet's answer: **one** model whose decoder can run with $K = 1, 2$ or $3$ branches (about 25%, 50% and 100% of the FLOPs) and whose encoder side can move to lower bitrates through a BAM per bitrate:
+#
+# $$\hat{x} = \sum_{k=1}^{K} g_k\,\mathcal F_k(\hat y^b)\quad\text{(eqs. 6–7)},\qquad y^j = y^b\,(1-\sigma(\mathcal B(y^b))),\quad \hat y^b = \hat y^j\,(1+\mathrm{ReLU}(\hat{\mathcal B}(\hat y^j)))\quad\text{(eqs. 8–9)}$$
+#
+# **Training, in order** (sec. III-B to III-D): (1) a scale hyperprior at the *base* bitrate — we take the foundation's `hyperprior-q5` (λ = 0.025), whose encoder, hyper networks and $z$ density stay frozen from then on; (2) branch 1 alone, then branch 2 with branch 1 frozen ($K=2$), then branch 3 — eq. 3 with $R = R_b$; (3) with encoder and CAM frozen, one BAM per lower bitrate $j$ on $R + \lambda_j D$ (eq. 5), with the λ of `hyperprior-q4` … `q1`. As in CBANet-HP (sec. III-E), a second BAL/IBAL pair wraps the hyper latent $z$.
+
+# %%
+model = zoo.load_model("cbanet")
+card = zoo.registry()["cbanet"]
+print(f"{model.name}: {card['params']:,} parameters; branch widths {model.config['widths']}; bitrates 1..{model.bitrates} "
+      f"(base = {model.bitrates}); BAM hidden width P = {model.config['bam_hidden']}")
+print("learned branch weights g_k:", [round(float(b.weight.detach()), 3) for b in model.g_s.branches])
+for r in zoo.training_chain(zoo.training_record("cbanet"))[::-1]:
+    print(f"  stage {r['config'].get('stage') or 'base'}: {r['name']}, {r['steps']:,} steps, lambda {r['config']['lmbda']}")
+
+# %% [markdown]
+# **The code of eqs. 8–9 and of the CAM**: the BAL and IBAL, and the decoder that sums its first K branches:
+
+# %%
+from lic_lab.teaching.source import show_source
+from lic_lab.layers import BitrateAdaptiveLayer
+from lic_lab.models.cbanet import ComplexityAdaptiveDecoder
+show_source(BitrateAdaptiveLayer.forward, ComplexityAdaptiveDecoder.residuals, ComplexityAdaptiveDecoder.forward)
+
+# %% [markdown]
+# ## 2. What each branch adds
+#
+# Each branch decodes the same $\hat y$. Branch 1 alone produces a complete image; branches 2 and 3 produce *residuals* $\tilde x_k = g_k\mathcal F_k(\hat y)$ (shown amplified around grey) that sharpen it. The photo is coded at the base bitrate.
+
+# %%
+x = data.read_image(data.embedded_paths()[0])
+model.set_rate(model.bitrates)
+y_hat = latents(model, x)["y_hat"]
+with torch.no_grad():
+    parts = model.g_s.residuals(y_hat, model.max_branches)
+h, w = x.shape[-2:]
+from lic_lab.evaluation.metrics import psnr
+cum = [torch.stack(parts[:k]).sum(0)[..., :h, :w].clamp(0, 1) for k in (1, 2, 3)]
+panels = [cum[0]] + [(0.5 + 4 * p[..., :h, :w]).clamp(0, 1) for p in parts[1:]] + [cum[2]]
+titles = [f"x~1 (K = 1): {psnr(x, cum[0]):.2f} dB", "x~2 (x4 around grey)", "x~3 (x4 around grey)", f"sum, K = 3: {psnr(x, cum[2]):.2f} dB"]
+fig = viz.show_images(panels, titles, width=3.2); plt.show()
+print("PSNR with K = 1, 2, 3 branches:", [round(psnr(x, c), 2) for c in cum])
+print("mean |residual| of branches 2 and 3 (8-bit units):", [round(255 * float(p.abs().mean()), 2) for p in parts[1:]])
+
+# %% [markdown]
+# ## 3. Choose K and j
+#
+# `BranchView` codes the photo at bitrate $j$ (the encoder's choice, written in the header) and decodes it with $K$ branches (the decoder's own choice: `python -m lic_lab decompress in.lic out.png --branches 1`). The FLOPs are counted by PyTorch's FLOP counter for the synthesis transform at this image's size.
+
+# %%
+from lic_lab.teaching.widgets import BranchView, branch_explorer
+view = BranchView(model, x)
+rows = []
+for j in (1, 3, 5):
+    for k in (1, 2, 3):
+        v = view.update(j, k)["values"]
+        rows.append({"bitrate j": j, "branches K": k, "bpp": v["bpp"], "PSNR": v["psnr"], "GFLOPs": v["gflops"],
+                     "share of K=3": f"{100 * v['flops_share']:.0f}%"})
+display(Markdown(viz.table(rows)))
+
+# %% [markdown]
+# *Run the notebook's cells, then this one, to get the live slider (a saved page, e.g. on GitHub, shows no widget).*
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (a live widget; its label shows decode times)
+branch_explorer(view)
+
+# %% [markdown]
+# ### Try it: progressive training, live
+#
+# The shipped model's second branch trains for 20 more steps (4 crops of 64×64 from the embedded photos) with everything else frozen — the trainer's `stage` argument calls `configure_training`, which sets `requires_grad` exactly as eq. 3 asks. Only branch-2 tensors change:
+
+# %%
+from lic_lab.training.train import TrainConfig, train
+extra = {k: model.config[k] for k in ("widths", "bitrates", "bam_hidden", "hyper_bam_hidden")}
+cfg = TrainConfig(arch="cbanet_hp", extra=extra, stage="branch2", lmbda=0.025, steps=20, batch=4, patch=64, lr=1e-4,
+                  init=str(zoo.CHECKPOINT_DIR / "cbanet.pt"), name="demo-cbanet", save_every=0, log_every=5)
+demo, record = train(cfg, progress=False, images=data.embedded_paths(), resume=False, log=lambda m: None)
+before, after = model.state_dict(), demo.state_dict()
+changed = sorted({".".join(k.split(".")[:3]) for k in before if not torch.equal(before[k], after[k])})
+print("loss every 5 steps:", [round(c["loss"], 3) for c in record["train_curve"]])
+print("tensors that changed belong to:", changed)
+if FULL_TRAINING:
+    subprocess.run(["bash", "../scripts/train_zoo.sh", "cbanet"], check=True)
+
+# %% [markdown]
+# ## 4. The paper's results at lab scale
+#
+# ### 4.1 PSNR vs bpp for K = 1, 2, 3 against separately trained models (Fig. 7, Table II)
+#
+# The baseline is the foundation's scale-hyperprior family (`hyperprior-q1` … `q5`, five separately trained models, one decoder each, 64 channels wide). CBANet reuses `hyperprior-q5`'s encoder, so at bitrate 5 it differs only by its decoder.
+
+# %%
+curves = evaluate.kodak_curves()
+cb = {f"CBANet K={k}": curves[f"cbanet K={k}"] for k in (1, 2, 3)}
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+viz.rd_plot({"hyperprior (5 models)": curves["hyperprior"], **cb, "JPEG 4:4:4": curves["jpeg"]}, ax=axes[0], title="Kodak, PSNR")
+ms = evaluate.kodak_curves("ms_ssim_db")
+viz.rd_plot({"hyperprior (5 models)": ms["hyperprior"], **{f"CBANet K={k}": ms[f"cbanet K={k}"] for k in (1, 2, 3)}},
+            metric="MS-SSIM (dB)", ax=axes[1], title="Kodak, MS-SSIM")
+plt.tight_layout(); viz.save_figure(fig, "cbanet_rd.png"); plt.show()
+paper = {1: (5.82, -0.31), 2: (4.92, -0.27), 3: (2.56, -0.13)}
+rows = []
+for k in (1, 2, 3):
+    r = evaluate.bd_table(curves, [f"cbanet K={k}"], ["hyperprior"])[0]
+    rows.append({"decoder": f"K = {k} ({[25, 50, 100][k - 1]}%)", "BD-rate (%)": r["BD-rate (%)"], "BD-PSNR (dB)": r["BD-PSNR (dB)"],
+                 "paper BD-rate (%)": paper[k][0], "paper BD-PSNR (dB)": paper[k][1]})
+display(Markdown(viz.table(rows)))
+by_j = [e for e in zoo.registry()["cbanet"]["kodak_settings"] if e["setting"].startswith("K=3")]
+hp = [zoo.registry()[f"hyperprior-q{q}"]["kodak"] for q in range(1, 6)]
+print("CBANet, K = 3, bitrates 1..5 (bpp, PSNR):", [(round(e["bpp"], 3), round(e["psnr"], 2)) for e in by_j])
+print("hyperprior-q1..q5         (bpp, PSNR):", [(round(b["bpp"], 3), round(b["psnr"], 2)) for b in hp])
+
+# %% [markdown]
+# ### 4.2 FLOPs and decode time per K (768×512)
+#
+# The paper: the 25% decoder needs 16.46 GFLOPs instead of 61.14 for the baseline, and on an Intel i5-7500 decodes a Kodak image in 205 / 392 / 630 ms (K = 1 / 2 / 3) against 633 ms for the baseline — 67.7% faster at 25%. Ours (FLOPs counted by PyTorch; times measured by `scripts/paper_studies.py` on this workplace's 2-core CPU):
+
+# %%
+st = json.loads((lic_lab.REPO_DIR / "data" / "results" / "cbanet_studies.json").read_text())
+paper_ms = {"baseline": 633.26, "K=1": 204.59, "K=2": 391.64, "K=3": 629.94}
+rows = []
+for key in ("baseline", "K=1", "K=2", "K=3"):
+    f = st["flops"][key]
+    rows.append({"decoder": key, "synthesis GFLOPs": f["synthesis"] / 1e9, "share of baseline": f"{100 * f['synthesis'] / st['flops']['baseline']['synthesis']:.1f}%",
+                 "decode ms, 1 thread": st["decode_ms"]["1 thread(s)"][key], "decode ms, 2 threads": st["decode_ms"]["2 thread(s)"][key],
+                 "paper ms (i5-7500)": paper_ms[key]})
+display(Markdown(viz.table(rows)))
+t = st["decode_ms"]["1 thread(s)"]
+print(f"K = 1 vs baseline, 1 thread: {100 * (1 - t['K=1'] / t['baseline']):.1f}% faster (paper: 67.7%)")
+
+# %% [markdown]
+# Decode time includes entropy decoding and the hyper decoder, which do not shrink with $K$; that is one reason time falls less than FLOPs (the paper makes the same remark). On this CPU the three-branch decoder was also *slower* than the baseline with the same FLOPs (table above): three narrow branches make three passes over full-resolution feature maps and narrow convolutions use the cores less well. FLOPs are a proxy for latency, not a measurement of it.
+#
+# ### 4.3 Storage (Table III), at the paper's size and at ours
+#
+# To serve three complexity levels without CBANet, one would store three baselines whose decoders match the three FLOP levels (the paper: 60, 88 and 128 channels). `complexity.storage_table` finds those widths by counting FLOPs and counts decoder-side parameters (synthesis + hyper decoder + $z$ density):
+
+# %%
+paper_size = complexity.storage_table(128, 192, (60, 60, 88), bam_hidden=192, hyper_bam_hidden=128)
+lab = complexity.storage_table(64, 96, tuple(model.config["widths"]), model.config["bam_hidden"], model.config["hyper_bam_hidden"])
+M_ = lambda n: f"{n / 1e6:.2f} M"
+rows = []
+for label, s_, ref in (("paper size (N=128, M=192)", paper_size, ("2.53 M", "5.93 M", "2.84 M", "0.17 M")), ("lab size (N=64, M=96)", lab, None)):
+    rows.append({"": label, "baseline, 1 level": M_(s_["baseline_one_level"]), "baseline widths": str(s_["baseline_widths"]),
+                 "baseline, 3 levels": M_(s_["baseline_three_levels"]), "CBANet (3 levels)": M_(s_["cbanet"]),
+                 "BAM per bitrate (y only / with z pair)": f"{M_(s_['bam_y_only'])} / {M_(s_['bam_per_bitrate'])}"})
+    if ref:
+        rows.append({"": "paper's Table III", "baseline, 1 level": ref[0], "baseline widths": "[60, 88, 128]",
+                     "baseline, 3 levels": ref[1], "CBANet (3 levels)": ref[2], "BAM per bitrate (y only / with z pair)": ref[3]})
+display(Markdown(viz.table(rows)))
+for label, s_ in (("paper size", paper_size), ("lab size", lab)):
+    sep, ours = 4 * s_["baseline_three_levels"], s_["cbanet"] + 3 * s_["bam_per_bitrate"]
+    print(f"{label}, 4 bitrates x 3 levels: separate models {M_(sep)}, CBANet {M_(ours)} ({100 * (1 - ours / sep):.1f}% less; paper: 85.9%)")
+
+# %% [markdown]
+# ### 4.4 The cost of a BAM
+#
+# The paper: the BAM takes 0.26 GFLOPs of 61.52 (0.42%) at the low bitrates. Ours at 768×512, counting the decoder side (IBAL on $y$ and on $z$, plus synthesis and hyper decoder):
+
+# %%
+low, base_ = st["flops"]["K=3, bitrate 1 (with IBAL)"]["all"], st["flops"]["K=3"]["all"]
+print(f"decoder at the base bitrate {base_ / 1e9:.2f} GFLOPs; at bitrate 1 {low / 1e9:.2f} GFLOPs: "
+      f"the IBALs add {(low - base_) / 1e9:.3f} GFLOPs ({100 * (low - base_) / low:.2f}%; paper 0.42%)")
+
+# %% [markdown]
+# ### Summary
+
+# %%
+gaps = [evaluate.bd_table(curves, [f"cbanet K={k}"], ["hyperprior"])[0]["BD-PSNR (dB)"] for k in (1, 2, 3)]
+flop_share = [st["flops"][f"K={k}"]["synthesis"] / st["flops"]["K=3"]["synthesis"] for k in (1, 2, 3)]
+storage_saving = 1 - (paper_size["cbanet"] + 3 * paper_size["bam_per_bitrate"]) / (4 * paper_size["baseline_three_levels"])
+summary = [
+    {"claim": "PSNR rises with K at every bitrate (Fig. 7)", "paper": "yes",
+     "ours": f"BD-PSNR K=1/2/3: {gaps[0]:+.2f} / {gaps[1]:+.2f} / {gaps[2]:+.2f} dB", "holds": gaps[0] < gaps[1] < gaps[2]},
+    {"claim": "K = 3 close to separate models (Table II)", "paper": "-0.13 dB", "ours": f"{gaps[2]:+.2f} dB", "holds": gaps[2] > -0.5},
+    {"claim": "FLOPs 25 / 50 / 100%", "paper": "25 / 50 / 100%", "ours": " / ".join(f"{100 * s:.0f}%" for s in flop_share),
+     "holds": abs(flop_share[0] - 0.25) < 0.03 and abs(flop_share[1] - 0.5) < 0.03},
+    {"claim": "K = 1 decodes much faster than the baseline", "paper": "67.7% faster",
+     "ours": f"{100 * (1 - t['K=1'] / t['baseline']):.0f}% faster (1 thread)", "holds": t["K=1"] < 0.8 * t["baseline"]},
+    {"claim": "storage: one model + small BAMs saves over half (Table III)", "paper": "85.9% less",
+     "ours": f"{100 * storage_saving:.1f}% less (paper size)", "holds": storage_saving > 0.5},
+]
+display(Markdown(viz.table(summary)))
+
+# %% [markdown]
+# **What differs at lab scale, honestly.** The paper trains its CAM and each BAM for hundreds of thousands of iterations on 20,745 Flickr images; ours had 6,000 + 3,000 + 3,000 steps for the branches and 2,000 per BAM (batch 8 of 128×128 crops from 46 photos), about 50 CPU-minutes in all. Our branches are 30 / 30 / 44 channels wide (the paper's 60 / 60 / 88 halved, like our 64-channel baseline). Two things follow. First, our separately trained baselines (`hyperprior-q1` … `q4`, fine-tuned for only 2,000 steps each) are far from converged, so CBANet — whose decoder and BAMs got 20,000 more steps on top of `hyperprior-q5`'s encoder — can come out slightly *ahead* of them instead of 0.13–0.31 dB behind as in the paper's Table II. Second, at this width and budget the quality is limited by the latent, not by the decoder: branch 1 alone (25% of the FLOPs) is already within about 0.1 dB of the full 64-channel baseline decoder at the base bitrate, so branches 2 and 3 learned small weights $g_k$ and add only a few hundredths of a dB (section 2). The *direction* of every claim holds; the *size* of the complexity trade-off is much smaller than the paper's. What we did not rebuild: CBANet-AR (the context-model variant) and the "BAM without CAM" ablation (Fig. 11).
+#
+# ## Exercises
+#
+# 1. Using `view.flops` (FLOPs per K for the photo), what percentage of the three-branch FLOPs does one branch need? (a float)
+# 2. From `lab` (the storage table at lab size), how many decoder parameters does CBANet need to serve 4 bitrates at all 3 complexity levels? (an int)
+# 3. From `st["decode_ms"]["2 thread(s)"]`, how much faster (in percent) is K = 1 than the baseline with 2 threads? (a float)
+#
+# Solutions: `notebooks/solutions/06_branches_and_bam.md`.
+
+# %%
+answer_1 = None
+answer_2 = None
+answer_3 = None
+
+# %%
+check(1, answer_1, view.flops, book="06")
+check(2, answer_2, lab, 4, book="06")
+check(3, answer_3, st["decode_ms"]["2 thread(s)"], book="06")
+
+# %% [markdown]
+# ## Write the code
+#
+# Each function below is an equation of this notebook. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with `lic_lab`'s own implementation. A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
+
+# %%
+from lic_lab.teaching.code_exercises import check_code
+
+def bal(y, b):
+    """Eq. 8: the bitrate adaptive layer; b = B(y) is the output of its small CNN."""
+    raise NotImplementedError  # your code here
+
+
+check_code("06.bal", bal)
+
+# %%
+def ibal(y, b):
+    """Eq. 9: the inverse BAL on the decoder side; b = B(y) again."""
+    raise NotImplementedError  # your code here
+
+
+check_code("06.ibal", ibal)
+
+# %% [markdown]
+# **Open experiment.** Decode one bitstream with K = 1, 2 and 3 (`model.decompress(data, branches=K)`), time each with 1 and 2 threads and compute the PSNR per K: is the complexity-quality trade-off worth it on your machine?

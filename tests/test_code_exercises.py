@@ -1,0 +1,68 @@
+"""The code-writing exercises: the worked solution passes, a wrong answer fails the check cell,
+an untouched template only says "not attempted yet"."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lic_lab import REPO_DIR
+from lic_lab.teaching.code_exercises import CODE_EXERCISES, check_code
+
+_spec = importlib.util.spec_from_file_location("code_solutions", REPO_DIR / "notebooks" / "solutions" / "code_solutions.py")
+solutions = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(solutions)
+
+# one plausible mistake per exercise (an off-by-one, a sign, a missing term, the wrong formula)
+WRONG = {
+    "01.noise": lambda y: y + torch.rand_like(y),  # U(0, 1): biased
+    "01.ste": lambda y: torch.round(y),  # no gradient at all
+    "01.bin_mass": lambda v, s: torch.exp(-0.5 * (v / s) ** 2) / (s * math.sqrt(2 * math.pi)),  # the density, not the mass
+    "02.responsibilities": lambda z, w, m, s: torch.softmax(-((z.unsqueeze(-1) - m) ** 2), -1),  # ignores weights, stds
+    "02.gmm_quantize": lambda z, w, m, s: m[(z.unsqueeze(-1) - m).abs().argmin(-1)],  # nearest mean
+    "03.channel_bits": lambda lik: (-torch.log(lik.double())).sum(dim=(0, 2, 3)),  # nats
+    "03.spearman": lambda a, b: float(np.corrcoef(a, b)[0, 1]),  # Pearson on values
+    "04.quantize_importance": lambda p, L: (p * L).round().clamp(0, L - 1).long(),  # rounds instead of floor
+    "04.importance_mask": lambda qi, n, L: (torch.arange(n).view(1, -1, 1, 1) <= (n // L) * qi.unsqueeze(1)).float(),
+    "05.split_rate": lambda R, levels: (int(math.floor(R)), R - math.floor(R)),  # R = levels gives s = levels
+    "05.interpolate": lambda low, high, l: (1 - l) * low + l * high,  # linear
+    "06.bal": lambda y, b: y * torch.sigmoid(b),
+    "06.ibal": lambda y, b: y * (1 + b),
+    "07.bd_rate": lambda ra, qa, rt, qt, integral: 100 * (np.mean(rt) / np.mean(ra) - 1),  # rates, not at equal PSNR
+    "07.overlap": lambda qa, qt: min(max(qa), max(qt)) - max(min(qa), min(qt)),  # negative when disjoint
+}
+
+
+def test_every_exercise_has_a_solution_and_a_wrong_answer():
+    assert set(CODE_EXERCISES) == set(solutions.SOLUTIONS) == set(WRONG)
+    books = {key.split(".")[0] for key in CODE_EXERCISES}
+    assert books == {"01", "02", "03", "04", "05", "06", "07"}
+    assert all(sum(k.startswith(b) for k in CODE_EXERCISES) >= 2 for b in books)
+
+
+@pytest.mark.parametrize("key", sorted(CODE_EXERCISES))
+def test_the_solution_passes_and_a_wrong_answer_fails(key, capsys):
+    check_code(key, solutions.SOLUTIONS[key])
+    assert capsys.readouterr().out.strip() == f"{key}: correct"
+    with pytest.raises(AssertionError, match="not yet"):
+        check_code(key, WRONG[key])
+
+
+def test_an_untouched_template_is_not_attempted_yet(capsys):
+    def template(*args):
+        raise NotImplementedError
+
+    check_code("01.ste", template)
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_show_source_reads_the_running_code():
+    from lic_lab.quantization import proxies
+    from lic_lab.teaching.source import source_markdown
+
+    text = source_markdown(proxies.ste_round)
+    assert "def ste_round" in text and "lic_lab/quantization/proxies.py" in text and text.count("```") == 2
