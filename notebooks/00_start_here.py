@@ -81,7 +81,7 @@ def outline(path: Path) -> tuple[str, list[str]]:
     for line in lines[learn + 1:] if learn is not None else []:
         if not line.startswith("# - "):
             break
-        points.append(line[4:].split(";")[0].split(":")[0])
+        points.append(line[4:].rstrip(";."))
     return title, points
 
 
