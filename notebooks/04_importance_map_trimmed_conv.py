@@ -86,6 +86,9 @@ viz.save_figure(fig, "cwic_importance_maps.png"); plt.show()
 # %% [markdown]
 # **Slider** over the shipped rates $s$: each move codes the photo for real (inclined TCAE, bit-exact decode) and redraws the reconstruction, $\mathbf p$ and the mask.
 
+# %% [markdown]
+# *Run the notebook's cells, then this one, to get the live slider (a saved page, e.g. on GitHub, shows no widget).*
+
 # %%
 # NBVAL_IGNORE_OUTPUT
 # (a widget; its timings vary)
@@ -213,6 +216,9 @@ print(f"share of codes kept on the photo: {kept_before:.3f} (cwic-q2) -> {kept_a
 
 # %%
 fig = viz.trimmed_mask_planes(0); plt.show()
+
+# %% [markdown]
+# *Run the notebook's cells, then this one, to get the live slider (a saved page, e.g. on GitHub, shows no widget).*
 
 # %%
 # NBVAL_IGNORE_OUTPUT
