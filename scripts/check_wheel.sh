@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 python -m pip install --quiet "setuptools>=68"  # the build backend, without build isolation
-python -m pip wheel --quiet --no-deps --no-build-isolation -w "$tmp/dist" . >/dev/null
+# build from a copy, so setuptools' build/ folder never lands in the checkout
+mkdir "$tmp/src" && cp -r pyproject.toml README.md lic_lab "$tmp/src/"
+find "$tmp/src" -name __pycache__ -prune -exec rm -rf {} +
+python -m pip wheel --quiet --no-deps --no-build-isolation -w "$tmp/dist" "$tmp/src" >/dev/null
 python -m pip install --quiet --no-deps --target "$tmp/site" "$tmp"/dist/lic_lab-*.whl
 cd "$tmp"; mkdir -p home work/data/train
 export PYTHONPATH="$tmp/site" LIC_LAB_HOME="$tmp/home" OMP_NUM_THREADS=1

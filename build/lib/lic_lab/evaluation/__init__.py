@@ -1,1 +1,0 @@
-"""lic_lab.evaluation."""
