@@ -186,11 +186,13 @@ def _check_bd_rate(fn: Callable) -> None:
 
 
 def _check_overlap(fn: Callable) -> None:
+    from lic_lab.evaluation.evaluate import overlap_db
+
     g = np.random.default_rng(18)
     for _ in range(10):
         _, q1, _, q2 = _random_curves(g)
         q2 = q2 + g.uniform(-8, 8)
-        want = max(0.0, min(q1.max(), q2.max()) - max(q1.min(), q2.min()))
+        want = overlap_db(list(q1), list(q2))
         got = float(fn(q1, q2))
         assert math.isclose(got, want, abs_tol=1e-9), f"got {got:.3f} dB, expected {want:.3f} dB"
 
