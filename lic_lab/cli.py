@@ -9,6 +9,7 @@
                                                                every model and codec, paper protocol
 ``python -m lic_lab train ...``                                 the project's training recipe
 ``python -m lic_lab download-kodak``                            fetch Kodak and check SHA-256
+``python -m lic_lab download-train [--to DIR]``                 the public training set (40 photos), SHA-256 checked
 
 Every failure a user can cause (a missing or unreadable image, a corrupt, truncated or foreign
 bitstream, an unknown model) is one line on stderr and exit status 1; usage errors exit 2.
@@ -180,6 +181,17 @@ def _download(args: argparse.Namespace) -> int:
     return 0
 
 
+def _download_train(args: argparse.Namespace) -> int:
+    from lic_lab.public_data import download_training_set
+
+    built = download_training_set(args.to)
+    print(
+        f"{built.folder}: {built.photos} photos ({built.identical} pixel-identical to the zoo's training set); "
+        f"train on them with LIC_LAB_DATA={built.folder.parent}"
+    )
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     from lic_lab.training.train import TrainConfig, train_and_save
 
@@ -277,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("download-kodak", help="download Kodak into data/kodak, checking SHA-256").set_defaults(
         func=_download
     )
+    p = sub.add_parser(
+        "download-train", help="build the public training set (train-extra/, 40 photos) from SHA-256-checked archives"
+    )
+    p.add_argument("--to", help="data root to fill (default: <lic_lab home>/data); then set LIC_LAB_DATA to it")
+    p.set_defaults(func=_download_train)
 
     p = sub.add_parser("train", help="train or fine-tune a model with the project's recipe")
     p.add_argument("--arch", default="scale_hyperprior")

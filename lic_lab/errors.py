@@ -29,3 +29,7 @@ class CodingError(LicLabError):
 
 class UsageError(LicLabError):
     """An option or combination of options that does not apply (e.g. ``--rate`` on a fixed-rate model)."""
+
+
+class DownloadError(LicLabError):
+    """A download that failed or whose SHA-256 does not match the manifest."""

@@ -303,6 +303,37 @@ def chain_steps(record: dict[str, Any]) -> int:
     return sum(r["steps"] for r in training_chain(record))
 
 
+def family_budget(family: str) -> dict[str, Any]:
+    """What a family's training cost, read from its models' records (for sentences in the notebooks).
+
+    ``models``; ``chain_steps`` (min, max) from scratch along each model's fine-tuning chain;
+    ``steps`` and ``cpu_minutes`` summed over every run that produced the family (each ancestor
+    counted once, also one from another family); ``train_images`` / ``validation_images`` (the
+    largest numbers of photos any run used); ``batch`` (the batch sizes used); ``params`` of its middle model.
+    """
+    members = family_members(family)
+    records = [training_record(n) for n in members]
+    runs: dict[str, dict[str, Any]] = {}
+    for record in records:
+        for run in training_chain(record):
+            runs.setdefault(run["name"], run)
+    chains = [chain_steps(r) for r in records]
+    return {
+        "models": len(members),
+        "chain_steps": (min(chains), max(chains)),
+        "steps": sum(r["steps"] for r in runs.values()),
+        "cpu_minutes": sum(r["wall_time_s"] * max(1, r.get("threads") or 1) for r in runs.values()) / 60,
+        "train_images": max(_count(r["train_images"]) for r in runs.values()),
+        "validation_images": max(_count(r["validation_images"]) for r in runs.values()),
+        "batch": sorted({int(r["config"].get("batch", 0)) for r in runs.values()}),
+        "params": registry()[members[len(members) // 2]]["params"],
+    }
+
+
+def _count(images: Any) -> int:
+    return len(images) if isinstance(images, (list, tuple)) else int(images)
+
+
 def _kodak_rows(k: dict[str, Any], label: str = "") -> str:
     return (
         f"| {label}{k['bpp']:.4f} | {k['bpp_est']:.4f} | {100 * (k['bpp'] / k['bpp_est'] - 1):+.3f}% | "

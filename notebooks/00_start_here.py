@@ -47,6 +47,14 @@
 # work: `lic_lab.device()` picks CUDA when PyTorch sees it (the PyPI wheel of torch 2.13 on Linux
 # x86-64 includes it), the sliders code on the GPU, and `bash scripts/gpu_flagship.sh` trains a
 # wider model in minutes. Decoding stays bit-exact across devices (README, "What decoding guarantees").
+#
+# **Training the models yourself.** Each notebook has a `FULL_TRAINING` switch at the top that re-runs
+# its shipped recipes (`scripts/train_zoo.sh`, CPU-hours; the model cards give each wall time). They
+# train on the data root's `train/` and `train-extra/`. Without a data root, the switch first builds the
+# public training set: `python -m lic_lab download-train` fetches 40 free-licensed photos (Debian's
+# wallpaper packages and the scikit-image wheel; about 180 MB of archives, each checked against its
+# SHA-256) and converts them exactly as the zoo's `train-extra/` was made. `python -m lic_lab
+# download-kodak` fetches the evaluation set the same way.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

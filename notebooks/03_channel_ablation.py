@@ -121,7 +121,7 @@ print(f"the 5 most important channels cost {100 * share:.1f}% of the bits of y")
 # %% [markdown]
 # ## 4. Is the ranking stable across images?
 #
-# CVQN says the phenomenon "appears on all images". We measure it: the ablation on every image of a set, then the mean pairwise Spearman correlation of the per-channel losses and the overlap of the top-10 sets. With the data root configured this runs on 256×256 centre crops of every second Kodak image (12 images; crops keep it well under a minute on a CPU — `python scripts/benchmark.py` runs all 24 at full size); otherwise on the embedded photos. Its output depends on which data this machine has, so nbval does not compare it.
+# CVQN says the phenomenon "appears on all images". We measure it: the ablation on every image of a set, then the mean pairwise Spearman correlation of the per-channel losses and the overlap of the top-10 sets. With the data root configured this runs on 256×256 centre crops of every second Kodak image (12 images; crops keep it short on a CPU — `python scripts/benchmark.py` runs all 24 at full size); otherwise on the embedded photos. Its output depends on which data this machine has, so nbval does not compare it.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -145,8 +145,8 @@ plt.show()
 
 # %%
 from lic_lab.teaching.widgets import render_channel, channel_explorer
-fig, v = render_channel(model, x, int(top[0]), 0.0)
-plt.show()
+picture, v = render_channel(model, x, int(top[0]), 0.0)
+picture
 
 # %% [markdown]
 # *Run the notebook's cells, then this one, to get the live slider (a saved page, e.g. on GitHub, shows no widget).*
@@ -177,8 +177,8 @@ print(f"bits vs importance, Spearman: {rho:.2f}")
 # %% [markdown]
 # ## Exercises
 #
-# 1. How many channels hold half of the total PSNR loss on the photo? (use `abl`)
-# 2. Which channel is the most important on the photo? (an int)
+# 1. How many channels hold 75% of the total *MS-SSIM* loss (dB) on the photo? (use `abl.ms_ssim_loss_db`; an int)
+# 2. Which channel is the *least* important on the photo by PSNR loss? (an int)
 # 3. In section 2's scale sweep, what is the smallest scale factor at which PSNR comes within 1 dB of the full decode? (a float from `factors`)
 #
 # Solutions: `notebooks/solutions/03_channel_ablation.md`.

@@ -44,16 +44,15 @@ from lic_lab.evaluation import evaluate, references
 from lic_lab.teaching.exercises import check
 from lic_lab.quantization.learnt import fit_centres
 
-FULL_TRAINING = False   # <- switch: True re-trains every CWIC model with the shipped recipes (about 2 CPU-hours)
+FULL_TRAINING = False   # <- switch: True re-trains every CWIC model with the shipped recipes (CPU time: the model cards give each wall time)
 lic_lab.seed_everything(0)
 torch.set_num_threads(2)
 print("device:", lic_lab.device())
 
 # %%
 if FULL_TRAINING:
-    import subprocess
-    for recipe in ("cwic-base", "cwic", "cwic-noimp", "cwic-quantizer"):
-        subprocess.run(["bash", str(REPO_DIR / "scripts" / "train_zoo.sh"), recipe], check=True)
+    from lic_lab.teaching.full_training import run_recipes
+    run_recipes(["cwic-base", "cwic", "cwic-noimp", "cwic-quantizer"])
 x = data.read_image(data.embedded_paths()[0])      # a 256 x 384 photo shipped with the workbook (not a training image)
 models = [zoo.load_model(f"cwic-q{i}") for i in (1, 2, 3)]
 m2 = models[1]
@@ -170,9 +169,9 @@ print("order by error, ours:", order_ours, "| paper:", sorted(references.CWIC_TA
 #
 # **Stage 2: pull $\mathbf p$ toward $l^*$** with a continuous proxy whose gradient is a constant push (eqs. 18–19): $\partial/\partial p_{ij} = +\alpha$ if $L p_{ij} > l^*_{ij}$, $-\alpha$ if below.
 #
-# In `lic_lab` this is `models.cwic.ImportanceRelaxation`: its forward pass is $\mathbf z = \mathbf m\circ Q(\mathbf e)$; its backward pass receives $\partial\mathcal L_D/\partial\mathbf z$ — exactly what stage 1 needs, even at dropped codes — computes $l^*$ (`importance_map.importance_targets`) and hands $\mathbf p$ the gradient of eqs. 18–19 (`importance_map.importance_loss`). The paper's $\gamma$ is set "to make the gradient of $\mathcal L_R$ comparable to that of $\mathcal L_D$"; we make that precise: on the pre-trained model's gradients, $\gamma$ is the value at which stage 1's targets for an image over its budget keep, on average, *half* the budgeted share $r$ of the codes (`importance_map.gamma_for_ratio`). An image over budget is then pulled clearly below it, one under budget is pushed up (stage 1 wants every channel when $\gamma$ does not apply), and the mask settles near $r$. (Calibrated at $r$ itself, the push down was too weak in our trials: the mask stayed at about twice the budget.)
+# In `lic_lab` this is `models.cwic.ImportanceRelaxation`: its forward pass is $\mathbf z = \mathbf m\circ Q(\mathbf e)$; its backward pass receives $\partial\mathcal L_D/\partial\mathbf z$ — exactly what stage 1 needs, even at dropped codes — computes $l^*$ (`importance_map.importance_targets`) and hands $\mathbf p$ the gradient of eqs. 18–19 (`importance_map.importance_loss`). The paper's $\gamma$ is set "to make the gradient of $\mathcal L_R$ comparable to that of $\mathcal L_D$"; we make that precise: on the pre-trained model's gradients, $\gamma$ is the value at which stage 1's targets for an image over its budget keep, on average, *half* the budgeted share $r$ of the codes (`importance_map.gamma_for_ratio`). An image over budget is then pulled clearly below it, one under budget is pushed up (stage 1 wants every channel when $\gamma$ does not apply), and the mask settles near $r$. (Calibrated at $r$ itself, the push down was too weak in our trials: the mask kept far more codes than the budget.)
 #
-# Why not straight-through for $\mathbf p$ too? The paper found it works only with binary codes; with multi-valued codes the relaxation gives each position a target that accounts for what its codes are worth. Below: the Taylor proxy $\xi\sum_k|\partial\mathcal L_D/\partial z_{kij}|$ on the photo next to the learnt map — compare where they agree. At lab scale they agree only loosely (the correlation is printed): the map is a smooth, learnt prediction of many noisy per-batch targets, and it sees the image, not this one gradient.
+# Why not straight-through for $\mathbf p$ too? The paper found it works only with binary codes; with multi-valued codes the relaxation gives each position a target that accounts for what its codes are worth. Below: the Taylor proxy $\xi\sum_k|\partial\mathcal L_D/\partial z_{kij}|$ on the photo next to the learnt map — compare where they agree. How well they agree at lab scale is the correlation printed below; they need not agree closely: the map is a smooth, learnt prediction of many noisy per-batch targets, and it sees the image, not this one gradient.
 
 # %%
 x_pad = data.pad_to_multiple(x, m2.downsample)[0]
@@ -304,7 +303,7 @@ claims = [
 display(Markdown(viz.table(claims)))
 
 # %% [markdown]
-# **Reading it.** The two TCAEs compress alike, as the paper finds: restricting the context to earlier planes costs almost nothing. But our TCAE is far from the paper's: 3 layers instead of 9, 3 groups instead of 8, trained for 500 steps on the codes of 46 photos. The CABAC-like model needs no training at all — it adapts its counts to each image as it codes — and at this scale that wins: its three neighbours carry most of what our small TCAE has learnt, and it is tuned to the very image it codes. On $QI(\mathbf p)$ (16 symbols, 1/64 of the pixels) our TCAE is at best as good as the i.i.d. model. The decode-time gap is also much smaller than on a GPU: a CPU evaluates a plane's positions one after another anyway, so the inclined order saves the per-step overhead (190 steps instead of 196,608), not the arithmetic.
+# **Reading it.** The two TCAEs compress alike, as the paper finds: restricting the context to earlier planes costs almost nothing. But our TCAE is far from the paper's: 3 layers instead of 9, 3 groups instead of 8, trained for 500 steps on the codes of our training photos. The CABAC-like model needs no training at all — it adapts its counts to each image as it codes — so where it wins in the table, its three neighbours carry most of what our small TCAE has learnt, and it is tuned to the very image it codes. Compare, on $QI(\mathbf p)$ (16 symbols, 1/64 of the pixels), our TCAE with the i.i.d. model. The decode-time gap is also much smaller than on a GPU: a CPU evaluates a plane's positions one after another anyway, so the inclined order saves the per-step overhead (190 steps instead of 196,608), not the arithmetic.
 
 # %% [markdown]
 # Live, on a 128×128 crop of the photo (a 32×16×16 code) — your machine's numbers:
@@ -342,24 +341,33 @@ display(Markdown("BD-rate of `cwic` (PSNR, PCHIP over the overlap; — where the
                  viz.table(evaluate.bd_table(ps, ["cwic"], ["factorized", "hyperprior", "webp", "jpeg2000", "jpeg"], "PSNR"))))
 
 # %% [markdown]
-# **Reading it.** At lab scale the importance map does not pay. The models without it sit on a flat line near 26 dB whatever their number of channels: our small en/decoder, not the code, limits the quality, so dropping channels everywhere is almost free, and the cheapest way to a low rate is simply fewer channels. The importance map's fine-tuning (dropped codes become zeros the decoder must learn to fill) cost our models PSNR that the saved bits do not buy back. The paper's claim needs a model whose quality is limited by the rate — a wide en/decoder trained for many epochs — which this CPU cannot train. What *is* visible here is the mechanism: the maps of section 1 follow the image content, and the rate follows the budget $r$ (the table above, $r_0$ = 0.2, 0.45, 0.8).
+# **Reading it.** The line above says whether the importance map pays at lab scale. Where it does not, the table shows why: the models without it sit on a nearly flat line whatever their number of channels, so our small en/decoder, not the code, limits the quality; dropping channels everywhere is then almost free, and the cheapest way to a low rate is simply fewer channels. The importance map's fine-tuning (dropped codes become zeros the decoder must learn to fill) costs PSNR that the saved bits must buy back. The paper's claim needs a model whose quality is limited by the rate — a wide en/decoder trained for many epochs — which this CPU cannot train. What *is* visible here is the mechanism: the maps of section 1 follow the image content, and the rate follows the budget $r$ (the table above, $r_0$ = 0.2, 0.45, 0.8).
 
 # %% [markdown]
 # ## 7. What differs at lab scale
 #
-# * **Size and training.** Our CWIC has about 0.79 M parameters, 0.34 M of them in the TCAE (stage widths 16 / 24 / 32; the paper's encoder has 64 / 128 / 256-channel stages and its TCAE 9 layers of 8 groups), and was trained for 4,000 + 1,500 steps on 46 photos, for MSE; the paper trains for many epochs on ImageNet-scale data. Its quality saturates (section 6), so the RD curve is flat and well below the foundation's hyperpriors and the classical codecs; Fig. 10b and the TCAE-over-CABAC result are not reproduced for that reason (sections 5–6).
-# * **Decoder input scale.** The decoder first maps codes to $(z - \tfrac12)\cdot 16$ (`models.cwic.CodeGain`, fixed): fed raw (0, 1) codes with a spread of about 0.1, our default-initialised decoder stalled near 17 dB.
+# * **Size and training.** The cell below prints our CWIC's size (stage widths 16 / 24 / 32; the paper's encoder has 64 / 128 / 256-channel stages and its TCAE 9 layers of 8 groups) and its training budget, for MSE; the paper trains for many epochs on ImageNet-scale data. Where its quality saturates (section 6), the RD curve is flat and falls behind the foundation's hyperpriors and the classical codecs, and that is the likely reason wherever Fig. 10b or the TCAE-over-CABAC result is not reproduced (sections 5–6).
+# * **Decoder input scale.** The decoder first maps codes to $(z - \tfrac12)\cdot 16$ (`models.cwic.CodeGain`, fixed): fed raw (0, 1) codes with a spread of about 0.1, our default-initialised decoder stalled at a low PSNR in early trials.
 # * **Rate control** is the mask count, as in the paper; the entropy coder then squeezes the kept codes. $\gamma$ is measured, not hand-tuned (section 3). Our shipped rates are three ($r_0$ = 0.2, 0.45, 0.8; the paper seven).
 # * **TCAE** is 3 layers with $G = 3$ groups and a 1×1 output layer (the paper: 2 + 3 residual blocks × 2 + 1 = 9 layers, 8 groups): a smaller context (9×9 per channel instead of 37×37) and a smaller zoo. Both TCAEs are trained alone on each model's frozen codes for the same 500 steps, as in the paper's separate training. Coding runs on a fixed-point grid (float64 sums of values rounded to $2^{-14}$), so the one-pass encoder and the step-wise decoders agree bit for bit by construction (`entropy.tcae`).
-# * **Leaky ReLU** instead of ReLU in the dense blocks: with plain ReLU a third to two thirds of our small model's units died early in training and it stalled near 16 dB.
+# * **Leaky ReLU** instead of ReLU in the dense blocks: with plain ReLU, in early trials, many of our small model's units died early in training and it stalled at a low PSNR.
 # * **Bits are real** (bit-exact bitstreams with both TCAE kinds); the count baselines are exact adaptive code lengths. The sequential TCAE here decodes on a CPU, one symbol per step, reusing every earlier activation; the paper's GPU times are per network evaluation.
 # * **Not rebuilt:** the MS-SSIM-trained models and the 7 parameter sets, BPG, the conference version's convolutional entropy model ([12] in the paper).
-#
+
+# %%
+m = zoo.load_model("cwic-q2")
+tcae = sum(p.numel() for p in m.tcae.parameters())
+b = zoo.family_budget("cwic")
+print(f"cwic-q2: {sum(p.numel() for p in m.parameters()):,} parameters, {tcae:,} of them in the TCAE; the cwic family: "
+      f"{b['chain_steps'][0]:,}-{b['chain_steps'][1]:,} steps from scratch along each chain, {b['train_images']} training photos, "
+      f"{b['cpu_minutes']:.0f} CPU-thread-minutes in all")
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. With $n = 32$ and $L = 16$, how many code channels does a position with $QI(p) = 5$ keep? (an int)
-# 2. How many decoding steps does the inclined TCAE need for the code of a 768×512 image (stride 8, $n = 32$)? (an int)
-# 3. From the Fig. 12 table, what is the compression ratio of the i.i.d. model on `cwic-q2`'s $\mathbf o'$? (a float; two decimals are enough)
+# 2. How many decoding steps does the inclined TCAE need for the code of a 512×512 image (stride 8, $n = 32$)? (an int)
+# 3. From `S["entropy_bits"]` (the sums behind the Fig. 12 table), how many bits per coded symbol does the inclined TCAE spend on `cwic-q2`'s $\mathbf o'$? (a float)
 #
 # Solutions: `notebooks/solutions/04_importance_map_trimmed_conv.md`.
 

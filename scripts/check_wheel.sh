@@ -23,6 +23,8 @@ assert lic_lab.__file__.startswith(sys.argv[1]), f"imported {lic_lab.__file__}, 
 assert not lic_lab.in_checkout(), "the installed package thinks it is a checkout"
 photos = data.embedded_paths()
 assert len(photos) == 3, photos
+from lic_lab.public_data import manifest
+assert len(manifest()["photos"]) == 40  # the public training set's manifest is package data
 print("installed:", lic_lab.__file__, "| embedded photos:", len(photos))
 PY
 photo=$(python -c "from lic_lab import data; print(data.embedded_paths()[0])")

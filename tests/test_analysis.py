@@ -27,9 +27,9 @@ def test_quantization_mismatch_and_coding_report(small_model, small_photo):
 
 def test_render_rate_codes_for_real(small_photo):
     models = [build_model({"arch": "factorized", "N": 16, "M": 24}).eval() for _ in range(2)]
-    fig, values = render_rate(models, small_photo, 1)
-    assert values["bpp"] > 0 and values["decode_ms"] > 0 and len(fig.axes) == 4
-    plt.close(fig)
+    image, values = render_rate(models, small_photo, 1)
+    assert values["bpp"] > 0 and values["decode_ms"] > 0
+    assert image.width > 3 * small_photo.shape[-1]  # original, reconstruction, error map
 
 
 def test_evaluate_entries_and_bd_table(small_photo, tmp_path):
@@ -71,20 +71,22 @@ def test_exercise_checks(capsys):
     assert "correct" in verdict(1, 0.25, 12288, 512, 768)
     assert "not yet" in verdict(1, 0.3, 12288, 512, 768)
     assert "correct" in verdict(2, 0.6827, 0.5)
-    assert "correct" in verdict(4, "STE")
+    y = torch.tensor([0.5, 0.25, 1.0])  # 1 + 2 + 0 bits over a 1 x 3 image: 1 bpp
+    assert "correct" in verdict(4, 1.0, {"y": y, "z": torch.tensor([0.5])}, 1, 3)
+    assert "correct" in verdict(4, -torch.log2(y).sum() / 3, {"y": y}, 1, 3)  # a 0-d tensor answer counts too
+    assert "not yet" in verdict(4, torch.ones(2), {"y": y}, 1, 3) and "not yet" in verdict(4, "1.0", {"y": y}, 1, 3)
+    assert "not yet" in verdict(4, 4 / 3, {"y": y, "z": torch.tensor([0.5])}, 1, 3)  # z is not part of the answer
 
 
 def test_render_channel_zero_and_identity(small_model, small_photo):
     from lic_lab.teaching.widgets import render_channel
 
-    fig, v = render_channel(small_model, small_photo, 0, 1.0)
+    image, v = render_channel(small_model, small_photo, 0, 1.0)
     assert v["psnr_edited"] == pytest.approx(v["psnr_full"])
-    plt.close(fig)
     from lic_lab.teaching.channels import scale_sweep
 
-    fig, v = render_channel(small_model, small_photo, 2, 0.5)
+    image, v = render_channel(small_model, small_photo, 2, 0.5)
     assert v["psnr_edited"] == pytest.approx(scale_sweep(small_model, small_photo, 2, [0.5])[0], abs=1e-6)
-    plt.close(fig)
 
 
 def test_channel_exercise_checks():
@@ -93,9 +95,12 @@ def test_channel_exercise_checks():
     from lic_lab.teaching.channels import Ablation
 
     abl = Ablation(np.arange(4), np.array([20.0, 29.0, 29.5, 30.0]), np.full(4, 0.9), 30.0, 0.95)
-    assert "correct" in verdict(1, 1, abl, book="03")
-    assert "correct" in verdict(2, 0, abl, book="03")
-    assert "not yet" in verdict(2, 3, abl, book="03")
+    assert "correct" in verdict(1, 3, abl, book="03")  # equal MS-SSIM losses: 3 of 4 channels hold 75%
+    assert "not yet" in verdict(1, 1, abl, book="03")
+    assert "correct" in verdict(2, 3, abl, book="03")  # the smallest PSNR loss
+    assert "not yet" in verdict(2, 0, abl, book="03")
+    tied = Ablation(np.arange(4), np.array([20.0, 30.0, 29.0, 30.0]), np.full(4, 0.9), 30.0, 0.95)
+    assert "correct" in verdict(2, 1, tied, book="03") and "correct" in verdict(2, 3, tied, book="03")  # a tie
     assert "correct" in verdict(3, 0.5, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
     assert "not yet" in verdict(3, 1.0, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
 
@@ -107,7 +112,7 @@ def test_slider_widgets_build_and_update(small_model, small_photo):
     slider, label, image = box.children
     first = image.value
     assert first[:4] == b"\x89PNG" and "bpp" in label.value
-    slider.value = 0
+    slider.value = 1
     assert image.value[:4] == b"\x89PNG"
     ex = channel_explorer(small_model, small_photo, 1)
     (channel_slider, factor), img = ex.children[0].children, ex.children[1]
@@ -210,3 +215,72 @@ def test_cwic_figures_draw():
     assert len(importance_maps([m, m], x).axes) == 6
     assert len(quantizer_centres(m.quantizer, torch.rand(16, 4, 6)).axes[0].collections) == 17
     plt.close("all")
+
+
+def test_one_colour_and_marker_per_family_in_every_figure():
+    from lic_lab.evaluation.plots import LEARNED_STYLE, STYLE, style
+
+    colours = [c for _, c, _ in STYLE.values()] + [c for k, (_, c, _) in LEARNED_STYLE.items() if k != "cbanet k=3"]
+    assert len(set(colours)) == len(colours)  # no two codecs or families share a colour
+    assert style("hyperprior (5 models)")[1:] == style("hyperprior")[1:]
+    assert style("JPEG 4:4:4") == style("jpeg") and style("CBANet K=2")[1] == LEARNED_STYLE["cbanet k=2"][1]
+    assert style("a new curve") == style("a new curve")  # unknown labels: stable, whatever the order
+    for ax_curves in ({"hyperprior": ([0.1, 0.2], [28, 30]), "webp": ([0.1, 0.2], [29, 31])},
+                      {"webp": ([0.1, 0.2], [29, 31]), "factorized": ([0.1], [27]), "hyperprior": ([0.1, 0.2], [28, 30])}):
+        ax = viz.rd_plot(ax_curves)
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        assert lines["hyperprior"].get_color() == LEARNED_STYLE["hyperprior"][1]  # the same in both panels
+        assert lines["WebP"].get_color() == STYLE["webp"][1] and lines["WebP"].get_linestyle() == "--"
+        plt.close(ax.figure)
+
+
+def test_bd_rate_explainer_draws_the_integral_bd_rate_takes():
+    import math
+
+    import numpy as np
+
+    from lic_lab.evaluation.metrics import pchip
+
+    anchor = ([0.2, 0.4, 0.8, 1.6], [28.0, 31.0, 34.0, 37.0])
+    test = ([0.15, 0.3, 0.6, 1.2], [27.0, 30.5, 33.5, 36.0])
+    fig, v = viz.bd_rate_explainer(anchor, test, ("webp", "hyperprior"))
+    assert (v["lo"], v["hi"]) == (28.0, 36.0)
+    d = np.linspace(28.0, 36.0, 2001)  # the drawn curves: their mean gap is the BD-rate's
+    drawn = pchip(test[1], np.log(test[0]), d) - pchip(anchor[1], np.log(anchor[0]), d)
+    assert float(drawn.mean()) == pytest.approx(v["gap"], abs=2e-3)
+    assert math.exp(v["gap"]) - 1 == pytest.approx(v["bd_rate"] / 100)
+    with pytest.raises(ValueError):
+        viz.bd_rate_explainer(anchor, ([0.1, 0.2], [20.0, 21.0]), ("webp", "hyperprior"))  # no common range
+    assert pchip(anchor[1], anchor[0], [28.0, 34.0]) == pytest.approx([0.2, 0.8])  # through the points
+    plt.close(fig)
+
+
+def test_exercise_checks_of_notebooks_02_05_06():
+    import numpy as np
+    from conftest import small
+
+    from lic_lab.evaluation.complexity import decoder_flops
+    from lic_lab.quantization.variable import bound_bpp
+    from lic_lab.teaching.channels import Ablation
+
+    want = bound_bpp(32, 16, [0.2, 0.5, 0.3], [3, 6, 9])
+    assert "correct" in verdict(1, want, [0.2, 0.5, 0.3], [3, 6, 9], book="02")
+    assert "not yet" in verdict(1, bound_bpp(32, 16, [0.25, 0.5, 0.25], [2, 5, 8]), [0.2, 0.5, 0.3], [3, 6, 9], book="02")
+    abl = Ablation(np.arange(6), np.full(6, 29.0), np.array([0.9, 0.9, 0.8, 0.7, 0.95, 0.5]), 30.0, 0.95)
+    group = np.array([0, 1, 2, 2, 2, 1])
+    median = float(np.median(abl.ms_ssim_loss_db[[2, 3, 4]]))
+    assert "correct" in verdict(2, median, abl, group, book="02")
+    assert "not yet" in verdict(2, float(abl.ms_ssim_loss_db[[2, 3, 4]].mean()) + 0.01, abl, group, book="02")
+    cvqn = small("cvqn")
+    d = cvqn.sizes[2]
+    assert "correct" in verdict(3, 4 * (d - 1) + 2 * 31 + 31 + 1, cvqn, book="02")
+    gained = small("gained_mean_scale")
+    units = [gained.gain, gained.inverse_gain] + ([gained.hyper_gain, gained.hyper_inverse_gain] if gained.hyper_gains else [])
+    share = 100 * sum(u.matrix.numel() for u in units) / sum(p.numel() for p in gained.parameters())
+    assert "correct" in verdict(3, share, gained, book="05") and "not yet" in verdict(3, 2 * share, gained, book="05")
+    cbanet = small("cbanet_hp")
+    gflops = decoder_flops(cbanet, (256, 256), 2) / 1e9
+    assert "correct" in verdict(1, gflops, cbanet, (256, 256), 2, book="06")
+    assert "not yet" in verdict(1, decoder_flops(cbanet, (256, 256), 3) / 1e9, cbanet, (256, 256), 2, book="06")
+    storage = {"cbanet": 1000, "bam_per_bitrate": 10}
+    assert "correct" in verdict(2, 1070, storage, 8, book="06") and "not yet" in verdict(2, 1030, storage, 8, book="06")

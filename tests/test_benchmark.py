@@ -128,10 +128,11 @@ def test_shipped_benchmark_reproduces_from_the_checkpoints():
 def test_benchmark_exercise_checks():
     from lic_lab.teaching.exercises import verdict
 
-    curves = {"c2f-single": curve(1.0), "c2f": curve(0.9)}
+    curves = {"agvae": curve(1.0), "c2f": curve(0.9)}
     assert "correct" in verdict(1, -10.0, curves, book="07")
     assert "not yet" in verdict(1, 10.0, curves, book="07")
     bits = {"z2": {"bpp": 0.01}, "z1": {"bpp": 0.03}, "y": {"bpp": 0.36}}
     assert "correct" in verdict(2, 10.0, bits, book="07")
+    assert "correct" in verdict(2, 10.0, {"z1": {"bpp": 0.04}, "y": {"bpp": 0.36}}, book="07")  # one hyper level
     assert "correct" in verdict(3, 1.5, {"1": {"decode_s": 0.3}, "2": {"decode_s": 0.2}}, book="07")
     assert "not yet" in verdict(3, 0.67, {"1": {"decode_s": 0.3}, "2": {"decode_s": 0.2}}, book="07")

@@ -132,6 +132,7 @@ def test_exercise_checks_of_notebook_04():
 
     model = small()
     assert "correct" in verdict(1, 10, book="04") and "not yet" in verdict(1, 5, book="04")
-    assert "correct" in verdict(2, 16 + 64 + 96 - 2, model, book="04")
-    bits = {"cwic-q2": {"code": {"raw_bits": 300.0, "iid": 200.0}}}
-    assert "correct" in verdict(3, 1.5, bits, book="04") and "not yet" in verdict(3, 2.0, bits, book="04")
+    assert "correct" in verdict(2, 16 + 64 + 64 - 2, model, book="04")
+    bits = {"cwic-q2": {"code": {"symbols": 100.0, "raw_bits": 300.0, "iid": 240.0, "tcae-inclined": 150.0}}}
+    assert "correct" in verdict(3, 1.5, bits, book="04")  # inclined TCAE bits per symbol
+    assert "not yet" in verdict(3, 1.25, bits, book="04") and "not yet" in verdict(3, 2.4, bits, book="04")

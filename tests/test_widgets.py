@@ -1,4 +1,6 @@
-"""The GMM toy explorer's pure render function."""
+"""The slider explorers' render functions and the Pillow panels they draw with."""
+import numpy as np
+
 from lic_lab.teaching.widgets import render_gmm
 
 
@@ -20,9 +22,9 @@ def test_render_importance_codes_for_real_and_draws_the_mask():
     for i, m in enumerate(models):
         m.name = f"cwic-test-q{i}"
     x = torch.rand(1, 3, 40, 56)
-    fig, v = render_importance(models, x, 1)
+    image, v = render_importance(models, x, 1)
     assert v["bit_exact"] and 0 < v["kept_share"] < 1 and v["bpp"] > 0
-    assert len(fig.axes) == 5  # three panels and two colour bars
+    assert image.width > 3 * 56 and image.height > 40  # three panels side by side, titles and colour bars
     box = importance_explorer(models, x)
     assert (box.children[0].min, box.children[0].max) == (1, 2)  # 1-based, as the zoo's q1 .. qN
 
@@ -39,3 +41,49 @@ def test_trimmed_mask_planes_match_fig_5():
     assert "25 of 25" in trimmed_mask_planes(-1).axes[0].get_title()  # an earlier channel: all of it
     assert "0 of 25" in trimmed_mask_planes(1).axes[1].get_title()  # a later channel: none
     assert mask_explorer().children[0].min == -2
+
+
+def test_colorize_uses_the_colour_map_and_clips():
+    from matplotlib import colormaps
+
+    from lic_lab.teaching.panels import colorize
+
+    rgb = colorize(np.array([[-5.0, 0.0, 20.0, 40.0, 99.0]]), "magma", 0, 40)
+    assert rgb.shape == (1, 5, 3) and rgb.dtype == np.uint8
+    expected = (np.array(colormaps["magma"]([0.0, 0.0, 128 / 255, 1.0, 1.0]))[:, :3] * 255).round()
+    assert np.array_equal(rgb[0], expected.astype(np.uint8))  # clipped at both ends, mid-grey at the middle
+
+
+def test_panel_row_lays_out_titled_panels_with_colour_bars():
+    from lic_lab.teaching.panels import BAR_HEIGHT, GAP, TITLE_HEIGHT, Panel, panel_row, png_bytes
+
+    rgb = np.full((30, 40, 3), 200, np.uint8)
+    row = panel_row([Panel(rgb, "an image"), Panel(np.zeros((5, 6)), "a map", "gray", 0, 1, scale=4)])
+    assert row.size == (40 + GAP + 24, TITLE_HEIGHT + 30 + BAR_HEIGHT)
+    pixels = np.asarray(row)
+    assert (pixels[TITLE_HEIGHT : TITLE_HEIGHT + 30, :40] == 200).all()  # the image, pasted unchanged
+    assert (pixels[TITLE_HEIGHT : TITLE_HEIGHT + 20, 40 + GAP :] == 0).all()  # zeros on "gray": black, 4x larger
+    assert png_bytes(row).startswith(b"\x89PNG")
+
+
+def test_cached_views_render_each_position_once():
+    from PIL import Image
+
+    from lic_lab.teaching.widgets import CachedViews, index_slider
+
+    calls = []
+
+    def render(i):
+        calls.append(i)
+        return Image.new("RGB", (4, 4), (60 * i, 0, 0)), {"i": i}
+
+    views = CachedViews(render)
+    assert views(1)[1] == {"i": 1} and views(1)[0] == views(1)[0] and calls == [1]
+    box = index_slider(3, render, lambda v: f"position {v['i']}")  # prefetches 0, 1, 2
+    slider, label, image = box.children
+    assert calls == [1, 0, 1, 2] and label.value == "position 1"
+    before = image.value
+    slider.value = 3
+    assert label.value == "position 2" and image.value != before and calls == [1, 0, 1, 2]
+    slider.value = 4  # beyond the shipped models: clamped by the widget, nothing new rendered
+    assert slider.value == 3 and calls == [1, 0, 1, 2]

@@ -149,3 +149,22 @@ def test_staged_model_card_lists_every_stage():
     assert "hyperprior-q5" in chain  # the frozen encoder's own training
     card = (zoo.CHECKPOINT_DIR / "cbanet.md").read_text()
     assert all(f"| {name} |" in card for name in chain)
+
+
+def test_family_budget_reads_the_model_cards():
+    b = zoo.family_budget("hyperprior")
+    members = zoo.family_members("hyperprior")
+    assert b["models"] == len(members)
+    chains = [zoo.chain_steps(zoo.training_record(n)) for n in members]
+    runs = {r["name"]: r["steps"] for n in members for r in zoo.training_chain(zoo.training_record(n))}
+    assert b["chain_steps"] == (min(chains), max(chains)) and b["steps"] == sum(runs.values())  # each run once
+    assert b["cpu_minutes"] > 0 and b["train_images"] > b["validation_images"] > 0
+
+
+def test_standing_states_the_rule():
+    from lic_lab.evaluation.evaluate import standing
+
+    rows = [{"model": "m", "anchor": "jpeg", "BD-rate (%)": -12.0}, {"model": "m", "anchor": "webp", "BD-rate (%)": 30.0},
+            {"model": "m", "anchor": "avif", "BD-rate (%)": None}]
+    assert standing(rows) == {"m": "m needs fewer bits than jpeg (-12.0%), more bits than webp (+30.0%), "
+                                    "not compared with avif (overlap too small)"}

@@ -387,7 +387,6 @@ def plot_curves(summary: dict[str, Any], out: Path) -> list[Path]:
             label,
             ax=ax,
             title=f"{summary['dataset']['name']}: {len(summary['dataset']['images'])} images",
-            palette="viridis",
         )
         ax.set_xlim(0, 1.6)
         path = out / f"rd_{'psnr' if metric == 'psnr' else 'ms_ssim'}.png"

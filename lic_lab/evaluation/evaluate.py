@@ -311,3 +311,18 @@ def bd_table(
                 }
             )
     return rows
+
+
+def standing(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """One sentence per tested curve from :func:`bd_table` rows, the verdict computed by a stated rule:
+    a negative BD-rate is "fewer bits than" the anchor at equal quality, a positive one "more bits
+    than"; anchors whose overlap is too small are named as not compared."""
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        rate = row["BD-rate (%)"]
+        if rate is None:
+            phrase = f"not compared with {row['anchor']} (overlap too small)"
+        else:
+            phrase = f"{'fewer' if rate < 0 else 'more'} bits than {row['anchor']} ({rate:+.1f}%)"
+        out.setdefault(row["model"], []).append(phrase)
+    return {model: f"{model} needs " + ", ".join(phrases) for model, phrases in out.items()}

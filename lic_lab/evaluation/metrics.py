@@ -145,6 +145,27 @@ def _pchip_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return d
 
 
+def _hermite(x: np.ndarray, y: np.ndarray, d: np.ndarray, k: int, points: np.ndarray) -> np.ndarray:
+    """The cubic Hermite piece ``k`` (between ``x[k]`` and ``x[k+1]``, end slopes ``d``) at ``points``."""
+    hk = x[k + 1] - x[k]
+    t = (points - x[k]) / hk
+    h00, h10 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t
+    h01, h11 = -2 * t**3 + 3 * t**2, t**3 - t**2
+    return h00 * y[k] + h10 * hk * d[k] + h01 * y[k + 1] + h11 * hk * d[k + 1]
+
+
+def pchip(x: Curve, y: Curve, points: Curve) -> np.ndarray:
+    """The PCHIP interpolant through ``(x, y)`` evaluated at ``points`` (inside the range of ``x``):
+    the curve whose integral :func:`bd_rate` takes (drawn by the notebooks' BD-rate figure)."""
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    order = np.argsort(xs)
+    xs, ys = xs[order], ys[order]
+    pts = np.asarray(points, dtype=np.float64)
+    d = _pchip_slopes(xs, ys)
+    k = np.clip(np.searchsorted(xs, pts, side="right") - 1, 0, len(xs) - 2)
+    return np.array([_hermite(xs, ys, d, int(i), np.array([p]))[0] for i, p in zip(k, pts)])
+
+
 def _pchip_integral(x: np.ndarray, y: np.ndarray, lo: float, hi: float) -> float:
     """Exact integral over [lo, hi] of the PCHIP interpolant through (x, y) (x increasing)."""
     d = _pchip_slopes(x, y)
@@ -154,12 +175,7 @@ def _pchip_integral(x: np.ndarray, y: np.ndarray, lo: float, hi: float) -> float
         a, b = max(lo, x[k]), min(hi, x[k + 1])
         if b <= a:
             continue
-        t_pts = (a + b) / 2 + (b - a) / 2 * nodes
-        hk = x[k + 1] - x[k]
-        t = (t_pts - x[k]) / hk
-        h00, h10 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t
-        h01, h11 = -2 * t**3 + 3 * t**2, t**3 - t**2
-        vals = h00 * y[k] + h10 * hk * d[k] + h01 * y[k + 1] + h11 * hk * d[k + 1]
+        vals = _hermite(x, y, d, k, (a + b) / 2 + (b - a) / 2 * nodes)
         total += (b - a) / 2 * float(np.dot(weights, vals))
     return total
 

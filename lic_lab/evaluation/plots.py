@@ -1,6 +1,7 @@
 """RD figures, shared by the benchmark command and the notebooks (matplotlib is imported on use).
 
-One style for every figure: each classical codec keeps one colour and marker (``STYLE``).
+One style for every figure: each classical codec (``STYLE``) and each zoo family (``LEARNED_STYLE``)
+keeps one colour and marker (:func:`style`).
 Figures are written where the caller says, by default ``<lic_lab home>/figures``.
 """
 
@@ -14,15 +15,55 @@ from lic_lab import home
 
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
-    from matplotlib.typing import ColorType
 
-STYLE = {
+STYLE = {  # classical codecs: greys and warm colours, dashed where learned curves share the plot
     "jpeg": ("JPEG 4:4:4", "#999999", "s"),
     "jpeg420": ("JPEG 4:2:0", "#bbbbbb", "s"),
     "jpeg2000": ("JPEG 2000", "#8c6d31", "D"),
     "webp": ("WebP", "#e6550d", "^"),
     "avif": ("AVIF", "#d62728", "v"),
 }
+LEARNED_STYLE = {  # the zoo's families: cool and distinct colours, the same in every figure
+    "factorized": ("factorized", "#9467bd", "o"),
+    "hyperprior": ("hyperprior", "#1f77b4", "o"),
+    "meanscale": ("meanscale", "#2ca02c", "o"),
+    "meanscale-msssim": ("meanscale-msssim", "#74c476", "P"),
+    "c2f": ("c2f", "#17becf", "*"),
+    "c2f-single": ("c2f-single", "#7fd8e3", "x"),
+    "cvqn": ("cvqn", "#e377c2", "h"),
+    "cvqn-ablation": ("cvqn-ablation", "#f2b3dc", "h"),
+    "cwic": ("cwic", "#bcbd22", "p"),
+    "cwic-ablation": ("cwic-ablation", "#d9d98c", "p"),
+    "agvae": ("agvae", "#393b79", "d"),
+    "agvae-symmetric": ("agvae-symmetric", "#6b6ecf", "d"),
+    "agvae-cvr": ("agvae-cvr", "#9c9ede", "d"),
+    "cbanet": ("cbanet", "#637939", "X"),
+    "cbanet k=1": ("CBANet K=1", "#b5cf6b", "X"),
+    "cbanet k=2": ("CBANet K=2", "#8ca252", "X"),
+    "cbanet k=3": ("CBANet K=3", "#637939", "X"),
+}
+FALLBACK_COLOURS = ("#7f7f7f", "#a55194", "#3182bd", "#31a354", "#756bb1", "#636363")  # none near a codec's
+REFERENCE_STYLE = ("#000000", ".")  # published reference curves (e.g. CompressAI's), always dashed
+
+
+def style(label: str) -> tuple[str, str, str]:
+    """``(name, colour, marker)`` of a curve, the same wherever it is drawn.
+
+    A codec or zoo family by key (``"webp"``, ``"hyperprior"``), by display name (``"JPEG 4:4:4"``)
+    or with a note in brackets (``"hyperprior (5 models)"``), in any case; a published reference
+    curve (its label says "reference") is black; other labels get a
+    colour chosen from their text, so a curve keeps its colour from one panel to the next.
+    """
+    import zlib
+
+    key = label.split(" (")[0].strip().lower()
+    if "reference" in key:
+        return (label, *REFERENCE_STYLE)
+    for table in (STYLE, LEARNED_STYLE):
+        for k, (name, colour, marker) in table.items():
+            if key in (k, name.lower()):
+                return label if table is LEARNED_STYLE else name, colour, marker
+    return label, FALLBACK_COLOURS[zlib.crc32(key.encode()) % len(FALLBACK_COLOURS)], "o"
 
 
 def rd_plot(
@@ -31,30 +72,27 @@ def rd_plot(
     ax: plt.Axes | None = None,
     title: str | None = None,
     save: str | None = None,
-    palette: str | None = None,
 ) -> plt.Axes:
     """Plot rate-distortion curves ``{label: (bpp, quality)}``; optionally save to figures/<save>.
 
-    Classical codecs keep their fixed style (dashed); with ``palette`` (a matplotlib colormap name)
-    the other curves take evenly spaced colours from it, so many learned curves stay distinguishable.
+    Every curve takes its fixed :func:`style`; classical codecs and references are dashed when
+    learned curves share the axes. The legend goes where it covers the fewest points.
     """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.4))
-    learned = [label for label in curves if label not in STYLE]
-    cmap = plt.get_cmap(palette) if palette else None
-    color: ColorType | None
+    codec_names = {entry[0] for entry in STYLE.values()}
+    codecs = {label: style(label)[0] in codec_names for label in curves}
+    mixed = not all(codecs.values())
     for label, (rates, quality) in curves.items():
-        name, color, marker = STYLE.get(label, (label, None, "o"))
-        if cmap is not None and label in learned:
-            color = cmap(learned.index(label) / max(1, len(learned) - 1))
-        dashed = "reference" in label.lower() or (palette is not None and label in STYLE)
-        ax.plot(rates, quality, marker=marker, color=color, label=name, linestyle="--" if dashed else "-", ms=4)
+        name, colour, marker = style(label)
+        dashed = "reference" in label.lower() or (mixed and codecs[label])
+        ax.plot(rates, quality, marker=marker, color=colour, label=name, linestyle="--" if dashed else "-", ms=4)
     ax.set_xlabel("bits per pixel")
     ax.set_ylabel(metric)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="best")
     if title:
         ax.set_title(title)
     if save:

@@ -14,6 +14,7 @@ from lic_lab.evaluation.plots import STYLE as STYLE  # re-exported for the noteb
 from lic_lab.evaluation.plots import figures_dir as figures_dir
 from lic_lab.evaluation.plots import rd_plot as rd_plot
 from lic_lab.evaluation.plots import save_figure as save_figure
+from lic_lab.evaluation.plots import style as style
 
 
 def training_curves(curve: list[dict[str, float]], panels: dict[str, str]) -> plt.Figure:
@@ -78,30 +79,6 @@ def table(rows: list[dict[str, Any]], floatfmt: str = "{:.4g}") -> str:
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     lines += ["| " + " | ".join(fmt(r[k]) for k in keys) + " |" for r in rows]
     return "\n".join(lines)
-
-
-def triptych(
-    left: tuple[Any, str, dict[str, Any]],
-    middle: tuple[Any, str, dict[str, Any]],
-    error: np.ndarray,
-    error_title: str,
-    error_max: float,
-) -> plt.Figure:
-    """Three panels side by side (what the sliders show): two images and an error map with a colour bar.
-
-    ``left`` and ``middle`` are ``(image array, title, imshow keyword arguments)``.
-    """
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
-    for ax, (image, title, kwargs) in zip(axes, (left, middle)):
-        ax.imshow(image, **kwargs)
-        ax.set_title(title, fontsize=9)
-    im = axes[2].imshow(error, cmap="magma", vmin=0, vmax=error_max)
-    axes[2].set_title(error_title, fontsize=9)
-    fig.colorbar(im, ax=axes[2], fraction=0.046)
-    for ax in axes:
-        ax.axis("off")
-    fig.tight_layout()
-    return fig
 
 
 def gmm_figure(quantizer: Any, samples: torch.Tensor) -> plt.Figure:
@@ -245,3 +222,50 @@ def quantizer_centres(quantizer: Any, e: torch.Tensor) -> plt.Figure:
     ax.set_xlim(0, 1)
     ax.legend(loc="lower right", fontsize=8)
     return fig
+
+
+def bd_rate_explainer(
+    anchor: tuple[Sequence[float], Sequence[float]],
+    test: tuple[Sequence[float], Sequence[float]],
+    names: tuple[str, str],
+) -> tuple[plt.Figure, dict[str, float]]:
+    """How BD-rate is computed, drawn for two real curves ``(bpp, PSNR)``.
+
+    Left: the curves as usual, with the PSNR interval both cover. Right: the same curves turned
+    sideways, ``ln R`` against quality ``D``, through PCHIP; the shaded area between them over the
+    overlap ``[D_L, D_H]``, divided by its width, is the mean log-rate gap ``Delta``, and
+    ``BD-rate = exp(Delta) - 1`` (:func:`lic_lab.evaluation.metrics.bd_rate`).
+    """
+    import math
+
+    from lic_lab.evaluation.metrics import bd_rate, pchip
+
+    rate = bd_rate(*anchor, *test)  # raises a ValueError when the curves share no quality range
+    lo = max(min(anchor[1]), min(test[1]))
+    hi = min(max(anchor[1]), max(test[1]))
+    d = np.linspace(lo, hi, 200)
+    ln_anchor = pchip(anchor[1], np.log(anchor[0]), d)
+    ln_test = pchip(test[1], np.log(test[0]), d)
+    gap = math.log1p(rate / 100)  # the exact mean of the shaded gap (bd_rate integrates the same curves)
+    values = {"lo": lo, "hi": hi, "gap": gap, "bd_rate": rate}
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    rd_plot({names[0]: anchor, names[1]: test}, ax=axes[0], title="1. the RD curves")
+    axes[0].axhspan(lo, hi, color="0.85", alpha=0.5, label="PSNR range both cover")
+    axes[0].legend(fontsize=8)
+    for (rates, quality), line, name in ((anchor, ln_anchor, names[0]), (test, ln_test, names[1])):
+        _, colour, marker = style(name)
+        axes[1].plot(quality, np.log(rates), marker, color=colour, ms=5)
+        axes[1].plot(d, line, color=colour, label=f"ln R of {name} (PCHIP)")
+    axes[1].fill_between(d, ln_anchor, ln_test, color="0.6", alpha=0.4, label="area between them: the integral")
+    axes[1].axvline(lo, color="k", ls=":", lw=1)
+    axes[1].axvline(hi, color="k", ls=":", lw=1)
+    axes[1].set_xlabel("quality D: PSNR (dB)")
+    axes[1].set_ylabel("ln(bits per pixel)")
+    axes[1].set_title(
+        f"2. mean gap over [{lo:.2f}, {hi:.2f}] dB: Delta = {gap:+.3f}, BD-rate = exp(Delta) - 1 = {values['bd_rate']:+.1f}%",
+        fontsize=9,
+    )
+    axes[1].legend(fontsize=8)
+    axes[1].grid(alpha=0.3)
+    fig.tight_layout()
+    return fig, values
