@@ -265,6 +265,27 @@ def verify_folder(folder: str | Path, sums: dict[str, str]) -> list[str]:
     return [n for n, d in sums.items() if not (folder / n).is_file() or sha256_file(folder / n) != d]
 
 
+def fetch_verified(url: str, target: Path, sha256: str, size: int | None = None, timeout: float = 60) -> Path:
+    """Download ``url`` to ``target`` through a ``.part`` file, keeping it only if its SHA-256 (and
+    size, if given) match; a stalled connection fails after ``timeout`` s. Errors: DownloadError."""
+    import shutil
+
+    from lic_lab.errors import DownloadError
+
+    part = target.with_suffix(target.suffix + ".part")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
+            shutil.copyfileobj(response, out, 1 << 20)
+    except OSError as e:  # URLError, timeouts and refused connections are OSErrors
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"{target.name}: cannot download {url} ({e})") from None
+    if (size is not None and part.stat().st_size != size) or sha256_file(part) != sha256:
+        part.unlink()
+        raise DownloadError(f"{target.name}: {url} does not match its SHA-256; refused")
+    part.replace(target)
+    return target
+
+
 def kodak_dir(download: bool = False, cache: str | Path = KODAK_CACHE) -> Path:
     """The folder with the 24 Kodak images, checked against their SHA-256 sums.
 
@@ -280,12 +301,7 @@ def kodak_dir(download: bool = False, cache: str | Path = KODAK_CACHE) -> Path:
             target = folder / name
             if target.is_file() and sha256_file(target) == digest:
                 continue
-            tmp = target.with_suffix(".part")
-            urllib.request.urlretrieve(KODAK_URL.format(name=name), tmp)
-            if sha256_file(tmp) != digest:
-                tmp.unlink()
-                raise ValueError(f"{name}: SHA-256 mismatch after download")
-            tmp.replace(target)
+            fetch_verified(KODAK_URL.format(name=name), target, digest)
     bad = verify_folder(folder, sums)
     if bad:
         raise FileNotFoundError(

@@ -17,9 +17,7 @@ import io
 import json
 import lzma
 import posixpath
-import shutil
 import tarfile
-import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -56,23 +54,15 @@ def default_root() -> Path:
 
 def fetch_archive(name: str, entry: dict[str, Any], cache: Path) -> Path:
     """Download one archive into ``cache`` (once) and check its size and SHA-256."""
-    from lic_lab.data import sha256_file
+    from lic_lab.data import fetch_verified, sha256_file
 
     target = cache / Path(entry["url"]).name
     if target.is_file() and sha256_file(target) == entry["sha256"]:
         return target
-    part = target.with_suffix(target.suffix + ".part")
     try:
-        with urllib.request.urlopen(entry["url"], timeout=TIMEOUT_S) as response, open(part, "wb") as out:
-            shutil.copyfileobj(response, out, 1 << 20)
-    except OSError as e:  # URLError, timeouts and refused connections are OSErrors
-        part.unlink(missing_ok=True)
-        raise DownloadError(f"{name}: cannot download {entry['url']} ({e})") from None
-    if part.stat().st_size != entry["size"] or sha256_file(part) != entry["sha256"]:
-        part.unlink()
-        raise DownloadError(f"{name}: {entry['url']} does not match its SHA-256 in the manifest; refused")
-    part.replace(target)
-    return target
+        return fetch_verified(entry["url"], target, entry["sha256"], entry["size"], TIMEOUT_S)
+    except DownloadError as e:
+        raise DownloadError(f"{name}: {e}") from None
 
 
 def deb_data(path: Path) -> tarfile.TarFile:

@@ -330,6 +330,17 @@ def family_budget(family: str) -> dict[str, Any]:
     }
 
 
+def budget_line(family: str) -> str:
+    """:func:`family_budget` as the sentence the notebooks print."""
+    b = family_budget(family)
+    return (
+        f"{family}: {b['models']} model(s), {b['params']:,} parameters (middle model); "
+        f"{b['chain_steps'][0]:,}-{b['chain_steps'][1]:,} steps from scratch along each fine-tuning chain, "
+        f"batch {'/'.join(map(str, b['batch']))}, {b['train_images']} training photos, "
+        f"{b['cpu_minutes']:.0f} CPU-thread-minutes in all"
+    )
+
+
 def _count(images: Any) -> int:
     return len(images) if isinstance(images, (list, tuple)) else int(images)
 

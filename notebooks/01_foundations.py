@@ -271,10 +271,7 @@ print("the paper's direction (the hyperprior needs fewer bits):", "reproduced" i
 # %%
 verdicts = evaluate.standing(rows)
 for family in learned:
-    b = zoo.family_budget(family)
-    print(f"{family}: {b['models']} rates, {b['params']:,} parameters (middle rate); {b['chain_steps'][0]:,}-{b['chain_steps'][1]:,} "
-          f"steps from scratch along each fine-tuning chain, batch {'/'.join(map(str, b['batch']))}, {b['train_images']} training photos, "
-          f"{b['cpu_minutes']:.0f} CPU-thread-minutes for the family")
+    print(zoo.budget_line(family))
     print("   at equal PSNR, " + verdicts[family])
 
 # %% [markdown]

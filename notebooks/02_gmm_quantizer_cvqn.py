@@ -373,11 +373,8 @@ print("MS-SSIM (dB) spanned on Kodak:", span)
 # * **Not rebuilt:** BPG (no encoder here), the other learned codecs of Fig. 3, the paper's C = 64 and 80 models.
 
 # %%
-for name in ("cvqn-q2", "meanscale-msssim-q3"):
-    b = zoo.family_budget(zoo.registry()[name]["family"])
-    print(f"{name}: {zoo.registry()[name]['params']:,} parameters; its family: {b['steps']:,} training steps in all "
-          f"({b['chain_steps'][0]:,}-{b['chain_steps'][1]:,} from scratch per model), {b['train_images']} training photos, "
-          f"{b['cpu_minutes']:.0f} CPU-thread-minutes")
+for family in ("cvqn", "meanscale-msssim"):
+    print(zoo.budget_line(family))
 
 # %% [markdown]
 # ## Exercises

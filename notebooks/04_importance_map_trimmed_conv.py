@@ -357,10 +357,8 @@ display(Markdown("BD-rate of `cwic` (PSNR, PCHIP over the overlap; — where the
 # %%
 m = zoo.load_model("cwic-q2")
 tcae = sum(p.numel() for p in m.tcae.parameters())
-b = zoo.family_budget("cwic")
-print(f"cwic-q2: {sum(p.numel() for p in m.parameters()):,} parameters, {tcae:,} of them in the TCAE; the cwic family: "
-      f"{b['chain_steps'][0]:,}-{b['chain_steps'][1]:,} steps from scratch along each chain, {b['train_images']} training photos, "
-      f"{b['cpu_minutes']:.0f} CPU-thread-minutes in all")
+print(f"cwic-q2: {tcae:,} of its parameters are in the TCAE")
+print(zoo.budget_line("cwic"))
 
 # %% [markdown]
 # ## Exercises

@@ -319,10 +319,7 @@ display(Markdown(viz.table(summary)))
 
 # %%
 for family in ("agvae", "agvae-symmetric", "agvae-cvr", "meanscale"):
-    b = zoo.family_budget(family)
-    print(f"{family}: {b['models']} model(s), {b['params']:,} parameters; {b['chain_steps'][0]:,}-{b['chain_steps'][1]:,} steps "
-          f"from scratch along the fine-tuning chain, batch {'/'.join(map(str, b['batch']))}, {b['train_images']} training photos, "
-          f"{b['cpu_minutes']:.0f} CPU-thread-minutes in all")
+    print(zoo.budget_line(family))
 
 # %% [markdown]
 # ## Exercises

@@ -243,10 +243,7 @@ display(Markdown(viz.table(summary)))
 
 # %%
 for family in ("cbanet", "hyperprior"):
-    b = zoo.family_budget(family)
-    print(f"{family}: {b['models']} model(s); {b['chain_steps'][0]:,}-{b['chain_steps'][1]:,} steps from scratch along the "
-          f"fine-tuning chain, batch {'/'.join(map(str, b['batch']))}, {b['train_images']} training photos, "
-          f"{b['cpu_minutes']:.0f} CPU-thread-minutes in all")
+    print(zoo.budget_line(family))
 
 # %% [markdown]
 # ## Exercises

@@ -1,3 +1,4 @@
+import io
 from pathlib import Path
 
 import numpy as np
@@ -6,6 +7,7 @@ import torch
 from PIL import Image
 
 from lic_lab import data
+from lic_lab.errors import DownloadError
 
 
 def test_read_modes_convert_to_rgb(tmp_path):
@@ -100,15 +102,15 @@ def test_kodak_download_checks_sha256(tmp_path, monkeypatch):
     monkeypatch.delenv("LIC_LAB_DATA", raising=False)
     calls = []
 
-    def fake_fetch(url, target):
+    def fake_open(url, timeout):
         calls.append(url)
-        Path(target).write_bytes(b"a truncated download")
+        return io.BytesIO(b"a truncated download")
 
-    monkeypatch.setattr(data.urllib.request, "urlretrieve", fake_fetch)
-    with pytest.raises(ValueError, match="SHA-256 mismatch"):
+    monkeypatch.setattr(data.urllib.request, "urlopen", fake_open)
+    with pytest.raises(DownloadError, match="does not match its SHA-256"):
         data.kodak_dir(download=True, cache=tmp_path)
     assert calls and calls[0].endswith("kodim01.png") and "r0k.us" in calls[0]
-    assert not list(tmp_path.glob("*.png"))
+    assert not list(tmp_path.glob("*.png")) and not list(tmp_path.glob("*.part"))
 
 
 def test_kodak_download_accepts_good_files(tmp_path, monkeypatch):
@@ -116,8 +118,8 @@ def test_kodak_download_accepts_good_files(tmp_path, monkeypatch):
     if not (source / "kodim01.png").is_file():
         pytest.skip("no local Kodak copy to serve")
     monkeypatch.delenv("LIC_LAB_DATA", raising=False)
-    monkeypatch.setattr(data.urllib.request, "urlretrieve",
-                        lambda url, target: Path(target).write_bytes((source / url.rsplit("/", 1)[1]).read_bytes()))
+    monkeypatch.setattr(data.urllib.request, "urlopen",
+                        lambda url, timeout: io.BytesIO((source / url.rsplit("/", 1)[1]).read_bytes()))
     assert data.kodak_dir(download=True, cache=tmp_path) == tmp_path
     assert len(list(tmp_path.glob("*.png"))) == 24
 
