@@ -1,7 +1,7 @@
 """The model zoo: shipped checkpoints loaded by name, SHA-256 checked, ``weights_only=True``.
 
-Checkpoints live in ``lic_lab/zoo/checkpoints/<name>.pt`` as ``{"config", "state_dict" (fp16),
-"meta"}``; ``lic_lab/zoo/registry.json`` lists each with its SHA-256, rate and Kodak results, and
+Checkpoints live in ``lic_lab/zoo/checkpoints/<name>.pt`` as ``{"config", "state_dict" (fp16, or
+int8 convolution weights with ``"int8_scales"``), "meta"}``; ``lic_lab/zoo/registry.json`` lists each with its SHA-256, rate and Kodak results, and
 ``<name>.md`` beside it is the model card.
 """
 
@@ -23,23 +23,82 @@ if TYPE_CHECKING:
 ZOO_DIR = PACKAGE_DIR / "zoo"
 CHECKPOINT_DIR = ZOO_DIR / "checkpoints"
 REGISTRY = ZOO_DIR / "registry.json"
+CHECKPOINT_FORMATS = ("lic_lab-checkpoint-1", "lic_lab-checkpoint-2")  # 2: with int8 weights and their scales
+
+
+PRECISIONS = ("fp32", "fp16", "int8")
+INT8_MIN_ELEMENTS = 1024  # smaller tensors (biases, GDN, entropy-model parameters) stay fp16
+
+
+def quantize_int8(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Symmetric int8 storage of a convolution weight, one fp16 scale per slice along dim 0 (the
+    output channel of a convolution, the input channel of a transposed one).
+
+    ``weight ~ q * scale`` with ``q`` in [-127, 127]; :func:`dequantize_int8` is exact float32 arithmetic,
+    so every machine rebuilds the same weights (and decodes the same bits).
+    """
+    amax = weight.float().abs().amax(dim=tuple(range(1, weight.dim())), keepdim=True)
+    scale = (amax / 127).half().clamp_min(2.0**-24)  # fp16's smallest step: an all-zero slice stores zeros
+    q = (weight.float() / scale.float()).round().clamp(-127, 127).to(torch.int8)
+    return q, scale
+
+
+def dequantize_int8(q: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """float32 weights from :func:`quantize_int8`'s integers and scales."""
+    return q.float() * scale.float()
 
 
 def save_checkpoint(
-    model: CompressionModel, path: str | Path, meta: dict[str, Any] | None = None, half: bool = True
+    model: CompressionModel, path: str | Path, meta: dict[str, Any] | None = None, precision: str = "fp16"
 ) -> None:
-    """Save config + (fp16) weights + metadata in a form ``torch.load(weights_only=True)`` accepts."""
-    state = {k: (v.half() if half and v.is_floating_point() else v).clone() for k, v in model.state_dict().items()}
-    torch.save(
-        {
-            "format": "lic_lab-checkpoint-1",
-            "config": dict(model.config),
-            "state_dict": state,
-            "meta": dict(meta or {}),
-            "name": model.name,
-        },
-        path,
-    )
+    """Save config + weights + metadata in a form ``torch.load(weights_only=True)`` accepts.
+
+    ``precision``: "fp16" (the default), "fp32", or "int8": 4-D convolution weights of at least
+    ``INT8_MIN_ELEMENTS`` values as int8 with a per-slice scale (:func:`quantize_int8`), the rest fp16;
+    about half the size of fp16, at a Kodak cost each model card states.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+    state: dict[str, torch.Tensor] = {}
+    scales: dict[str, torch.Tensor] = {}
+    for k, v in model.state_dict().items():
+        v = v.detach().cpu()
+        if precision == "int8" and v.is_floating_point() and v.dim() == 4 and v.numel() >= INT8_MIN_ELEMENTS:
+            state[k], scales[k] = quantize_int8(v)
+        elif precision != "fp32" and v.is_floating_point():
+            state[k] = v.half().clone()
+        else:
+            state[k] = v.clone()
+    ckpt: dict[str, Any] = {
+        # an int8 file gets a new format name, so a loader that does not know the scales refuses it
+        "format": CHECKPOINT_FORMATS[1] if scales else CHECKPOINT_FORMATS[0],
+        "config": dict(model.config),
+        "state_dict": state,
+        "meta": {**(meta or {}), "precision": precision},
+        "name": model.name,
+    }
+    if scales:
+        ckpt["int8_scales"] = scales
+    torch.save(ckpt, path)
+
+
+def float_state(ckpt: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """The float32 state dict of a checkpoint (int8 weights dequantized with their scales)."""
+    scales = ckpt.get("int8_scales", {})
+    if not isinstance(scales, dict) or set(scales) - set(ckpt["state_dict"]):
+        raise KeyError("int8 scales without their weights")
+    unscaled = [k for k, v in ckpt["state_dict"].items() if v.dtype == torch.int8 and k not in scales]
+    if unscaled:
+        raise KeyError(f"int8 weights without scales: {unscaled[:3]}")
+    state: dict[str, torch.Tensor] = {}
+    for k, v in ckpt["state_dict"].items():
+        if k in scales:
+            if v.dtype != torch.int8 or scales[k].shape != (v.shape[0],) + (1,) * (v.dim() - 1):
+                raise KeyError(f"{k}: int8 weight and scale do not match")
+            state[k] = dequantize_int8(v, scales[k])
+        else:
+            state[k] = v.float() if v.is_floating_point() else v
+    return state
 
 
 def load_checkpoint_file(path: str | Path, expected_sha256: str | None = None):
@@ -55,7 +114,7 @@ def load_checkpoint_file(path: str | Path, expected_sha256: str | None = None):
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - torch raises many types for foreign files
         raise CheckpointError(f"{path}: not a loadable checkpoint ({err.__class__.__name__})") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != "lic_lab-checkpoint-1":
+    if not isinstance(ckpt, dict) or ckpt.get("format") not in CHECKPOINT_FORMATS:
         if isinstance(ckpt, dict) and "model" in ckpt and "config" in ckpt:  # a training run checkpoint
             cfg = ckpt["config"]
             ckpt = {
@@ -68,8 +127,8 @@ def load_checkpoint_file(path: str | Path, expected_sha256: str | None = None):
             raise CheckpointError(f"{path}: not a lic_lab checkpoint")
     try:
         model = build_model(ckpt["config"])
-        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()})
-    except (ValueError, RuntimeError, TypeError, KeyError) as err:
+        model.load_state_dict(float_state(ckpt))
+    except (ValueError, RuntimeError, TypeError, KeyError, AttributeError) as err:
         raise CheckpointError(f"{path}: checkpoint does not match its architecture ({err})") from None
     model.name = ckpt.get("name") or path.stem
     model.eval()
@@ -276,6 +335,7 @@ def registry_entry(path: str | Path, record: dict[str, Any], kodak: dict[str, fl
         "rates": list(model.rate_range) if model.rate_range else None,
         "discrete_rates": model.discrete_rates,
         "lmbdas": meta.get("lmbdas"),
+        "precision": meta.get("precision", "fp16"),
         "branches": model.max_branches if model.capabilities().branches else None,
         "training": {"steps": record["steps"], "wall_time_s": record["wall_time_s"], "init": record["config"]["init"]},
     }
@@ -286,16 +346,50 @@ def training_chain(record: dict[str, Any]) -> list[dict[str, Any]]:
     chain, init, seen = [record], record["config"].get("init"), set()
     while init and init not in seen:
         seen.add(init)
-        parent = Path(init).with_suffix(".json")
+        # a parent later replaced by a retrained model of the same name: its record moved (scripts/unship.py --retire)
+        moved = chain[-1].get("init_record")
+        parent = Path(moved or Path(init).with_suffix(".json"))
         if not parent.is_absolute():
             parent = REPO_DIR / parent
         if not parent.is_file():  # intermediate stages ship only their records
             parent = CHECKPOINT_DIR / "stages" / parent.name
         if not parent.is_file():
             break
-        chain.append(json.loads(parent.read_text()))
+        record = json.loads(parent.read_text())
+        chain.append({**record, "name": parent.stem} if moved else record)  # e.g. meanscale-earlier-q3
         init = chain[-1]["config"].get("init")
     return chain
+
+
+def earlier_name(name: str) -> str:
+    """The name a retired model keeps beside its retrained successor: ``hyperprior-q5`` -> ``hyperprior-earlier-q5``."""
+    family, quality = name_parts(name)
+    return f"{family}-earlier-q{quality}"
+
+
+def earlier_family(label: str) -> str | None:
+    """``"hyperprior (earlier)"`` -> ``"hyperprior"``; None for any other label."""
+    suffix = " (earlier)"
+    return label[: -len(suffix)] if label.endswith(suffix) else None
+
+
+def earlier_members(family: str) -> list[str]:
+    """The retired (``scripts/unship.py --retire``) models of ``family``, by quality: their Kodak results
+    stay in ``zoo/results``, their records and cards in ``checkpoints/unshipped``."""
+    paths = (ZOO_DIR / "results").glob(f"{family}-earlier-q*.json")
+    return [p.stem for p in sorted(paths, key=lambda p: int(p.stem.rsplit("-q", 1)[1]))]
+
+
+def load_earlier(name: str) -> CompressionModel:
+    """A retired model's weights, where they are kept (``runs/unshipped/`` on the machine that retired
+    it), checked against the SHA-256 its stored Kodak results were measured with."""
+    path = UNSHIPPED_WEIGHTS / f"{name}.pt"
+    if not path.is_file():
+        raise CheckpointError(f"{name}: retired; its weights are in the git history, not in {UNSHIPPED_WEIGHTS}")
+    expected = json.loads((ZOO_DIR / "results" / f"{name}.json").read_text()).get("sha256")
+    model, _ = load_checkpoint_file(path, expected)
+    model.name = name
+    return model
 
 
 def chain_steps(record: dict[str, Any]) -> int:
@@ -311,8 +405,16 @@ def family_budget(family: str) -> dict[str, Any]:
     counted once, also one from another family); ``train_images`` / ``validation_images`` (the
     largest numbers of photos any run used); ``batch`` (the batch sizes used); ``params`` of its middle model.
     """
-    members = family_members(family)
-    records = [training_record(n) for n in members]
+    base = earlier_family(family)
+    if base is not None:  # a retired family: its records moved to checkpoints/unshipped
+        members = earlier_members(base)
+        if not members:
+            raise CheckpointError(f"no retired models of {base!r} (lic_lab/zoo/results/{base}-earlier-q*.json)")
+        # under their retired names, as training_chain names them when they are someone's parent
+        records = [{**json.loads((UNSHIPPED_DIR / f"{n}.json").read_text()), "name": n} for n in members]
+    else:
+        members = family_members(family)
+        records = [training_record(n) for n in members]
     runs: dict[str, dict[str, Any]] = {}
     for record in records:
         for run in training_chain(record):
@@ -326,8 +428,16 @@ def family_budget(family: str) -> dict[str, Any]:
         "train_images": max(_count(r["train_images"]) for r in runs.values()),
         "validation_images": max(_count(r["validation_images"]) for r in runs.values()),
         "batch": sorted({int(r["config"].get("batch", 0)) for r in runs.values()}),
-        "params": registry()[members[len(members) // 2]]["params"],
+        "params": _params(records[len(records) // 2]["config"]),
     }
+
+
+def _params(cfg: dict[str, Any]) -> int:
+    """Parameter count of the architecture a training config describes (no weights needed)."""
+    from lic_lab.models import build_model
+
+    model = build_model({"arch": cfg["arch"], "N": cfg["N"], "M": cfg["M"], **cfg.get("extra", {})})
+    return sum(p.numel() for p in model.parameters())
 
 
 def budget_line(family: str) -> str:
@@ -401,10 +511,13 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         f"batch {cfg['batch']}; validation: {', '.join(record['validation_images'])} |",
         f"| steps | {record['steps']:,} (Adam, lr {cfg['lr']}, divided by 10 after {int(cfg['lr_drop_at'] * 100)}%); "
         f"{chain_steps(record):,} from scratch along the fine-tuning chain |",
-        f"| initialised from | {cfg['init'] or 'scratch'}{' (' + record['init_report'] + ')' if record.get('init_report') else ''} |",
+        f"| initialised from | {cfg['init'] or 'scratch'}"
+        f"{' as it was then (retired since: `' + Path(record['init_record']).stem + '`)' if record.get('init_record') else ''}"
+        f"{' (' + record['init_report'] + ')' if record.get('init_report') else ''} |",
         f"| wall time | {record['wall_time_s'] / 60:.1f} min on {record['threads']} CPU thread(s); "
         f"{sum(r['wall_time_s'] for r in chain) / 60:.1f} min along the chain |",
-        f"| file | `{entry['file']}` ({entry['size_bytes'] / 1e6:.2f} MB, fp16), SHA-256 `{entry['sha256'][:16]}...` |",
+        f"| file | `{entry['file']}` ({entry['size_bytes'] / 1e6:.2f} MB, {_storage_text(entry, record)}), "
+        f"SHA-256 `{entry['sha256'][:16]}...` |",
         "",
         "## Command",
         "",
@@ -439,6 +552,20 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         *[f"| {h['step']} | {_val_cell(h, 'bpp', 4)} | {_val_cell(h, 'psnr', 2)} |" for h in record["history"]],
     ]
     return "\n".join(lines) + "\n"
+
+
+def _storage_text(entry: dict[str, Any], record: dict[str, Any]) -> str:
+    """How the weights are stored, and for int8 what it cost on Kodak against the fp16 training weights."""
+    if entry.get("precision", "fp16") != "int8":
+        return entry.get("precision", "fp16")
+    text = "int8 convolution weights with per-channel fp16 scales, other tensors fp16"
+    before, after = record.get("storage", {}).get("fp16_kodak"), entry.get("kodak")
+    if before and after:
+        text += (
+            f"; Kodak with the fp16 weights {before['bpp']:.4f} bpp / {before['psnr']:.2f} dB, "
+            f"stored {after['bpp']:.4f} bpp / {after['psnr']:.2f} dB"
+        )
+    return text
 
 
 def _segment_lines(record: dict[str, Any]) -> list[str]:

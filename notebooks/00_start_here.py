@@ -66,6 +66,7 @@ import torch
 
 import lic_lab
 from lic_lab import data, zoo
+from lic_lab.teaching import timings
 
 root = lic_lab.data_root()
 print(f"Python {platform.python_version()}, torch {torch.__version__}, lic_lab {lic_lab.__version__}")
@@ -73,6 +74,8 @@ print(f"device: {lic_lab.device()} ({torch.get_num_threads()} CPU threads)")
 print(f"data root: {root if root else 'not set (the notebooks use their embedded photos)'}")
 print(f"Kodak: {'found' if root and (root / 'kodak').is_dir() else 'not found'}; embedded photos: {len(data.embedded_paths())}")
 print(f"shipped models: {len(zoo.registry())}")
+for stem, t in timings.load_times().items():  # measured by scripts/run_notebooks.py
+    print(f"{stem}: last ran top to bottom in {t['seconds']:.0f} s on {t['cores']} CPU cores ({t['date']})")
 
 # %%
 from pathlib import Path

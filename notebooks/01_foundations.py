@@ -24,13 +24,13 @@
 #
 # **Assumes** Python, a little PyTorch, and the idea of a probability distribution. No prior compression knowledge.
 #
-# **Time** about 3 minutes to run top to bottom on 2 CPU cores; 60–90 minutes to study.
+# **Time** 60–90 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
 # Everything below is computed by `lic_lab` from real bitstreams: each model was trained by `python -m lic_lab train` (see `scripts/train_zoo.sh` and the model cards in `lic_lab/zoo/checkpoints/`). The per-image demos use an embedded photo so this notebook runs anywhere; the Kodak numbers come from result files that `scripts/build_zoo.py` and `python -m lic_lab evaluate` wrote (a test re-derives them from the shipped checkpoints).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-# (this cell prints the device, which differs between machines)
+# (this cell prints the device and the last run time, which differ between machines)
 # %matplotlib inline
 import torch, numpy as np, matplotlib.pyplot as plt
 from IPython.display import Markdown, display
@@ -38,13 +38,14 @@ from IPython.display import Markdown, display
 import lic_lab
 from lic_lab import data, zoo
 from lic_lab.evaluation import metrics, evaluate, references
-from lic_lab.teaching import viz, analysis
+from lic_lab.teaching import viz, analysis, timings
 from lic_lab.teaching.exercises import check
 
 FULL_TRAINING = False   # <- switch: True re-trains the three foundation families at every rate (many CPU-hours: each model card gives its wall time); without a data root it first downloads the public training set
 lic_lab.seed_everything(0)
 torch.set_num_threads(2)
 print("device:", lic_lab.device())
+print(timings.run_time_line("01_foundations"))
 
 # %% [markdown]
 # ## 1. Transform coding and the rate–distortion objective
@@ -53,9 +54,9 @@ print("device:", lic_lab.device())
 #
 # The **rate** is the cross-entropy between the true distribution of $\hat{\mathbf{y}}$ and the model $q$ the coder uses (eq. 4):
 # $$R = \mathbb{E}_{\mathbf{y}\sim p}\left[-\log_2 q(\hat{\mathbf{y}})\right],$$
-# and training minimises (eq. 5) $\;R + \lambda D\;$ with $D$ the distortion. In `lic_lab.training.losses.rd_loss`, $D = 255^2\cdot\mathrm{MSE}$ and the rate is in bits per pixel, so $\lambda$ matches the values CompressAI and the papers quote (0.0018 … 0.0483). Each $\lambda$ gives one model and one point on the RD curve.
+# and training minimises (eq. 5) $\;R + \lambda D\;$ with $D$ the distortion. In `lic_lab.training.losses.rd_loss`, $D = 255^2\cdot\mathrm{MSE}$ and the rate is in bits per pixel, so $\lambda$ matches the values CompressAI and the papers quote (about 0.002 to 0.1; our families' are printed in section 6). Each $\lambda$ gives one model and one point on the RD curve.
 #
-# Our photo, and the latent $\mathbf{y}$ of the shipped scale hyperprior (`hyperprior-q3`, $\lambda = 0.0067$):
+# Our photo, and the latent $\mathbf{y}$ of the shipped scale hyperprior `hyperprior-q3` (its $\lambda$ is printed):
 
 # %%
 name, paths = "embedded", data.embedded_paths()
@@ -64,6 +65,7 @@ hp = zoo.load_model("hyperprior-q3")
 fp = zoo.load_model("factorized-q3")
 out = analysis.latents(hp, x)
 y = out["y"]
+print(f"hyperprior-q3: lambda = {zoo.registry()['hyperprior-q3']['lmbda']}")
 print(f"image {tuple(x.shape)} -> latent y {tuple(y.shape)}: {y.numel() / x.numel():.3f} values per input value")
 energy = y.pow(2).mean(dim=(0, 2, 3))
 top = energy.argsort(descending=True)[:16].tolist()
@@ -106,12 +108,13 @@ from lic_lab.quantization import proxies
 show_source(proxies.ste_round, proxies.quantize)
 
 # %% [markdown]
-# Two things to notice. The rounded latent is mostly zeros (the spike), which is where the bits are saved. And decoding the *noisy* latent is worse than decoding the rounded one: noise is a pessimistic stand-in for rounding in the decoder, which is why the decoder is trained with STE.
+# Two things to notice. The rounded latent is mostly zeros (the spike), which is where the bits are saved. And compare the decoded PSNRs in the table: noise is a stand-in for rounding that the decoder never sees at coding time, which is why our decoder is trained with STE (on rounded values); for a well-trained model the two may differ very little.
 #
 # ## 3. Entropy models: factorized prior vs hyperprior
 #
 # - **Factorized prior** (Ballé et al. 2017): one learned density per channel, the same at every position (`lic_lab.entropy.FactorizedDensity`, Ballé 2018 appendix 6.1). It cannot know that a sky region is flat and a tree is busy.
 # - **Scale hyperprior** (Ballé et al. 2018): a second autoencoder computes side information $\mathbf{z}=h_a(|\mathbf{y}|)$, codes it with a factorized density, and predicts a scale $\sigma$ for every element of $\mathbf{y}$: $q(\hat y_i\mid\hat{\mathbf z}) = \Phi\big(\tfrac{\hat y_i+1/2}{\sigma_i}\big)-\Phi\big(\tfrac{\hat y_i-1/2}{\sigma_i}\big)$ (`lic_lab.entropy.GaussianConditional`).
+# - **Mean-scale hyperprior** (Minnen, Ballé, Toderici 2018, without their context model): the same side information predicts a mean $\mu_i$ as well as the scale, $q(\hat y_i\mid\hat{\mathbf z}) = \Phi\big(\tfrac{\hat y_i-\mu_i+1/2}{\sigma_i}\big)-\Phi\big(\tfrac{\hat y_i-\mu_i-1/2}{\sigma_i}\big)$, and $y$ is rounded around that mean (`lic_lab.models.MeanScaleHyperprior`). It is the `meanscale` family, and the base of notebooks 05 and 07's models; exercise 3 measures whether the mean pays at our budget.
 #
 # The hyperprior's predicted scales follow the image structure — compare them with $|\mathbf{y}|$ for the channel with the most energy:
 
@@ -182,7 +185,7 @@ if FULL_TRAINING:  # the foundation families, every rate (CPU-hours: see the mod
 # %% [markdown]
 # ## 6. The shipped models
 #
-# Every model below was trained on the training photos of the data root (a few held out for validation; each card lists them), never on Kodak, by the command in its model card. The middle rate of each family was trained from scratch; each other rate was fine-tuned from its neighbour (CPU time is the scarce resource).
+# Every model below was trained on the training photos of the data root (a few held out for validation; each card lists them), never on Kodak, by the command in its model card. One rate of each family, q3, was trained from scratch — the factorized prior and the scale hyperprior with the same number of steps, so section 8 compares them at equal budget; each other rate was fine-tuned from its neighbour (CPU time is the scarce resource). The weights are stored with int8 convolution weights (`weights` column); each card gives what that costs on Kodak next to the fp16 weights.
 
 # %%
 rows = []
@@ -195,7 +198,8 @@ for n, e in sorted(zoo.registry().items(), key=lambda kv: (kv[1]["family"], kv[1
                  "steps from scratch": zoo.chain_steps(zoo.training_record(n)),
                  "init": (e["training"]["init"] or "scratch").split("/")[-1],
                  "Kodak bpp (real)": round(k["bpp"], 4), "estimate": round(k["bpp_est"], 4),
-                 "PSNR": round(k["psnr"], 2), "MS-SSIM (dB)": round(k["ms_ssim_db"], 2)})
+                 "PSNR": round(k["psnr"], 2), "MS-SSIM (dB)": round(k["ms_ssim_db"], 2),
+                 "weights": f"{e['size_bytes'] / 1e6:.2f} MB, {e.get('precision', 'fp16')}"})
 display(Markdown(viz.table(rows)))
 
 # %% [markdown]
@@ -257,16 +261,20 @@ print(f"overlap {bd['lo']:.2f}-{bd['hi']:.2f} dB, mean log-rate gap {bd['gap']:+
       f"BD-rate {bd['bd_rate']:+.1f}% (metrics.bd_rate: the same integral, computed exactly)")
 
 # %%
-ours = metrics.bd_rate(*curves["factorized"], *curves["hyperprior"])
+hf = evaluate.bd_table(curves, ["hyperprior"], ["factorized"])[0]  # the overlap rule of the tables above
+ours = hf["BD-rate (%)"]
 paper = 100 * ((1 + references.BENCHMARK_TABLE7_KODAK["ICLR18-HyperPrior"]["full"] / 100)
                / (1 + references.BENCHMARK_TABLE7_KODAK["ICLR18-Factorized"]["full"] / 100) - 1)
-print(f"hyperprior vs factorized, BD-rate on Kodak: ours {ours:+.1f}%, paper (Table 7, full range, via BPG) {paper:+.1f}%")
-print("the paper's direction (the hyperprior needs fewer bits):", "reproduced" if ours < 0 else "not reproduced at this budget")
+if ours is None:
+    print(f"hyperprior vs factorized: not compared ({hf['note']}); paper (Table 7, full range, via BPG) {paper:+.1f}%")
+else:
+    print(f"hyperprior vs factorized, BD-rate on Kodak: ours {ours:+.1f}%, paper (Table 7, full range, via BPG) {paper:+.1f}%")
+    print("the paper's direction (the hyperprior needs fewer bits):", "reproduced" if ours < 0 else "not reproduced at this budget")
 
 # %% [markdown]
 # **Reading the tables.** Negative BD-rate = fewer bits for the same PSNR. BD-rate uses PCHIP interpolation over the PSNR range both curves cover (`lic_lab.evaluation.metrics.bd_rate`, tested against published values).
 #
-# **Where lab scale differs, honestly.** The paper's Table 7 puts the full-size hyperprior about 52% below JPEG and about 22% below the factorized prior. Our models are 4–6 times narrower (N = 64, M = 96 instead of 128/192 or 192/320) and were trained on a few dozen photos on 2 CPU cores, where the papers train for days on GPUs with hundreds of thousands of images. The cell below reads what each family cost from its model cards and states, by the BD-rate rule above, where it stands against each codec. The dashed CompressAI curve shows where the same architecture goes with full training. Set `FULL_TRAINING` (or train longer with `python -m lic_lab train --init ...`) to move our curves towards it.
+# **Where lab scale differs, honestly.** The paper's Table 7 puts the full-size hyperprior about 52% below JPEG and about 22% below the factorized prior. Our models are 2–3 times narrower (N = 64, M = 96 instead of 128/192 or 192/320) and were trained for hours on CPU threads (the budget lines below give steps, photos and CPU time), where the papers train for days on GPUs with tens of thousands of images or more. The cell below reads what each family cost from its model cards and states, by the BD-rate rule above, where it stands against each codec. The dashed CompressAI curve shows where the same architecture goes with full training. Set `FULL_TRAINING` (or train longer with `python -m lic_lab train --init ...`) to move our curves towards it.
 
 # %%
 verdicts = evaluate.standing(rows)
@@ -347,7 +355,7 @@ def bin_mass(v, s):
 check_code("01.bin_mass", bin_mass)
 
 # %% [markdown]
-# **Open experiment.** Train a new rate yourself: fine-tune `hyperprior-q3` for 2,000 steps at λ = 0.04 (`python -m lic_lab train --arch scale_hyperprior --init lic_lab/zoo/checkpoints/hyperprior-q3.pt --lmbda 0.04 --steps 2000 --name my-q6`, about 15 CPU-minutes), evaluate it with `evaluate.evaluate(model, paths)` and place the point on the RD plot of section 8. Is it on the family's curve?
+# **Open experiment.** Train a new rate yourself: fine-tune `hyperprior-q4` (λ = 0.025) for 2,000 steps at λ = 0.04 (`python -m lic_lab train --arch scale_hyperprior --init lic_lab/zoo/checkpoints/hyperprior-q4.pt --lmbda 0.04 --steps 2000 --batch 4 --patch 192 --lr 5e-4 --name my-hyperprior`, the family's fine-tuning recipe; the model cards give the wall time of a 3,000-step fine-tune), evaluate it with `evaluate.evaluate(model, paths)` and place the point on the RD plot of section 8. Is it on the family's curve?
 
 # %% [markdown]
 # ## What's next

@@ -27,13 +27,13 @@
 #
 # **Assumes** notebook 01 (rate–distortion, entropy coding, real bitstreams). Notebook 03 goes deeper into channel ablation.
 #
-# **Time** about 2 minutes to run on 2 CPU cores; 60 minutes to study.
+# **Time** 60 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
 # Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn`, `cvqn-base` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-# (this cell prints the device, which differs between machines)
+# (this cell prints the device and the last run time, which differ between machines)
 # %matplotlib inline
 import json
 import numpy as np, torch, matplotlib.pyplot as plt
@@ -41,7 +41,7 @@ from IPython.display import Markdown, display
 
 import lic_lab
 from lic_lab import REPO_DIR, data, zoo
-from lic_lab.teaching import analysis, channels, viz, widgets
+from lic_lab.teaching import analysis, channels, viz, widgets, timings
 from lic_lab.evaluation import evaluate, references
 from lic_lab.teaching.ablation import ablation_rows, beyond_noise, same_order, seed_results, versus_paper
 from lic_lab.teaching.exercises import check
@@ -52,6 +52,7 @@ FULL_TRAINING = False   # <- switch: True re-trains every CVQN model with the sh
 lic_lab.seed_everything(0)
 torch.set_num_threads(2)
 print("device:", lic_lab.device())
+print(timings.run_time_line("02_gmm_quantizer_cvqn"))
 
 # %%
 if FULL_TRAINING:

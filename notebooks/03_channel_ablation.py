@@ -24,23 +24,24 @@
 #
 # **Assumes** notebook 01 (latents, quantization, the hyperprior).
 #
-# **Time** about 2 minutes to run on 2 CPU cores; 45 minutes to study.
+# **Time** 45 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
 # The functions are in `lic_lab.teaching.channels` and work on any model of the workbook that has a latent $\mathbf y$; every ablation of an image is decoded in batches.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-# (this cell prints the device, which differs between machines)
+# (this cell prints the device and the last run time, which differ between machines)
 # %matplotlib inline
 import numpy as np, torch, matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 import lic_lab
 from lic_lab import data, zoo
-from lic_lab.teaching import viz, channels
+from lic_lab.teaching import viz, channels, timings
 from lic_lab.teaching.exercises import check
 lic_lab.seed_everything(0)
 torch.set_num_threads(2)
 print("device:", lic_lab.device())
+print(timings.run_time_line("03_channel_ablation"))
 
 # %% [markdown]
 # ## 1. The latent channels as images

@@ -25,13 +25,13 @@
 # - **trimmed convolutions**: masked kernels that make a fully convolutional network a valid context model for arithmetic coding (eqs. 22–25), and the **inclined** masks that let a whole plane of symbols decode at once (eqs. 26–27);
 # - how TCAE compares with a CABAC-like context and an i.i.d. model on real codes, and what parallel decoding buys on a CPU.
 #
-# **Assumes** notebook 01 (rate–distortion, entropy coding, real bitstreams); notebook 02's 3D context model is a close cousin of TCAE. **Time:** under a minute to run on 2 CPU cores, 45–60 minutes to read and do the exercises.
+# **Assumes** notebook 01 (rate–distortion, entropy coding, real bitstreams); notebook 02's 3D context model is a close cousin of TCAE. **Time** 45–60 minutes to read and do the exercises; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
 # Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cwic-base`, `cwic`, `cwic-noimp` and `cwic-quantizer` (model cards in `lic_lab/zoo/checkpoints/`). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cwic` (tests re-derive some from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-# (this cell prints the device, which differs between machines)
+# (this cell prints the device and the last run time, which differ between machines)
 # %matplotlib inline
 import json, time
 import numpy as np, torch, matplotlib.pyplot as plt
@@ -39,7 +39,7 @@ from IPython.display import Markdown, display
 
 import lic_lab
 from lic_lab import REPO_DIR, data, zoo
-from lic_lab.teaching import analysis, viz, widgets
+from lic_lab.teaching import analysis, viz, widgets, timings
 from lic_lab.evaluation import evaluate, references
 from lic_lab.teaching.exercises import check
 from lic_lab.quantization.learnt import fit_centres
@@ -48,6 +48,7 @@ FULL_TRAINING = False   # <- switch: True re-trains every CWIC model with the sh
 lic_lab.seed_everything(0)
 torch.set_num_threads(2)
 print("device:", lic_lab.device())
+print(timings.run_time_line("04_importance_map_trimmed_conv"))
 
 # %%
 if FULL_TRAINING:

@@ -24,13 +24,13 @@
 #
 # **Assumes** notebook 01 (rate–distortion, the mean-scale hyperprior, real entropy coding); notebook 03 helps for the motivation.
 #
-# **Time** about 2 minutes to run on 2 CPU cores; 45–60 minutes to study.
+# **Time** 45–60 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
 # The model `agvae` was trained by `python -m lic_lab train` with the recipe in `scripts/train_zoo.sh agvae` (model card: `lic_lab/zoo/checkpoints/agvae.md`). The Kodak numbers below come from files that `scripts/build_zoo.py` and `scripts/paper_studies.py` wrote; `tests/test_zoo.py` re-derives them from the shipped checkpoints.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-# (this cell prints the device, which differs between machines)
+# (this cell prints the device and the last run time, which differ between machines)
 # %matplotlib inline
 import json, subprocess
 import numpy as np, torch, matplotlib.pyplot as plt
@@ -38,7 +38,7 @@ from IPython.display import Markdown, display
 
 import lic_lab
 from lic_lab import data, zoo
-from lic_lab.teaching import viz, rate_control
+from lic_lab.teaching import viz, rate_control, timings
 from lic_lab.evaluation import evaluate, complexity
 from lic_lab.models import latents
 from lic_lab.teaching.exercises import check
@@ -47,6 +47,7 @@ FULL_TRAINING = False   # <- switch: True re-trains the three AG-VAE variants (C
 lic_lab.seed_everything(0)
 torch.set_num_threads(2)
 print("device:", lic_lab.device())
+print(timings.run_time_line("05_gain_units"))
 
 # %% [markdown]
 # ## 1. Why per-channel gains?
@@ -57,7 +58,7 @@ print("device:", lic_lab.device())
 # $$\bar{y}_s = y \odot m_s,\qquad \hat y_s = \operatorname{round}(\bar y_s)\quad\text{(eq. 4)}$$
 # **Inverse gain unit** (eq. 5): a second learned matrix $M'$ maps the code back before synthesis, $y'_s = \hat y_s \odot m'_s$ — *not* forced to be $1/m_s$, because rounding changes the numbers.
 #
-# **Training** (eq. 6): each batch draws one level $s$ and minimises $R + \lambda_s D$ with that level's gains. Our model has $n = 5$ levels with the $\lambda$ of the foundation's scale-hyperprior family (0.0018 … 0.025), is warm-started from `meanscale-q3`, and its gains start at $\sqrt{\lambda_s/\lambda_3}$ (the high-rate rule that the step size scales as $\lambda^{-1/2}$; see the model card).
+# **Training** (eq. 6): each batch draws one level $s$ and minimises $R + \lambda_s D$ with that level's gains. Our model has $n = 5$ levels with the $\lambda$ of the earlier scale-hyperprior family (0.0018 … 0.025), is warm-started from the earlier `meanscale-q3` (the mean-scale family before its retraining: `meanscale (earlier)` below), and its gains start at $\sqrt{\lambda_s/\lambda_3}$ (the high-rate rule that the step size scales as $\lambda^{-1/2}$; see the model card).
 
 # %%
 model = zoo.load_model("agvae")
@@ -155,14 +156,14 @@ gain_rate_explorer(view)
 # %% [markdown]
 # ### Try it: variable-rate training, live
 #
-# The shipped recipe in miniature: a three-level gained model warm-started from `meanscale-q3` (its transforms are copied; the gain units are new, initialised at $\sqrt{\lambda_s/\lambda_2}$), trained for 30 steps of 4 crops of 64×64 from the embedded photos with the same trainer as the zoo. Every batch draws a level and its λ (eq. 6), so the loss jumps with the level. Compare the three rates this short run gives from one set of weights (printed below). `FULL_TRAINING = True` runs the real recipe instead.
+# The shipped recipe in miniature: a three-level gained model warm-started from `meanscale-q2` (λ = 0.0067, the retrained family's; its transforms are copied; the gain units are new, initialised at $\sqrt{\lambda_s/\lambda_2}$), trained for 30 steps of 4 crops of 64×64 from the embedded photos with the same trainer as the zoo. Every batch draws a level and its λ (eq. 6), so the loss jumps with the level. Compare the three rates this short run gives from one set of weights (printed below). `FULL_TRAINING = True` runs the real recipe instead.
 
 # %%
 from lic_lab.training.train import TrainConfig, train, validate_rates
 lams = [0.0018, 0.0067, 0.025]
 cfg = TrainConfig(arch="gained_mean_scale", extra={"levels": 3, "gain_init": [round((l / lams[1]) ** 0.5, 3) for l in lams]},
                   lmbdas=lams, steps=30, batch=4, patch=64, lr=1e-4, name="demo-gained", save_every=0, log_every=5,
-                  init=str(zoo.CHECKPOINT_DIR / "meanscale-q3.pt"))
+                  init=str(zoo.CHECKPOINT_DIR / "meanscale-q2.pt"))
 demo, record = train(cfg, progress=False, images=data.embedded_paths(), resume=False, log=lambda m: None)
 val = validate_rates(demo, [images[0][1]], cfg)
 print("training loss every 5 steps:", [round(c["loss"], 2) for c in record["train_curve"]])
@@ -174,26 +175,28 @@ if FULL_TRAINING:
 # %% [markdown]
 # ## 4. The paper's claims at lab scale
 #
-# Each experiment uses the 24 Kodak images (evaluation only) and real bitstreams. Our three AG-VAE variants had the same budget (warm-started from `meanscale-q3`; the cell after the summary prints each one's steps and CPU time): the full model (HCVR gains, asymmetric Gaussian), one with a symmetric Gaussian (the paper's "SG-VAE"), one without hyperprior gains (CVR).
+# Each experiment uses the 24 Kodak images (evaluation only) and real bitstreams. Our three AG-VAE variants had the same budget (warm-started from the earlier `meanscale-q3`; the cell after the summary prints each one's steps and CPU time): the full model (HCVR gains, asymmetric Gaussian), one with a symmetric Gaussian (the paper's "SG-VAE"), one without hyperprior gains (CVR).
 #
 # ### 4.1 One variable-rate model vs separately trained fixed-rate models
 #
-# The paper (sec. 4.4, Fig. 10): the variable-rate network "obtain[s] similar R-D performance with those of the multiple fixed-rate models individually optimized". Our fixed-rate models are the foundation's mean-scale family (q1, q3, q5: three models) and scale-hyperprior family (q1–q5: five models).
+# The paper (sec. 4.4, Fig. 10): the variable-rate network "obtain[s] similar R-D performance with those of the multiple fixed-rate models individually optimized". The fair fixed-rate comparison is the one with a similar budget: the earlier mean-scale and scale-hyperprior families (`meanscale (earlier)`, `hyperprior (earlier)`), the ones the AG-VAE variants were built from and trained beside; their weights left the zoo when the foundation was retrained, their Kodak results stay. The retrained families (`meanscale`, `hyperprior`: longer schedules, more photos, more rates) are shown too, as what more training buys.
 
 # %%
-curves = evaluate.kodak_curves()
-show = {k: curves[k] for k in ("agvae", "meanscale", "hyperprior", "webp", "jpeg")}
+curves = evaluate.kodak_curves(earlier=("meanscale", "hyperprior"))
+fixed = ["meanscale (earlier)", "hyperprior (earlier)", "meanscale", "hyperprior"]
+show = {k: curves[k] for k in ("agvae", *fixed, "webp", "jpeg")}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
 viz.rd_plot(show, ax=axes[0], title="Kodak, PSNR")
-viz.rd_plot({k: c for k, c in evaluate.kodak_curves("ms_ssim_db").items() if k in show}, metric="MS-SSIM (dB)",
+viz.rd_plot({k: c for k, c in evaluate.kodak_curves("ms_ssim_db", earlier=("meanscale", "hyperprior")).items() if k in show}, metric="MS-SSIM (dB)",
             ax=axes[1], title="Kodak, MS-SSIM")
 plt.tight_layout(); viz.save_figure(fig, "agvae_vs_fixed_rate.png"); plt.show()
-vs_fixed = evaluate.bd_table(curves, ["agvae"], ["meanscale", "hyperprior"])
+vs_fixed = evaluate.bd_table(curves, ["agvae"], fixed)
 display(Markdown(viz.table(vs_fixed)))
 k = zoo.registry()["agvae"]["kodak_settings"]
 print("agvae on Kodak per level (bpp, PSNR):", [(round(r["bpp"], 3), round(r["psnr"], 2)) for r in k])
-print(f"one model: {card['size_bytes'] / 1e6:.2f} MB on disk; the five scale-hyperprior models: "
-      f"{sum(e['size_bytes'] for e in zoo.registry().values() if e['family'] == 'hyperprior') / 1e6:.2f} MB")
+hp = [e for e in zoo.registry().values() if e["family"] == "hyperprior"]
+print(f"one model: {card['size_bytes'] / 1e6:.2f} MB on disk ({card.get('precision', 'fp16')}); the {len(hp)} scale-hyperprior models: "
+      f"{sum(e['size_bytes'] for e in hp) / 1e6:.2f} MB ({', '.join(sorted({e.get('precision', 'fp16') for e in hp}))})")
 
 # %% [markdown]
 # ### 4.2 Exponential vs linear interpolation
@@ -219,7 +222,7 @@ fig, ax = plt.subplots(figsize=(6, 4)); viz.rd_plot(interp_curves, ax=ax, title=
 # %% [markdown]
 # ### 4.3 Gains on the hyperprior (HCVR vs CVR)
 #
-# HCVR (sec. 3.4, Fig. 11) adds a second pair of gain units around the hyper latent $z$, so the side information can shrink at low rates too. The paper reports "slightly better R-D performance … in the whole bit-rate range". Bits of $z$ (estimate) per level on the photo, then the Kodak comparison:
+# HCVR (sec. 3.4, Fig. 11) adds a second pair of gain units around the hyper latent $z$, so the side information can be scaled with the rate too (the table below shows at which levels it costs less than without them). The paper reports "slightly better R-D performance … in the whole bit-rate range". Bits of $z$ (estimate) per level on the photo, then the Kodak comparison:
 
 # %%
 cvr = zoo.load_model("agvae-cvr")
@@ -298,7 +301,8 @@ def verdict(ok, bd=None):
 bd_ms = vs_fixed[0]["BD-rate (%)"]
 summary = [
     {"claim": "one variable-rate model ~ separate fixed-rate models (Fig. 10)", "paper": "similar RD",
-     "ours": f"{bd_ms:+.1f}% BD-rate vs mean-scale q1/q3/q5", "verdict": verdict(bd_ms < 5)},
+     "ours": f"{bd_ms:+.1f}% BD-rate vs {vs_fixed[0]['anchor']} ({'/'.join(n.rsplit('-', 1)[1] for n in zoo.earlier_members('meanscale'))})",
+     "verdict": verdict(bd_ms < 5)},
     {"claim": "continuous rate: bpp rises with R everywhere (sec. 3.3)", "paper": "whole range covered",
      "ours": f"all 24 Kodak images increasing: {studies['monotonicity']['exponential']['all_increasing']}",
      "verdict": verdict(studies["monotonicity"]["exponential"]["all_increasing"])},
@@ -312,20 +316,20 @@ summary = [
 display(Markdown(viz.table(summary)))
 
 # %% [markdown]
-# **Where lab scale differs, honestly.** The paper's AG-VAE is a 192-channel model with attention modules, a context model and universal quantization, trained for 12 epochs on two million 256×256 patches; ours is the foundation's 64/96-channel mean-scale hyperprior with gain units, one seed per variant. The cell below reads each variant's budget, and the fixed-rate family's, from the model cards. Read the table that way:
-# - *Variable vs fixed rate* is a large, structural effect. When our single model comes out *ahead* of the fixed-rate family, compare the budgets: it was fine-tuned on top of `meanscale-q3` for longer than the fixed-rate neighbours were; equal budgets would likely close that gap, not reverse it.
+# **Where lab scale differs, honestly.** The paper's AG-VAE is a 192-channel model with attention modules, a context model and universal quantization, trained for 12 epochs on two million 256×256 patches; ours is the earlier 64/96-channel mean-scale hyperprior with gain units, one seed per variant. The cell below reads each variant's budget, and the retrained mean-scale family's, from the model cards (the earlier family's cards are in `lic_lab/zoo/checkpoints/unshipped/`). Read the table that way:
+# - *Variable vs fixed rate* is a large, structural effect. When our single model comes out *ahead* of the fixed-rate family, compare the budgets: it was fine-tuned on top of the earlier `meanscale-q3` for longer than that family's neighbours were; equal budgets would likely close that gap, not reverse it. Against the retrained families the budgets are reversed; the table above says whether their curves overlap enough to compare at all.
 # - *Exponential vs linear*: the two agree at the trained levels by construction; section 4.2 measures what the linear blend loses between them.
 # - *HCVR vs CVR* and *asymmetric vs symmetric*: differences under half a percent are below what one seed per variant can resolve (the rule in `verdict` above). For the asymmetric model, the histogram in 4.4 shows how far its left and right scales moved apart from the symmetric warm start; if they stayed close, it behaves like the symmetric model. The paper's gains (its Figs. 11–12) come with far more training; "no measurable effect at this budget" is not evidence against the paper.
 
 # %%
-for family in ("agvae", "agvae-symmetric", "agvae-cvr", "meanscale"):
+for family in ("agvae", "agvae-symmetric", "agvae-cvr", "meanscale (earlier)", "hyperprior (earlier)", "meanscale"):
     print(zoo.budget_line(family))
 
 # %% [markdown]
 # ## Exercises
 #
 # 1. Compute, from `model.gain.matrix` alone, the gain of channel 7 at rate $R = 2.3$ with eq. 8 (a float). Remember: levels are numbered from 1, rows from 0, and gains are used through `abs()`.
-# 2. With `curves` from section 4.1, compute the BD-rate (%) of the `agvae-symmetric` variant against the `hyperprior` family (no cell prints it).
+# 2. With `curves` from section 4.1, compute the BD-rate (%) of the `agvae-symmetric` variant against the `hyperprior (earlier)` family, the fixed-rate baseline of similar budget (no cell prints it).
 # 3. What percentage of `cvr`'s parameters (the `agvae-cvr` variant, section 4.5) are gain-unit parameters? (a float, in percent; count every gain unit the model has)
 #
 # Solutions: `notebooks/solutions/05_gain_units.md`.
@@ -337,7 +341,7 @@ answer_3 = None
 
 # %%
 check(1, answer_1, model, 7, 2.3, book="05")
-check(2, answer_2, curves, "agvae-symmetric", "hyperprior", book="05")
+check(2, answer_2, curves, "agvae-symmetric", "hyperprior (earlier)", book="05")
 check(3, answer_3, cvr, book="05")
 
 # %% [markdown]

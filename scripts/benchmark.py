@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lic_lab import data, zoo  # noqa: E402
-from lic_lab.teaching import channels  # noqa: E402
 from lic_lab.evaluation.benchmark import run_benchmark  # noqa: E402
 from lic_lab.evaluation.evaluate import evaluate, write_results  # noqa: E402
+from lic_lab.teaching import channels  # noqa: E402
 
 
 def main() -> None:

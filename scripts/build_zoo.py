@@ -16,8 +16,17 @@ import torch
 
 from lic_lab.data import kodak_dir, list_images
 from lic_lab.evaluation.evaluate import evaluate, evaluate_settings, load_results, write_results
-from lic_lab.zoo import (CHECKPOINT_DIR, ZOO_DIR, load_checkpoint_file, model_card, name_parts, registry,
-                         registry_entry, result_meta, write_registry)
+from lic_lab.zoo import (
+    CHECKPOINT_DIR,
+    ZOO_DIR,
+    load_checkpoint_file,
+    model_card,
+    name_parts,
+    registry,
+    registry_entry,
+    result_meta,
+    write_registry,
+)
 
 
 def write_cards() -> None:

@@ -12,8 +12,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from lic_lab.evaluation.crosscheck import cross_thread
 from lic_lab.data import kodak_dir, list_images
+from lic_lab.evaluation.crosscheck import cross_thread
 
 FAMILIES = ["factorized-q3", "hyperprior-q3", "meanscale-q3", "agvae", "cbanet", "c2f-q3", "cvqn-q2", "cwic-q2"]
 

@@ -29,7 +29,10 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -39,13 +42,18 @@ sys.path.insert(0, str(ROOT))
 
 from lic_lab import data, zoo  # noqa: E402
 from lic_lab.evaluation.complexity import decoder_flops  # noqa: E402
-from lic_lab.teaching.analysis import (context_decode_times, entropy_model_bits, level_bits, quantization_error,  # noqa: E402
-                              tcae_coding_times)
-from lic_lab.teaching.channels import spearman  # noqa: E402
 from lic_lab.evaluation.evaluate import coding_times, evaluate_image  # noqa: E402
 from lic_lab.evaluation.metrics import bd_psnr, bd_rate  # noqa: E402
-from lic_lab.teaching.rate_control import interpolation_study, monotonicity  # noqa: E402
 from lic_lab.quantization.variable import groups_of  # noqa: E402
+from lic_lab.teaching.analysis import (  # noqa: E402
+    context_decode_times,
+    entropy_model_bits,
+    level_bits,
+    quantization_error,
+    tcae_coding_times,
+)
+from lic_lab.teaching.channels import spearman  # noqa: E402
+from lic_lab.teaching.rate_control import interpolation_study, monotonicity  # noqa: E402
 from lic_lab.teaching.widgets import GainRateView  # noqa: E402
 
 OUT = ROOT / "data" / "results"
@@ -97,15 +105,25 @@ def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
     return report
 
 
-C2F_FAMILIES = ("c2f", "c2f-single", "meanscale")
+# the coarse-to-fine models were built on the earlier mean-scale transforms (retired when the family was
+# retrained): they are compared with that base, whose weights scripts/unship.py --retire kept in runs/unshipped
+C2F_FAMILIES = ("c2f", "c2f-single", "meanscale (earlier)")
+
+
+def _members(label: str) -> list[tuple[str, Callable[[], Any]]]:
+    """(name, loader) of each model of a curve label: a shipped family or ``"<family> (earlier)"``."""
+    base = zoo.earlier_family(label)
+    if base is not None:
+        return [(n, partial(zoo.load_earlier, n)) for n in zoo.earlier_members(base)]
+    return [(n, partial(zoo.load_model, n)) for n in zoo.family_members(label)]
 
 
 def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
     torch.set_num_threads(2)
     report: dict = {"families": C2F_FAMILIES, "level_bits": {}, "resolution": {}}
     for family in C2F_FAMILIES:
-        for name in zoo.family_members(family):
-            rows = [level_bits(zoo.load_model(name), x) for _, x in images]
+        for name, load in _members(family):
+            rows = [level_bits(load(), x) for _, x in images]
             report["level_bits"][name] = {k: {m: statistics.fmean(r[k][m] for r in rows) for m in ("bpp", "bpp_est")}
                                           for k in rows[0]}
     for factor in (1, 2):
@@ -113,12 +131,13 @@ def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
         curves = {}
         for family in C2F_FAMILIES:
             points = []
-            for name in zoo.family_members(family):
-                model = zoo.load_model(name)
+            for _, load in _members(family):
+                model = load()
                 rows = [evaluate_image(model, x) for x in imgs]
                 points.append((statistics.fmean(r["bpp"] for r in rows), statistics.fmean(r["psnr"] for r in rows)))
             curves[family] = [list(p) for p in zip(*sorted(points))]
-        pairs = [("c2f", "c2f-single"), ("c2f", "meanscale"), ("c2f-single", "meanscale")]
+        base = C2F_FAMILIES[2]
+        pairs = [("c2f", "c2f-single"), ("c2f", base), ("c2f-single", base)]
         h, w = imgs[0].shape[-2:]
         report["resolution"][f"1/{factor}"] = {
             "size": f"{max(h, w)}x{min(h, w)}", "curves": curves,
@@ -160,8 +179,8 @@ CWIC_RATES = {"cwic-q1": 0.2, "cwic-q2": 0.45, "cwic-q3": 0.8}  # r0 of each shi
 
 def cwic_gamma() -> dict:
     """gamma for each r0, from cwic-base's distortion gradients on 16 training crops (seed 0)."""
-    from lic_lab.quantization.importance_map import gamma_for_ratio
     from lic_lab.data import training_paths
+    from lic_lab.quantization.importance_map import gamma_for_ratio
 
     torch.manual_seed(0)
     model, _ = zoo.load_checkpoint_file(ROOT / "runs" / "cwic" / "cwic-base.pt")

@@ -26,6 +26,7 @@ from nbclient import NotebookClient
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from lic_lab.teaching.freshness import code_fingerprint, stamp  # noqa: E402
+from lic_lab.teaching.timings import record_run  # noqa: E402
 
 NOTEBOOKS = REPO / "notebooks"
 
@@ -57,7 +58,9 @@ def main() -> int:
         sources = [s for s in sources if any(s.stem.startswith(o) or s.stem == o for o in args.only)]
     code = code_fingerprint()
     for source in sources:
-        print(f"{source.stem}: {run(source, code, args.timeout):.1f} s", flush=True)
+        seconds = run(source, code, args.timeout)
+        record_run(source.stem, seconds)  # what the notebook's first cell prints next time
+        print(f"{source.stem}: {seconds:.1f} s", flush=True)
     return 0
 
 

@@ -32,46 +32,32 @@ case "$1" in
       all) for q in q3 q4 q2 q5 q1 q6; do STEP=$q bash "$0" "$1"; done ;;
     esac
     ;;
-  hyperprior)
-    $T --arch scale_hyperprior --lmbda 0.0067 --steps 6000 --lr 1e-3 --name hyperprior-q3
-    $T --arch scale_hyperprior --lmbda 0.013 --steps 2000 --lr 5e-4 --init $CK/hyperprior-q3.pt --name hyperprior-q4
-    $T --arch scale_hyperprior --lmbda 0.0035 --steps 2000 --lr 5e-4 --init $CK/hyperprior-q3.pt --name hyperprior-q2
-    $T --arch scale_hyperprior --lmbda 0.025 --steps 2000 --lr 5e-4 --init $CK/hyperprior-q4.pt --name hyperprior-q5
-    $T --arch scale_hyperprior --lmbda 0.0018 --steps 2000 --lr 5e-4 --init $CK/hyperprior-q2.pt --name hyperprior-q1
-    ;;
-  factorized)
-    $T --arch factorized --lmbda 0.0067 --steps 6000 --lr 1e-3 --name factorized-q3
-    $T --arch factorized --lmbda 0.013 --steps 2000 --lr 5e-4 --init $CK/factorized-q3.pt --name factorized-q4
-    $T --arch factorized --lmbda 0.0035 --steps 2000 --lr 5e-4 --init $CK/factorized-q3.pt --name factorized-q2
-    $T --arch factorized --lmbda 0.025 --steps 2000 --lr 5e-4 --init $CK/factorized-q4.pt --name factorized-q5
-    ;;
-  meanscale)
-    # transforms and z density start from the scale hyperprior of the same rate; h_a/h_s are new
-    $T --arch mean_scale_hyperprior --lmbda 0.0067 --steps 2000 --lr 5e-4 --init $CK/hyperprior-q3.pt --name meanscale-q3
-    $T --arch mean_scale_hyperprior --lmbda 0.025 --steps 1500 --lr 5e-4 --init $CK/meanscale-q3.pt --name meanscale-q5
-    $T --arch mean_scale_hyperprior --lmbda 0.0018 --steps 1500 --lr 5e-4 --init $CK/meanscale-q3.pt --name meanscale-q1
-    ;;
+  # The earlier foundation recipes (6,000 + 2,000-step fine-tunes on train/ only) are gone: those models
+  # were retired when the foundation was retrained (lic_lab/zoo/checkpoints/unshipped/<family>-earlier-q*,
+  # each card keeps its command). The paper recipes below start from the retrained families at the same
+  # lambda (meanscale-q2 / hyperprior-q2: 0.0067, hyperprior-q4: 0.025); the shipped paper models were
+  # built on the earlier ones (their cards name them).
   meanscale-msssim)
     # the mean-scale hyperprior trained for MS-SSIM (cross-metric study, benchmark paper sec. 7.4):
     # fine-tuned from the MSE model of the same index; CompressAI's MS-SSIM lambdas for q1/q3/q5
     M="--arch mean_scale_hyperprior --metric ms-ssim --patch 192"
-    $T $M --lmbda 8.73 --steps 2000 --lr 5e-4 --init $CK/meanscale-q3.pt --name meanscale-msssim-q3
+    $T $M --lmbda 8.73 --steps 2000 --lr 5e-4 --init $CK/meanscale-q2.pt --name meanscale-msssim-q3
     $T $M --lmbda 31.73 --steps 1200 --lr 5e-4 --init $CK/meanscale-msssim-q3.pt --name meanscale-msssim-q5
     $T $M --lmbda 2.4 --steps 1200 --lr 5e-4 --init $CK/meanscale-msssim-q3.pt --name meanscale-msssim-q1
     ;;
   c2f|c2f-single)
-    # Coarse-to-fine hyperprior (benchmark paper sec. 6.5, staged): main transforms from meanscale-q3
+    # Coarse-to-fine hyperprior (benchmark paper sec. 6.5, staged): main transforms from meanscale-q2
     # (g_s's last layer becomes the IAR's starting point), then each hyper level alone with the
     # information-fidelity loss, then the IAR alone, then end to end; q1/q5 fine-tuned from q3.
     # c2f-single is the ablation with one hyper level and the same budget (2,000 hyper steps).
     R=runs/$1
     if [ "$1" = c2f ]; then A="--arch coarse_to_fine --arch-arg levels=2"; else A="--arch coarse_to_fine --arch-arg levels=1"; fi
     if [ "$1" = c2f ]; then
-      $T $A --stage hyper1 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $CK/meanscale-q3.pt --out-dir $R --name $1-hyper1
+      $T $A --stage hyper1 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $CK/meanscale-q2.pt --out-dir $R --name $1-hyper1
       $T $A --stage hyper2 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $R/$1-hyper1.pt --out-dir $R --name $1-hyper2
       LAST=$R/$1-hyper2.pt
     else
-      $T $A --stage hyper1 --lmbda 0.0067 --steps 2000 --lr 1e-3 --init $CK/meanscale-q3.pt --out-dir $R --name $1-hyper1
+      $T $A --stage hyper1 --lmbda 0.0067 --steps 2000 --lr 1e-3 --init $CK/meanscale-q2.pt --out-dir $R --name $1-hyper1
       LAST=$R/$1-hyper1.pt
     fi
     $T $A --stage iar --lmbda 0.0067 --steps 1500 --lr 1e-3 --init $LAST --out-dir $R --name $1-iar
@@ -81,7 +67,7 @@ case "$1" in
     ;;
   agvae|agvae-symmetric|agvae-cvr)
     # AG-VAE: one variable-rate model over the hyperprior family's five lambdas, warm-started from
-    # meanscale-q3; gains start at sqrt(lambda_s / lambda_3). Same budget for the three variants.
+    # meanscale-q2 (lambda 0.0067); gains start at sqrt(lambda_s / lambda_3). Same budget for the three variants.
     case "$1" in
       agvae) ARGS="--arch-arg hyper_gains=true --arch-arg asymmetric=true" ;;
       agvae-symmetric) ARGS="--arch-arg hyper_gains=true --arch-arg asymmetric=false" ;;
@@ -89,14 +75,14 @@ case "$1" in
     esac
     $T --arch gained_mean_scale $ARGS --arch-arg levels=5 --arch-arg "gain_init=[0.518,0.723,1.0,1.393,1.932]" \
       --lmbdas 0.0018 0.0035 0.0067 0.013 0.025 --lmbda 0.0067 --steps ${STEPS:-4000} --lr 5e-4 \
-      --init $CK/meanscale-q3.pt --name "$1"
+      --init $CK/meanscale-q2.pt --name "$1"
     ;;
   cbanet)
-    # CBANet-HP: encoder, hyper transforms and z density from hyperprior-q5 (the base bitrate), frozen.
+    # CBANet-HP: encoder, hyper transforms and z density from hyperprior-q4 (lambda 0.025, the base bitrate), frozen.
     # CAM branches trained progressively, then one BAM per lower bitrate (lambdas of hyperprior-q4..q1).
     R=runs/cbanet
     W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --out-dir $R"
-    $T $W --stage branch1 --lmbda 0.025 --steps 6000 --lr 1e-3 --init $CK/hyperprior-q5.pt --name cbanet-branch1
+    $T $W --stage branch1 --lmbda 0.025 --steps 6000 --lr 1e-3 --init $CK/hyperprior-q4.pt --name cbanet-branch1
     $T $W --stage branch2 --lmbda 0.025 --steps 3000 --lr 1e-3 --init $R/cbanet-branch1.pt --name cbanet-branch2
     $T $W --stage branch3 --lmbda 0.025 --steps 3000 --lr 1e-3 --init $R/cbanet-branch2.pt --name cbanet-branch3
     $T $W --stage bam4 --lmbda 0.013 --steps 2000 --lr 1e-3 --init $R/cbanet-branch3.pt --name cbanet-bam4

@@ -1,15 +1,15 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+import torch
 
-from lic_lab.teaching import analysis, viz  # noqa: E402
-from lic_lab.evaluation.evaluate import bd_table, evaluate, rd_points  # noqa: E402
-from lic_lab.teaching.exercises import check, verdict  # noqa: E402
-from lic_lab.models import build_model  # noqa: E402
-from lic_lab.teaching.widgets import render_rate  # noqa: E402
+from lic_lab.evaluation.evaluate import bd_table, evaluate, rd_points
+from lic_lab.models import build_model
+from lic_lab.teaching import analysis, viz
+from lic_lab.teaching.exercises import check, verdict
+from lic_lab.teaching.widgets import render_rate
 
 
 def test_quantization_mismatch_and_coding_report(small_model, small_photo):
@@ -48,6 +48,10 @@ def test_evaluate_entries_and_bd_table(small_photo, tmp_path):
     sliver = ([r * 3 for r in rates], [q + (max(quality) - min(quality)) - 1.0 for q in quality])  # 1 dB in common
     row = bd_table({"jpeg": (rates, quality), "sliver": sliver}, ["sliver"], ["jpeg"])[0]
     assert row["BD-rate (%)"] is None and "overlap too small" in row["note"] and row["overlap (dB)"] == 1.0
+    # the same qualities at bit-rates the anchor never reaches: a BD-rate, but no BD-PSNR (and no error)
+    far = ([r * 100 for r in rates], quality)
+    row = bd_table({"jpeg": (rates, quality), "far": far}, ["far"], ["jpeg"])[0]
+    assert row["BD-rate (%)"] > 1000 and row["BD-PSNR (dB)"] is None and "bit-rate" in row["note"]
 
 
 def test_viz_helpers(small_photo):
@@ -124,6 +128,7 @@ def test_slider_widgets_build_and_update(small_model, small_photo):
 
 def test_gain_rate_view_codes_any_rate_for_real(small_photo):
     from conftest import small
+
     from lic_lab.teaching.widgets import GainRateView, gain_rate_explorer
 
     model = small("gained_mean_scale")
@@ -149,6 +154,7 @@ def test_gain_rate_view_codes_any_rate_for_real(small_photo):
 
 def test_branch_view_decodes_with_k_branches(small_photo):
     from conftest import small
+
     from lic_lab.teaching.widgets import BranchView, branch_explorer
 
     model = small("cbanet_hp")
@@ -164,6 +170,7 @@ def test_branch_view_decodes_with_k_branches(small_photo):
 
 def test_coding_times_reports_medians(small_photo):
     from conftest import small
+
     from lic_lab.evaluation.evaluate import coding_times
 
     t = coding_times(small("scale_hyperprior"), small_photo, threads=1, repeats=3, warmup=1)
@@ -195,8 +202,8 @@ def test_dominated_by_reads_two_rd_curves_pointwise():
 
 
 def test_prediction_changes_never_reach_earlier_symbols():
-    from lic_lab.teaching.analysis import prediction_changes
     from lic_lab.entropy.tcae import TCAE
+    from lic_lab.teaching.analysis import prediction_changes
 
     torch.manual_seed(0)
     codes = torch.randint(0, 4, (3, 5, 6))
@@ -225,6 +232,8 @@ def test_one_colour_and_marker_per_family_in_every_figure():
     assert style("hyperprior (5 models)")[1:] == style("hyperprior")[1:]
     assert style("JPEG 4:4:4") == style("jpeg") and style("CBANet K=2")[1] == LEARNED_STYLE["cbanet k=2"][1]
     assert style("a new curve") == style("a new curve")  # unknown labels: stable, whatever the order
+    earlier = style("hyperprior (earlier)")  # a retired family beside its retrained one: paler, another marker
+    assert earlier[1] != style("hyperprior")[1] and earlier[2] != style("hyperprior")[2]
     for ax_curves in ({"hyperprior": ([0.1, 0.2], [28, 30]), "webp": ([0.1, 0.2], [29, 31])},
                       {"webp": ([0.1, 0.2], [29, 31]), "factorized": ([0.1], [27]), "hyperprior": ([0.1, 0.2], [28, 30])}):
         ax = viz.rd_plot(ax_curves)

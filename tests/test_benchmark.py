@@ -5,8 +5,8 @@ import math
 import pytest
 
 from lic_lab import REPO_DIR, data, zoo
-from lic_lab.evaluation.benchmark import MIN_COVER, bd_by_range, bd_matrix, bd_ranges, covered, run_benchmark
 from lic_lab.cli import main
+from lic_lab.evaluation.benchmark import MIN_COVER, bd_by_range, bd_matrix, bd_ranges, covered, run_benchmark
 
 SHIPPED = REPO_DIR / "data" / "results" / "benchmark"
 
@@ -56,29 +56,29 @@ def test_bd_matrix_against_each_anchor():
 
 
 def test_run_benchmark_writes_everything(tmp_path):
-    summary = run_benchmark(data.EMBEDDED_DIR, tmp_path, ["hyperprior-q3"], ["jpeg"],
+    summary = run_benchmark(data.EMBEDDED_DIR, tmp_path, ["hyperprior-q4"], ["jpeg"],
                             threads=(1,), repeats=1, limit=2, progress=False)
     for name in ("results.json", "summary.json", "bd_rate.md", "timing.md", "rd_psnr.png", "rd_ms_ssim.png"):
         assert (tmp_path / name).stat().st_size > 0
-    coding = summary["coding"]["hyperprior-q3"]
+    coding = summary["coding"]["hyperprior-q4"]
     assert coding["bit_exact"] == coding["decodes"] == 2
-    assert set(summary["timing"]) == {"hyperprior-q3", "jpeg"}
+    assert set(summary["timing"]) == {"hyperprior-q4", "jpeg"}
     assert set(summary["curves"]["psnr"]) == {"hyperprior", "jpeg"}
     results = json.loads((tmp_path / "results.json").read_text())["results"]
     assert len(results) == 1 + 9 and all(len(e["images"]) == 2 for e in results)
     # adding a model with reuse: the earlier entries and timings come back unchanged, only the new one is measured
-    again = run_benchmark(data.EMBEDDED_DIR, tmp_path, ["hyperprior-q3", "factorized-q3"], ["jpeg"],
+    again = run_benchmark(data.EMBEDDED_DIR, tmp_path, ["hyperprior-q4", "factorized-q4"], ["jpeg"],
                           threads=(1,), repeats=1, limit=2, progress=False, reuse=True)
-    assert again["timing"]["hyperprior-q3"] == summary["timing"]["hyperprior-q3"]
+    assert again["timing"]["hyperprior-q4"] == summary["timing"]["hyperprior-q4"]
     assert again["timing"]["jpeg"] == summary["timing"]["jpeg"] and len(again["timing"]) == 3  # + the factorized family
     merged = json.loads((tmp_path / "results.json").read_text())["results"]
-    assert merged[0] == results[0] and {e["model"] for e in merged} == {"hyperprior-q3", "factorized-q3", "jpeg"}
+    assert merged[0] == results[0] and {e["model"] for e in merged} == {"hyperprior-q4", "factorized-q4", "jpeg"}
 
 
 def test_benchmark_command(tmp_path, capsys):
     out = tmp_path / "bench"
     assert main(["benchmark", "--data", str(data.EMBEDDED_DIR), "--out", str(out), "--models",
-                 "factorized-q3", "--codecs", "jpeg", "--limit", "1", "--threads", "1", "--repeats", "1",
+                 "factorized-q4", "--codecs", "jpeg", "--limit", "1", "--threads", "1", "--repeats", "1",
                  "--quiet"]) == 0
     assert "BD-rate vs jpeg" in capsys.readouterr().out
     assert main(["benchmark", "--data", str(tmp_path / "none"), "--out", str(out)]) == 1
@@ -86,7 +86,7 @@ def test_benchmark_command(tmp_path, capsys):
                  "--models", "nope"]) == 1
     assert "unknown model" in capsys.readouterr().err
     assert main(["benchmark", "--data", str(data.EMBEDDED_DIR), "--out", str(out),
-                 "--models", "factorized-q3", "--anchor", "bpg"]) == 1
+                 "--models", "factorized-q4", "--anchor", "bpg"]) == 1
     assert "anchor 'bpg'" in capsys.readouterr().err
 
 
@@ -136,3 +136,22 @@ def test_benchmark_exercise_checks():
     assert "correct" in verdict(2, 10.0, {"z1": {"bpp": 0.04}, "y": {"bpp": 0.36}}, book="07")  # one hyper level
     assert "correct" in verdict(3, 1.5, {"1": {"decode_s": 0.3}, "2": {"decode_s": 0.2}}, book="07")
     assert "not yet" in verdict(3, 0.67, {"1": {"decode_s": 0.3}, "2": {"decode_s": 0.2}}, book="07")
+
+
+def test_reuse_measures_a_retrained_model_again(tmp_path):
+    """``--reuse`` keys shipped models by checkpoint SHA-256: a new checkpoint under the same name is re-measured."""
+    from lic_lab.evaluation.benchmark import previous_run
+    from lic_lab.zoo import registry
+
+    run_benchmark(data.EMBEDDED_DIR, tmp_path, ["hyperprior-q4"], ["jpeg"], threads=(1,), repeats=1, limit=1,
+                  progress=False)
+    images = json.loads((tmp_path / "summary.json").read_text())["dataset"]["images"]
+    entries, timing = previous_run(tmp_path, images)
+    assert entries["hyperprior-q4"][0]["sha256"] == registry()["hyperprior-q4"]["sha256"] and "hyperprior-q4" in timing
+    doc = json.loads((tmp_path / "results.json").read_text())
+    for entry in doc["results"]:
+        if entry["model"] == "hyperprior-q4":
+            entry["sha256"] = "0" * 64  # as if measured with an earlier checkpoint of that name
+    (tmp_path / "results.json").write_text(json.dumps(doc))
+    entries, timing = previous_run(tmp_path, images)
+    assert "hyperprior-q4" not in entries and "hyperprior-q4" not in timing and "jpeg" in entries

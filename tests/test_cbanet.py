@@ -1,12 +1,11 @@
 """CBANet-HP: branches (CAM), bitrate adaptive layers (BAM), staged training, FLOPs."""
 import pytest
 import torch
+from conftest import small
 
 from lic_lab.evaluation.complexity import decoder_flops, parameter_count
 from lic_lab.layers import BitrateAdaptiveLayer
 from lic_lab.training.losses import rd_loss
-
-from conftest import small
 
 
 def test_bal_shrinks_and_ibal_expands():

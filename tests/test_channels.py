@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from lic_lab.teaching import channels
 from lic_lab.models import latents
+from lic_lab.teaching import channels
 
 
 def test_ablation_matches_one_at_a_time_decoding(small_model, photo):

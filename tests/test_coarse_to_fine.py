@@ -4,8 +4,12 @@ import torch
 
 from lic_lab.entropy.coder import BitstreamError
 from lic_lab.models import build_model
-from lic_lab.models.coarse_to_fine import (InformationAggregation, ProbabilityEstimation, SignalPreservingAnalysis,
-                                           SignalPreservingSynthesis)
+from lic_lab.models.coarse_to_fine import (
+    InformationAggregation,
+    ProbabilityEstimation,
+    SignalPreservingAnalysis,
+    SignalPreservingSynthesis,
+)
 from lic_lab.training.train import warm_start
 
 SMALL = {"N": 16, "M": 24, "C": 8, "pe_hidden": 8, "iar_width": 8, "iar_res_width": 4, "iar_out_width": 4}
@@ -150,8 +154,8 @@ def test_shipped_studies_reproduce_from_the_checkpoints():
     import statistics
 
     from lic_lab import data, zoo
-    from lic_lab.teaching.analysis import level_bits
     from lic_lab.evaluation.evaluate import evaluate_image
+    from lic_lab.teaching.analysis import level_bits
 
     if not data.have_kodak():
         pytest.skip("Kodak not under the data root")

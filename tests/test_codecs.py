@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from lic_lab.evaluation.codecs import CODECS, find_setting
 from lic_lab.data import to_uint8
+from lic_lab.evaluation.codecs import CODECS, find_setting
 
 
 @pytest.mark.parametrize("name", ["jpeg", "jpeg2000", "webp", "avif"])

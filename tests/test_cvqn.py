@@ -60,10 +60,10 @@ def test_se_order_travels_in_the_stream_and_is_checked(small_photo):
     stream = Bitstream.from_bytes(model.compress(small_photo))
     padded = torch.nn.functional.pad(small_photo, (0, 10, 0, 12))
     assert list(stream.sections[0]) == model.importance.order(model.encoder(padded)).tolist()
-    bad = Bitstream(stream.model, stream.height, stream.width, [bytes(16)] + stream.sections[1:])
+    bad = Bitstream(stream.model, stream.height, stream.width, [bytes(16)] + stream.sections[1:], weights=stream.weights)
     with pytest.raises(BitstreamError, match="permutation"):
         model.decompress(bad.to_bytes())
-    short = Bitstream(stream.model, stream.height, stream.width, stream.sections[:2])
+    short = Bitstream(stream.model, stream.height, stream.width, stream.sections[:2], weights=stream.weights)
     with pytest.raises(BitstreamError, match="sections"):
         model.decompress(short.to_bytes())
 

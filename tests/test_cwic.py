@@ -3,9 +3,14 @@ import pytest
 import torch
 
 from lic_lab.entropy.coder import BitstreamError
-from lic_lab.quantization.importance_map import importance_loss, importance_mask, importance_targets, quantize_importance
 from lic_lab.models import CWIC
 from lic_lab.models.cwic import ImportanceRelaxation
+from lic_lab.quantization.importance_map import (
+    importance_loss,
+    importance_mask,
+    importance_targets,
+    quantize_importance,
+)
 
 
 def small(**kw) -> CWIC:

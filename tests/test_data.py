@@ -16,7 +16,7 @@ def test_read_modes_convert_to_rgb(tmp_path):
     Image.fromarray(rgb[..., 0]).save(tmp_path / "grey.png")
     Image.fromarray(np.dstack([rgb, np.full((24, 32), 255, np.uint8)])).save(tmp_path / "rgba.png")
     Image.fromarray(rgb).convert("P").save(tmp_path / "palette.png")
-    Image.fromarray((rgb[..., 0].astype(np.uint16) * 257)).save(tmp_path / "grey16.png")
+    Image.fromarray(rgb[..., 0].astype(np.uint16) * 257).save(tmp_path / "grey16.png")
     x = data.read_image(tmp_path / "rgb.png")
     assert x.shape == (1, 3, 24, 32) and x.dtype == torch.float32
     assert torch.equal(data.to_tensor(data.to_uint8(x)), x)

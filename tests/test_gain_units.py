@@ -1,13 +1,12 @@
 """Gain units, exponential interpolation and the AG-VAE model (Cui et al. 2021, eqs. 2-8)."""
 import pytest
 import torch
+from conftest import small
 
 from lic_lab.bitstream import Bitstream
 from lic_lab.entropy.coder import BitstreamError
 from lic_lab.quantization.gain_units import GainUnit, interpolate, split_rate
 from lic_lab.training.losses import rd_loss
-
-from conftest import small
 
 
 def test_split_rate_covers_the_range():

@@ -2,7 +2,13 @@
 import pytest
 import torch
 
-from lic_lab.quantization.importance_map import importance_loss, importance_mask, importance_targets, quantize_importance, rate_loss
+from lic_lab.quantization.importance_map import (
+    importance_loss,
+    importance_mask,
+    importance_targets,
+    quantize_importance,
+    rate_loss,
+)
 
 
 def test_qi_and_mask():

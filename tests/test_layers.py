@@ -75,3 +75,15 @@ def test_a_short_training_run_learns_cross_channel_terms(tmp_path, monkeypatch):
         assert (gdn.gamma_sqrt.detach()[~eye] != GDN.REPARAM_OFFSET).all()
     # and some cross-channel terms are already active (a long run: 44-64% of g_a's, see the model cards)
     assert max(float((g.gamma.detach()[~eye]).max()) for g in gdns) > 1e-4
+
+
+def test_diagonal_only_gdn_for_the_before_after_ablation(monkeypatch):
+    """GDN.cross_channel = False (scripts/gdn_ablation.py) keeps gamma_ii only: a per-channel normalisation."""
+    gdn = _random_gdn(4)
+    full = gdn.gamma.detach().clone()
+    assert (full - torch.diag(full.diagonal())).abs().max() > 0
+    monkeypatch.setattr(GDN, "cross_channel", False)
+    assert torch.equal(gdn.gamma.detach(), torch.diag(full.diagonal()))
+    x = torch.randn(2, 4, 3, 3)
+    expected = x / torch.sqrt(gdn.beta.view(1, 4, 1, 1) + full.diagonal().view(1, 4, 1, 1) * x * x)
+    assert torch.allclose(gdn(x), expected, atol=1e-5)

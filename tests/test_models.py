@@ -3,8 +3,8 @@ import torch
 
 from lic_lab.bitstream import Bitstream
 from lic_lab.entropy.coder import BitstreamError
-from lic_lab.training.losses import rd_loss
 from lic_lab.models import build_model
+from lic_lab.training.losses import rd_loss
 
 
 def test_forward_contract_and_gradients(small_model, small_photo):
@@ -113,3 +113,20 @@ def test_branches_are_a_decode_argument(small_photo):
         small("mean_scale_hyperprior").decompress(small("mean_scale_hyperprior").compress(small_photo), branches=2)
     with pytest.raises(ValueError, match="fixed-rate"):
         small("mean_scale_hyperprior").compress(small_photo, rate=2.0)
+
+
+def test_a_changed_model_refuses_the_files_of_its_former_weights(small_model, small_photo):
+    """The header's weights fingerprint: the same name with other weights is an error, not a wrong image."""
+    import copy
+
+    data = small_model.compress(small_photo)
+    assert Bitstream.from_bytes(data).weights == small_model.weights_fingerprint()
+    other = copy.deepcopy(small_model)
+    for module in other.modules():  # as the zoo loads them: the layout does not change the fingerprint
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+            module.to(memory_format=torch.channels_last)
+    assert other.weights_fingerprint() == Bitstream.from_bytes(data).weights
+    with torch.no_grad():
+        next(other.parameters()).add_(1e-3)  # as a retrained model of the same name
+    with pytest.raises(BitstreamError, match="other weights"):
+        other.decompress(data)

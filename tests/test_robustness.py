@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from lic_lab.bitstream import Bitstream
-from lic_lab.evaluation.crosscheck import cross_thread
 from lic_lab.data import embedded_paths, read_image, to_uint8
 from lic_lab.errors import BitstreamError, ImageReadError, LicLabError
+from lic_lab.evaluation.crosscheck import cross_thread
 from lic_lab.evaluation.fuzz import _repack, fuzz_stream, png_claiming, with_crc
 from lic_lab.zoo import decompress_bytes, load_model, registry
 
@@ -37,7 +37,7 @@ def test_fuzzed_streams_give_clean_errors(name, tiny):
     out = report.as_dict()
     assert report.outcomes["crash"] == 0 and report.outcomes["hang"] == 0, out["crashes"]
     # corruption the CRC sees is always an error; so are impossible header fields
-    for kind in ("flip", "truncate", "size", "model_name", "section_count", "section_length", "extra_words"):
+    for kind in ("flip", "truncate", "size", "model_name", "section_count", "section_length", "extra_words", "weights"):
         assert set(out["by_kind"].get(kind, {"error": 1})) <= {"error", "same"}, (kind, out["by_kind"][kind])
     assert report.outcomes["error"] >= 0.8 * report.cases
 
@@ -51,7 +51,8 @@ def test_header_fields_are_checked_before_allocation(tiny):
     data = model.compress(tiny)
     for changes, words in [({"height": 0}, "empty"), ({"width": 0}, "empty"), ({"height": 4096, "width": 4096}, "limit"),
                            ({"height": 1, "width": 65535}, None), ({"height": 100, "width": 65535}, "padded"), ({"setting": math.inf}, "setting"),
-                           ({"setting": math.nan}, "setting"), ({"model": "cwic-q2"}, None), ({"model": "../x"}, "name")]:
+                           ({"setting": math.nan}, "setting"), ({"model": "cwic-q2"}, None), ({"model": "../x"}, "name"),
+                           ({"weights": b"\x00\x01\x02\x03"}, "other weights")]:
         with pytest.raises(BitstreamError, match=words):
             decompress_bytes(_header(data, **changes))
     cb = load_model("cbanet")
@@ -64,6 +65,9 @@ def test_old_format_and_left_over_data_are_refused(tiny):
     v1 = with_crc(data[:4] + b"\x01" + data[5:-4])
     with pytest.raises(BitstreamError, match="older lic_lab"):
         Bitstream.from_bytes(v1)
+    v2 = with_crc(data[:4] + b"\x02" + data[5:-4])
+    with pytest.raises(BitstreamError, match="which weights"):
+        Bitstream.from_bytes(v2)
     stream = Bitstream.from_bytes(data)
     padded = _repack(stream, sections=stream.sections[:-1] + [stream.sections[-1] + struct.pack(">I", 12345)])
     with pytest.raises(BitstreamError, match="left over|entropy"):

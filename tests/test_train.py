@@ -2,7 +2,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 import torch
 
 from lic_lab.data import embedded_paths
@@ -115,7 +114,7 @@ def test_staged_training_only_updates_the_stage(tmp_path, monkeypatch):
     start = build_model(config)
     from lic_lab.zoo import save_checkpoint
 
-    save_checkpoint(start, tmp_path / "start.pt", half=False)
+    save_checkpoint(start, tmp_path / "start.pt", precision="fp32")
     extra = {k: v for k, v in config.items() if k not in ("arch", "N", "M")}
     cfg = _cfg(tmp_path, arch="cbanet_hp", extra=extra, stage="bam1", steps=5, init=str(tmp_path / "start.pt"))
     model, _ = train(cfg, progress=False, images=embedded_paths()[:2])
@@ -174,3 +173,35 @@ def test_a_schedule_may_change_length_only_before_its_decay(tmp_path):
     assert not _cfg(tmp_path, steps=12000).continues(saved, 12000)  # nothing left to do
     assert not _cfg(tmp_path, steps=20000, lr=5e-4).continues(saved, 100)  # another schedule
     assert _cfg(tmp_path, steps=36000).continues(saved, 35000)  # same schedule: always
+
+
+def test_committed_weights_further_along_win_over_an_older_run_checkpoint(tmp_path, monkeypatch):
+    """Machine A keeps a run checkpoint at step s1; a sitting elsewhere committed s2 > s1: resume at s2."""
+    from lic_lab.zoo import save_checkpoint
+
+    def sitting(runs: str, **kw):
+        monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / runs)
+        model, record = train(_cfg(tmp_path, steps=40, **kw), progress=False, images=embedded_paths())
+        model.name = "tiny"
+        save_checkpoint(model, tmp_path / "tiny.pt", meta={})  # committed, as train_and_save would
+        (tmp_path / "tiny.json").write_text(json.dumps(record))
+        return record
+
+    s1 = sitting("machine-a", save_every=1, hours=1e-9)["steps"]  # leaves runs/tiny/last.pt at s1
+    s2 = sitting("machine-b", save_every=0, hours=1e-9)["steps"]  # another machine, no run checkpoint
+    assert s2 > s1
+    final = sitting("machine-a", save_every=0)
+    assert [s["steps"] for s in final["segments"]] == [[0, s1], [s1, s2], [s2, 40]]
+
+
+def test_a_finished_schedule_is_not_trained_again(tmp_path, monkeypatch, capsys):
+    from lic_lab.training.train import train_and_save
+
+    monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr("lic_lab.training.train.training_paths", lambda root: (embedded_paths(), []))
+    cfg = _cfg(tmp_path, steps=3, save_every=1)
+    path = train_and_save(cfg, progress=False)
+    before = path.read_bytes()
+    (tmp_path / "runs" / "tiny" / "last.pt").unlink()  # as on another machine
+    assert train_and_save(cfg, progress=False) == path and path.read_bytes() == before
+    assert "finished already" in capsys.readouterr().err

@@ -4,8 +4,15 @@ import math
 import pytest
 import torch
 
-from lic_lab.quantization.variable import (ChannelImportance, bound_bpp, entropy_bound_bits, group_sizes, groups_of,
-                                           merge, split)
+from lic_lab.quantization.variable import (
+    ChannelImportance,
+    bound_bpp,
+    entropy_bound_bits,
+    group_sizes,
+    groups_of,
+    merge,
+    split,
+)
 
 
 def test_group_sizes_follow_the_ratio_vector():

@@ -23,6 +23,8 @@ def test_checkpoints_load_with_weights_only():
     for e in REG.values():
         ckpt = torch.load(zoo.CHECKPOINT_DIR / e["file"], weights_only=True)
         assert all(v.dtype == torch.float16 for v in ckpt["state_dict"].values() if v.is_floating_point())
+        scales = ckpt.get("int8_scales", {})  # int8 convolution weights, each with its fp16 scales
+        assert all(ckpt["state_dict"][k].dtype == torch.int8 and s.dtype == torch.float16 for k, s in scales.items())
 
 
 def test_wrong_or_tampered_checkpoint_is_refused(tmp_path):
@@ -87,10 +89,9 @@ def test_paper_studies_reproduce():
     """The Kodak study files notebooks 02, 05 and 06 read agree with the shipped checkpoints."""
     import json
 
+    from lic_lab import REPO_DIR
     from lic_lab.evaluation.complexity import decoder_flops
     from lic_lab.teaching.rate_control import AnalysedImage
-
-    from lic_lab import REPO_DIR
 
     results = REPO_DIR / "data" / "results"
     if "agvae" in REG:
@@ -146,7 +147,7 @@ def test_staged_model_card_lists_every_stage():
     chain = [r["name"] for r in zoo.training_chain(zoo.training_record("cbanet"))]
     assert chain[:7] == ["cbanet", "cbanet-bam2", "cbanet-bam3", "cbanet-bam4", "cbanet-branch3", "cbanet-branch2",
                          "cbanet-branch1"]
-    assert "hyperprior-q5" in chain  # the frozen encoder's own training
+    assert "hyperprior-earlier-q5" in chain  # the frozen encoder's own training (the retired hyperprior-q5)
     card = (zoo.CHECKPOINT_DIR / "cbanet.md").read_text()
     assert all(f"| {name} |" in card for name in chain)
 
@@ -168,3 +169,32 @@ def test_standing_states_the_rule():
             {"model": "m", "anchor": "avif", "BD-rate (%)": None}]
     assert standing(rows) == {"m": "m needs fewer bits than jpeg (-12.0%), more bits than webp (+30.0%), "
                                     "not compared with avif (overlap too small)"}
+
+
+def test_retired_families_keep_their_results_and_the_chains_built_on_them():
+    """`scripts/unship.py --retire`: the earlier foundation models left the zoo when it was retrained; their
+    records, cards and Kodak results stay, and runs built on them still name them as their ancestors."""
+    import json
+
+    for family in ("factorized", "hyperprior", "meanscale"):
+        members = zoo.earlier_members(family)
+        if not members:
+            continue
+        assert all((zoo.UNSHIPPED_DIR / f"{n}.json").is_file() and (zoo.UNSHIPPED_DIR / f"{n}.md").is_file()
+                   for n in members) and not any(n in REG for n in members)
+        from lic_lab.evaluation.evaluate import kodak_curves
+
+        curve = kodak_curves(codecs=(), earlier=(family,))[f"{family} (earlier)"]
+        assert len(curve[0]) == len(members) and curve[0] == sorted(curve[0])
+        budget = zoo.family_budget(f"{family} (earlier)")
+        assert budget["models"] == len(members)
+        if family != "meanscale":  # each run counted once (meanscale's chain also holds a hyperprior run)
+            assert budget["steps"] == sum(json.loads((zoo.UNSHIPPED_DIR / f"{n}.json").read_text())["steps"]
+                                          for n in members)
+    if "cbanet" in REG and zoo.earlier_members("hyperprior"):
+        stage = json.loads((zoo.CHECKPOINT_DIR / "stages" / "cbanet-branch1.json").read_text())
+        assert stage["init_record"].endswith("unshipped/hyperprior-earlier-q5.json")
+        chain = zoo.training_chain(zoo.training_record("cbanet"))
+        base = json.loads((zoo.UNSHIPPED_DIR / "hyperprior-earlier-q5.json").read_text())
+        # the record of the weights it really started from, not the retrained q5's, under its new name
+        assert {**base, "name": "hyperprior-earlier-q5"} in chain

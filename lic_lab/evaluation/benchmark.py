@@ -133,6 +133,7 @@ def model_entries(name: str, paths: Sequence[Path], progress: Callable[[int], No
         entries = evaluate_settings(model, paths, branches=branches)
     for entry in entries:
         entry["model"] = name
+        entry["sha256"] = registry()[name]["sha256"]  # so ``--reuse`` never keeps a retrained model's numbers
     progress(sum(len(e["images"]) for e in entries))
     return entries
 
@@ -280,17 +281,30 @@ def _coding_summary(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def previous_run(out: Path, images: list[str]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
-    """Entries per model or codec, and timings, of an earlier run in ``out`` on the same images."""
+    """Entries per model or codec, and timings, of an earlier run in ``out`` on the same images.
+
+    A shipped model's entries (and timing) count only when they were measured with the checkpoint
+    the registry holds now (same SHA-256): a retrained model under the same name is measured again.
+    """
+    from lic_lab.zoo import registry
+
     results, summary = out / "results.json", out / "summary.json"
     if not (results.is_file() and summary.is_file()):
         return {}, {}
     old = json.loads(summary.read_text())
     if old["dataset"]["images"] != images:
         return {}, {}
+    shipped = registry()
     entries: dict[str, list[dict[str, Any]]] = {}
+    stale: set[str] = set()
     for entry in json.loads(results.read_text())["results"]:
-        entries.setdefault(entry["model"], []).append(entry)
-    return entries, old.get("timing", {})
+        name = entry["model"]
+        if name in shipped and entry.get("sha256") != shipped[name]["sha256"]:
+            stale.add(name)
+            continue
+        entries.setdefault(name, []).append(entry)
+    timing = {k: v for k, v in old.get("timing", {}).items() if k not in stale}
+    return entries, timing
 
 
 def _timing(

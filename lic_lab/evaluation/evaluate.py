@@ -244,11 +244,16 @@ def kodak_curves(
     metric: str = "psnr",
     codecs: Sequence[str] = ("jpeg", "jpeg2000", "webp", "avif"),
     families: Sequence[str] | None = None,
+    earlier: Sequence[str] = (),
 ) -> dict[str, tuple[list[float], list[float]]]:
     """RD curves on Kodak from the shipped result files: classical codecs and the zoo's families
-    (all but ablation variants, or those named in ``families``); a CBANet model gives one curve per K."""
+    (all but ablation variants, or those named in ``families``); a CBANet model gives one curve per K.
+
+    ``earlier`` names families whose retired models (``<family>-earlier-q<N>``, kept as Kodak results
+    when the family was retrained) are wanted too, as the curve ``"<family> (earlier)"``: the bases
+    the paper models were built on, so those can be compared at equal budget."""
     from lic_lab import REPO_DIR
-    from lic_lab.zoo import ZOO_DIR, is_ablation, registry
+    from lic_lab.zoo import ZOO_DIR, earlier_members, is_ablation, registry
 
     curves = {}
     for name in codecs:
@@ -262,6 +267,9 @@ def kodak_curves(
         if path.is_file() and wanted:
             for result in load_results(path):
                 grouped.setdefault(result.get("curve") or entry["family"], []).append(result)
+    for family in earlier:
+        for name in earlier_members(family):
+            grouped.setdefault(f"{family} (earlier)", []).extend(load_results(ZOO_DIR / "results" / f"{name}.json"))
     for label, entries in sorted(grouped.items()):
         curves[label] = rd_points(entries, metric)
     return curves
@@ -299,7 +307,12 @@ def bd_table(
             overlap = overlap_db(qa, qt)
             note = "" if overlap >= min_overlap else f"overlap too small ({overlap:.1f} dB < {min_overlap} dB)"
             if not note and overlap > 0:
-                rate, gain = bd_rate(ra, qa, rt, qt), bd_psnr(ra, qa, rt, qt)
+                rate = bd_rate(ra, qa, rt, qt)
+                # BD-PSNR averages over the rates both cover: curves may share qualities but not rates
+                if max(min(ra), min(rt)) < min(max(ra), max(rt)):
+                    gain = bd_psnr(ra, qa, rt, qt)
+                else:
+                    note = "no common bit-rate range (BD-PSNR undefined)"
             rows.append(
                 {
                     "model": test,

@@ -30,13 +30,14 @@ from typing import Any
 
 import numpy as np
 
-from lic_lab.bitstream import MAGIC, Bitstream
+from lic_lab.bitstream import FINGERPRINT_BYTES, MAGIC, VERSION, Bitstream
 from lic_lab.errors import LicLabError
 
 
 def _section_lengths_at(data: bytes) -> int:
-    """Offset of the first section length in a valid stream (after magic, version, name, setting, size, count)."""
-    return 6 + data[5] + 9
+    """Offset of the first section length in a valid stream (after magic, version, name, weights
+    fingerprint, setting, size, count)."""
+    return 6 + data[5] + FINGERPRINT_BYTES + 9
 
 
 def with_crc(body: bytes) -> bytes:
@@ -51,7 +52,8 @@ def _repack(stream: Bitstream, **changes: Any) -> bytes:
     height, width = changes.get("height", stream.height), changes.get("width", stream.width)
     sections = changes.get("sections", stream.sections)
     lengths = changes.get("lengths", [len(s) for s in sections])
-    head = MAGIC + struct.pack(">BB", 2, len(model)) + model
+    weights = changes.get("weights", stream.weights)
+    head = MAGIC + struct.pack(">BB", VERSION, len(model)) + model + weights
     head += struct.pack(">fHHB", setting, height & 0xFFFF, width & 0xFFFF, len(lengths) & 0xFF)
     head += b"".join(struct.pack(">I", n & 0xFFFFFFFF) for n in lengths)
     return with_crc(head + b"".join(sections))
@@ -90,6 +92,9 @@ def mutations(data: bytes, rng: random.Random, others: list[str], per_kind: int 
         yield "setting", _repack(stream, setting=setting)
     for name in [*rng.sample(others, min(len(others), per_kind)), "", "Bad Name", "x" * 200]:
         yield "model_name", _repack(stream, model=name)
+    for _ in range(per_kind):  # a file of other weights of this model: refused, never decoded
+        other = bytes(rng.randrange(256) for _ in range(FINGERPRINT_BYTES))
+        yield "weights", _repack(stream, weights=other if other != stream.weights else bytes(FINGERPRINT_BYTES))
     n = len(stream.sections)
     if n > 1:
         yield "swap_sections", _repack(stream, sections=stream.sections[::-1])

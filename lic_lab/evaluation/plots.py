@@ -46,11 +46,18 @@ FALLBACK_COLOURS = ("#7f7f7f", "#a55194", "#3182bd", "#31a354", "#756bb1", "#636
 REFERENCE_STYLE = ("#000000", ".")  # published reference curves (e.g. CompressAI's), always dashed
 
 
+def _paler(colour: str, amount: float = 0.5) -> str:
+    """``colour`` (#rrggbb) blended towards white."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in rgb)
+
+
 def style(label: str) -> tuple[str, str, str]:
     """``(name, colour, marker)`` of a curve, the same wherever it is drawn.
 
     A codec or zoo family by key (``"webp"``, ``"hyperprior"``), by display name (``"JPEG 4:4:4"``)
-    or with a note in brackets (``"hyperprior (5 models)"``), in any case; a published reference
+    or with a note in brackets (``"hyperprior (5 models)"``), in any case (``"(earlier)"``: a retired family,
+    paler and crossed, beside its retrained one); a published reference
     curve (its label says "reference") is black; other labels get a
     colour chosen from their text, so a curve keeps its colour from one panel to the next.
     """
@@ -62,6 +69,8 @@ def style(label: str) -> tuple[str, str, str]:
     for table in (STYLE, LEARNED_STYLE):
         for k, (name, colour, marker) in table.items():
             if key in (k, name.lower()):
+                if "(earlier)" in label.lower():  # a retired family beside its retrained one: paler, crossed
+                    return label, _paler(colour), "+"
                 return label if table is LEARNED_STYLE else name, colour, marker
     return label, FALLBACK_COLOURS[zlib.crc32(key.encode()) % len(FALLBACK_COLOURS)], "o"
 

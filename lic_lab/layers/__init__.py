@@ -49,6 +49,9 @@ class GDN(nn.Module):
     """
 
     REPARAM_OFFSET = 2.0**-18
+    # False keeps only gamma_ii: the per-channel normalisation the earlier GDN learned (its off-diagonal
+    # entries were stuck at 0), for the before/after measurement of scripts/gdn_ablation.py
+    cross_channel = True
 
     def __init__(self, channels: int, inverse: bool = False, beta_min: float = 1e-6, gamma_init: float = 0.1):
         super().__init__()
@@ -66,7 +69,8 @@ class GDN(nn.Module):
     def gamma(self) -> torch.Tensor:
         """The non-negative (channels x channels) matrix ``gamma_ij`` (row i: output channel)."""
         bounded = lower_bound(self.gamma_sqrt, self.REPARAM_OFFSET)
-        return bounded**2 - self.REPARAM_OFFSET**2
+        gamma = bounded**2 - self.REPARAM_OFFSET**2
+        return gamma if self.cross_channel else torch.diag(torch.diagonal(gamma))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         c = x.shape[1]

@@ -207,12 +207,40 @@ class CompressionModel(nn.Module):
             raise UsageError(f"{self.name} is a fixed-rate model; it codes at one rate only")
         param = next(self.parameters())
         padded, size = pad_to_multiple(x.to(param.device, param.dtype), self.downsample)
+        weights = self.weights_fingerprint()  # of the weights as stored, before coding switches any mode
         with self.at(rate=rate), self.coding():
-            return self.pack(self.compress_latents(padded), size)
+            return self.pack(self.compress_latents(padded), size, weights)
 
-    def pack(self, sections: list[bytes], size: tuple[int, int]) -> bytes:
-        """The bitstream container around coded sections: model name, rate setting, image size."""
-        return Bitstream(self.name, size[0], size[1], sections, self.setting).to_bytes()
+    def pack(self, sections: list[bytes], size: tuple[int, int], weights: bytes) -> bytes:
+        """The bitstream container around coded sections: model name and weights, rate setting, image size."""
+        return Bitstream(self.name, size[0], size[1], sections, self.setting, weights).to_bytes()
+
+    def weights_fingerprint(self) -> bytes:
+        """The first bytes of a SHA-256 over every parameter and buffer (name, dtype, shape, values).
+
+        It goes into each bitstream's header, and :meth:`decompress` refuses a stream whose
+        fingerprint differs: a model retrained under the same name (or changed in place) would
+        otherwise decode its predecessor's files into a wrong image. The values are hashed in their
+        standard (contiguous) layout on the CPU, so every machine and device agrees. Cached until a
+        tensor changes (``Tensor._version`` counts in-place updates, e.g. training steps).
+        """
+        import hashlib
+
+        from lic_lab.bitstream import FINGERPRINT_BYTES
+
+        state = self.state_dict(keep_vars=True)
+        key = tuple((k, v.data_ptr(), v._version) for k, v in state.items())
+        cached = getattr(self, "_fingerprint", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        digest = hashlib.sha256()
+        for name in sorted(state):
+            value = state[name].detach().cpu().contiguous()
+            digest.update(f"{name}:{value.dtype}:{tuple(value.shape)};".encode())
+            digest.update(value.numpy().tobytes() if value.dtype != torch.bfloat16 else value.float().numpy().tobytes())
+        fingerprint = digest.digest()[:FINGERPRINT_BYTES]
+        object.__setattr__(self, "_fingerprint", (key, fingerprint))
+        return fingerprint
 
     @torch.no_grad()
     def decompress(self, data: bytes | Bitstream, branches: int | None = None) -> torch.Tensor:
@@ -230,6 +258,11 @@ class CompressionModel(nn.Module):
             raise BitstreamError(f"bitstream claims an {problem}")
         if stream.model != self.name:
             raise BitstreamError(f"bitstream was made by model {stream.model!r}, not {self.name!r}")
+        if stream.weights != self.weights_fingerprint():
+            raise BitstreamError(
+                f"bitstream was made by other weights of {self.name} (fingerprint {stream.weights.hex()}, these are "
+                f"{self.weights_fingerprint().hex()}): the model was retrained or changed since; compress the image again"
+            )
         if self.rate_range is not None:
             try:
                 self.check_rate(stream.setting)

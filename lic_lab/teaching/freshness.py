@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lic_lab import PACKAGE_DIR, REPO_DIR
+from lic_lab.teaching.timings import NOTEBOOK_TIMES
 
 KEY = "lic_lab"  # the notebook metadata entry
 
@@ -23,7 +24,9 @@ def _inputs() -> Iterable[Path]:
     yield from sorted(PACKAGE_DIR.rglob("*.py"))
     yield PACKAGE_DIR / "zoo" / "registry.json"  # names every checkpoint with its SHA-256
     yield from sorted((PACKAGE_DIR / "zoo" / "results").rglob("*.json"))
-    yield from sorted((REPO_DIR / "data" / "results").rglob("*.json"))
+    # not the notebooks' own run times (data/results/notebook_times.json): run_notebooks.py writes them
+    # after each notebook, and only the first cells print them, under NBVAL_IGNORE_OUTPUT
+    yield from sorted(p for p in (REPO_DIR / "data" / "results").rglob("*.json") if p != NOTEBOOK_TIMES)
 
 
 def code_fingerprint() -> str:

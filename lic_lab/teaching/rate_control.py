@@ -41,9 +41,10 @@ class AnalysedImage:
             self.model.set_rate(rate, interpolation)
         else:
             self.model.set_rate(rate)
+        weights = self.model.weights_fingerprint()  # before coding switches any mode, as compress() does
         with self.model.coding():
             sections = self.model.code_analysed(self.y_raw)
-        return self.model.pack(sections, self.size)
+        return self.model.pack(sections, self.size, weights)
 
     def code(self, rate: float, interpolation: str | None = None) -> dict[str, Any]:
         """Code and decode for real at ``rate``: bytes, bpp, PSNR, the decoded image and the times."""

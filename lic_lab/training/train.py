@@ -30,7 +30,7 @@ from lic_lab.errors import UsageError
 from lic_lab.evaluation.metrics import MS_SSIM_MIN_SIDE
 from lic_lab.models import CompressionModel, build_model
 from lic_lab.training.losses import rd_loss
-from lic_lab.zoo import load_checkpoint_file, model_card, registry_entry, save_checkpoint
+from lic_lab.zoo import float_state, load_checkpoint_file, model_card, registry_entry, save_checkpoint
 
 RUNS_DIR = home() / "runs"
 
@@ -154,22 +154,32 @@ def _machine() -> str:
     return f"CPU {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
 
 
+def _saved_config(record: dict[str, Any]) -> TrainConfig:
+    """The training config a record was written with."""
+    return TrainConfig(**{k: v for k, v in record.get("config", {}).items() if k in TrainConfig.__dataclass_fields__})
+
+
+def committed_record(cfg: TrainConfig) -> dict[str, Any] | None:
+    """The record an earlier sitting of this schedule committed to ``out_dir`` (finished or not), if any."""
+    out = Path(cfg.out_dir)
+    record_path, weights_path = out / f"{cfg.name}.json", out / f"{cfg.name}.pt"
+    if not (record_path.is_file() and weights_path.is_file()):
+        return None
+    record = json.loads(record_path.read_text())
+    return record if _saved_config(record).schedule_key() == cfg.schedule_key() else None
+
+
 def committed_state(cfg: TrainConfig) -> tuple[dict[str, torch.Tensor], dict[str, Any]] | None:
     """Weights and record of an unfinished run committed to ``out_dir`` by an earlier sitting, if any.
 
     A long schedule spans sittings: each one ends by writing ``<name>.pt`` and ``<name>.json``
     with the steps done so far; re-running the same command continues from there.
     """
-    out = Path(cfg.out_dir)
-    record_path, weights_path = out / f"{cfg.name}.json", out / f"{cfg.name}.pt"
-    if not (record_path.is_file() and weights_path.is_file()):
+    record = committed_record(cfg)
+    if record is None or not cfg.continues(_saved_config(record), record.get("steps", 0)):
         return None
-    record = json.loads(record_path.read_text())
-    saved = TrainConfig(**{k: v for k, v in record.get("config", {}).items() if k in TrainConfig.__dataclass_fields__})
-    if not cfg.continues(saved, record.get("steps", 0)):
-        return None
-    ckpt = torch.load(weights_path, map_location="cpu", weights_only=True)
-    return {k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}, record
+    ckpt = torch.load(Path(cfg.out_dir) / f"{cfg.name}.pt", map_location="cpu", weights_only=True)
+    return float_state(ckpt), record
 
 
 class _Distributed:
@@ -231,8 +241,8 @@ def train(
 ) -> tuple[CompressionModel, dict[str, Any]]:
     """Train (or fine-tune, or resume) a model; returns it and its record.
 
-    Resumes, in this order, from the run checkpoint in ``runs/<name>/last.pt`` (same machine,
-    optimizer state kept) or from weights an earlier sitting committed to ``out_dir`` (fresh
+    Resumes from whichever is further along: the run checkpoint in ``runs/<name>/last.pt`` (same
+    machine, optimizer state kept) or the weights an earlier sitting committed to ``out_dir`` (fresh
     optimizer, ``warmup`` steps of linear lr warm-up). Stops after ``steps`` or after ``hours``
     of this sitting; every sitting is a segment in the record. Runs unchanged under
     ``torchrun --nproc_per_node=K`` (DistributedDataParallel; each process draws its own patches).
@@ -272,9 +282,13 @@ def train(
     run_ckpt = run_dir / "last.pt"
     step, elapsed, history, curve, segments = 0, 0.0, [], [], []
     resumed_at: int | None = None
+    committed = committed_state(cfg) if resume else None
+    done = committed_record(cfg) if resume else None  # also a finished one: an older run checkpoint must not win
+    committed_steps = done.get("steps", 0) if done is not None else 0
     if resume and run_ckpt.is_file():
         state = torch.load(run_ckpt, map_location="cpu", weights_only=True)
-        if cfg.continues(TrainConfig(**state["config"]), state["step"]):
+        # the run checkpoint keeps the optimizer, but a later sitting elsewhere may have committed more steps
+        if cfg.continues(TrainConfig(**state["config"]), state["step"]) and state["step"] >= committed_steps:
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
             step, elapsed, history = state["step"], state["elapsed"], json.loads(state["history"])
@@ -282,7 +296,6 @@ def train(
             torch.set_rng_state(state["rng"])
             log(f"resumed {cfg.name} at step {step} (run checkpoint)")
     if resume and step == 0:
-        committed = committed_state(cfg)
         if committed is not None:
             weights, record = committed
             model.load_state_dict(weights)
@@ -406,7 +419,16 @@ def _segment(first: int, last: int, lr_first: float, lr_last: float, wall: float
 
 
 def train_and_save(cfg: TrainConfig, progress: bool = True) -> Path:
-    """Train, then write ``<out_dir>/<name>.pt`` (fp16) and ``<name>.json`` (the record)."""
+    """Train, then write ``<out_dir>/<name>.pt`` (fp16) and ``<name>.json`` (the record).
+
+    A schedule already finished in ``out_dir`` (same name, same schedule, all its steps) is left as it
+    is: re-running a recipe never trains a finished model again from scratch."""
+    done = committed_record(cfg)
+    if done is not None and done.get("finished") and done.get("steps", 0) >= cfg.steps:
+        print(
+            f"{cfg.name}: finished already ({done['steps']:,} steps in {cfg.out_dir}); nothing to do", file=sys.stderr
+        )
+        return Path(cfg.out_dir) / f"{cfg.name}.pt"
     model, record = train(cfg, progress=progress)
     if int(os.environ.get("RANK", "0")) != 0:  # under torchrun only the main process writes
         return Path(cfg.out_dir) / f"{cfg.name}.pt"

@@ -1,0 +1,254 @@
+"""The README's measured numbers, written from the result files (never typed).
+
+``scripts/readme_numbers.py`` puts :func:`readme_block` between the README's markers and
+``tests/test_readme.py`` checks that the README still says what the results say. Every row reads
+a result file: the benchmark's ``summary.json``, the zoo registry and model cards, the workbook
+timings, the unseen-photo check (``scripts/unseen_photos.py``) and the shipped Kodak curves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from lic_lab import REPO_DIR
+
+RESULTS = REPO_DIR / "data" / "results"
+FOUNDATION = ("factorized", "hyperprior", "meanscale")
+CODEC_NAMES = {"jpeg": "JPEG 4:4:4", "jpeg2000": "JPEG 2000", "webp": "WebP", "avif": "AVIF"}
+TIMED_FAMILIES = ("hyperprior", "meanscale", "c2f", "cvqn", "cwic")  # the benchmark times each family's middle rate
+BEGIN, END = "<!-- numbers:begin (scripts/readme_numbers.py) -->", "<!-- numbers:end -->"
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "N/A (overlap too small)" if value is None else f"{value:+.{digits}f}%"
+
+
+def _load(path: Path) -> dict[str, Any] | None:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def zoo_rows() -> list[tuple[str, str]]:
+    """How many models ship, how large, and how they are stored."""
+    from lic_lab.zoo import registry
+
+    reg = registry()
+    size = sum(e["size_bytes"] for e in reg.values()) / 1e6
+    int8 = sorted(n for n, e in reg.items() if e.get("precision") == "int8")
+    stored = (
+        f"{len(int8)} with int8 convolution weights (model cards: the Kodak cost), the rest fp16" if int8 else "fp16"
+    )
+    return [("shipped models (`python -m lic_lab models`)", f"{len(reg)} models, {size:.1f} MB in all; {stored}")]
+
+
+def benchmark_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Real bytes, bit-exactness, every foundation family's BD-rate against each codec, and timings."""
+    from lic_lab.evaluation.metrics import bd_rate
+    from lic_lab.evaluation.references import BENCHMARK_TABLE7_KODAK
+
+    coding = summary["coding"]
+    overhead = [c["overhead_percent"] for c in coding.values()]
+    exact, decodes = sum(c["bit_exact"] for c in coding.values()), sum(c["decodes"] for c in coding.values())
+    rows = [
+        (
+            f"real bytes vs entropy estimate, Kodak, all {len(coding)} leaderboard models (every rate and K)",
+            f"whole file (with the header and CRC) {min(overhead):+.2f}% to {max(overhead):+.2f}%",
+        ),
+        (
+            "bit-exact decoding (decoded image = the encoder's own reconstruction)",
+            f"{exact:,} of {decodes:,} Kodak decodes, every leaderboard model, rate and number of branches",
+        ),
+    ]
+    matrix = {r["curve"]: r for r in summary["bd_rate_matrix"]}
+    anchors = [c for c in CODEC_NAMES if any(c in r for r in matrix.values())]
+    label = " / ".join(CODEC_NAMES[c] for c in anchors)
+    for family in (*FOUNDATION, "c2f"):
+        if family in matrix and anchors:
+            rows.append(
+                (
+                    f"BD-rate (PCHIP, PSNR) on Kodak vs {label}: `{family}`",
+                    " / ".join(_pct(matrix[family].get(c)) for c in anchors),
+                )
+            )
+    curves = {k: (v["bpp"], v["quality"]) for k, v in summary["curves"]["psnr"].items()}
+    if "factorized" in curves and "hyperprior" in curves:
+        t7 = BENCHMARK_TABLE7_KODAK
+        paper = 100 * ((1 + t7["ICLR18-HyperPrior"]["full"] / 100) / (1 + t7["ICLR18-Factorized"]["full"] / 100) - 1)
+        ours = bd_rate(*curves["factorized"], *curves["hyperprior"])
+        rows.append(
+            (
+                "scale hyperprior vs factorized prior (BD-rate, Kodak, their common PSNR range)",
+                f"{ours:+.1f}% (paper, Table 7 via BPG: {paper:+.1f}%)",
+            )
+        )
+    spans = [f"`{f}` {min(curves[f][1]):.2f}–{max(curves[f][1]):.2f} dB" for f in FOUNDATION if f in curves]
+    rows.append(("Kodak PSNR span of each foundation family", ", ".join(spans)))
+    covered = [r for r in summary["bd_rate_ranges"] if r["curve"] == "hyperprior"]
+    if covered:
+        names = [k for k in ("low", "median", "high", "full") if covered[0].get(k) is not None]
+        rows.append(
+            (
+                f"the benchmark's BD ranges (Table 6) the scale hyperprior covers, vs {covered[0]['anchor']}",
+                ", ".join(f"{k} {_pct(covered[0][k])}" for k in names) or "none",
+            )
+        )
+    from lic_lab.zoo import registry
+
+    reg = registry()
+    timed = {reg[n]["family"]: n for n in summary["timing"] if n in reg}
+    for family in TIMED_FAMILIES:
+        if family in timed:
+            t = summary["timing"][timed[family]]
+            threads = sorted(t, key=int)
+            rows.append(
+                (
+                    f"encode / decode of {summary['timing_image']}, {' / '.join(threads)} thread(s): `{timed[family]}`",
+                    ", ".join(f"{t[n]['encode_s']:.2f} / {t[n]['decode_s']:.2f} s" for n in threads),
+                )
+            )
+    return rows
+
+
+def budget_rows() -> list[tuple[str, str]]:
+    """What each foundation family cost to train, read from its model cards."""
+    from lic_lab.zoo import family_budget, registry
+
+    families = [f for f in FOUNDATION if any(e["family"] == f for e in registry().values())]
+    rows = []
+    for family in families:
+        b = family_budget(family)
+        rows.append(
+            (
+                f"training budget of `{family}` (model cards)",
+                f"{b['models']} rates, {b['steps']:,} steps in all, {b['cpu_minutes'] / 60:.1f} CPU-thread-hours, "
+                f"{b['train_images']} training photos",
+            )
+        )
+    return rows
+
+
+def unseen_rows(doc: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """The unseen-photo check through the CLI (``scripts/unseen_photos.py``)."""
+    if not doc:
+        return []
+    n = len(doc["photos"])
+    cells = []
+    for family, s in doc["families"].items():
+        mean, bd = s["mean_saving_percent"], s.get("mean_bd_rate_vs_jpeg_sweep")
+        cells.append(
+            f"`{family}` {'n/a' if mean is None else format(mean, '.1f') + '%'} fewer bytes "
+            f"({s['photos_in_range']} of {n} photos within its PSNR range), BD-rate vs the quality sweep "
+            f"{'n/a' if bd is None else format(bd, '+.1f') + '%'} ({s.get('photos_with_overlap', 0)} photos)"
+        )
+    return [
+        (
+            f"{n} photos never trained or validated on (the held-out large photos of `train-extra/`), "
+            "through the CLI: bytes vs Pillow's default JPEG at its PSNR; BD-rate vs a Pillow quality sweep",
+            "; ".join(cells),
+        )
+    ]
+
+
+def cross_rows(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    curves_ms: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+) -> list[tuple[str, str]]:
+    """Paper models against the families they were built on (``"<family> (earlier)"``, similar budgets)
+    and against the retrained families: the comparisons the paper notebooks make."""
+    from lic_lab.evaluation.evaluate import bd_table
+
+    def bd(
+        test: str,
+        anchor: str,
+        key: str = "BD-rate (%)",
+        table: Mapping[str, tuple[Sequence[float], Sequence[float]]] = curves,
+    ) -> Any:
+        return bd_table(table, [test], [anchor])[0][key] if test in table and anchor in table else None
+
+    def db(value: float | None) -> str:
+        return "N/A" if value is None else f"{value:+.2f} dB"
+
+    rows = []
+    if "agvae" in curves:
+        rows.append(
+            (
+                "AG-VAE (one variable-rate model) vs the mean-scale / scale-hyperprior families it was built "
+                "beside (earlier); vs the retrained ones, BD-rate",
+                " / ".join(_pct(bd("agvae", a)) for a in ("meanscale (earlier)", "hyperprior (earlier)"))
+                + "; "
+                + " / ".join(_pct(bd("agvae", a)) for a in ("meanscale", "hyperprior")),
+            )
+        )
+    if "cbanet K=1" in curves:
+        rows.append(
+            (
+                "CBANet vs the scale-hyperprior family it was built on (earlier), BD-PSNR, K = 1 / 2 / 3 "
+                "(paper: -0.31 / -0.27 / -0.13 dB)",
+                " / ".join(db(bd(f"cbanet K={k}", "hyperprior (earlier)", "BD-PSNR (dB)")) for k in (1, 2, 3)),
+            )
+        )
+    if "c2f" in curves:
+        rows.append(
+            ("coarse-to-fine (2 levels) vs its single-level ablation, BD-rate on Kodak", _pct(bd("c2f", "c2f-single")))
+        )
+        rows.append(
+            (
+                "coarse-to-fine / its single-level ablation vs the mean-scale family they were built on (earlier), "
+                "BD-rate",
+                f"{_pct(bd('c2f', 'meanscale (earlier)'))} / {_pct(bd('c2f-single', 'meanscale (earlier)'))}",
+            )
+        )
+    if "meanscale-msssim" in curves:
+        rows.append(
+            (
+                "MS-SSIM-trained vs MSE-trained mean-scale (the earlier family it was fine-tuned from), "
+                "judged by PSNR / by MS-SSIM (dB), BD-rate",
+                f"{_pct(bd('meanscale-msssim', 'meanscale (earlier)'))} / "
+                f"{_pct(bd('meanscale-msssim', 'meanscale (earlier)', table=curves_ms))}",
+            )
+        )
+    return rows
+
+
+def table(rows: Sequence[tuple[str, str]]) -> str:
+    """A two-column markdown table."""
+    return "\n".join(["| what | result |", "|---|---|", *[f"| {what} | {result} |" for what, result in rows]])
+
+
+def readme_block() -> str:
+    """The README's generated section: foundation and benchmark numbers, then paper models vs families."""
+    from lic_lab.evaluation.evaluate import kodak_curves
+
+    summary = _load(RESULTS / "benchmark" / "summary.json")
+    first = zoo_rows() + (benchmark_rows(summary) if summary else []) + budget_rows()
+    first += unseen_rows(_load(RESULTS / "unseen_photos.json"))
+    sweep = _load(RESULTS / "workbook_timings.json")
+    if sweep and "channel_sweep_s" in sweep:
+        s = sweep["channel_sweep_s"]
+        first.append(
+            (
+                "full 96-channel ablation sweep of one Kodak image",
+                f"{s['psnr_only']:.1f} s (PSNR), {s['with_ms_ssim']:.1f} s (with MS-SSIM)",
+            )
+        )
+    earlier = ("meanscale", "hyperprior")
+    cross = cross_rows(kodak_curves("psnr", earlier=earlier), kodak_curves("ms_ssim_db", earlier=earlier))
+    return "\n\n".join(
+        [
+            BEGIN,
+            table(first),
+            "Paper models against the foundation families (Kodak, real bitstreams, PCHIP). They were built on "
+            "the families as they were before the retraining, kept as `<family> (earlier)` (Kodak results and "
+            "model cards; `zoo.family_budget` reads both budgets):",
+            table(cross),
+            END,
+        ]
+    )
+
+
+def replace_block(text: str, block: str) -> str:
+    """``text`` with the part between the markers (inclusive) replaced by ``block``."""
+    start, stop = text.index(BEGIN), text.index(END) + len(END)
+    return text[:start] + block + text[stop:]
