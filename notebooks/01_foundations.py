@@ -205,7 +205,7 @@ display(Markdown(viz.table(rows)))
 # %% [markdown]
 # ## 7. Real bytes vs the entropy estimate, on Kodak
 #
-# Over all 24 Kodak images, how far are the real bytes from the model's cross-entropy? Two answers: the entropy-coded sections alone (what the coder adds: 32-bit word alignment of the ANS stream, a 16-bit end marker per section that catches damaged or mismatched data, the snapping of predicted scales to a 256-entry table, probabilities quantized to 24 bits), and the whole file (adding the header and CRC that make it self-describing; section 4 printed their size). CompressAI reports 0.14–0.26 % for its models. Every image also decoded back to exactly the model's own forward pass.
+# Over all 24 Kodak images, how far are the real bytes from the model's cross-entropy? Two answers: the entropy-coded sections alone (what the coder adds: 32-bit word alignment of the ANS stream, a 16-bit end marker per section that catches damaged or mismatched data, the snapping of predicted scales to a 256-entry table, probabilities quantized to 24 bits), and the whole file (adding the header and CRC that make it self-describing; section 4 printed their size). CompressAI reports 0.14–0.26 % for its models. A coded section can also come out a hair *under* the estimate (a negative overhead of a few hundredths of a percent): the coder spends the bits of its own tables (scales snapped to the 256-entry table, probabilities quantized to 24 bits), and for a given image these can sum to slightly less than the float model's likelihoods that the estimate uses. Every image also decoded back to exactly the model's own forward pass.
 
 # %%
 rows = []

@@ -100,11 +100,10 @@ def bd_by_range(
 def bd_matrix(
     curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], anchors: Sequence[str]
 ) -> list[dict[str, Any]]:
-    """BD-rate (%) of every curve against each anchor over the curves' whole overlap (one row per curve;
-    the benchmark protocol's own ranges decide what is N/A, so no minimum overlap here)."""
-    cells = {
-        (r["model"], r["anchor"]): r["BD-rate (%)"] for r in bd_table(curves, list(curves), anchors, min_overlap=0.0)
-    }
+    """BD-rate (%) of every curve against each anchor over the curves' whole overlap (one row per curve),
+    with the workbook's one rule: None where that overlap is under ``evaluate.MIN_OVERLAP_DB``, since an
+    average over a sliver extrapolates one curve's shape."""
+    cells = {(r["model"], r["anchor"]): r["BD-rate (%)"] for r in bd_table(curves, list(curves), anchors)}
     return [{"curve": label, **{a: None if a == label else cells[label, a] for a in anchors}} for label in curves]
 
 
