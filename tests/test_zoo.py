@@ -56,8 +56,11 @@ def test_rates_increase_within_each_family():
 
 @pytest.mark.skipif(not data.have_kodak(), reason="Kodak not under the data root")
 def test_shipped_kodak_results_reproduce():
-    """Re-code three Kodak images with every shipped model: bytes and PSNR match the stored results."""
-    paths = data.list_images(data.kodak_dir())[:3]
+    """Re-code a Kodak image with every shipped model: bytes and PSNR match the stored results.
+
+    One image per model and setting keeps the README's test command within its time budget
+    (43 models); the benchmark test and the paper-study tests re-code others."""
+    paths = data.list_images(data.kodak_dir())[:1]
     for name in REG:
         model = zoo.load_model(name)
         results = load_results(zoo.ZOO_DIR / "results" / f"{name}.json")
