@@ -377,7 +377,7 @@ def earlier_members(family: str) -> list[str]:
     """The retired (``scripts/unship.py --retire``) models of ``family``, by quality: their Kodak results
     stay in ``zoo/results``, their records and cards in ``checkpoints/unshipped``."""
     paths = (ZOO_DIR / "results").glob(f"{family}-earlier-q*.json")
-    return [p.stem for p in sorted(paths, key=lambda p: int(p.stem.rsplit("-q", 1)[1]))]
+    return sorted((p.stem for p in paths), key=lambda name: name_parts(name)[1])
 
 
 def load_earlier(name: str) -> CompressionModel:

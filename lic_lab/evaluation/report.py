@@ -45,7 +45,7 @@ def zoo_rows() -> list[tuple[str, str]]:
 
 def benchmark_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Real bytes, bit-exactness, every foundation family's BD-rate against each codec, and timings."""
-    from lic_lab.evaluation.metrics import bd_rate
+    from lic_lab.evaluation.evaluate import bd_table
     from lic_lab.evaluation.references import BENCHMARK_TABLE7_KODAK
 
     coding = summary["coding"]
@@ -76,11 +76,11 @@ def benchmark_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     if "factorized" in curves and "hyperprior" in curves:
         t7 = BENCHMARK_TABLE7_KODAK
         paper = 100 * ((1 + t7["ICLR18-HyperPrior"]["full"] / 100) / (1 + t7["ICLR18-Factorized"]["full"] / 100) - 1)
-        ours = bd_rate(*curves["factorized"], *curves["hyperprior"])
+        ours = bd_table(curves, ["hyperprior"], ["factorized"])[0]["BD-rate (%)"]  # notebook 01's overlap rule
         rows.append(
             (
                 "scale hyperprior vs factorized prior (BD-rate, Kodak, their common PSNR range)",
-                f"{ours:+.1f}% (paper, Table 7 via BPG: {paper:+.1f}%)",
+                f"{_pct(ours)} (paper, Table 7 via BPG: {paper:+.1f}%)",
             )
         )
     spans = [f"`{f}` {min(curves[f][1]):.2f}–{max(curves[f][1]):.2f} dB" for f in FOUNDATION if f in curves]
