@@ -81,7 +81,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--patch", type=int, default=128)
-    ap.add_argument("--variants", default="eager-2t,channels_last-2t,compile-2t,eager-1t,channels_last-1t,"
+    ap.add_argument("--variants", default="eager-2t,channels_last-2t,compile-2t,compile_channels_last-2t,eager-1t,channels_last-1t,"
                                           "channels_last-2x1t,ddp-2x1t")
     ap.add_argument("--out", default="data/results/train_speed.json")
     args = ap.parse_args()
@@ -90,8 +90,8 @@ def main() -> None:
         layout_name, threads_name = name.rsplit("-", 1)
         copies, threads = (2, 1) if threads_name == "2x1t" else (1, int(threads_name[0]))
         ddp = layout_name == "ddp"  # one run in two processes: each step is a batch per process
-        compiled = layout_name == "compile"
-        layout = "contiguous" if layout_name in ("eager", "compile") else "channels_last"
+        compiled = layout_name.startswith("compile")  # "compile" or "compile_channels_last"
+        layout = "channels_last" if layout_name.endswith("channels_last") else "contiguous"
         res = run(args, threads, layout, compiled, copies, ddp)
         s = sum(r["s_per_step"] for r in res) / len(res)
         per_machine = (1 if ddp else copies) / s  # optimizer steps/s the whole machine makes
