@@ -1,6 +1,8 @@
 """Kodak studies behind notebooks 05 (AG-VAE) and 06 (CBANet), written to data/results/.
 
 Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [cbanet] [c2f] [cvqn] [cwic]
+       LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py timings [agvae] [cbanet] [cvqn] [cwic]
+           (re-measures only the timings, on an idle machine: other processes make them meaningless)
        LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py cwic-gamma   (prints gamma per rate)
 
 * agvae: real bitstream sizes over a 0.1-step rate grid on every Kodak image (is bpp increasing
@@ -71,22 +73,28 @@ def agvae(images: list[tuple[str, torch.Tensor]]) -> dict:
     report["monotonicity"] = {mode: monotonicity(model, images, 0.1, mode) for mode in ("exponential", "linear")}
     rates = [s + f for s in range(1, 5) for f in (0.25, 0.5, 0.75)]
     report["interpolation"] = interpolation_study(model, images, rates)
-    x = next(img for name, img in images if img.shape[-2:] == (512, 768))
-    view = GainRateView(model, x, [1.0, 3.0, 5.0])
-    runs = [view.update(r / 4) for r in range(5, 20)]
-    report["slider"] = {"size": "768x512", "threads": 2,
-                        "update_ms": statistics.median(r["values"]["update_ms"] for r in runs),
-                        "code_ms": statistics.median(r["values"]["code_ms"] for r in runs),
-                        "encode_ms": statistics.median(r["values"]["encode_ms"] for r in runs),
-                        "decode_ms": statistics.median(r["values"]["decode_ms"] for r in runs)}
+    report.update(agvae_timings(images, model))
     report["wall_s"] = round(time.time() - t0, 1)
     return report
 
 
-def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
+def agvae_timings(images: list[tuple[str, torch.Tensor]], model: Any = None) -> dict:
+    """The latency of one slider update on a 768x512 image (median of 15, 2 threads)."""
+    torch.set_num_threads(2)
+    model = model or zoo.load_model("agvae")
+    x = next(img for name, img in images if img.shape[-2:] == (512, 768))
+    view = GainRateView(model, x, [1.0, 3.0, model.levels])
+    runs = [view.update(r / 4) for r in range(5, 4 * model.levels)]
+    return {"slider": {"size": "768x512", "threads": 2,
+                       **{k: statistics.median(r["values"][k] for r in runs)
+                          for k in ("update_ms", "code_ms", "encode_ms", "decode_ms")}}}
+
+
+def cbanet_timings(images: list[tuple[str, torch.Tensor]]) -> dict:
+    """Decode time of a 768x512 image for K = 1, 2, 3 and the baseline (median of 11, 1 and 2 threads)."""
     x = next(img for name, img in images if img.shape[-2:] == (512, 768))
     model, base = zoo.load_model("cbanet"), zoo.load_model("hyperprior-q5")
-    report = {"model": "cbanet", "size": "768x512", "decode_ms": {}, "flops": {}}
+    report: dict = {"decode_ms": {}}
     for threads in (1, 2):
         rows = {}
         for label, m, k in [("baseline", base, None), ("K=1", model, 1), ("K=2", model, 2), ("K=3", model, 3)]:
@@ -94,6 +102,12 @@ def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
                 m.set_branches(k)
             rows[label] = 1000 * coding_times(m, x, threads, repeats=11, warmup=3)["decode_s"]
         report["decode_ms"][f"{threads} thread(s)"] = rows
+    return report
+
+
+def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
+    model, base = zoo.load_model("cbanet"), zoo.load_model("hyperprior-q5")
+    report = {"model": "cbanet", "size": "768x512", **cbanet_timings(images), "flops": {}}
     for k in (1, 2, 3):
         report["flops"][f"K={k}"] = {"synthesis": decoder_flops(model, (512, 768), k),
                                      "all": decoder_flops(model, (512, 768), k, part="all")}
@@ -147,13 +161,22 @@ def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
 
 
 @torch.no_grad()
-def cvqn(images: list[tuple[str, torch.Tensor]]) -> dict:
+def cvqn_timings(images: list[tuple[str, torch.Tensor]]) -> dict:
+    """Encode / decode of kodim15 with cvqn-q2 (median of 5, 1 and 2 threads); one group decoded three ways."""
     model = zoo.load_model("cvqn-q2")
     name, x = next((n, x) for n, x in images if n.startswith("kodim15"))
     report: dict = {"image": name, "model": model.name,
                     "times": {str(t): coding_times(model, x, t, repeats=5, warmup=1) for t in (1, 2)}}
     torch.set_num_threads(2)
     report["decode_schemes"] = context_decode_times(model, x, group=1)
+    return report
+
+
+@torch.no_grad()
+def cvqn(images: list[tuple[str, torch.Tensor]]) -> dict:
+    model = zoo.load_model("cvqn-q2")
+    report = cvqn_timings(images)
+    torch.set_num_threads(2)
     rows = [level_bits(model, x) for _, x in images]
     report["group_bits"] = {k: {m: statistics.fmean(r[k][m] for r in rows) for m in ("bpp", "bpp_est")} for k in rows[0]}
     se = [n for n in zoo.registry() if n.startswith("cvqn-abl-se-")]
@@ -198,6 +221,14 @@ def cwic_checkpoint(name: str):
     return model.eval()
 
 
+def cwic_timings(images: list[tuple[str, torch.Tensor]]) -> dict:
+    """Encode / decode times of both TCAE kinds on kodim15 (Table 2), 2 threads."""
+    torch.set_num_threads(2)
+    name, x = next((n, x) for n, x in images if n.startswith("kodim15"))
+    models = (cwic_checkpoint("cwic-q2"), cwic_checkpoint("cwic-abl-sequential-s0"))
+    return {"times_image": name, "times": {m.name: tcae_coding_times(m, x) for m in models}}
+
+
 def cwic(images: list[tuple[str, torch.Tensor]]) -> dict:
     torch.set_num_threads(2)
     sequential = cwic_checkpoint("cwic-abl-sequential-s0")
@@ -208,9 +239,7 @@ def cwic(images: list[tuple[str, torch.Tensor]]) -> dict:
         report["entropy_bits"][name] = {part: {k: sum(r[part][k] for r in rows) for k in rows[0][part]} for part in rows[0]}
         bits = [level_bits(model, x) for _, x in images]
         report["sections"][name] = {k: {m: statistics.fmean(b[k][m] for b in bits) for m in ("bpp", "bpp_est")} for k in bits[0]}
-    name, x = next((n, x) for n, x in images if n.startswith("kodim15"))
-    report["times_image"] = name
-    report["times"] = {m.name: tcae_coding_times(m, x) for m in (cwic_checkpoint("cwic-q2"), sequential)}
+    report.update(cwic_timings(images))
     report["quantization_error"] = {}
     earlier = json.loads((OUT / "cwic_studies.json").read_text()) if (OUT / "cwic_studies.json").is_file() else {}
     for variant in ("lcmq", "lmq", "fmq", "bin"):
@@ -232,6 +261,14 @@ def main(which: list[str]) -> None:
         return
     images = kodak_images()
     OUT.mkdir(parents=True, exist_ok=True)
+    if which[:1] == ["timings"]:  # re-measure only the timed parts (an idle machine), keep the rest
+        timed = {"agvae": agvae_timings, "cbanet": cbanet_timings, "cvqn": cvqn_timings, "cwic": cwic_timings}
+        for name in which[1:] or list(timed):
+            path = OUT / f"{name}_studies.json"
+            report = {**json.loads(path.read_text()), **timed[name](images)}
+            path.write_text(json.dumps(report, indent=1))
+            print(name, "timings ->", path)
+        return
     for name, fn in (("agvae", agvae), ("cbanet", cbanet), ("c2f", c2f), ("cvqn", cvqn), ("cwic", cwic)):
         if which and name not in which:
             continue

@@ -3,7 +3,8 @@
     python scripts/readme_numbers.py          # rewrite the block between the README's markers
     python scripts/readme_numbers.py --check  # exit 1 when the README says something the results do not
 
-Run it after anything that changes a result file (build_zoo, the benchmark, unseen_photos.py);
+Run it after anything that changes a result file (build_zoo, the benchmark, unseen_photos.py,
+paper_studies.py);
 ``tests/test_readme.py`` runs the check.
 """
 from __future__ import annotations
@@ -15,12 +16,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lic_lab.evaluation.report import readme_block, replace_block  # noqa: E402
+from lic_lab.teaching import study_report  # noqa: E402
+
+
+def current(text: str) -> str:
+    """``text`` with both generated blocks (measured numbers, paper studies) written from the results."""
+    text = replace_block(text, readme_block())
+    return replace_block(text, study_report.studies_block(), study_report.BEGIN, study_report.END)
 
 
 def main(argv: list[str]) -> int:
     readme = ROOT / "README.md"
     text = readme.read_text()
-    new = replace_block(text, readme_block())
+    new = current(text)
     if argv[:1] == ["--check"]:
         if new != text:
             print("README.md's numbers differ from the results: run python scripts/readme_numbers.py", file=sys.stderr)

@@ -8,6 +8,17 @@ CK=lic_lab/zoo/checkpoints
 T="python -m lic_lab train --threads ${THREADS:-1} --quiet --out-dir $CK"  # a later --out-dir wins
 CWIC="--arch cwic --M 32 --arch-arg widths=[16,24,32] --patch 128 --batch 8 --lmbda 0.01"
 CWIC_G1=8.37e-4; CWIC_G2=6.56e-4; CWIC_G3=5.07e-4  # from `scripts/paper_studies.py cwic-gamma` on cwic-base
+# A staged recipe runs its stages in order; stage() skips a finished one (train_and_save), gives each
+# sitting HOURS (or, with UNTIL=<epoch seconds>, the time left until then) and ends the recipe when a
+# stage stops unfinished, so no later stage starts from half-trained weights.
+stage() {  # stage OUT_DIR NAME ARGS...
+  local out=$1 name=$2; shift 2
+  local h=${HOURS:-0}
+  if [ -n "${UNTIL:-}" ]; then h=$(python -c "print(max(0.001, round(($UNTIL - $(date +%s)) / 3600, 4)))"); fi
+  $T "$@" --hours "$h" --out-dir "$out" --name "$name"
+  python -c "import json, sys; sys.exit(0 if json.load(open(sys.argv[1]))['finished'] else 3)" "$out/$name.json" \
+    || { echo "$name: unfinished; re-run the recipe to continue" >&2; exit 3; }
+}
 case "$1" in
   foundation-hyperprior|foundation-factorized|foundation-meanscale)
     # Issue 15's long schedules: the fixed GDN, train/ + train-extra/ (held-out photos in
@@ -78,29 +89,38 @@ case "$1" in
     $T $A --stage joint --lmbda 0.0018 --steps 1200 --lr 5e-4 --init $CK/$1-q3.pt --name $1-q1
     ;;
   agvae|agvae-symmetric|agvae-cvr)
-    # AG-VAE: one variable-rate model over the hyperprior family's five lambdas, warm-started from
-    # meanscale-q2 (lambda 0.0067); gains start at sqrt(lambda_s / lambda_3). Same budget for the three variants.
+    # AG-VAE: one variable-rate model over the retrained families' six lambdas (0.0035 .. 0.0932),
+    # warm-started from the retrained meanscale-q3 (lambda 0.013, level 3); gains start at
+    # sqrt(lambda_s / lambda_3). 192px crops, batch 4, as the families. A long schedule: HOURS=H ends a
+    # sitting (or UNTIL=<epoch s>), the same command continues from the weights committed in data/training/. The three
+    # variants get the same budget; SEED=1 gives a second seed (name suffix -s1).
     case "$1" in
       agvae) ARGS="--arch-arg hyper_gains=true --arch-arg asymmetric=true" ;;
       agvae-symmetric) ARGS="--arch-arg hyper_gains=true --arch-arg asymmetric=false" ;;
       agvae-cvr) ARGS="--arch-arg hyper_gains=false --arch-arg asymmetric=true" ;;
     esac
-    $T --arch gained_mean_scale $ARGS --arch-arg levels=5 --arch-arg "gain_init=[0.518,0.723,1.0,1.393,1.932]" \
-      --lmbdas 0.0018 0.0035 0.0067 0.013 0.025 --lmbda 0.0067 --steps ${STEPS:-4000} --lr 5e-4 \
-      --init $CK/meanscale-q2.pt --name "$1"
+    S=${SEED:-0}; NAME=$1; [ "$S" = 0 ] || NAME=$1-s$S
+    D=data/training
+    stage $D "$NAME" --arch gained_mean_scale $ARGS --arch-arg levels=6 \
+      --arch-arg "gain_init=[0.519,0.718,1.0,1.387,1.928,2.678]" \
+      --lmbdas 0.0035 0.0067 0.013 0.025 0.0483 0.0932 --lmbda 0.013 --batch 4 --patch 192 \
+      --steps ${STEPS:-12000} --lr 5e-4 --val-every 2000 --seed $S --init $D/meanscale-q3.pt
     ;;
   cbanet)
-    # CBANet-HP: encoder, hyper transforms and z density from hyperprior-q4 (lambda 0.025, the base bitrate), frozen.
-    # CAM branches trained progressively, then one BAM per lower bitrate (lambdas of hyperprior-q4..q1).
-    R=runs/cbanet
-    W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --out-dir $R"
-    $T $W --stage branch1 --lmbda 0.025 --steps 6000 --lr 1e-3 --init $CK/hyperprior-q4.pt --name cbanet-branch1
-    $T $W --stage branch2 --lmbda 0.025 --steps 3000 --lr 1e-3 --init $R/cbanet-branch1.pt --name cbanet-branch2
-    $T $W --stage branch3 --lmbda 0.025 --steps 3000 --lr 1e-3 --init $R/cbanet-branch2.pt --name cbanet-branch3
-    $T $W --stage bam4 --lmbda 0.013 --steps 2000 --lr 1e-3 --init $R/cbanet-branch3.pt --name cbanet-bam4
-    $T $W --stage bam3 --lmbda 0.0067 --steps 2000 --lr 1e-3 --init $R/cbanet-bam4.pt --name cbanet-bam3
-    $T $W --stage bam2 --lmbda 0.0035 --steps 2000 --lr 1e-3 --init $R/cbanet-bam3.pt --name cbanet-bam2
-    $T ${W% --out-dir*} --stage bam1 --lmbda 0.0018 --steps 2000 --lr 1e-3 --init $R/cbanet-bam2.pt --name cbanet
+    # CBANet-HP: encoder, hyper transforms and z density from the retrained hyperprior-q5 (lambda 0.0483,
+    # the base bitrate), frozen. CAM branches trained progressively (branch 1 alone, then 2 and 3 as
+    # residuals that start near zero with g_k = 1), then one BAM per lower bitrate (the lambdas of
+    # hyperprior-q4..q1). 192px crops, batch 4, as the families. Stages are committed to
+    # data/training/cbanet/ so the schedule spans sittings (HOURS=H ends one; re-run to continue).
+    D=data/training; R=$D/cbanet
+    W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
+    stage $R cbanet-branch1 $W --stage branch1 --lmbda 0.0483 --steps 5000 --lr 1e-3 --init $D/hyperprior-q5.pt
+    stage $R cbanet-branch2 $W --stage branch2 --lmbda 0.0483 --steps 2500 --lr 5e-4 --init $R/cbanet-branch1.pt
+    stage $R cbanet-branch3 $W --stage branch3 --lmbda 0.0483 --steps 2500 --lr 5e-4 --init $R/cbanet-branch2.pt
+    stage $R cbanet-bam4 $W --stage bam4 --lmbda 0.025 --steps 1500 --lr 1e-3 --init $R/cbanet-branch3.pt
+    stage $R cbanet-bam3 $W --stage bam3 --lmbda 0.013 --steps 1500 --lr 1e-3 --init $R/cbanet-bam4.pt
+    stage $R cbanet-bam2 $W --stage bam2 --lmbda 0.0067 --steps 1500 --lr 1e-3 --init $R/cbanet-bam3.pt
+    stage $D cbanet $W --stage bam1 --lmbda 0.0035 --steps 1500 --lr 1e-3 --init $R/cbanet-bam2.pt
     ;;
   cvqn)
     # CVQN (Zhong et al. 2020): rate set by the latent width C (quality index = C / 16), q = [3,5,7],

@@ -92,3 +92,15 @@ def test_storage_table_at_paper_size_matches_table_iii():
     for key, paper in (("baseline_one_level", 2.53e6), ("baseline_three_levels", 5.93e6), ("cbanet", 2.84e6),
                        ("bam_y_only", 0.17e6)):
         assert abs(t[key] / paper - 1) < 0.015, (key, t[key])
+
+
+def test_later_branches_start_as_small_residuals_with_unit_weight():
+    """Branches 2 and 3 begin near zero with g_k = 1, so their updates are not scaled away (eq. 7)."""
+    torch.manual_seed(0)
+    model = small("cbanet_hp")
+    y = torch.randn(1, model.M, 4, 4)
+    parts = model.g_s.residuals(y, 3)
+    assert all(float(b.weight) == 1.0 for b in model.g_s.branches)
+    assert parts[1].abs().max() < 0.05 * parts[0].abs().max()
+    assert parts[2].abs().max() < 0.05 * parts[0].abs().max()
+    assert parts[1].abs().max() > 0  # not exactly zero: K = 1 and K = 3 still decode differently

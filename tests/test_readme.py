@@ -3,6 +3,7 @@ import pytest
 
 from lic_lab import REPO_DIR, in_checkout
 from lic_lab.evaluation import report
+from lic_lab.teaching import study_report
 
 pytestmark = pytest.mark.skipif(not in_checkout(), reason="needs the checkout's README and results")
 
@@ -10,6 +11,20 @@ pytestmark = pytest.mark.skipif(not in_checkout(), reason="needs the checkout's 
 def test_readme_numbers_are_current():
     text = (REPO_DIR / "README.md").read_text()
     assert report.replace_block(text, report.readme_block()) == text, "run: python scripts/readme_numbers.py"
+    block = study_report.studies_block()
+    assert report.replace_block(text, block, study_report.BEGIN, study_report.END) == text, (
+        "run: python scripts/readme_numbers.py"
+    )
+
+
+def test_study_rows_read_the_results():
+    rows = dict(study_report.study_rows())
+    assert any(k.startswith("CBANet: decode") for k in rows) and all(v for v in rows.values())
+    # the paper's numbers come from references, never typed: Table III's four values
+    from lic_lab.evaluation.references import CBANET_TABLE3
+
+    table3 = next(v for k, v in rows.items() if k.startswith("CBANet: Table III"))
+    assert f"paper {CBANET_TABLE3['baseline_one_level'] / 1e6:.2f}" in table3
 
 
 def test_block_replacement_and_rows():

@@ -33,12 +33,25 @@ from lic_lab.models.base import register
 
 
 class Branch(nn.Module):
-    """One CAM branch: a synthesis transform ``F_k`` of width ``T_k`` and its learned weight ``g_k``."""
+    """One CAM branch: a synthesis transform ``F_k`` of width ``T_k`` and its learned weight ``g_k``.
 
-    def __init__(self, width: int, latent: int, weight: float):
+    A later branch (``residual=True``) starts as a near-zero residual: its last layer is scaled by
+    1e-2 with zero bias, and ``g_k`` starts at 1. The paper gives no initial ``g_k``; an earlier
+    version started it at 0.1 on a random ``F_k``, whose first outputs were pure noise, and Adam
+    drove the scalar to ~0.005 within its stage, which scaled every later update of ``F_k`` down by
+    the same factor: branches 2 and 3 learned almost nothing (+0.04 dB from K = 1 to 3).
+    """
+
+    def __init__(self, width: int, latent: int, residual: bool = False):
         super().__init__()
         self.net = synthesis_transform(width, latent)
-        self.weight = nn.Parameter(torch.tensor(float(weight)))
+        self.weight = nn.Parameter(torch.tensor(1.0))
+        if residual:
+            last = self.net[-1]
+            with torch.no_grad():
+                last.weight.mul_(1e-2)
+                if last.bias is not None:
+                    last.bias.zero_()
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
         """The scaled residual ``x~_k = g_k * F_k(y)`` (eq. 7)."""
@@ -50,7 +63,7 @@ class ComplexityAdaptiveDecoder(nn.Module):
 
     def __init__(self, latent: int, widths: tuple[int, ...]):
         super().__init__()
-        self.branches = nn.ModuleList(Branch(w, latent, 1.0 if k == 0 else 0.1) for k, w in enumerate(widths))
+        self.branches = nn.ModuleList(Branch(w, latent, residual=k > 0) for k, w in enumerate(widths))
         self.active = len(widths)
 
     def residuals(self, y_hat: torch.Tensor, k: int | None = None) -> list[torch.Tensor]:
