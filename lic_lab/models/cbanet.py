@@ -48,6 +48,7 @@ class Branch(nn.Module):
         self.weight = nn.Parameter(torch.tensor(1.0))
         if residual:
             last = self.net[-1]
+            assert isinstance(last, nn.ConvTranspose2d)
             with torch.no_grad():
                 last.weight.mul_(1e-2)
                 if last.bias is not None:
