@@ -71,7 +71,7 @@ def agvae(images: list[tuple[str, torch.Tensor]]) -> dict:
     report = {"model": "agvae", "images": len(images)}
     t0 = time.time()
     report["monotonicity"] = {mode: monotonicity(model, images, 0.1, mode) for mode in ("exponential", "linear")}
-    rates = [s + f for s in range(1, 5) for f in (0.25, 0.5, 0.75)]
+    rates = [s + f for s in range(1, model.levels) for f in (0.25, 0.5, 0.75)]
     report["interpolation"] = interpolation_study(model, images, rates)
     report.update(agvae_timings(images, model))
     report["wall_s"] = round(time.time() - t0, 1)

@@ -129,6 +129,20 @@ def budget_rows() -> list[tuple[str, str]]:
     return rows
 
 
+def speed_rows(doc: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """Training throughput of each variant (``scripts/train_speed.py``), relative to the first."""
+    if not doc:
+        return []
+    rows = doc["rows"]
+    return [
+        (
+            f"training speed, {doc['arch']} (N = 64, M = 96), batch {doc['batch']} of {doc['patch']} px, images/s "
+            f"of the whole machine (`scripts/train_speed.py`); vs {rows[0]['variant']}",
+            ", ".join(f"{r['variant']} {r['machine_images_per_s']:.1f} ({r['speedup_vs_first']:.2f}x)" for r in rows),
+        )
+    ]
+
+
 def unseen_rows(doc: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     """The unseen-photo check through the CLI (``scripts/unseen_photos.py``)."""
     if not doc:
@@ -225,7 +239,7 @@ def readme_block() -> str:
 
     summary = _load(RESULTS / "benchmark" / "summary.json")
     first = zoo_rows() + (benchmark_rows(summary) if summary else []) + budget_rows()
-    first += unseen_rows(_load(RESULTS / "unseen_photos.json"))
+    first += unseen_rows(_load(RESULTS / "unseen_photos.json")) + speed_rows(_load(RESULTS / "train_speed.json"))
     sweep = _load(RESULTS / "workbook_timings.json")
     if sweep and "channel_sweep_s" in sweep:
         s = sweep["channel_sweep_s"]

@@ -51,7 +51,7 @@ class TrainConfig:
     lr_drop_at: float = 0.85  # fraction of steps after which lr is divided by 10 (the decay at the end)
     warmup: int = 500  # steps of linear lr warm-up after a resume from committed weights (fresh optimizer)
     downscale: float = 0.0  # probability of a randomly down-scaled training patch (augmentation)
-    channels_last: bool = True  # NHWC memory layout: ~10% faster on CPU (scripts/train_speed.py)
+    channels_last: bool = True  # NHWC memory layout: faster on CPU (data/results/train_speed.json)
     workers: int = 0  # DataLoader worker processes cutting patches (a GPU run; on 2 CPU cores they cost a core)
     clip: float = 1.0
     seed: int = 0
