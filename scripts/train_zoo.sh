@@ -104,7 +104,7 @@ case "$1" in
     stage $D "$NAME" --arch gained_mean_scale $ARGS --arch-arg levels=6 \
       --arch-arg "gain_init=[0.519,0.718,1.0,1.387,1.928,2.678]" \
       --lmbdas 0.0035 0.0067 0.013 0.025 0.0483 0.0932 --lmbda 0.013 --batch 4 --patch 192 \
-      --steps ${STEPS:-12000} --lr 5e-4 --val-every 2000 --seed $S --init $D/meanscale-q3.pt
+      --steps ${STEPS:-10000} --lr 5e-4 --val-every 2000 --seed $S --init $D/meanscale-q3.pt
     ;;
   cbanet)
     # CBANet-HP: encoder, hyper transforms and z density from the retrained hyperprior-q5 (lambda 0.0483,
@@ -114,7 +114,7 @@ case "$1" in
     # data/training/cbanet/ so the schedule spans sittings (HOURS=H ends one; re-run to continue).
     D=data/training; R=$D/cbanet
     W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
-    stage $R cbanet-branch1 $W --stage branch1 --lmbda 0.0483 --steps 5000 --lr 1e-3 --init $D/hyperprior-q5.pt
+    stage $R cbanet-branch1 $W --stage branch1 --lmbda 0.0483 --steps 4000 --lr 1e-3 --init $D/hyperprior-q5.pt
     stage $R cbanet-branch2 $W --stage branch2 --lmbda 0.0483 --steps 2500 --lr 5e-4 --init $R/cbanet-branch1.pt
     stage $R cbanet-branch3 $W --stage branch3 --lmbda 0.0483 --steps 2500 --lr 5e-4 --init $R/cbanet-branch2.pt
     stage $R cbanet-bam4 $W --stage bam4 --lmbda 0.025 --steps 1500 --lr 1e-3 --init $R/cbanet-branch3.pt
