@@ -597,3 +597,11 @@ def _val_cell(row: dict[str, Any], key: str, digits: int) -> str:
 def training_record(name: str) -> dict[str, Any]:
     """The training record (``<name>.json``) of a shipped model."""
     return json.loads((CHECKPOINT_DIR / f"{name}.json").read_text())
+
+
+def built_on(name: str, family: str) -> str:
+    """The curve label of the ``family`` a shipped model was built on: ``"<family> (earlier)"`` when its
+    training chain passes through a retired member of it (``scripts/unship.py --retire``), else ``family``."""
+    retired = f"{family}-earlier-q"
+    chain = training_chain(training_record(name))
+    return f"{family} (earlier)" if any(str(r.get("name", "")).startswith(retired) for r in chain) else family

@@ -150,7 +150,8 @@ def test_staged_model_card_lists_every_stage():
     chain = [r["name"] for r in zoo.training_chain(zoo.training_record("cbanet"))]
     assert chain[:7] == ["cbanet", "cbanet-bam2", "cbanet-bam3", "cbanet-bam4", "cbanet-branch3", "cbanet-branch2",
                          "cbanet-branch1"]
-    assert "hyperprior-earlier-q5" in chain  # the frozen encoder's own training (the retired hyperprior-q5)
+    # the frozen encoder's own training: the retired hyperprior-q5, or the retrained one it was rebuilt on
+    assert "hyperprior-earlier-q5" in chain or "hyperprior-q5" in chain
     card = (zoo.CHECKPOINT_DIR / "cbanet.md").read_text()
     assert all(f"| {name} |" in card for name in chain)
 
@@ -194,10 +195,13 @@ def test_retired_families_keep_their_results_and_the_chains_built_on_them():
         if family != "meanscale":  # each run counted once (meanscale's chain also holds a hyperprior run)
             assert budget["steps"] == sum(json.loads((zoo.UNSHIPPED_DIR / f"{n}.json").read_text())["steps"]
                                           for n in members)
-    if "cbanet" in REG and zoo.earlier_members("hyperprior"):
+    if "cbanet" in REG and (zoo.CHECKPOINT_DIR / "stages" / "cbanet-branch1.json").is_file():
         stage = json.loads((zoo.CHECKPOINT_DIR / "stages" / "cbanet-branch1.json").read_text())
         assert stage["init_record"].endswith("unshipped/hyperprior-earlier-q5.json")
         chain = zoo.training_chain(zoo.training_record("cbanet"))
         base = json.loads((zoo.UNSHIPPED_DIR / "hyperprior-earlier-q5.json").read_text())
         # the record of the weights it really started from, not the retrained q5's, under its new name
         assert {**base, "name": "hyperprior-earlier-q5"} in chain
+        assert zoo.built_on("cbanet", "hyperprior") == "hyperprior (earlier)"
+    if "hyperprior-q4" in REG:  # a retrained member is built on its own family
+        assert zoo.built_on("hyperprior-q4", "hyperprior") == "hyperprior"
