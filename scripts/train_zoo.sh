@@ -114,7 +114,7 @@ case "$1" in
     # data/training/cbanet/ so the schedule spans sittings (HOURS=H ends one; re-run to continue).
     D=data/training; R=$D/cbanet
     W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
-    stage $R cbanet-branch1 $W --stage branch1 --lmbda 0.0483 --steps 4000 --lr 1e-3 --init $D/hyperprior-q5.pt
+    stage $R cbanet-branch1 $W --stage branch1 --lmbda 0.0483 --steps 8000 --lr 1e-3 --init $D/hyperprior-q5.pt
     stage $R cbanet-branch2 $W --stage branch2 --lmbda 0.0483 --steps 2500 --lr 5e-4 --init $R/cbanet-branch1.pt
     stage $R cbanet-branch3 $W --stage branch3 --lmbda 0.0483 --steps 2500 --lr 5e-4 --init $R/cbanet-branch2.pt
     stage $R cbanet-bam4 $W --stage bam4 --lmbda 0.025 --steps 1500 --lr 1e-3 --init $R/cbanet-branch3.pt
