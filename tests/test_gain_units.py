@@ -133,3 +133,12 @@ def test_rate_is_snapped_to_the_header_precision(small_photo):
     model = small("gained_mean_scale")
     model.set_rate(2.3)
     assert model.rate == Bitstream.from_bytes(model.compress(small_photo)).setting != 2.3
+
+
+def test_interpolation_curves_include_the_trained_levels_sorted():
+    from lic_lab.teaching.rate_control import interpolation_curves
+
+    study = {"exponential": [{"bpp": 0.3, "psnr": 28.0}], "linear": [{"bpp": 0.31, "psnr": 27.9}]}
+    curves = interpolation_curves(study, [(0.4, 29.0), (0.2, 27.0)])
+    assert curves["exponential"] == ([0.2, 0.3, 0.4], [27.0, 28.0, 29.0])
+    assert curves["linear"] == ([0.2, 0.31, 0.4], [27.0, 27.9, 29.0])

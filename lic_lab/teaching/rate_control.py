@@ -8,7 +8,7 @@ here is a complete bitstream that :meth:`CompressionModel.decompress` decodes.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -126,3 +126,15 @@ def interpolation_study(
         result[mode] = points
     model.set_rate(model.rate_range[1], "exponential")
     return result
+
+
+def interpolation_curves(
+    study: Mapping[str, Any], levels: Sequence[tuple[float, float]]
+) -> dict[str, tuple[list[float], list[float]]]:
+    """RD curves of each interpolation mode of :func:`interpolation_study`, the trained levels' own
+    ``(bpp, PSNR)`` points included (both modes agree there by construction), sorted by rate."""
+    curves = {}
+    for mode in ("exponential", "linear"):
+        pts = sorted([*levels, *((p["bpp"], p["psnr"]) for p in study[mode])])
+        curves[mode] = ([p[0] for p in pts], [p[1] for p in pts])
+    return curves

@@ -33,14 +33,11 @@ def agvae_rows(st: Mapping[str, Any]) -> list[Row]:
             + f" Kodak images ({' / '.join(mono)})",
         )
     ]
-    levels = [(e["bpp"], e["psnr"]) for e in registry()["agvae"]["kodak_settings"]]
-
-    def with_levels(points: list[dict[str, float]]) -> tuple[list[float], list[float]]:
-        pts = sorted(levels + [(p["bpp"], p["psnr"]) for p in points])
-        return [p[0] for p in pts], [p[1] for p in pts]
+    from lic_lab.teaching.rate_control import interpolation_curves
 
     inter = st["interpolation"]
-    bd = bd_table({k: with_levels(inter[k]) for k in ("exponential", "linear")}, ["linear"], ["exponential"])[0]
+    levels = [(e["bpp"], e["psnr"]) for e in registry()["agvae"]["kodak_settings"]]
+    bd = bd_table(interpolation_curves(inter, levels), ["linear"], ["exponential"])[0]
     lost = max(e["psnr"] - lin["psnr"] for e, lin in zip(inter["exponential"], inter["linear"]))
     rows.append(
         (
