@@ -599,9 +599,11 @@ def training_record(name: str) -> dict[str, Any]:
     return json.loads((CHECKPOINT_DIR / f"{name}.json").read_text())
 
 
-def built_on(name: str, family: str) -> str:
+def built_on(name: str, family: str) -> str | None:
     """The curve label of the ``family`` a shipped model was built on: ``"<family> (earlier)"`` when its
-    training chain passes through a retired member of it (``scripts/unship.py --retire``), else ``family``."""
-    retired = f"{family}-earlier-q"
-    chain = training_chain(training_record(name))
-    return f"{family} (earlier)" if any(str(r.get("name", "")).startswith(retired) for r in chain) else family
+    training chain passes through a retired member (``scripts/unship.py --retire``), ``family`` when through
+    a current one, None when through neither."""
+    names = {str(r.get("name", "")) for r in training_chain(training_record(name))[1:]}
+    if names & set(earlier_members(family)):
+        return f"{family} (earlier)"
+    return family if names & set(family_members(family)) else None

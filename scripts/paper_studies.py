@@ -81,7 +81,8 @@ def agvae(images: list[tuple[str, torch.Tensor]]) -> dict:
 def agvae_timings(images: list[tuple[str, torch.Tensor]], model: Any = None) -> dict:
     """The latency of one slider update on a 768x512 image (median of 15, 2 threads)."""
     torch.set_num_threads(2)
-    model = model or zoo.load_model("agvae")
+    if model is None:
+        model = zoo.load_model("agvae")
     x = next(img for name, img in images if img.shape[-2:] == (512, 768))
     view = GainRateView(model, x, [1.0, 3.0, model.levels])
     runs = [view.update(r / 4) for r in range(5, 4 * model.levels)]
@@ -226,7 +227,7 @@ def cwic_timings(images: list[tuple[str, torch.Tensor]]) -> dict:
     torch.set_num_threads(2)
     name, x = next((n, x) for n, x in images if n.startswith("kodim15"))
     models = (cwic_checkpoint("cwic-q2"), cwic_checkpoint("cwic-abl-sequential-s0"))
-    return {"times_image": name, "times": {m.name: tcae_coding_times(m, x) for m in models}}
+    return {"times_image": name, "times_threads": 2, "times": {m.name: tcae_coding_times(m, x) for m in models}}
 
 
 def cwic(images: list[tuple[str, torch.Tensor]]) -> dict:

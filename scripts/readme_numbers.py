@@ -15,20 +15,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lic_lab.evaluation.report import readme_block, replace_block  # noqa: E402
-from lic_lab.teaching import study_report  # noqa: E402
-
-
-def current(text: str) -> str:
-    """``text`` with both generated blocks (measured numbers, paper studies) written from the results."""
-    text = replace_block(text, readme_block())
-    return replace_block(text, study_report.studies_block(), study_report.BEGIN, study_report.END)
+from lic_lab.teaching.study_report import current_readme  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
     readme = ROOT / "README.md"
     text = readme.read_text()
-    new = current(text)
+    new = current_readme(text)
     if argv[:1] == ["--check"]:
         if new != text:
             print("README.md's numbers differ from the results: run python scripts/readme_numbers.py", file=sys.stderr)

@@ -103,7 +103,7 @@ def main() -> None:
     for r in rows:
         r["speedup_vs_first"] = round(r["machine_images_per_s"] / base, 2)  # in images per second
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"arch": args.arch, "batch": args.batch, "patch": args.patch,
+    Path(args.out).write_text(json.dumps({"arch": args.arch, "N": 64, "M": 96, "batch": args.batch, "patch": args.patch,
                                           "steps": args.steps, "rows": rows}, indent=1))
     print(f"wrote {args.out}")
 

@@ -13,8 +13,12 @@ CWIC_G1=8.37e-4; CWIC_G2=6.56e-4; CWIC_G3=5.07e-4  # from `scripts/paper_studies
 # stage stops unfinished, so no later stage starts from half-trained weights.
 stage() {  # stage OUT_DIR NAME ARGS...
   local out=$1 name=$2; shift 2
-  local h=${HOURS:-0}
-  if [ -n "${UNTIL:-}" ]; then h=$(python -c "print(max(0.001, round(($UNTIL - $(date +%s)) / 3600, 4)))"); fi
+  local h=${HOURS:-0} left
+  if [ -n "${UNTIL:-}" ]; then
+    left=$(( UNTIL - $(date +%s) ))
+    if [ "$left" -le 60 ]; then echo "$name: UNTIL has passed; re-run the recipe to continue" >&2; exit 3; fi
+    h=$(python -c "print(round($left / 3600, 4))")
+  fi
   $T "$@" --hours "$h" --out-dir "$out" --name "$name"
   python -c "import json, sys; sys.exit(0 if json.load(open(sys.argv[1]))['finished'] else 3)" "$out/$name.json" \
     || { echo "$name: unfinished; re-run the recipe to continue" >&2; exit 3; }
@@ -31,7 +35,7 @@ case "$1" in
     # machine), and every sitting is a segment in the model card.
     F=${1#foundation-}; D=data/training
     case "$F" in hyperprior) A=scale_hyperprior; LR=1e-3;; factorized) A=factorized; LR=1e-3;;
-                 meanscale) A=mean_scale_hyperprior; LR=5e-4;; esac  # LR: q3 from scratch
+                 meanscale) A=mean_scale_hyperprior;; esac
     L="$T --arch $A --N 64 --M 96 --batch 4 --patch 192 --val-every 2000 --hours ${HOURS:-0} --out-dir $D"
     if [ "$F" = meanscale ]; then
       # The mean-scale family is warm-started rate by rate from the retrained scale hyperprior of the
@@ -41,8 +45,11 @@ case "$1" in
       case "${STEP:-q3}" in
         q1) LM=0.0035;; q2) LM=0.0067;; q3) LM=0.0130;; q4) LM=0.0250;; q5) LM=0.0483;; q6) LM=0.0932;;
         all) for q in q2 q3 q4 q1 q5 q6; do STEP=$q bash "$0" "$1"; done; exit 0 ;;
+        *) echo "STEP is q1..q6 or all" >&2; exit 2 ;;
       esac
-      $L --lmbda $LM --steps 2500 --lr 5e-4 --init $D/hyperprior-${STEP:-q3}.pt --name $F-${STEP:-q3}
+      S=${STEP:-q3}
+      stage $D $F-$S --arch $A --N 64 --M 96 --batch 4 --patch 192 --val-every 2000 --lmbda $LM --steps 2500 \
+        --lr 5e-4 --init $D/hyperprior-$S.pt
       exit 0
     fi
     case "${STEP:-q3}" in
@@ -57,9 +64,8 @@ case "$1" in
     ;;
   # The earlier foundation recipes (6,000 + 2,000-step fine-tunes on train/ only) are gone: those models
   # were retired when the foundation was retrained (lic_lab/zoo/checkpoints/unshipped/<family>-earlier-q*,
-  # each card keeps its command). The paper recipes below start from the retrained families at the same
-  # lambda (meanscale-q2 / hyperprior-q2: 0.0067, hyperprior-q4: 0.025); the shipped paper models were
-  # built on the earlier ones (their cards name them).
+  # each card keeps its command). The paper recipes below start from the retrained families (each says
+  # which member); a shipped paper model not yet rebuilt names its earlier base in its card.
   meanscale-msssim)
     # the mean-scale hyperprior trained for MS-SSIM (cross-metric study, benchmark paper sec. 7.4):
     # fine-tuned from the MSE model of the same index; CompressAI's MS-SSIM lambdas for q1/q3/q5
@@ -114,6 +120,7 @@ case "$1" in
     # data/training/cbanet/ so the schedule spans sittings (HOURS=H ends one; re-run to continue).
     D=data/training; R=$D/cbanet
     W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
+    set -f  # no globbing: [30,30,44] is an argument, not a pattern
     stage $R cbanet-branch1 $W --stage branch1 --lmbda 0.0483 --steps 8000 --lr 1e-3 --init $D/hyperprior-q5.pt
     stage $R cbanet-branch2 $W --stage branch2 --lmbda 0.0483 --steps 2500 --lr 5e-4 --init $R/cbanet-branch1.pt
     stage $R cbanet-branch3 $W --stage branch3 --lmbda 0.0483 --steps 2500 --lr 5e-4 --init $R/cbanet-branch2.pt

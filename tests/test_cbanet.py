@@ -4,6 +4,7 @@ import torch
 from conftest import small
 
 from lic_lab.evaluation.complexity import decoder_flops, parameter_count
+from lic_lab.evaluation.references import CBANET_PAPER_SIZE
 from lic_lab.layers import BitrateAdaptiveLayer
 from lic_lab.training.losses import rd_loss
 
@@ -87,7 +88,7 @@ def test_storage_table_at_paper_size_matches_table_iii():
     """Counting our layout at the paper's size reproduces CBANet's Table III (2.53 / 5.93 / 2.84 / 0.17 M)."""
     from lic_lab.evaluation.complexity import storage_table
 
-    t = storage_table(128, 192, (60, 60, 88), bam_hidden=192, hyper_bam_hidden=128)
+    t = storage_table(**CBANET_PAPER_SIZE)
     assert t["baseline_widths"] == [60, 88, 128]  # found by matching FLOPs, as the paper chose them
     for key, paper in (("baseline_one_level", 2.53e6), ("baseline_three_levels", 5.93e6), ("cbanet", 2.84e6),
                        ("bam_y_only", 0.17e6)):

@@ -195,13 +195,13 @@ def test_retired_families_keep_their_results_and_the_chains_built_on_them():
         if family != "meanscale":  # each run counted once (meanscale's chain also holds a hyperprior run)
             assert budget["steps"] == sum(json.loads((zoo.UNSHIPPED_DIR / f"{n}.json").read_text())["steps"]
                                           for n in members)
-    if "cbanet" in REG and (zoo.CHECKPOINT_DIR / "stages" / "cbanet-branch1.json").is_file():
+    if "cbanet" in REG and zoo.built_on("cbanet", "hyperprior") == "hyperprior (earlier)":
         stage = json.loads((zoo.CHECKPOINT_DIR / "stages" / "cbanet-branch1.json").read_text())
         assert stage["init_record"].endswith("unshipped/hyperprior-earlier-q5.json")
         chain = zoo.training_chain(zoo.training_record("cbanet"))
         base = json.loads((zoo.UNSHIPPED_DIR / "hyperprior-earlier-q5.json").read_text())
         # the record of the weights it really started from, not the retrained q5's, under its new name
         assert {**base, "name": "hyperprior-earlier-q5"} in chain
-        assert zoo.built_on("cbanet", "hyperprior") == "hyperprior (earlier)"
-    if "hyperprior-q4" in REG:  # a retrained member is built on its own family
-        assert zoo.built_on("hyperprior-q4", "hyperprior") == "hyperprior"
+    if "meanscale-q3" in REG:  # the retrained mean-scale rates start from the retrained hyperprior
+        assert zoo.built_on("meanscale-q3", "hyperprior") == "hyperprior"
+        assert zoo.built_on("hyperprior-q3", "meanscale") is None

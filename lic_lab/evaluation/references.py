@@ -6,6 +6,8 @@ real bitstreams). These are references for comparison, never our own results.
 
 from __future__ import annotations
 
+from typing import Any
+
 COMPRESSAI_HYPERPRIOR = (
     [0.131, 0.209, 0.320, 0.478, 0.669, 0.939, 1.259, 1.660],
     [27.58, 29.20, 30.97, 32.84, 34.53, 36.74, 38.58, 40.56],
@@ -78,3 +80,5 @@ CBANET_STORAGE_SAVING_PERCENT = 85.9
 CBANET_IBAL_FLOP_PERCENT = 0.42
 # Fig. 7 (text, point 3): PSNR (dB) of CBANet-HP with K = 1, 2, 3 branches at 1.49 bpp on Kodak.
 CBANET_FIG7_PSNR_AT_149_BPP = (39.47, 39.54, 39.72)
+# The paper's CBANet-HP size, for Table III: N, M, branch widths, BAM hidden widths (y, z).
+CBANET_PAPER_SIZE: dict[str, Any] = {"N": 128, "M": 192, "widths": (60, 60, 88), "bam_hidden": 192, "hyper_bam_hidden": 128}

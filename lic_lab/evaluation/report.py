@@ -22,11 +22,13 @@ TIMED_FAMILIES = ("hyperprior", "meanscale", "c2f", "cvqn", "cwic")  # the bench
 BEGIN, END = "<!-- numbers:begin (scripts/readme_numbers.py) -->", "<!-- numbers:end -->"
 
 
-def _pct(value: float | None, digits: int = 1) -> str:
+def pct(value: float | None, digits: int = 1) -> str:
+    """A signed percentage, or why there is none (no PSNR overlap)."""
     return "N/A (overlap too small)" if value is None else f"{value:+.{digits}f}%"
 
 
-def _load(path: Path) -> dict[str, Any] | None:
+def load_result(path: Path) -> dict[str, Any] | None:
+    """A result file's JSON, or None when it is not there."""
     return json.loads(path.read_text()) if path.is_file() else None
 
 
@@ -69,7 +71,7 @@ def benchmark_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
             rows.append(
                 (
                     f"BD-rate (PCHIP, PSNR) on Kodak vs {label}: `{family}`",
-                    " / ".join(_pct(matrix[family].get(c)) for c in anchors),
+                    " / ".join(pct(matrix[family].get(c)) for c in anchors),
                 )
             )
     curves = {k: (v["bpp"], v["quality"]) for k, v in summary["curves"]["psnr"].items()}
@@ -80,7 +82,7 @@ def benchmark_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows.append(
             (
                 "scale hyperprior vs factorized prior (BD-rate, Kodak, their common PSNR range)",
-                f"{_pct(ours)} (paper, Table 7 via BPG: {paper:+.1f}%)",
+                f"{pct(ours)} (paper, Table 7 via BPG: {paper:+.1f}%)",
             )
         )
     spans = [f"`{f}` {min(curves[f][1]):.2f}–{max(curves[f][1]):.2f} dB" for f in FOUNDATION if f in curves]
@@ -91,7 +93,7 @@ def benchmark_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows.append(
             (
                 f"the benchmark's BD ranges (Table 6) the scale hyperprior covers, vs {covered[0]['anchor']}",
-                ", ".join(f"{k} {_pct(covered[0][k])}" for k in names) or "none",
+                ", ".join(f"{k} {pct(covered[0][k])}" for k in names) or "none",
             )
         )
     from lic_lab.zoo import registry
@@ -134,9 +136,10 @@ def speed_rows(doc: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     if not doc:
         return []
     rows = doc["rows"]
+    size = f" (N = {doc['N']}, M = {doc['M']})" if "N" in doc else ""
     return [
         (
-            f"training speed, {doc['arch']} (N = 64, M = 96), batch {doc['batch']} of {doc['patch']} px, images/s "
+            f"training speed, {doc['arch']}{size}, batch {doc['batch']} of {doc['patch']} px, images/s "
             f"of the whole machine (`scripts/train_speed.py`); vs {rows[0]['variant']}",
             ", ".join(f"{r['variant']} {r['machine_images_per_s']:.1f} ({r['speedup_vs_first']:.2f}x)" for r in rows),
         )
@@ -190,19 +193,22 @@ def cross_rows(
     reg = registry()
 
     def base(name: str, family: str) -> str:
-        """The curve of the family ``name`` was built on: ``family`` or ``"<family> (earlier)"``."""
-        return built_on(name, family) if name in reg else family
+        """The curve of the family ``name`` was built on (``family`` or ``"<family> (earlier)"``)."""
+        label = built_on(name, family) if name in reg else None
+        if label is None:
+            raise ValueError(f"{name}: its training chain passes through no {family} model")
+        return label
 
     rows = []
     if "agvae" in curves:
-        ms, hp = base("agvae", "meanscale"), f"hyperprior{base('agvae', 'meanscale')[len('meanscale') :]}"
+        ms, hp = base("agvae", "meanscale"), base("agvae", "hyperprior")
         rows.append(
             (
                 f"AG-VAE (one variable-rate model) vs the families it was built beside (`{ms}` / `{hp}`); "
                 "vs the retrained ones, BD-rate",
-                " / ".join(_pct(bd("agvae", a)) for a in (ms, hp))
+                " / ".join(pct(bd("agvae", a)) for a in (ms, hp))
                 + "; "
-                + " / ".join(_pct(bd("agvae", a)) for a in ("meanscale", "hyperprior")),
+                + " / ".join(pct(bd("agvae", a)) for a in ("meanscale", "hyperprior")),
             )
         )
     if "cbanet K=1" in curves:
@@ -218,13 +224,13 @@ def cross_rows(
     if "c2f" in curves:
         ms = base("c2f-q3", "meanscale")
         rows.append(
-            ("coarse-to-fine (2 levels) vs its single-level ablation, BD-rate on Kodak", _pct(bd("c2f", "c2f-single")))
+            ("coarse-to-fine (2 levels) vs its single-level ablation, BD-rate on Kodak", pct(bd("c2f", "c2f-single")))
         )
         rows.append(
             (
                 f"coarse-to-fine / its single-level ablation vs the mean-scale family they were built on (`{ms}`), "
                 "BD-rate",
-                f"{_pct(bd('c2f', ms))} / {_pct(bd('c2f-single', ms))}",
+                f"{pct(bd('c2f', ms))} / {pct(bd('c2f-single', ms))}",
             )
         )
     if "meanscale-msssim" in curves:
@@ -233,7 +239,7 @@ def cross_rows(
             (
                 f"MS-SSIM-trained vs MSE-trained mean-scale (the family it was fine-tuned from: `{ms}`), "
                 "judged by PSNR / by MS-SSIM (dB), BD-rate",
-                f"{_pct(bd('meanscale-msssim', ms))} / {_pct(bd('meanscale-msssim', ms, table=curves_ms))}",
+                f"{pct(bd('meanscale-msssim', ms))} / {pct(bd('meanscale-msssim', ms, table=curves_ms))}",
             )
         )
     return rows
@@ -248,10 +254,12 @@ def readme_block() -> str:
     """The README's generated section: foundation and benchmark numbers, then paper models vs families."""
     from lic_lab.evaluation.evaluate import kodak_curves
 
-    summary = _load(RESULTS / "benchmark" / "summary.json")
+    summary = load_result(RESULTS / "benchmark" / "summary.json")
     first = zoo_rows() + (benchmark_rows(summary) if summary else []) + budget_rows()
-    first += unseen_rows(_load(RESULTS / "unseen_photos.json")) + speed_rows(_load(RESULTS / "train_speed.json"))
-    sweep = _load(RESULTS / "workbook_timings.json")
+    first += unseen_rows(load_result(RESULTS / "unseen_photos.json")) + speed_rows(
+        load_result(RESULTS / "train_speed.json")
+    )
+    sweep = load_result(RESULTS / "workbook_timings.json")
     if sweep and "channel_sweep_s" in sweep:
         s = sweep["channel_sweep_s"]
         first.append(

@@ -103,3 +103,18 @@ def versus_paper(
             row["paper PSNR"] = p_psnr
         table.append(row)
     return table
+
+
+def gaps_beyond_noise(rows: Mapping[str, Mapping[str, Any]], pairs: Sequence[tuple[str, str]]) -> bool:
+    """Whether each pair of variants differs in paired bpp change by more than their two seed spreads together."""
+    return all(
+        abs(rows[a]["dbpp_percent"] - rows[b]["dbpp_percent"]) > rows[a]["dbpp_spread"] + rows[b]["dbpp_spread"]
+        for a, b in pairs
+    )
+
+
+def verdict(reproduced: bool, bd_rate: float | None = None, resolution: float = 0.5) -> str:
+    """A claim's verdict; a BD-rate difference under ``resolution`` % (one seed per variant) is not resolved."""
+    if bd_rate is not None and abs(bd_rate) < resolution:
+        return "no measurable difference at lab scale"
+    return "reproduced" if reproduced else "not reproduced"
