@@ -124,10 +124,10 @@ case "$1" in
     stage $R cbanet-branch1 $W --stage branch1 --lmbda 0.0483 --steps 8000 --lr 1e-3 --init $D/hyperprior-q5.pt
     stage $R cbanet-branch2 $W --stage branch2 --lmbda 0.0483 --steps 2500 --lr 5e-4 --init $R/cbanet-branch1.pt
     stage $R cbanet-branch3 $W --stage branch3 --lmbda 0.0483 --steps 2500 --lr 5e-4 --init $R/cbanet-branch2.pt
-    stage $R cbanet-bam4 $W --stage bam4 --lmbda 0.025 --steps 1500 --lr 1e-3 --init $R/cbanet-branch3.pt
-    stage $R cbanet-bam3 $W --stage bam3 --lmbda 0.013 --steps 1500 --lr 1e-3 --init $R/cbanet-bam4.pt
-    stage $R cbanet-bam2 $W --stage bam2 --lmbda 0.0067 --steps 1500 --lr 1e-3 --init $R/cbanet-bam3.pt
-    stage $D cbanet $W --stage bam1 --lmbda 0.0035 --steps 1500 --lr 1e-3 --init $R/cbanet-bam2.pt
+    stage $R cbanet-bam4 $W --stage bam4 --lmbda 0.025 --steps 1000 --lr 1e-3 --init $R/cbanet-branch3.pt
+    stage $R cbanet-bam3 $W --stage bam3 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/cbanet-bam4.pt
+    stage $R cbanet-bam2 $W --stage bam2 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $R/cbanet-bam3.pt
+    stage $D cbanet $W --stage bam1 --lmbda 0.0035 --steps 1000 --lr 1e-3 --init $R/cbanet-bam2.pt
     ;;
   cvqn)
     # CVQN (Zhong et al. 2020): rate set by the latent width C (quality index = C / 16), q = [3,5,7],
