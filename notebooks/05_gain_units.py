@@ -209,11 +209,7 @@ inter = studies["interpolation"]
 rows = [{"rate R": e["rate"], "exp. bpp": e["bpp"], "exp. PSNR": e["psnr"], "lin. bpp": l["bpp"], "lin. PSNR": l["psnr"]}
         for e, l in zip(inter["exponential"], inter["linear"])]
 display(Markdown(viz.table(rows)))
-levels = [(r["bpp"], r["psnr"]) for r in k]
-def with_levels(points):
-    pts = sorted(levels + [(p["bpp"], p["psnr"]) for p in points])
-    return [p[0] for p in pts], [p[1] for p in pts]
-interp_curves = {"exponential": with_levels(inter["exponential"]), "linear": with_levels(inter["linear"])}
+interp_curves = rate_control.interpolation_curves(inter, [(r["bpp"], r["psnr"]) for r in k])  # trained levels included
 bd_lin = evaluate.bd_table(interp_curves, ["linear"], ["exponential"])[0]
 print(f"linear vs exponential (BD over the whole range, levels included): BD-rate {bd_lin['BD-rate (%)']:+.2f}%, "
       f"BD-PSNR {bd_lin['BD-PSNR (dB)']:+.3f} dB")
@@ -289,15 +285,11 @@ sl = studies["slider"]
 print(f"one slider update, {sl['size']}, {sl['threads']} threads (median): {sl['update_ms']:.0f} ms "
       f"(encode {sl['encode_ms']:.0f} ms with the analysis cached, decode {sl['decode_ms']:.0f} ms)")
 
-
 # %% [markdown]
 # ### Summary: the paper's claims and ours
 
 # %%
-def verdict(ok, bd=None):
-    if bd is not None and abs(bd) < 0.5:   # one seed per variant: smaller differences are not resolved
-        return "no measurable difference at lab scale"
-    return "reproduced" if ok else "not reproduced"
+from lic_lab.teaching.ablation import verdict  # under 0.5% BD-rate (one seed per variant) is not resolved
 bd_ms = vs_fixed[0]["BD-rate (%)"]
 base_rates = "/".join(f"q{zoo.name_parts(n)[1]}" for n in zoo.earlier_members("meanscale"))
 summary = [

@@ -39,7 +39,7 @@ from IPython.display import Markdown, display
 import lic_lab
 from lic_lab import data, zoo
 from lic_lab.teaching import viz, timings
-from lic_lab.evaluation import evaluate, complexity
+from lic_lab.evaluation import evaluate, complexity, references
 from lic_lab.models import latents
 from lic_lab.teaching.exercises import check
 
@@ -56,7 +56,9 @@ print(timings.run_time_line("06_branches_and_bam"))
 #
 # $$\hat{x} = \sum_{k=1}^{K} g_k\,\mathcal F_k(\hat y^b)\quad\text{(eqs. 6–7)},\qquad y^j = y^b\,(1-\sigma(\mathcal B(y^b))),\quad \hat y^b = \hat y^j\,(1+\mathrm{ReLU}(\hat{\mathcal B}(\hat y^j)))\quad\text{(eqs. 8–9)}$$
 #
-# **Training, in order** (sec. III-B to III-D): (1) a scale hyperprior at the *base* bitrate — we took the foundation's `hyperprior-q5` (λ = 0.025) as it was before the foundation was retrained (now `hyperprior-earlier-q5`), whose encoder, hyper networks and $z$ density stay frozen from then on; (2) branch 1 alone, then branch 2 with branch 1 frozen ($K=2$), then branch 3 — eq. 3 with $R = R_b$; (3) with encoder and CAM frozen, one BAM per lower bitrate $j$ on $R + \lambda_j D$ (eq. 5), with the λ of `hyperprior-earlier-q4` … `q1` (0.013 … 0.0018). As in CBANet-HP (sec. III-E), a second BAL/IBAL pair wraps the hyper latent $z$.
+# **Training, in order** (sec. III-B to III-D): (1) a scale hyperprior at the *base* bitrate — the foundation's `hyperprior-q5`, whose encoder, hyper networks and $z$ density stay frozen from then on; (2) branch 1 alone, then branch 2 with branch 1 frozen ($K=2$), then branch 3 — eq. 3 with $R = R_b$; (3) with encoder and CAM frozen, one BAM per lower bitrate $j$ on $R + \lambda_j D$ (eq. 5), with the λ of `hyperprior-q4` … `q1` (the cell below prints every stage and its λ). As in CBANet-HP (sec. III-E), a second BAL/IBAL pair wraps the hyper latent $z$.
+#
+# The paper does not say how $g_k$ starts. Ours: $g_k = 1$, and branches 2 and 3 begin as near-zero residuals (their last layer scaled by $10^{-2}$). A first build started $g_2, g_3$ at 0.1 on random branches; their first outputs were noise, Adam pushed the two scalars to about 0.005 within their stage, and because every update of $\mathcal F_k$ reaches the image multiplied by $g_k$, those branches then learned almost nothing (the docstring of `Branch` in `lic_lab/models/cbanet.py`).
 
 # %%
 model = zoo.load_model("cbanet")
@@ -144,20 +146,20 @@ if FULL_TRAINING:
 #
 # ### 4.1 PSNR vs bpp for K = 1, 2, 3 against separately trained models (Fig. 7, Table II)
 #
-# The baseline is the scale-hyperprior family CBANet was built on (`hyperprior (earlier)`: `hyperprior-earlier-q1` … `q5`, five separately trained models, one decoder each, 64 channels wide, a budget like CBANet's; their weights left the zoo when the foundation was retrained, their Kodak results stay). CBANet reuses `hyperprior-earlier-q5`'s encoder, so at bitrate 5 it differs only by its decoder. The retrained `hyperprior` family (longer schedules, more photos) is drawn too, as what more training buys.
+# The baseline is the scale-hyperprior family CBANet was built on (`zoo.built_on` reads it from the training chain: `hyperprior-q1` … `q5`, five separately trained models, one 64-channel decoder each). CBANet reuses `hyperprior-q5`'s encoder, so at bitrate 5 it differs only by its decoder. Section 5 prints both budgets.
 
 # %%
 curves = evaluate.kodak_curves(earlier=("hyperprior",))
-base = "hyperprior (earlier)"
+base = zoo.built_on("cbanet", "hyperprior")  # the family its frozen encoder came from
 cb = {f"CBANet K={k}": curves[f"cbanet K={k}"] for k in (1, 2, 3)}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
-viz.rd_plot({base: curves[base], "hyperprior (retrained)": curves["hyperprior"], **cb, "JPEG 4:4:4": curves["jpeg"]},
+viz.rd_plot({base: curves[base], **cb, "JPEG 4:4:4": curves["jpeg"]},
             ax=axes[0], title="Kodak, PSNR")
 ms = evaluate.kodak_curves("ms_ssim_db", earlier=("hyperprior",))
-viz.rd_plot({base: ms[base], "hyperprior (retrained)": ms["hyperprior"], **{f"CBANet K={k}": ms[f"cbanet K={k}"] for k in (1, 2, 3)}},
+viz.rd_plot({base: ms[base], **{f"CBANet K={k}": ms[f"cbanet K={k}"] for k in (1, 2, 3)}},
             metric="MS-SSIM (dB)", ax=axes[1], title="Kodak, MS-SSIM")
 plt.tight_layout(); viz.save_figure(fig, "cbanet_rd.png"); plt.show()
-paper = {1: (5.82, -0.31), 2: (4.92, -0.27), 3: (2.56, -0.13)}
+paper = references.CBANET_TABLE2  # Table II: (BD-rate %, BD-PSNR dB) per K
 rows = []
 for k in (1, 2, 3):
     r = evaluate.bd_table(curves, [f"cbanet K={k}"], [base])[0]
@@ -165,9 +167,9 @@ for k in (1, 2, 3):
                  "paper BD-rate (%)": paper[k][0], "paper BD-PSNR (dB)": paper[k][1]})
 display(Markdown(viz.table(rows)))
 by_j = [e for e in zoo.registry()["cbanet"]["kodak_settings"] if e["setting"].startswith("K=3")]
-hp = list(zoo.kodak_means("hyperprior-earlier-q").values())  # stored Kodak results of the retired models
+hp = [v for k, v in zoo.kodak_means("hyperprior-q").items() if zoo.name_parts(k)[1] <= model.bitrates]
 print("CBANet, K = 3, bitrates 1..5 (bpp, PSNR):", [(round(e["bpp"], 3), round(e["psnr"], 2)) for e in by_j])
-print("hyperprior-earlier-q1..q5 (bpp, PSNR):", [(round(b["bpp"], 3), round(b["psnr"], 2)) for b in hp])
+print(f"hyperprior-q1..q{model.bitrates} (bpp, PSNR):", [(round(b["bpp"], 3), round(b["psnr"], 2)) for b in hp])
 
 # %% [markdown]
 # ### 4.2 FLOPs and decode time per K (768×512)
@@ -176,7 +178,7 @@ print("hyperprior-earlier-q1..q5 (bpp, PSNR):", [(round(b["bpp"], 3), round(b["p
 
 # %%
 st = json.loads((lic_lab.REPO_DIR / "data" / "results" / "cbanet_studies.json").read_text())
-paper_ms = {"baseline": 633.26, "K=1": 204.59, "K=2": 391.64, "K=3": 629.94}
+paper_ms = references.CBANET_DECODE_MS
 rows = []
 for key in ("baseline", "K=1", "K=2", "K=3"):
     f = st["flops"][key]
@@ -185,7 +187,7 @@ for key in ("baseline", "K=1", "K=2", "K=3"):
                  "paper ms (i5-7500)": paper_ms[key]})
 display(Markdown(viz.table(rows)))
 t = st["decode_ms"]["1 thread(s)"]
-print(f"K = 1 vs baseline, 1 thread: {100 * (1 - t['K=1'] / t['baseline']):.1f}% faster (paper: 67.7%)")
+print(f"K = 1 vs baseline, 1 thread: {100 * (1 - t['K=1'] / t['baseline']):.1f}% faster (paper: {references.CBANET_K1_FASTER_PERCENT}%)")
 
 # %% [markdown]
 # Decode time includes entropy decoding and the hyper decoder, which do not shrink with $K$; that is one reason time falls less than FLOPs (the paper makes the same remark). Compare, in the table above, the three-branch decoder's time with the baseline's at the same FLOPs: three narrow branches make three passes over full-resolution feature maps, and narrow convolutions use the cores less well. FLOPs are a proxy for latency, not a measurement of it.
@@ -195,11 +197,11 @@ print(f"K = 1 vs baseline, 1 thread: {100 * (1 - t['K=1'] / t['baseline']):.1f}%
 # To serve three complexity levels without CBANet, one would store three baselines whose decoders match the three FLOP levels (the paper: 60, 88 and 128 channels). `complexity.storage_table` finds those widths by counting FLOPs and counts decoder-side parameters (synthesis + hyper decoder + $z$ density):
 
 # %%
-paper_size = complexity.storage_table(128, 192, (60, 60, 88), bam_hidden=192, hyper_bam_hidden=128)
+paper_size = complexity.storage_table(**references.CBANET_PAPER_SIZE)
 lab = complexity.storage_table(64, 96, tuple(model.config["widths"]), model.config["bam_hidden"], model.config["hyper_bam_hidden"])
 M_ = lambda n: f"{n / 1e6:.2f} M"
 rows = []
-for label, s_, ref in (("paper size (N=128, M=192)", paper_size, ("2.53 M", "5.93 M", "2.84 M", "0.17 M")), ("lab size (N=64, M=96)", lab, None)):
+for label, s_, ref in (("paper size (N=128, M=192)", paper_size, [M_(references.CBANET_TABLE3[k]) for k in ("baseline_one_level", "baseline_three_levels", "cbanet", "bam_y_only")]), ("lab size (N=64, M=96)", lab, None)):
     rows.append({"": label, "baseline, 1 level": M_(s_["baseline_one_level"]), "baseline widths": str(s_["baseline_widths"]),
                  "baseline, 3 levels": M_(s_["baseline_three_levels"]), "CBANet (3 levels)": M_(s_["cbanet"]),
                  "BAM per bitrate (y only / with z pair)": f"{M_(s_['bam_y_only'])} / {M_(s_['bam_per_bitrate'])}"})
@@ -209,7 +211,7 @@ for label, s_, ref in (("paper size (N=128, M=192)", paper_size, ("2.53 M", "5.9
 display(Markdown(viz.table(rows)))
 for label, s_ in (("paper size", paper_size), ("lab size", lab)):
     sep, ours = 4 * s_["baseline_three_levels"], s_["cbanet"] + 3 * s_["bam_per_bitrate"]
-    print(f"{label}, 4 bitrates x 3 levels: separate models {M_(sep)}, CBANet {M_(ours)} ({100 * (1 - ours / sep):.1f}% less; paper: 85.9%)")
+    print(f"{label}, 4 bitrates x 3 levels: separate models {M_(sep)}, CBANet {M_(ours)} ({100 * (1 - ours / sep):.1f}% less; paper: {references.CBANET_STORAGE_SAVING_PERCENT}%)")
 
 # %% [markdown]
 # ### 4.4 The cost of a BAM
@@ -219,7 +221,7 @@ for label, s_ in (("paper size", paper_size), ("lab size", lab)):
 # %%
 low, base_ = st["flops"]["K=3, bitrate 1 (with IBAL)"]["all"], st["flops"]["K=3"]["all"]
 print(f"decoder at the base bitrate {base_ / 1e9:.2f} GFLOPs; at bitrate 1 {low / 1e9:.2f} GFLOPs: "
-      f"the IBALs add {(low - base_) / 1e9:.3f} GFLOPs ({100 * (low - base_) / low:.2f}%; paper 0.42%)")
+      f"the IBALs add {(low - base_) / 1e9:.3f} GFLOPs ({100 * (low - base_) / low:.2f}%; paper {references.CBANET_IBAL_FLOP_PERCENT}%)")
 
 # %% [markdown]
 # ### Summary
@@ -228,26 +230,34 @@ print(f"decoder at the base bitrate {base_ / 1e9:.2f} GFLOPs; at bitrate 1 {low 
 gaps = [evaluate.bd_table(curves, [f"cbanet K={k}"], [base])[0]["BD-PSNR (dB)"] for k in (1, 2, 3)]
 flop_share = [st["flops"][f"K={k}"]["synthesis"] / st["flops"]["K=3"]["synthesis"] for k in (1, 2, 3)]
 storage_saving = 1 - (paper_size["cbanet"] + 3 * paper_size["bam_per_bitrate"]) / (4 * paper_size["baseline_three_levels"])
+top = {e["setting"]: e["psnr"] for e in zoo.registry()["cbanet"]["kodak_settings"]}
+top = [top[f"K={k}, rate {model.bitrates}"] for k in (1, 2, 3)]  # Kodak PSNR at the base bitrate
+fig7 = references.CBANET_FIG7_PSNR_AT_149_BPP
 summary = [
+    {"claim": "each branch adds PSNR at a high bitrate (Fig. 7: K = 1 / 2 / 3 at 1.49 bpp)",
+     "paper": " / ".join(f"{v:.2f}" for v in fig7) + f" dB ({fig7[2] - fig7[0]:+.2f})",
+     "ours": " / ".join(f"{v:.2f}" for v in top) + f" dB ({top[2] - top[0]:+.2f}, base bitrate)",
+     # rule: every added branch gains PSNR and K = 1 -> 3 gains at least the paper's difference
+     "holds": top[1] > top[0] and top[2] > top[1] and top[2] - top[0] >= fig7[2] - fig7[0]},
     {"claim": "PSNR rises with K at every bitrate (Fig. 7)", "paper": "yes",
      # rule: each added branch gains more than 0.05 dB of BD-PSNR (smaller steps are not a measurable gain)
      "ours": f"BD-PSNR K=1/2/3: {gaps[0]:+.2f} / {gaps[1]:+.2f} / {gaps[2]:+.2f} dB",
      "holds": gaps[1] - gaps[0] > 0.05 and gaps[2] - gaps[1] > 0.05},
-    {"claim": "K = 3 close to separate models (Table II)", "paper": "-0.13 dB", "ours": f"{gaps[2]:+.2f} dB", "holds": gaps[2] > -0.5},
+    {"claim": "K = 3 close to separate models (Table II)", "paper": f"{references.CBANET_TABLE2[3][1]:+.2f} dB", "ours": f"{gaps[2]:+.2f} dB", "holds": gaps[2] > -0.5},
     {"claim": "FLOPs 25 / 50 / 100%", "paper": "25 / 50 / 100%", "ours": " / ".join(f"{100 * s:.0f}%" for s in flop_share),
      "holds": abs(flop_share[0] - 0.25) < 0.03 and abs(flop_share[1] - 0.5) < 0.03},
-    {"claim": "K = 1 decodes much faster than the baseline", "paper": "67.7% faster",
+    {"claim": "K = 1 decodes much faster than the baseline", "paper": f"{references.CBANET_K1_FASTER_PERCENT}% faster",
      "ours": f"{100 * (1 - t['K=1'] / t['baseline']):.0f}% faster (1 thread)", "holds": t["K=1"] < 0.8 * t["baseline"]},
-    {"claim": "storage: one model + small BAMs saves over half (Table III)", "paper": "85.9% less",
+    {"claim": "storage: one model + small BAMs saves over half (Table III)", "paper": f"{references.CBANET_STORAGE_SAVING_PERCENT}% less",
      "ours": f"{100 * storage_saving:.1f}% less (paper size)", "holds": storage_saving > 0.5},
 ]
 display(Markdown(viz.table(summary)))
 
 # %% [markdown]
-# **What differs at lab scale, honestly.** The paper trains its CAM and each BAM for hundreds of thousands of iterations on 20,745 Flickr images; ours had the budget printed below (from the model cards), with branches 30 / 30 / 44 channels wide (the paper's 60 / 60 / 88 halved, like our 64-channel baseline). Two things follow. First, the baselines of equal footing (`hyperprior-earlier-q1` … `q4`, each fine-tuned briefly from its neighbour) are far from converged, while CBANet's decoder and BAMs trained much longer on top of `hyperprior-earlier-q5`'s encoder, so CBANet can come out *ahead* of them instead of 0.13–0.31 dB behind as in the paper's Table II. Second, at this width and budget the quality may be limited by the latent rather than by the decoder: section 2 shows how much PSNR branch 1 alone reaches and what branches 2 and 3 add, and the learned weights $g_k$ (printed in section 1) say how much the model uses them. The summary table above says which directions hold. What we did not rebuild: CBANet-AR (the context-model variant) and the "BAM without CAM" ablation (Fig. 11).
+# **What differs at lab scale, honestly.** The paper trains its CAM and each BAM for hundreds of thousands of iterations on 20,745 Flickr images; ours had the budget printed below (from the model cards), with branches 30 / 30 / 44 channels wide (the paper's 60 / 60 / 88 halved, like our 64-channel baseline). Two things follow. First, branch 1 is a 30-channel decoder trained from scratch on a frozen encoder for a few thousand steps, while the baseline's 64-channel decoder trained with its encoder along a chain of tens of thousands; so the gap to the separate models at K = 1 can be larger than the paper's. Second, the paper's claim that each branch adds quality shows in section 2 (the residuals $\tilde x_2$, $\tilde x_3$ and the learned $g_k$) and in the summary's PSNR gain from K = 1 to 3 at the base bitrate. The summary table above says which directions hold. What we did not rebuild: CBANet-AR (the context-model variant) and the "BAM without CAM" ablation (Fig. 11).
 
 # %%
-for family in ("cbanet", "hyperprior (earlier)", "hyperprior"):
+for family in ("cbanet", base):
     print(zoo.budget_line(family))
 
 # %% [markdown]
