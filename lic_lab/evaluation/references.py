@@ -81,4 +81,10 @@ CBANET_IBAL_FLOP_PERCENT = 0.42
 # Fig. 7 (text, point 3): PSNR (dB) of CBANet-HP with K = 1, 2, 3 branches at 1.49 bpp on Kodak.
 CBANET_FIG7_PSNR_AT_149_BPP = (39.47, 39.54, 39.72)
 # The paper's CBANet-HP size, for Table III: N, M, branch widths, BAM hidden widths (y, z).
-CBANET_PAPER_SIZE: dict[str, Any] = {"N": 128, "M": 192, "widths": (60, 60, 88), "bam_hidden": 192, "hyper_bam_hidden": 128}
+CBANET_PAPER_SIZE: dict[str, Any] = {
+    "N": 128,
+    "M": 192,
+    "widths": (60, 60, 88),
+    "bam_hidden": 192,
+    "hyper_bam_hidden": 128,
+}
