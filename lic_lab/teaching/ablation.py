@@ -67,6 +67,11 @@ def beyond_noise(row: Mapping[str, Any]) -> bool:
     return abs(row["dbpp_percent"]) > row["dbpp_spread"]
 
 
+def paper_bpp_change(paper: Mapping[str, tuple[float | None, float, float]], label: str, baseline: str) -> float:
+    """A paper table's bpp change (%) of row ``label`` against its row ``baseline`` (values: PSNR, MS-SSIM, bpp)."""
+    return 100 * (paper[label][2] / paper[baseline][2] - 1)
+
+
 def versus_paper(
     rows: Sequence[Mapping[str, Any]],
     labels: Mapping[str, str],
@@ -82,7 +87,6 @@ def versus_paper(
     adds columns per label right after the first.
     """
     ours = {r["variant"]: r for r in rows}
-    base_bpp = paper[baseline][2]
     table = []
     for label, variant in labels.items():
         r, (p_psnr, p_ms, p_bpp) = ours[variant], paper[label]
@@ -97,7 +101,11 @@ def versus_paper(
         if p_psnr is not None:
             row["PSNR"] = round(r["psnr"], 2)
         row.update(
-            {"paper bpp": p_bpp, "paper Δbpp (%)": round(100 * (p_bpp / base_bpp - 1), 2), "paper MS-SSIM": p_ms}
+            {
+                "paper bpp": p_bpp,
+                "paper Δbpp (%)": round(paper_bpp_change(paper, label, baseline), 2),
+                "paper MS-SSIM": p_ms,
+            }
         )
         if p_psnr is not None:
             row["paper PSNR"] = p_psnr

@@ -14,6 +14,7 @@ from typing import Any
 from lic_lab.evaluation import references as ref
 from lic_lab.evaluation.report import RESULTS, load_result, pct, replace_block, table
 from lic_lab.teaching.ablation import verdict
+from lic_lab.teaching.rate_control import interpolation_curves
 
 BEGIN, END = "<!-- studies:begin (scripts/readme_numbers.py) -->", "<!-- studies:end -->"
 Row = tuple[str, str]
@@ -34,8 +35,6 @@ def agvae_rows(st: Mapping[str, Any]) -> list[Row]:
             + f" Kodak images ({' / '.join(mono)})",
         )
     ]
-    from lic_lab.teaching.rate_control import interpolation_curves
-
     inter = st["interpolation"]
     levels = [(e["bpp"], e["psnr"]) for e in registry()["agvae"]["kodak_settings"]]
     bd = bd_table(interpolation_curves(inter, levels), ["linear"], ["exponential"])[0]
@@ -104,14 +103,18 @@ def cbanet_rows(st: Mapping[str, Any]) -> list[Row]:
 
 def cvqn_rows(st: Mapping[str, Any] | None) -> list[Row]:
     """CVQN: Tables 1 and 2 from the seeded ablation runs, the 3-D context model's decoding, coding times."""
-    from lic_lab.teaching.ablation import ablation_rows, beyond_noise, gaps_beyond_noise, same_order, seed_results
+    from lic_lab.teaching.ablation import (
+        ablation_rows,
+        beyond_noise,
+        gaps_beyond_noise,
+        paper_bpp_change,
+        same_order,
+        seed_results,
+    )
     from lic_lab.zoo import kodak_means
 
     rows: list[Row] = []
     results = seed_results(kodak_means("cvqn-abl-"), "cvqn-abl-")
-
-    def paper_change(table: Mapping[str, tuple[float | None, float, float]], label: str) -> float:
-        return 100 * (table[label][2] / table["[5]"][2] - 1)
 
     if {"q5", "q456", "q357", "q258", "re", "se"} <= set(results):
         t2 = {"[5]": "q5", "[4,5,6]": "q456", "[3,5,7]": "q357", "[2,5,8]": "q258"}
@@ -119,7 +122,7 @@ def cvqn_rows(st: Mapping[str, Any] | None) -> list[Row]:
         r = {row["variant"]: row for row in ablation_rows(results, [*t2.values(), "re", "se"], "q5")}
         split = [v for v in t2.values() if v != "q5"]
         seeds = min(r[v]["seeds"] for v in split)
-        paper2 = {label: paper_change(ref.CVQN_TABLE2, label) for label in t2 if label != "[5]"}
+        paper2 = {label: paper_bpp_change(ref.CVQN_TABLE2, label, "[5]") for label in t2 if label != "[5]"}
         # rules (notebook 02): the paper's order of bpp over the four rows; every change beyond its seed spread
         order2 = same_order({k: r[v]["bpp"] for k, v in t2.items()}, {k: p[2] for k, p in ref.CVQN_TABLE2.items()})
         noise2 = all(beyond_noise(r[v]) for v in split)
@@ -139,7 +142,7 @@ def cvqn_rows(st: Mapping[str, Any] | None) -> list[Row]:
             )
         )
         ours1 = {k: r[v]["bpp"] for k, v in t1.items()}
-        paper1 = {label: paper_change(ref.CVQN_TABLE1, label) for label in t1}
+        paper1 = {label: paper_bpp_change(ref.CVQN_TABLE1, label, "[5]") for label in t1}
         rows.append(
             (
                 "CVQN Table 1 at lab scale: " + " / ".join(t1) + " importance, q = [3,5,7], bpp change vs q = [5]",
