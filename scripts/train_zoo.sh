@@ -75,24 +75,29 @@ case "$1" in
     $T $M --lmbda 2.4 --steps 1200 --lr 5e-4 --init $CK/meanscale-msssim-q3.pt --name meanscale-msssim-q1
     ;;
   c2f|c2f-single)
-    # Coarse-to-fine hyperprior (benchmark paper sec. 6.5, staged): main transforms from meanscale-q2
-    # (g_s's last layer becomes the IAR's starting point), then each hyper level alone with the
-    # information-fidelity loss, then the IAR alone, then end to end; q1/q5 fine-tuned from q3.
-    # c2f-single is the ablation with one hyper level and the same budget (2,000 hyper steps).
-    R=runs/$1
-    if [ "$1" = c2f ]; then A="--arch coarse_to_fine --arch-arg levels=2"; else A="--arch coarse_to_fine --arch-arg levels=1"; fi
+    # Coarse-to-fine hyperprior (benchmark paper sec. 6.5, staged): main transforms from the retrained
+    # meanscale-q3 (lambda 0.013; g_s's last layer becomes the IAR's starting point), then each hyper
+    # level alone with the information-fidelity loss, then the IAR alone, then end to end; q5 and q1
+    # (the lambdas of meanscale-q5 / -q1) fine-tuned from q3. 256px crops, so the second hyper level
+    # (1/64 of the crop) is a 4x4 map, not the 2x2 of 128px crops; batch 4. c2f-single is the ablation
+    # with one hyper level and the same budget (2,000 hyper steps). Stages are committed to
+    # data/training/<recipe>/ so the schedule spans sittings (HOURS=H or UNTIL=<epoch s> ends one).
+    D=data/training; R=$D/$1
+    A="--arch coarse_to_fine --batch 4 --patch 256 --val-every 1000"
     if [ "$1" = c2f ]; then
-      $T $A --stage hyper1 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $CK/meanscale-q2.pt --out-dir $R --name $1-hyper1
-      $T $A --stage hyper2 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $R/$1-hyper1.pt --out-dir $R --name $1-hyper2
+      A="$A --arch-arg levels=2"
+      stage $R $1-hyper1 $A --stage hyper1 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $D/meanscale-q3.pt
+      stage $R $1-hyper2 $A --stage hyper2 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/$1-hyper1.pt
       LAST=$R/$1-hyper2.pt
     else
-      $T $A --stage hyper1 --lmbda 0.0067 --steps 2000 --lr 1e-3 --init $CK/meanscale-q2.pt --out-dir $R --name $1-hyper1
+      A="$A --arch-arg levels=1"
+      stage $R $1-hyper1 $A --stage hyper1 --lmbda 0.013 --steps 2000 --lr 1e-3 --init $D/meanscale-q3.pt
       LAST=$R/$1-hyper1.pt
     fi
-    $T $A --stage iar --lmbda 0.0067 --steps 1500 --lr 1e-3 --init $LAST --out-dir $R --name $1-iar
-    $T $A --stage joint --lmbda 0.0067 --steps 3000 --lr 5e-4 --init $R/$1-iar.pt --name $1-q3
-    $T $A --stage joint --lmbda 0.025 --steps 1200 --lr 5e-4 --init $CK/$1-q3.pt --name $1-q5
-    $T $A --stage joint --lmbda 0.0018 --steps 1200 --lr 5e-4 --init $CK/$1-q3.pt --name $1-q1
+    stage $R $1-iar $A --stage iar --lmbda 0.013 --steps 1500 --lr 1e-3 --init $LAST
+    stage $D $1-q3 $A --stage joint --lmbda 0.013 --steps 3000 --lr 5e-4 --init $R/$1-iar.pt
+    stage $D $1-q5 $A --stage joint --lmbda 0.0483 --steps 2000 --lr 5e-4 --init $D/$1-q3.pt
+    stage $D $1-q1 $A --stage joint --lmbda 0.0035 --steps 2000 --lr 5e-4 --init $D/$1-q3.pt
     ;;
   agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric)
     # AG-VAE: one variable-rate model over the retrained families' six lambdas (0.0035 .. 0.0932),
