@@ -43,7 +43,7 @@ from lic_lab.evaluation import evaluate, complexity
 from lic_lab.models import latents
 from lic_lab.teaching.exercises import check
 
-FULL_TRAINING = False   # <- switch: True re-trains the three AG-VAE variants (CPU time: the model cards give each wall time); False uses the shipped checkpoints
+FULL_TRAINING = False   # <- switch: True re-trains AG-VAE and its ablation variants (CPU time: the model cards give each wall time); False uses the shipped checkpoints
 lic_lab.seed_everything(0)
 torch.set_num_threads(2)
 print("device:", lic_lab.device())
@@ -58,7 +58,7 @@ print(timings.run_time_line("05_gain_units"))
 # $$\bar{y}_s = y \odot m_s,\qquad \hat y_s = \operatorname{round}(\bar y_s)\quad\text{(eq. 4)}$$
 # **Inverse gain unit** (eq. 5): a second learned matrix $M'$ maps the code back before synthesis, $y'_s = \hat y_s \odot m'_s$ — *not* forced to be $1/m_s$, because rounding changes the numbers.
 #
-# **Training** (eq. 6): each batch draws one level $s$ and minimises $R + \lambda_s D$ with that level's gains. Our model has $n = 5$ levels with the $\lambda$ of the earlier scale-hyperprior family (0.0018 … 0.025), is warm-started from the earlier `meanscale-q3` (the mean-scale family before its retraining: `meanscale (earlier)` below), and its gains start at $\sqrt{\lambda_s/\lambda_3}$ (the high-rate rule that the step size scales as $\lambda^{-1/2}$; see the model card).
+# **Training** (eq. 6): each batch draws one level $s$ and minimises $R + \lambda_s D$ with that level's gains. Our model has one level per $\lambda$ of the fixed-rate families (the next cell prints them), is warm-started from `meanscale-q3` (the middle rate of the mean-scale family), and its gains start at $\sqrt{\lambda_s/\lambda_3}$ (the high-rate rule that the step size scales as $\lambda^{-1/2}$; see the model card).
 
 # %%
 model = zoo.load_model("agvae")
@@ -101,7 +101,7 @@ print(f"product m*m' across levels: coefficient of variation {100 * float((prod.
 # %% [markdown]
 # ## 3. Discrete rates, then continuous rates
 #
-# First the five trained levels, coded for real (bytes written and decoded back; the estimate is the model's cross-entropy). `rate_control.AnalysedImage` runs the analysis transform once, since the gain unit comes after it, and re-codes the latent at each rate.
+# First the trained levels, coded for real (bytes written and decoded back; the estimate is the model's cross-entropy). `rate_control.AnalysedImage` runs the analysis transform once, since the gain unit comes after it, and re-codes the latent at each rate.
 
 # %%
 from lic_lab.evaluation.evaluate import evaluate_image
@@ -170,24 +170,26 @@ print("training loss every 5 steps:", [round(c["loss"], 2) for c in record["trai
 print("after 30 steps, per level (bpp estimate, PSNR):", [(round(r["bpp"], 3), round(r["psnr"], 2)) for r in val["by_rate"]])
 if FULL_TRAINING:
     from lic_lab.teaching.full_training import run_recipes
-    run_recipes(["agvae", "agvae-symmetric", "agvae-cvr"])
+    run_recipes(["agvae"])
+    for seed in ("0", "1"):
+        run_recipes(["agvae-abl-hcvr", "agvae-abl-cvr", "agvae-abl-symmetric"], env={"SEED": seed})
 
 # %% [markdown]
 # ## 4. The paper's claims at lab scale
 #
-# Each experiment uses the 24 Kodak images (evaluation only) and real bitstreams. Our three AG-VAE variants had the same budget (warm-started from the earlier `meanscale-q3`; the cell after the summary prints each one's steps and CPU time): the full model (HCVR gains, asymmetric Gaussian), one with a symmetric Gaussian (the paper's "SG-VAE"), one without hyperprior gains (CVR).
+# Each experiment uses the 24 Kodak images (evaluation only) and real bitstreams. `agvae` is the shipped model. The ablations (4.3, 4.4) compare three variants trained with one equal, shorter budget from the same warm start (`meanscale-q3`), each with two seeds (`agvae-abl-<variant>-s<seed>`; seed 0 ships its weights, seed 1 its record, card and Kodak results): the full model (`hcvr`: HCVR gains, asymmetric Gaussian), one with a symmetric Gaussian (`symmetric`, the paper's "SG-VAE") and one without hyperprior gains (`cvr`). The cell after the summary prints every budget.
 #
 # ### 4.1 One variable-rate model vs separately trained fixed-rate models
 #
-# The paper (sec. 4.4, Fig. 10): the variable-rate network "obtain[s] similar R-D performance with those of the multiple fixed-rate models individually optimized". The fair fixed-rate comparison is the one with a similar budget: the earlier mean-scale and scale-hyperprior families (`meanscale (earlier)`, `hyperprior (earlier)`), the ones the AG-VAE variants were built from and trained beside; their weights left the zoo when the foundation was retrained, their Kodak results stay. The retrained families (`meanscale`, `hyperprior`: longer schedules, more photos, more rates) are shown too, as what more training buys.
+# The paper (sec. 4.4, Fig. 10): the variable-rate network "obtain[s] similar R-D performance with those of the multiple fixed-rate models individually optimized". Our fixed-rate comparison is the mean-scale family it was built from (one model per λ, the same architecture without gains, same photos and crops) and the scale hyperprior below it; the summary prints both budgets.
 
 # %%
-curves = evaluate.kodak_curves(earlier=("meanscale", "hyperprior"))
-fixed = ["meanscale (earlier)", "hyperprior (earlier)", "meanscale", "hyperprior"]
+curves = evaluate.kodak_curves()
+fixed = ["meanscale", "hyperprior"]
 show = {k: curves[k] for k in ("agvae", *fixed, "webp", "jpeg")}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
 viz.rd_plot(show, ax=axes[0], title="Kodak, PSNR")
-viz.rd_plot({k: c for k, c in evaluate.kodak_curves("ms_ssim_db", earlier=("meanscale", "hyperprior")).items() if k in show}, metric="MS-SSIM (dB)",
+viz.rd_plot({k: c for k, c in evaluate.kodak_curves("ms_ssim_db").items() if k in show}, metric="MS-SSIM (dB)",
             ax=axes[1], title="Kodak, MS-SSIM")
 plt.tight_layout(); viz.save_figure(fig, "agvae_vs_fixed_rate.png"); plt.show()
 vs_fixed = evaluate.bd_table(curves, ["agvae"], fixed)
@@ -218,14 +220,15 @@ fig, ax = plt.subplots(figsize=(6, 4)); viz.rd_plot(interp_curves, ax=ax, title=
 # %% [markdown]
 # ### 4.3 Gains on the hyperprior (HCVR vs CVR)
 #
-# HCVR (sec. 3.4, Fig. 11) adds a second pair of gain units around the hyper latent $z$, so the side information can be scaled with the rate too (the table below shows at which levels it costs less than without them). The paper reports "slightly better R-D performance … in the whole bit-rate range". Bits of $z$ (estimate) per level on the photo, then the Kodak comparison:
+# HCVR (sec. 3.4, Fig. 11) adds a second pair of gain units around the hyper latent $z$, so the side information can be scaled with the rate too (the table below shows at which levels it costs less than without them). The paper reports "slightly better R-D performance … in the whole bit-rate range". Bits of $z$ (estimate) per level on the photo for the seed-0 HCVR and CVR variants, then the Kodak comparison, seed by seed:
 
 # %%
-cvr = zoo.load_model("agvae-cvr")
+from lic_lab.teaching import ablation
+hcvr0, cvr = zoo.load_model("agvae-abl-hcvr-s0"), zoo.load_model("agvae-abl-cvr-s0")  # seed 0 of each, equal budget
 rows = []
-for s in range(1, model.levels + 1):
+for s in range(1, hcvr0.levels + 1):
     row = {"level": s}
-    for label, m in (("HCVR", model), ("CVR", cvr)):
+    for label, m in (("HCVR", hcvr0), ("CVR", cvr)):
         m.set_rate(float(s))
         lik = latents(m, x)["likelihoods"]
         bits = {n: float(-torch.log2(v).sum()) for n, v in lik.items()}
@@ -233,8 +236,11 @@ for s in range(1, model.levels + 1):
         row[f"{label} bpp"] = (bits["y"] + bits["z"]) / (x.shape[-2] * x.shape[-1])
     rows.append(row)
 display(Markdown(viz.table(rows)))
-hcvr = evaluate.bd_table(curves, ["agvae"], ["agvae-cvr"])[0]
-print(f"Kodak: HCVR vs CVR BD-rate {hcvr['BD-rate (%)']:+.2f}%, BD-PSNR {hcvr['BD-PSNR (dB)']:+.3f} dB (negative BD-rate = HCVR better)")
+seeds = ablation.seed_curves("agvae-abl-")   # {variant: {seed: Kodak curve over the levels}}
+hcvr = ablation.paired_bd_rates(seeds, "hcvr", "cvr")
+print("Kodak, HCVR vs CVR BD-rate per seed (same seed = same data order):",
+      ", ".join(f"seed {k}: {v:+.2f}%" for k, v in hcvr["per_seed"].items()),
+      f"-> mean {hcvr['mean']:+.2f}% +- {hcvr['spread']:.2f} (negative = HCVR better)")
 
 # %% [markdown]
 # ### 4.4 Asymmetric vs symmetric Gaussian
@@ -249,10 +255,12 @@ fig, ax = plt.subplots(figsize=(6, 3))
 ax.hist(ratio, bins=80, color="#3182bd"); ax.set_xlabel("log2(right scale / left scale), level 3"); ax.set_ylabel("latent elements")
 ax.grid(alpha=.3); plt.show()
 print(f"elements whose two scales differ by more than 25%: {100 * float(np.mean(np.abs(ratio) > np.log2(1.25))):.1f}%")
-asym = evaluate.bd_table(curves, ["agvae"], ["agvae-symmetric"])[0]
-print(f"Kodak: asymmetric vs symmetric BD-rate {asym['BD-rate (%)']:+.2f}%, BD-PSNR {asym['BD-PSNR (dB)']:+.3f} dB")
+asym = ablation.paired_bd_rates(seeds, "hcvr", "symmetric")
+print("Kodak, asymmetric vs symmetric BD-rate per seed:", ", ".join(f"seed {k}: {v:+.2f}%" for k, v in asym["per_seed"].items()),
+      f"-> mean {asym['mean']:+.2f}% +- {asym['spread']:.2f} (negative = asymmetric better)")
 fig, ax = plt.subplots(figsize=(6, 4))
-viz.rd_plot({k2: curves[k2] for k2 in ("agvae", "agvae-symmetric", "agvae-cvr")}, ax=ax, title="AG-VAE variants (Kodak)")
+viz.rd_plot({f"agvae {v} (seed {k})": c for v, runs in seeds.items() for k, c in sorted(runs.items())}, ax=ax,
+            title="AG-VAE ablation variants, two seeds each (Kodak)")
 plt.show()
 
 # %% [markdown]
@@ -263,7 +271,7 @@ plt.show()
 # %%
 from lic_lab.models import build_model
 rows = []
-for label, m in (("lab (N=64, M=96, 5 levels)", model),
+for label, m in ((f"lab (N={model.N}, M={model.M}, {model.levels} levels)", model),
                  ("paper size (N=192, M=320, 6 levels)", build_model({"arch": "gained_mean_scale", "N": 192, "M": 320, "levels": 6}))):
     o = complexity.gain_unit_overhead(m, (512, 768))
     rows.append({"model": label, "gain parameters": o["gain_params"], "extra params": f"{o['params_pct']:.3f}%",
@@ -289,12 +297,13 @@ print(f"one slider update, {sl['size']}, {sl['threads']} threads (median): {sl['
 # ### Summary: the paper's claims and ours
 
 # %%
-from lic_lab.teaching.ablation import verdict  # under 0.5% BD-rate (one seed per variant) is not resolved
+from lic_lab.teaching.ablation import verdict, seeded_verdict
+# rules: "similar RD" holds when the variable-rate model needs at most 5% more bits than the fixed-rate
+# family (BD-rate < 5%); an ablation's mean paired BD-rate under 0.5% or under its seed spread is not resolved
 bd_ms = vs_fixed[0]["BD-rate (%)"]
-base_rates = "/".join(f"q{zoo.name_parts(n)[1]}" for n in zoo.earlier_members("meanscale"))
 summary = [
     {"claim": "one variable-rate model ~ separate fixed-rate models (Fig. 10)", "paper": "similar RD",
-     "ours": f"{bd_ms:+.1f}% BD-rate vs {vs_fixed[0]['anchor']} ({base_rates})",
+     "ours": f"{bd_ms:+.1f}% BD-rate vs the {vs_fixed[0]['anchor']} family",
      "verdict": verdict(bd_ms < 5)},
     {"claim": "continuous rate: bpp rises with R everywhere (sec. 3.3)", "paper": "whole range covered",
      "ours": f"all {len(studies['monotonicity']['exponential']['images'])} Kodak images increasing: "
@@ -303,28 +312,30 @@ summary = [
     {"claim": "exponential interpolation keeps RD between levels (eq. 8)", "paper": "no degradation",
      "ours": f"linear is {bd_lin['BD-rate (%)']:+.2f}% BD-rate vs exponential", "verdict": verdict(bd_lin["BD-rate (%)"] > 0, bd_lin["BD-rate (%)"])},
     {"claim": "HCVR better than CVR (Fig. 11)", "paper": "slightly better",
-     "ours": f"{hcvr['BD-rate (%)']:+.2f}% BD-rate", "verdict": verdict(hcvr["BD-rate (%)"] < 0, hcvr["BD-rate (%)"])},
+     "ours": f"{hcvr['mean']:+.2f}% +- {hcvr['spread']:.2f} BD-rate ({len(hcvr['per_seed'])} seeds)",
+     "verdict": seeded_verdict(hcvr, hcvr["mean"] < 0)},
     {"claim": "asymmetric better than symmetric Gaussian (Fig. 12)", "paper": "better at 0.4-0.6 bpp",
-     "ours": f"{asym['BD-rate (%)']:+.2f}% BD-rate", "verdict": verdict(asym["BD-rate (%)"] < 0, asym["BD-rate (%)"])},
+     "ours": f"{asym['mean']:+.2f}% +- {asym['spread']:.2f} BD-rate ({len(asym['per_seed'])} seeds)",
+     "verdict": seeded_verdict(asym, asym["mean"] < 0)},
 ]
 display(Markdown(viz.table(summary)))
 
 # %% [markdown]
-# **Where lab scale differs, honestly.** The paper's AG-VAE is a 192-channel model with attention modules, a context model and universal quantization, trained for 12 epochs on two million 256×256 patches; ours is the earlier 64/96-channel mean-scale hyperprior with gain units, one seed per variant. The cell below reads each variant's budget, and the retrained mean-scale family's, from the model cards (the earlier family's cards are in `lic_lab/zoo/checkpoints/unshipped/`). Read the table that way:
-# - *Variable vs fixed rate* is a large, structural effect. When our single model comes out *ahead* of the fixed-rate family, compare the budgets: it was fine-tuned on top of the earlier `meanscale-q3` for longer than that family's neighbours were; equal budgets would likely close that gap, not reverse it. Against the retrained families the budgets are reversed; the table above says whether their curves overlap enough to compare at all.
+# **Where lab scale differs, honestly.** The paper's AG-VAE is a 192-channel model with attention modules, a context model and universal quantization, trained for 12 epochs on two million 256×256 patches; ours is the 64/96-channel mean-scale hyperprior with gain units, and each ablation variant has two seeds of a shorter schedule. The cell below reads every budget from the model cards. Read the table that way:
+# - *Variable vs fixed rate* is a large, structural effect. The budgets are of the same order but not equal (the cell below prints both chains): the single model adds its own schedule on top of `meanscale-q3`'s chain, while the fixed-rate family spends one schedule per λ.
 # - *Exponential vs linear*: the two agree at the trained levels by construction; section 4.2 measures what the linear blend loses between them.
-# - *HCVR vs CVR* and *asymmetric vs symmetric*: differences under half a percent are below what one seed per variant can resolve (the rule in `verdict` above). For the asymmetric model, the histogram in 4.4 shows how far its left and right scales moved apart from the symmetric warm start; if they stayed close, it behaves like the symmetric model. The paper's gains (its Figs. 11–12) come with far more training; "no measurable effect at this budget" is not evidence against the paper.
+# - *HCVR vs CVR* and *asymmetric vs symmetric*: each seed pairs two variants that saw the same crops in the same order from the same warm start, so the seed-to-seed spread is the noise floor of the comparison (the rule in the summary). For the asymmetric model, the histogram in 4.4 shows how far its left and right scales moved apart from the symmetric warm start; if they stayed close, it behaves like the symmetric model. The paper's gains (its Figs. 11–12) come with far more training; "no measurable effect at this budget" is not evidence against the paper.
 
 # %%
-for family in ("agvae", "agvae-symmetric", "agvae-cvr", "meanscale (earlier)", "hyperprior (earlier)", "meanscale"):
+for family in ("agvae", "agvae-abl-hcvr-s0", "agvae-abl-cvr-s0", "agvae-abl-symmetric-s0", "meanscale", "hyperprior"):
     print(zoo.budget_line(family))
 
 # %% [markdown]
 # ## Exercises
 #
 # 1. Compute, from `model.gain.matrix` alone, the gain of channel 7 at rate $R = 2.3$ with eq. 8 (a float). Remember: levels are numbered from 1, rows from 0, and gains are used through `abs()`.
-# 2. With `curves` from section 4.1, compute the BD-rate (%) of the `agvae-symmetric` variant against the `hyperprior (earlier)` family, the fixed-rate baseline of similar budget (no cell prints it).
-# 3. What percentage of `cvr`'s parameters (the `agvae-cvr` variant, section 4.5) are gain-unit parameters? (a float, in percent; count every gain unit the model has)
+# 2. With `curves` from section 4.1, compute the BD-rate (%) of `agvae` against WebP (`"webp"`), PSNR on Kodak (no cell prints it).
+# 3. What percentage of `cvr`'s parameters (the CVR ablation variant, section 4.3) are gain-unit parameters? (a float, in percent; count every gain unit the model has)
 #
 # Solutions: `notebooks/solutions/05_gain_units.md`.
 
@@ -335,7 +346,7 @@ answer_3 = None
 
 # %%
 check(1, answer_1, model, 7, 2.3, book="05")
-check(2, answer_2, curves, "agvae-symmetric", "hyperprior (earlier)", book="05")
+check(2, answer_2, curves, "agvae", "webp", book="05")
 check(3, answer_3, cvr, book="05")
 
 # %% [markdown]

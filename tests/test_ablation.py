@@ -55,3 +55,23 @@ def test_versus_paper_puts_the_papers_numbers_beside_ours():
     assert list(table[0])[:3] == ["q", "note", "seeds"] and "PSNR" not in table[0]
     assert table[1]["Δbpp vs [5] (%)"] == "-7.50 ± 2.50" and table[1]["paper Δbpp (%)"] == -4.0
     assert beyond_noise(rows[1]) and not beyond_noise({"dbpp_percent": -1.0, "dbpp_spread": 1.5})
+
+
+def test_paired_bd_rates_pair_seeds_and_verdict_uses_the_spread():
+    from lic_lab.teaching.ablation import paired_bd_rates, seeded_verdict
+
+    rates = [0.2, 0.4, 0.8, 1.6]
+    psnr = [28.0, 30.0, 32.0, 34.0]
+    curve = (rates, psnr)
+    cheaper = ([r * 0.9 for r in rates], psnr)   # 10% fewer bits at every PSNR
+    dearer = ([r * 1.02 for r in rates], psnr)
+    curves = {"base": {0: curve, 1: curve, 2: curve}, "v": {0: cheaper, 1: dearer}}
+    out = paired_bd_rates(curves, "v", "base")
+    assert set(out["per_seed"]) == {0, 1}  # seed 2 has no variant run
+    assert out["per_seed"][0] == pytest.approx(-10, abs=0.05) and out["per_seed"][1] == pytest.approx(2, abs=0.05)
+    assert out["mean"] == pytest.approx(-4, abs=0.05) and out["spread"] == pytest.approx(6, abs=0.05)
+    # a mean of -4% inside a +-6% seed spread is not resolved, whatever the direction
+    assert seeded_verdict(out, out["mean"] < 0) == "no measurable difference at lab scale"
+    two = paired_bd_rates({"base": {0: curve, 1: curve}, "v": {0: cheaper, 1: cheaper}}, "v", "base")
+    assert seeded_verdict(two, two["mean"] < 0) == "reproduced"
+    assert seeded_verdict(two, two["mean"] > 0) == "not reproduced"

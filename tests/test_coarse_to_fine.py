@@ -170,3 +170,20 @@ def test_shipped_studies_reproduce_from_the_checkpoints():
     bpps, psnrs = report["resolution"]["1/2"]["curves"]["c2f"]
     assert min(abs(b - bpp) for b in bpps) < 1e-12
     assert psnrs[bpps.index(min(bpps, key=lambda b: abs(b - bpp)))] == pytest.approx(psnr, abs=1e-6)
+
+
+def test_table8_rules_from_a_resolution_study():
+    from lic_lab.teaching.resolution_study import photos_and_factor, table8
+
+    assert photos_and_factor("Kodak 1/2") == ("Kodak", 2) and photos_and_factor("Kodak") == ("Kodak", 1)
+    assert photos_and_factor("held-out photos 1/4") == ("held-out photos", 4)
+
+    def study(values):
+        return {k: {"bd_rate": {"c2f vs c2f-single": v}} for k, v in values.items()}
+
+    grows = table8(study({"big 1/2": -3.0, "big 1/4": -1.0, "Kodak": -2.0, "Kodak 1/2": -0.5}))
+    assert grows["saves_everywhere"] and grows["grows_with_size"]
+    assert grows["by_photos"] == {"big": True, "Kodak": True}
+    shrinks = table8(study({"big 1/2": -1.0, "big 1/4": -3.0, "Kodak": -2.0, "Kodak 1/2": 0.5}))
+    assert not shrinks["saves_everywhere"] and not shrinks["grows_with_size"]
+    assert shrinks["by_photos"] == {"big": False, "Kodak": True}

@@ -35,8 +35,9 @@ LEARNED_STYLE = {  # the zoo's families: cool and distinct colours, the same in 
     "cwic": ("cwic", "#bcbd22", "p"),
     "cwic-ablation": ("cwic-ablation", "#d9d98c", "p"),
     "agvae": ("agvae", "#393b79", "d"),
-    "agvae-symmetric": ("agvae-symmetric", "#6b6ecf", "d"),
-    "agvae-cvr": ("agvae-cvr", "#9c9ede", "d"),
+    "agvae hcvr": ("AG-VAE HCVR", "#5254a3", "d"),  # the ablation variants (notebook 05)
+    "agvae symmetric": ("AG-VAE symmetric", "#6b6ecf", "d"),
+    "agvae cvr": ("AG-VAE CVR", "#9c9ede", "d"),
     "cbanet": ("cbanet", "#637939", "X"),
     "cbanet k=1": ("CBANet K=1", "#b5cf6b", "X"),
     "cbanet k=2": ("CBANet K=2", "#8ca252", "X"),

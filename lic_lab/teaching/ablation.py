@@ -31,6 +31,41 @@ def seed_results(means: Mapping[str, dict[str, float]], prefix: str) -> dict[str
     return found
 
 
+def seed_curves(prefix: str, metric: str = "psnr") -> dict[str, dict[int, tuple[list[float], list[float]]]]:
+    """``{variant: {seed: Kodak RD curve}}`` of every run named ``<prefix><variant>-s<seed>``.
+
+    For variable-rate variants (one model, one point per rate): the curve is its Kodak results over
+    its rates, shipped or not (``lic_lab/zoo/results``).
+    """
+    from lic_lab.evaluation.evaluate import load_results, rd_points
+    from lic_lab.zoo import ZOO_DIR
+
+    pattern = re.compile(re.escape(prefix) + r"(.+)-s(\d+)$")
+    found: dict[str, dict[int, tuple[list[float], list[float]]]] = {}
+    for path in sorted((ZOO_DIR / "results").glob(f"{prefix}*.json")):
+        match = pattern.match(path.stem)
+        if match:
+            found.setdefault(match.group(1), {})[int(match.group(2))] = rd_points(load_results(path), metric)
+    return found
+
+
+def paired_bd_rates(
+    curves: Mapping[str, Mapping[int, tuple[Sequence[float], Sequence[float]]]], test: str, anchor: str
+) -> dict[str, Any]:
+    """BD-rate (%) of variant ``test`` against ``anchor`` for every seed both have (same seed: same data
+    order and initialisation), with the mean and the spread (half the range) over seeds."""
+    from lic_lab.evaluation.metrics import bd_rate
+
+    seeds = sorted(set(curves[test]) & set(curves[anchor]))
+    per_seed = {s: bd_rate(*curves[anchor][s], *curves[test][s]) for s in seeds}
+    values = [v for v in per_seed.values() if v is not None]
+    return {
+        "per_seed": per_seed,
+        "mean": statistics.fmean(values) if values else None,
+        "spread": _spread(values) if values else None,
+    }
+
+
 def _spread(values: Sequence[float]) -> float:
     """Half the range over seeds (0 for one seed)."""
     return (max(values) - min(values)) / 2 if len(values) > 1 else 0.0
@@ -122,7 +157,14 @@ def gaps_beyond_noise(rows: Mapping[str, Mapping[str, Any]], pairs: Sequence[tup
 
 
 def verdict(reproduced: bool, bd_rate: float | None = None, resolution: float = 0.5) -> str:
-    """A claim's verdict; a BD-rate difference under ``resolution`` % (one seed per variant) is not resolved."""
+    """A claim's verdict; a BD-rate difference under ``resolution`` % is not resolved (0.5 for one seed
+    per variant; with several seeds, pass the larger of that and the spread over seeds)."""
     if bd_rate is not None and abs(bd_rate) < resolution:
         return "no measurable difference at lab scale"
     return "reproduced" if reproduced else "not reproduced"
+
+
+def seeded_verdict(paired: Mapping[str, Any], reproduced: bool) -> str:
+    """:func:`verdict` of a :func:`paired_bd_rates` result: a mean BD-rate under 0.5 % or under the
+    spread over seeds is not resolved."""
+    return verdict(reproduced, paired["mean"], max(0.5, paired["spread"] or 0.0))
