@@ -65,11 +65,11 @@ def pil_to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
-def read_image(path: str | Path) -> torch.Tensor:
+def read_image(path: str | Path, max_pixels: int | None = None) -> torch.Tensor:
     """Read an image file as a float tensor of shape (1, 3, H, W) in [0, 1].
 
     The size is checked from the file's header before any pixel is decoded (decompression bombs
-    and images over :func:`lic_lab.limits.max_pixels` are refused), EXIF orientation is applied
+    and images over ``max_pixels``, by default :func:`lic_lab.limits.max_pixels`, are refused), EXIF orientation is applied
     (a phone photo comes out the way it is shown), and multi-frame files (animated GIF, PNG or
     WebP, multi-page TIFF) are refused; a multi-picture JPEG (MPO) gives its primary image.
     Raises :class:`ImageReadError` with a one-line reason for anything that is not a usable image.
@@ -81,7 +81,7 @@ def read_image(path: str | Path) -> torch.Tensor:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                problem = size_problem(*im.size)
+                problem = size_problem(*im.size, max_pixels)
                 if problem:
                     raise ImageReadError(f"{path}: {problem}")
                 frames = getattr(im, "n_frames", 1)

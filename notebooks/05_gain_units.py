@@ -238,9 +238,8 @@ for s in range(1, hcvr0.levels + 1):
 display(Markdown(viz.table(rows)))
 seeds = ablation.seed_curves("agvae-abl-")   # {variant: {seed: Kodak curve over the levels}}
 hcvr = ablation.paired_bd_rates(seeds, "hcvr", "cvr")
-print("Kodak, HCVR vs CVR BD-rate per seed (same seed = same data order):",
-      ", ".join(f"seed {k}: {v:+.2f}%" for k, v in hcvr["per_seed"].items()),
-      f"-> mean {hcvr['mean']:+.2f}% +- {hcvr['spread']:.2f} (negative = HCVR better)")
+print("Kodak, HCVR vs CVR BD-rate per seed (same seed = same data order):", ablation.describe_paired(hcvr),
+      "(negative = HCVR better)")
 
 # %% [markdown]
 # ### 4.4 Asymmetric vs symmetric Gaussian
@@ -256,8 +255,7 @@ ax.hist(ratio, bins=80, color="#3182bd"); ax.set_xlabel("log2(right scale / left
 ax.grid(alpha=.3); plt.show()
 print(f"elements whose two scales differ by more than 25%: {100 * float(np.mean(np.abs(ratio) > np.log2(1.25))):.1f}%")
 asym = ablation.paired_bd_rates(seeds, "hcvr", "symmetric")
-print("Kodak, asymmetric vs symmetric BD-rate per seed:", ", ".join(f"seed {k}: {v:+.2f}%" for k, v in asym["per_seed"].items()),
-      f"-> mean {asym['mean']:+.2f}% +- {asym['spread']:.2f} (negative = asymmetric better)")
+print("Kodak, asymmetric vs symmetric BD-rate per seed:", ablation.describe_paired(asym), "(negative = asymmetric better)")
 fig, ax = plt.subplots(figsize=(6, 4))
 viz.rd_plot({f"agvae {v} (seed {k})": c for v, runs in seeds.items() for k, c in sorted(runs.items())}, ax=ax,
             title="AG-VAE ablation variants, two seeds each (Kodak)")

@@ -29,7 +29,6 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 import time
@@ -135,20 +134,6 @@ def _members(label: str) -> list[tuple[str, Callable[[], Any]]]:
     return [(n, partial(zoo.load_model, n)) for n in zoo.family_members(label)]
 
 
-def read_large_photos() -> list[torch.Tensor]:
-    """The held-out large photos (up to 5.3 MP padded: over the CLI's default pixel limit, which guards
-    untrusted input; these are the project's own test set and are only ever coded down-scaled)."""
-    previous = os.environ.get("LIC_LAB_MAX_PIXELS")
-    os.environ["LIC_LAB_MAX_PIXELS"] = str(1 << 23)
-    try:
-        return [data.read_image(p) for p in data.large_test_paths()]
-    finally:
-        if previous is None:
-            del os.environ["LIC_LAB_MAX_PIXELS"]
-        else:
-            os.environ["LIC_LAB_MAX_PIXELS"] = previous
-
-
 def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
     torch.set_num_threads(2)
     report: dict = {"families": C2F_FAMILIES, "level_bits": {}, "resolution": {}}
@@ -157,7 +142,9 @@ def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
             rows = [level_bits(load(), x) for _, x in images]
             report["level_bits"][name] = {k: {m: statistics.fmean(r[k][m] for r in rows) for m in ("bpp", "bpp_est")}
                                           for k in rows[0]}
-    large = read_large_photos()
+    # the project's own test set, up to 5.3 MP once padded: over the default limit that guards untrusted
+    # input, and only ever coded down-scaled
+    large = [data.read_image(p, max_pixels=1 << 23) for p in data.large_test_paths()]
     kodak = [x for _, x in images]
     # Table 8 compares one set of photos at several resolutions: the held-out large photos at 1/2 and
     # 1/4 (box-filtered; full size is over the models' decode limit), and Kodak at 1/1 and 1/2

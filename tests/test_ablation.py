@@ -75,3 +75,12 @@ def test_paired_bd_rates_pair_seeds_and_verdict_uses_the_spread():
     two = paired_bd_rates({"base": {0: curve, 1: curve}, "v": {0: cheaper, 1: cheaper}}, "v", "base")
     assert seeded_verdict(two, two["mean"] < 0) == "reproduced"
     assert seeded_verdict(two, two["mean"] > 0) == "not reproduced"
+
+
+def test_variant_and_seed_and_the_paired_line():
+    from lic_lab.teaching.ablation import describe_paired, variant_and_seed
+
+    assert variant_and_seed("cvqn-abl-q357-s2", "cvqn-abl-") == ("q357", 2)
+    assert variant_and_seed("cvqn-q2", "cvqn-abl-") is None and variant_and_seed("m-abl-x", "m-abl-") is None
+    line = describe_paired({"per_seed": {0: -0.4, 1: -0.5}, "mean": -0.45, "spread": 0.05})
+    assert line == "seed 0: -0.40%, seed 1: -0.50% -> mean -0.45% +- 0.05"

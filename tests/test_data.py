@@ -129,3 +129,16 @@ def test_centre_crop():
     c = data.centre_crop(x, 4)
     assert c.shape[-2:] == (4, 4) and c[0, 0, 0, 0].item() == 1 * 8 + 2
     assert data.centre_crop(x, 100).shape[-2:] == (6, 8)
+
+
+def test_read_image_takes_a_pixel_limit_per_call(tmp_path):
+    from PIL import Image
+
+    from lic_lab.errors import ImageReadError
+
+    path = tmp_path / "small.png"
+    Image.new("RGB", (100, 60)).save(path)
+    assert data.read_image(path).shape == (1, 3, 60, 100)
+    with pytest.raises(ImageReadError, match="over the limit"):
+        data.read_image(path, max_pixels=64 * 64)  # padded to 128x64: over 4,096 pixels
+    assert data.read_image(path, max_pixels=128 * 64).shape == (1, 3, 60, 100)

@@ -22,13 +22,18 @@ def seed_results(means: Mapping[str, dict[str, float]], prefix: str) -> dict[str
 
     ``means`` maps run names to their Kodak means (e.g. :func:`lic_lab.zoo.kodak_means`).
     """
-    pattern = re.compile(re.escape(prefix) + r"(.+)-s(\d+)$")
     found: dict[str, dict[int, dict[str, float]]] = {}
     for name, kodak in means.items():
-        match = pattern.match(name)
-        if match and kodak:
-            found.setdefault(match.group(1), {})[int(match.group(2))] = kodak
+        run = variant_and_seed(name, prefix)
+        if run and kodak:
+            found.setdefault(run[0], {})[run[1]] = kodak
     return found
+
+
+def variant_and_seed(name: str, prefix: str) -> tuple[str, int] | None:
+    """``("q357", 0)`` from ``cvqn-abl-q357-s0`` with prefix ``cvqn-abl-``; None for another name."""
+    match = re.match(re.escape(prefix) + r"(.+)-s(\d+)$", name)
+    return (match.group(1), int(match.group(2))) if match else None
 
 
 def seed_curves(prefix: str, metric: str = "psnr") -> dict[str, dict[int, tuple[list[float], list[float]]]]:
@@ -40,12 +45,11 @@ def seed_curves(prefix: str, metric: str = "psnr") -> dict[str, dict[int, tuple[
     from lic_lab.evaluation.evaluate import load_results, rd_points
     from lic_lab.zoo import ZOO_DIR
 
-    pattern = re.compile(re.escape(prefix) + r"(.+)-s(\d+)$")
     found: dict[str, dict[int, tuple[list[float], list[float]]]] = {}
     for path in sorted((ZOO_DIR / "results").glob(f"{prefix}*.json")):
-        match = pattern.match(path.stem)
-        if match:
-            found.setdefault(match.group(1), {})[int(match.group(2))] = rd_points(load_results(path), metric)
+        run = variant_and_seed(path.stem, prefix)
+        if run:
+            found.setdefault(run[0], {})[run[1]] = rd_points(load_results(path), metric)
     return found
 
 
@@ -64,6 +68,12 @@ def paired_bd_rates(
         "mean": statistics.fmean(values) if values else None,
         "spread": _spread(values) if values else None,
     }
+
+
+def describe_paired(paired: Mapping[str, Any]) -> str:
+    """A :func:`paired_bd_rates` result in one line: each seed's BD-rate, then mean +- spread."""
+    seeds = ", ".join(f"seed {s}: {v:+.2f}%" for s, v in paired["per_seed"].items())
+    return f"{seeds} -> mean {paired['mean']:+.2f}% +- {paired['spread']:.2f}"
 
 
 def _spread(values: Sequence[float]) -> float:
