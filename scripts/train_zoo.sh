@@ -95,9 +95,9 @@ case "$1" in
       LAST=$R/$1-hyper1.pt
     fi
     stage $R $1-iar $A --stage iar --lmbda 0.013 --steps 1500 --lr 1e-3 --init $LAST
-    stage $D $1-q3 $A --stage joint --lmbda 0.013 --steps 3000 --lr 5e-4 --init $R/$1-iar.pt
-    stage $D $1-q5 $A --stage joint --lmbda 0.0483 --steps 2000 --lr 5e-4 --init $D/$1-q3.pt
-    stage $D $1-q1 $A --stage joint --lmbda 0.0035 --steps 2000 --lr 5e-4 --init $D/$1-q3.pt
+    stage $D $1-q3 $A --stage joint --lmbda 0.013 --steps 2000 --lr 5e-4 --init $R/$1-iar.pt
+    stage $D $1-q5 $A --stage joint --lmbda 0.0483 --steps 1000 --lr 5e-4 --init $D/$1-q3.pt
+    stage $D $1-q1 $A --stage joint --lmbda 0.0035 --steps 1000 --lr 5e-4 --init $D/$1-q3.pt
     ;;
   agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric)
     # AG-VAE: one variable-rate model over the retrained families' six lambdas (0.0035 .. 0.0932),
