@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CK=lic_lab/zoo/checkpoints
 T="python -m lic_lab train --threads ${THREADS:-1} --quiet --out-dir $CK"  # a later --out-dir wins
-CWIC="--arch cwic --M 32 --arch-arg widths=[16,24,32] --patch 128 --batch 8 --lmbda 0.01"
+CWIC="--arch cwic --M 32 --arch-arg widths=[32,48,64] --patch 128 --batch 8 --lmbda 0.01 --val-every 2000"
 CWIC_G1=8.37e-4; CWIC_G2=6.56e-4; CWIC_G3=5.07e-4  # from `scripts/paper_studies.py cwic-gamma` on cwic-base
+# (measured on the narrower cwic-base, widths [16,24,32]: re-measure on the new base before `cwic`)
 # A staged recipe runs its stages in order; stage() skips a finished one (train_and_save), gives each
 # sitting HOURS (or, with UNTIL=<epoch seconds>, the time left until then) and ends the recipe when a
 # stage stops unfinished, so no later stage starts from half-trained weights.
@@ -68,11 +69,14 @@ case "$1" in
   # which member); a shipped paper model not yet rebuilt names its earlier base in its card.
   meanscale-msssim)
     # the mean-scale hyperprior trained for MS-SSIM (cross-metric study, benchmark paper sec. 7.4):
-    # fine-tuned from the MSE model of the same index; CompressAI's MS-SSIM lambdas for q1/q3/q5
-    M="--arch mean_scale_hyperprior --metric ms-ssim --patch 192"
-    $T $M --lmbda 8.73 --steps 2000 --lr 5e-4 --init $CK/meanscale-q2.pt --name meanscale-msssim-q3
-    $T $M --lmbda 31.73 --steps 1200 --lr 5e-4 --init $CK/meanscale-msssim-q3.pt --name meanscale-msssim-q5
-    $T $M --lmbda 2.4 --steps 1200 --lr 5e-4 --init $CK/meanscale-msssim-q3.pt --name meanscale-msssim-q1
+    # fine-tuned from the retrained MSE model meanscale-q2 (lambda 0.0067), then q5 and q1 from q3;
+    # CompressAI's MS-SSIM lambdas for q1/q3/q5; 192px crops, batch 8. Staged into data/training/, so
+    # HOURS=H or UNTIL=<epoch s> ends a sitting and the same command continues.
+    D=data/training
+    M="--arch mean_scale_hyperprior --N 64 --M 96 --metric ms-ssim --patch 192 --batch 8 --val-every 1000"
+    stage $D meanscale-msssim-q3 $M --lmbda 8.73 --steps 2000 --lr 5e-4 --init $D/meanscale-q2.pt
+    stage $D meanscale-msssim-q5 $M --lmbda 31.73 --steps 1200 --lr 5e-4 --init $D/meanscale-msssim-q3.pt
+    stage $D meanscale-msssim-q1 $M --lmbda 2.4 --steps 1200 --lr 5e-4 --init $D/meanscale-msssim-q3.pt
     ;;
   c2f|c2f-single)
     # Coarse-to-fine hyperprior (benchmark paper sec. 6.5, staged): main transforms from the retrained
@@ -139,37 +143,37 @@ case "$1" in
     ;;
   cvqn)
     # CVQN (Zhong et al. 2020): rate set by the latent width C (quality index = C / 16), q = [3,5,7],
-    # r = [25,50,25]%, predefined importance. C = 32 from scratch; C = 16 and 48 fine-tuned from it
-    # (shared channels keep their weights). lambda 16 on (1 - MS-SSIM) per bpp = the paper's
-    # alpha = 128 per bit of a C = 32 symbol (x C / 256).
-    C="--arch cvqn --N 12 --metric ms-ssim --patch 192 --lmbda 16"
-    $T $C --M 32 --steps 3000 --lr 5e-4 --name cvqn-q2
-    $T $C --M 16 --steps 1200 --lr 2e-4 --init $CK/cvqn-q2.pt --name cvqn-q1
-    $T $C --M 48 --steps 1200 --lr 2e-4 --init $CK/cvqn-q2.pt --name cvqn-q3
-    ;;
-  cvqn-base)
-    # the shared starting point of the ablations: one group, q = [5] (no splitting), from scratch
-    $T --arch cvqn --N 12 --M 32 --metric ms-ssim --patch 192 --lmbda 16 --arch-arg levels=[5] \
-      --arch-arg ratios=[1.0] --steps 3000 --lr 5e-4 --out-dir runs/cvqn --name cvqn-base
+    # r = [25,50,25]%, predefined importance. C = 32 from scratch, long enough that the loss flattens
+    # (the first round stopped at 3,000 steps while it still fell); C = 16 and 48 fine-tuned from it
+    # (shared channels keep their weights). Stage widths N = 16 (16, 32, 48, 64; paper 32 .. 192): on
+    # one thread a step costs what N = 12's did. lambda 16 on (1 - MS-SSIM) per bpp = the paper's
+    # alpha = 128 per bit of a C = 32 symbol (x C / 256). Staged: HOURS=H or UNTIL=<epoch s> ends a
+    # sitting, the same command continues from the weights committed in data/training/.
+    D=data/training; C="--arch cvqn --N 16 --metric ms-ssim --patch 192 --lmbda 16 --val-every 2000"
+    stage $D cvqn-q2 $C --M 32 --steps 12000 --lr 5e-4
+    stage $D cvqn-q1 $C --M 16 --steps 2000 --lr 2e-4 --init $D/cvqn-q2.pt
+    stage $D cvqn-q3 $C --M 48 --steps 2000 --lr 2e-4 --init $D/cvqn-q2.pt
     ;;
   cvqn-ablation)
-    # Tables 1 and 2 at lab scale: every variant fine-tunes the en/decoder of cvqn-base with a fresh
-    # quantizer and context model per group (stage new-entropy), same steps, seed ${SEED:-0}.
-    S=${SEED:-0}
-    A="--arch cvqn --N 12 --M 32 --metric ms-ssim --patch 192 --lmbda 16 --steps ${STEPS:-800} --lr 2e-4"
-    A="$A --stage new-entropy --init runs/cvqn/cvqn-base.pt --seed $S"
-    $T $A --arch-arg levels=[5] --arch-arg ratios=[1.0] --name cvqn-abl-q5-s$S
-    $T $A --arch-arg levels=[3,5,7] --name cvqn-abl-q357-s$S
-    $T $A --arch-arg levels=[4,5,6] --name cvqn-abl-q456-s$S
-    $T $A --arch-arg levels=[2,5,8] --name cvqn-abl-q258-s$S
-    $T $A --arch-arg levels=[3,5,7] --arch-arg importance='"se"' --name cvqn-abl-se-s$S
-    $T $A --arch-arg levels=[3,5,7] --arch-arg importance='"re"' --name cvqn-abl-re-s$S
+    # Tables 1 and 2 at lab scale: every variant fine-tunes the en/decoder of cvqn-q2 (the long-trained
+    # C = 32 model) with a fresh quantizer and context model per group (stage new-entropy), same steps,
+    # seed ${SEED:-0}: the starting point is shared, so only the quantization scheme differs.
+    S=${SEED:-0}; D=data/training; R=$D/cvqn-ablation
+    A="--arch cvqn --N 16 --M 32 --metric ms-ssim --patch 192 --lmbda 16 --steps ${STEPS:-800} --lr 2e-4"
+    A="$A --stage new-entropy --init $D/cvqn-q2.pt --seed $S --val-every 800"
+    stage $R cvqn-abl-q5-s$S $A --arch-arg levels=[5] --arch-arg ratios=[1.0]
+    stage $R cvqn-abl-q357-s$S $A --arch-arg levels=[3,5,7]
+    stage $R cvqn-abl-q456-s$S $A --arch-arg levels=[4,5,6]
+    stage $R cvqn-abl-q258-s$S $A --arch-arg levels=[2,5,8]
+    stage $R cvqn-abl-se-s$S $A --arch-arg levels=[3,5,7] --arch-arg importance='"se"'
+    stage $R cvqn-abl-re-s$S $A --arch-arg levels=[3,5,7] --arch-arg importance='"re"'
     ;;
   cwic-base)
     # CWIC (Li et al.) en/decoder pre-trained without the importance map (the paper's initialisation);
     # MSE distortion on 128 px crops (lambda only scales dL_D/dz for the relaxation; the TCAE bits
-    # train nothing but the TCAE).
-    $T $CWIC --arch-arg importance=false --steps 4000 --lr 1e-3 --threads 2 --out-dir runs/cwic --name cwic-base
+    # train nothing but the TCAE). Widths 32, 48, 64 (paper 64, 128, 256; the first round's 16, 24, 32
+    # saturated near 26 dB after 4,000 steps, still rising) and a long schedule across sittings.
+    stage data/training/cwic cwic-base $CWIC --arch-arg importance=false --steps 12000 --lr 1e-3
     ;;
   cwic)
     # One model per rate r0 (paper: r = 2/3 r0), importance map learnt by the two-stage relaxation,
@@ -177,37 +181,37 @@ case "$1" in
     # half the budget on cwic-base's gradients (importance_map.gamma_for_ratio; scripts/paper_studies.py
     # cwic-gamma). Then each model's TCAEs are re-trained alone on its frozen codes (stage tcae), and
     # cwic-q2's codes also get a sequential TCAE with the same stage (the Fig. 12 / Table 2 study).
-    R=runs/cwic
+    D=data/training; R=$D/cwic
     Q1="--arch-arg r0=0.2 --arch-arg gamma=$CWIC_G1"
     Q2="--arch-arg r0=0.45 --arch-arg gamma=$CWIC_G2"
     Q3="--arch-arg r0=0.8 --arch-arg gamma=$CWIC_G3"
-    $T $CWIC $Q2 --steps 1500 --lr 1e-3 --init $R/cwic-base.pt --out-dir $R --name cwic-imp2
-    $T $CWIC $Q2 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp2.pt --name cwic-q2
-    $T $CWIC $Q2 --arch-arg tcae='"sequential"' --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp2.pt \
-      --name cwic-abl-sequential-s0
-    $T $CWIC $Q1 --steps 1000 --lr 5e-4 --init $R/cwic-imp2.pt --out-dir $R --name cwic-imp1
-    $T $CWIC $Q1 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp1.pt --name cwic-q1
-    $T $CWIC $Q3 --steps 1000 --lr 5e-4 --init $R/cwic-imp2.pt --out-dir $R --name cwic-imp3
-    $T $CWIC $Q3 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp3.pt --name cwic-q3
+    stage $R cwic-imp2 $CWIC $Q2 --steps 1500 --lr 1e-3 --init $R/cwic-base.pt
+    stage $D cwic-q2 $CWIC $Q2 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp2.pt
+    stage $D cwic-abl-sequential-s0 $CWIC $Q2 --arch-arg tcae='"sequential"' --stage tcae --steps 500 --lr 1e-3 \
+      --init $R/cwic-imp2.pt
+    stage $R cwic-imp1 $CWIC $Q1 --steps 1000 --lr 5e-4 --init $R/cwic-imp2.pt
+    stage $D cwic-q1 $CWIC $Q1 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp1.pt
+    stage $R cwic-imp3 $CWIC $Q3 --steps 1000 --lr 5e-4 --init $R/cwic-imp2.pt
+    stage $D cwic-q3 $CWIC $Q3 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp3.pt
     ;;
   cwic-noimp)
     # Fig. 10b at lab scale: no importance map, the rate set by the number of code channels n
     # (32 = cwic-base; 16 and 8 keep the first channels of the wider model), then stage tcae.
-    R=runs/cwic
-    $T $CWIC --arch-arg importance=false --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-base.pt --name cwic-abl-noimp32-s0
-    $T $CWIC --arch-arg importance=false --M 16 --steps 1000 --lr 5e-4 --init $R/cwic-base.pt --out-dir $R --name cwic-n16
-    $T $CWIC --arch-arg importance=false --M 16 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-n16.pt --name cwic-abl-noimp16-s0
-    $T $CWIC --arch-arg importance=false --M 8 --steps 1000 --lr 5e-4 --init $R/cwic-n16.pt --out-dir $R --name cwic-n8
-    $T $CWIC --arch-arg importance=false --M 8 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-n8.pt --name cwic-abl-noimp8-s0
+    D=data/training; R=$D/cwic; N="$CWIC --arch-arg importance=false"
+    stage $D cwic-abl-noimp32-s0 $N --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-base.pt
+    stage $R cwic-n16 $N --M 16 --steps 1000 --lr 5e-4 --init $R/cwic-base.pt
+    stage $D cwic-abl-noimp16-s0 $N --M 16 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-n16.pt
+    stage $R cwic-n8 $N --M 8 --steps 1000 --lr 5e-4 --init $R/cwic-n16.pt
+    stage $D cwic-abl-noimp8-s0 $N --M 8 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-n8.pt
     ;;
   cwic-quantizer)
     # Table 1 / Fig. 10a: every quantizer variant restarts its quantizer and TCAEs on cwic-imp2's
     # en/decoder and importance map (stage new-quantizer), same steps; LCMQ is the control. (The TCAEs
     # train with the rest here; no separate stage.)
     for V in lcmq lmq fmq bin; do
-      $T $CWIC --arch-arg r0=0.45 --arch-arg gamma=$CWIC_G2 --arch-arg quantizer="\"$V\"" --stage new-quantizer \
-        --steps ${STEPS:-600} --lr 5e-4 --init runs/cwic/cwic-imp2.pt --name cwic-abl-$V-s0
+      stage data/training cwic-abl-$V-s0 $CWIC --arch-arg r0=0.45 --arch-arg gamma=$CWIC_G2 \
+        --arch-arg quantizer="\"$V\"" --stage new-quantizer --steps ${STEPS:-600} --lr 5e-4 --init data/training/cwic/cwic-imp2.pt
     done
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-quantizer" >&2; exit 2 ;;
+  *) echo "usage: $0 hyperprior|factorized|meanscale|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cvqn|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-quantizer" >&2; exit 2 ;;
 esac

@@ -167,7 +167,7 @@ def test_shipped_studies_reproduce_from_the_checkpoints():
         assert statistics.fmean(r[name]["bpp"] for r in rows) == pytest.approx(stored["bpp"], rel=1e-12)
     half = [evaluate_image(model, data.downscale(x, 2)) for x in images]
     bpp, psnr = (statistics.fmean(r[k] for r in half) for k in ("bpp", "psnr"))
-    bpps, psnrs = report["resolution"]["1/2"]["curves"]["c2f"]
+    bpps, psnrs = report["resolution"]["Kodak 1/2"]["curves"]["c2f"]
     assert min(abs(b - bpp) for b in bpps) < 1e-12
     assert psnrs[bpps.index(min(bpps, key=lambda b: abs(b - bpp)))] == pytest.approx(psnr, abs=1e-6)
 
