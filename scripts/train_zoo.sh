@@ -78,13 +78,14 @@ case "$1" in
     stage $D meanscale-msssim-q5 $M --lmbda 31.73 --steps 1200 --lr 5e-4 --init $D/meanscale-msssim-q3.pt
     stage $D meanscale-msssim-q1 $M --lmbda 2.4 --steps 1200 --lr 5e-4 --init $D/meanscale-msssim-q3.pt
     ;;
-  c2f|c2f-single)
+  c2f|c2f-single|c2f-single-shared)
     # Coarse-to-fine hyperprior (benchmark paper sec. 6.5, staged): main transforms from the retrained
     # meanscale-q3 (lambda 0.013; g_s's last layer becomes the IAR's starting point), then each hyper
     # level alone with the information-fidelity loss, then the IAR alone, then end to end; q5 and q1
     # (the lambdas of meanscale-q5 / -q1) fine-tuned from q3. 256px crops, so the second hyper level
     # (1/64 of the crop) is a 4x4 map, not the 2x2 of 128px crops; batch 4. c2f-single is the ablation
-    # with one hyper level and the same budget (2,000 hyper steps). Stages are committed to
+    # with one hyper level and the same budget (2,000 hyper steps). c2f-single-shared starts from c2f's
+    # first level instead (the two variants then differ only by level 2). Stages are committed to
     # data/training/<recipe>/ so the schedule spans sittings (HOURS=H or UNTIL=<epoch s> ends one).
     D=data/training; R=$D/$1
     A="--arch coarse_to_fine --batch 4 --patch 256 --val-every 1000"
@@ -93,6 +94,11 @@ case "$1" in
       stage $R $1-hyper1 $A --stage hyper1 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $D/meanscale-q3.pt
       stage $R $1-hyper2 $A --stage hyper2 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/$1-hyper1.pt
       LAST=$R/$1-hyper2.pt
+    elif [ "$1" = c2f-single-shared ]; then
+      # the paper's ablation rather than equal budget: c2f's own first hyper level (1,000 steps), level 2
+      # dropped, then the same IAR and joint stages
+      A="$A --arch-arg levels=1"
+      LAST=$D/c2f/c2f-hyper1.pt
     else
       A="$A --arch-arg levels=1"
       stage $R $1-hyper1 $A --stage hyper1 --lmbda 0.013 --steps 2000 --lr 1e-3 --init $D/meanscale-q3.pt
