@@ -380,18 +380,6 @@ def earlier_members(family: str) -> list[str]:
     return sorted((p.stem for p in paths), key=lambda name: name_parts(name)[1])
 
 
-def load_earlier(name: str) -> CompressionModel:
-    """A retired model's weights, where they are kept (``runs/unshipped/`` on the machine that retired
-    it), checked against the SHA-256 its stored Kodak results were measured with."""
-    path = UNSHIPPED_WEIGHTS / f"{name}.pt"
-    if not path.is_file():
-        raise CheckpointError(f"{name}: retired; its weights are in the git history, not in {UNSHIPPED_WEIGHTS}")
-    expected = json.loads((ZOO_DIR / "results" / f"{name}.json").read_text()).get("sha256")
-    model, _ = load_checkpoint_file(path, expected)
-    model.name = name
-    return model
-
-
 def chain_steps(record: dict[str, Any]) -> int:
     """Training steps from scratch along the fine-tuning chain (this run plus its ancestors')."""
     return sum(r["steps"] for r in training_chain(record))

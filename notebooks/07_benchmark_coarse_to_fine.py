@@ -265,12 +265,12 @@ for q in (1, 3, 5):
 # The BD-rates against `meanscale` here use its three models at the coarse-to-fine λ; section 1's benchmark curve uses all six, so its number differs slightly.
 
 # %%
-from lic_lab.teaching.resolution_study import table8
+from lic_lab.teaching.ablation import verdict
+from lic_lab.teaching.resolution_study import describe, table8
 t8 = table8(C["resolution"])
-print("1. saves bits at every size:", "reproduced" if t8["saves_everywhere"] else "not reproduced",
-      "(" + ", ".join(f"{k} {v:+.2f}%" for k, v in t8["per_set"].items()) + ")")
-print("2. saves more on larger images:", "reproduced" if t8["grows_with_size"] else "not reproduced",
-      "(" + ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in t8["by_photos"].items()) + ")")
+t8_text = describe(t8)
+print(f"1. saves bits at every size: {verdict(t8['saves_everywhere'])} ({t8_text['per_set']})")
+print(f"2. saves more on larger images: {verdict(t8['grows_with_size'])} ({t8_text['by_photos']})")
 c2f_base = C["families"][2]
 beats_base = all(r["bd_rate"][f"{v} vs {c2f_base}"] < 0 for r in C["resolution"].values() for v in ("c2f", "c2f-single"))
 print(f"both variants beat the mean-scale model they start from on every test set (rule: BD-rate < 0): {beats_base}")
@@ -415,9 +415,9 @@ summary = [
      "ours": ", ".join(f"{k}: {fmt(v)}" for k, v in steps.items()),
      "holds": all(v is not None and v < 0 for v in steps.values())},
     {"claim": "coarse-to-fine beats single level (Table 8)", "paper": "-1.97% (540p) … -4.65% (4K)",
-     "ours": ", ".join(f"{k} {v:+.2f}%" for k, v in t8["per_set"].items()), "holds": t8["saves_everywhere"]},
+     "ours": t8_text["per_set"], "holds": t8["saves_everywhere"]},
     {"claim": "…and gains more at higher resolution", "paper": "yes",
-     "ours": ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in t8["by_photos"].items()), "holds": t8["grows_with_size"]},
+     "ours": t8_text["by_photos"], "holds": t8["grows_with_size"]},
     {"claim": "coarse-to-fine beats the mean-scale hyperprior", "paper": "c2f -9.42% vs BPG; scale hyperprior +4.07% (no mean-scale row)",
      "ours": f"{kodak['c2f vs ' + c2f_base]:+.2f}% vs {c2f_base} (its base, Kodak)", "holds": kodak["c2f vs " + c2f_base] < 0},
     {"claim": "MS-SSIM models lose PSNR (sec. 7.4)", "paper": "yes", "ours": f"{cross['PSNR']:+.0f}% BD-rate in PSNR",

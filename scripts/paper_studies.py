@@ -123,12 +123,12 @@ def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
 # the coarse-to-fine models start from the retrained meanscale-q3's transforms and train at the lambdas of
 # meanscale-q1 / -q3 / -q5: those three are the base they are compared with
 C2F_FAMILIES = ("c2f", "c2f-single", "meanscale")
-C2F_RATES = ("q1", "q3", "q5")
+C2F_RATES = (1, 3, 5)
 
 
 def _members(family: str) -> list[str]:
     """A family's models at the coarse-to-fine rates (``C2F_RATES``)."""
-    return [n for n in zoo.family_members(family) if n.rsplit("-", 1)[-1] in C2F_RATES]
+    return [n for n in zoo.family_members(family) if zoo.name_parts(n)[1] in C2F_RATES]
 
 
 _C2F_SETS: list[tuple[str, list[torch.Tensor]]] = []  # (test set, images), shared with the workers by fork

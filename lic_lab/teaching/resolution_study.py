@@ -45,3 +45,12 @@ def table8(
         "by_photos": by_photos,
         "grows_with_size": bool(by_photos) and all(by_photos.values()),
     }
+
+
+def describe(t8: Mapping[str, Any]) -> dict[str, str]:
+    """:func:`table8`'s result as the text the notebook and the README print: the BD-rate per test set
+    and, per set of photos, whether the rule for "grows with size" held."""
+    return {
+        "per_set": ", ".join(f"{k} {v:+.2f}%" for k, v in t8["per_set"].items()),
+        "by_photos": ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in t8["by_photos"].items()),
+    }

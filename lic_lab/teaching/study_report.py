@@ -262,21 +262,25 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
 
 def c2f_rows(st: Mapping[str, Any]) -> list[Row]:
     """Coarse-to-fine vs single level per test set and Table 8's two claims (rules in :func:`table8`)."""
-    from lic_lab.teaching.resolution_study import table8
+    from lic_lab.teaching.ablation import verdict
+    from lic_lab.teaching.resolution_study import describe, table8
 
     t8 = table8(st["resolution"])
+    text = describe(t8)
     paper = ", ".join(f"{k} {v:+.2f}%" for k, v in ref.BENCHMARK_TABLE8.items())
-    sets = ", ".join(f"{k} ({st['resolution'][k]['size']}) {pct(v, 2)}" for k, v in t8["per_set"].items())
-    grows = ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in t8["by_photos"].items())
+    sizes = ", ".join(f"{k} {r['size']}" for k, r in st["resolution"].items())
     return [
-        (f"coarse-to-fine vs its single-level ablation, BD-rate per test set (Table 8: {paper})", sets),
+        (
+            f"coarse-to-fine vs its single-level ablation, BD-rate per test set (Table 8: {paper}; sizes: {sizes})",
+            text["per_set"],
+        ),
         (
             "coarse-to-fine: the second level saves bits at every size (rule: BD-rate < 0 on every test set)",
-            "reproduced" if t8["saves_everywhere"] else "not reproduced",
+            verdict(t8["saves_everywhere"]),
         ),
         (
             "coarse-to-fine: it saves more on larger images (rule: lower BD-rate at each larger size of the same photos)",
-            ("reproduced" if t8["grows_with_size"] else "not reproduced") + f" ({grows})",
+            f"{verdict(t8['grows_with_size'])} ({text['by_photos']})",
         ),
     ]
 
