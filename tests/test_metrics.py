@@ -230,3 +230,13 @@ def test_bpp():
     assert metrics.bpp_from_bytes(96, 16, 16) == 3.0
     lik = {"y": torch.full((1, 2, 4, 4), 0.5), "z": torch.full((1, 1, 1, 1), 0.25)}
     assert metrics.bpp_from_likelihoods(lik, 4, 8) == pytest.approx((32 + 2) / 32)
+
+
+def test_quality_at_reads_the_pchip_curve_inside_its_range_only():
+    from lic_lab.evaluation.evaluate import quality_at
+
+    curve = ([0.1, 0.2, 0.4], [0.88, 0.92, 0.96])
+    assert quality_at(curve, 0.2) == pytest.approx(0.92)  # through the points
+    assert 0.92 < quality_at(curve, 0.3) < 0.96  # monotone between them
+    assert quality_at(([0.4, 0.1, 0.2], [0.96, 0.88, 0.92]), 0.3) == pytest.approx(quality_at(curve, 0.3))
+    assert quality_at(curve, 0.5) is None and quality_at(curve, 0.05) is None  # never extrapolated

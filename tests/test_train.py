@@ -84,6 +84,22 @@ def test_ms_ssim_loss_and_patch_limit():
         train(TrainConfig(arch="factorized", metric="ms-ssim", patch=128, steps=1), progress=False)
 
 
+def test_validation_reports_ms_ssim_for_an_ms_ssim_run():
+    from lic_lab.data import read_image
+    from lic_lab.evaluation.metrics import ms_ssim_tensor
+    from lic_lab.models import build_model, latents
+    from lic_lab.training.train import validate
+
+    torch.manual_seed(0)
+    model = build_model({"arch": "factorized", "N": 8, "M": 8}).eval()
+    x = read_image(embedded_paths()[0])[..., :192, :192]
+    val = validate(model, [x], 1.0, "ms-ssim")
+    with torch.no_grad():
+        expected = ms_ssim_tensor(latents(model, x)["x_hat"].clamp(0, 1), x, size_average=True).item()
+    assert val["ms_ssim"] == pytest.approx(expected, abs=1e-6)
+    assert "ms_ssim" not in validate(model, [x], 0.01, "mse")
+
+
 def test_variable_rate_training_draws_levels_and_validates_each(tmp_path, monkeypatch):
     monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / "runs")
     seen = []

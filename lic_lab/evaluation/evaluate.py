@@ -23,7 +23,7 @@ from lic_lab.bitstream import Bitstream
 from lic_lab.data import read_image, to_tensor, to_uint8
 from lic_lab.errors import UsageError
 from lic_lab.evaluation.codecs import get_codec
-from lic_lab.evaluation.metrics import bpp_from_bytes, bpp_from_likelihoods, ms_ssim, ms_ssim_db, psnr
+from lic_lab.evaluation.metrics import bpp_from_bytes, bpp_from_likelihoods, ms_ssim, ms_ssim_db, pchip, psnr
 from lic_lab.models import CompressionModel, latents
 
 METRIC_KEYS = ("bpp", "bpp_est", "psnr", "ms_ssim", "ms_ssim_db", "enc_s", "dec_s")
@@ -276,6 +276,15 @@ def kodak_curves(
 
 
 MIN_OVERLAP_DB = 1.5  # BD metrics only where two curves share at least this much quality range
+
+
+def quality_at(curve: tuple[Sequence[float], Sequence[float]], bpp: float) -> float | None:
+    """The quality an RD curve ``(bpp, quality)`` reaches at ``bpp``: its PCHIP interpolant (the one
+    BD-rate integrates), or None outside the rates it spans (never extrapolated)."""
+    rates = curve[0]
+    if not min(rates) <= bpp <= max(rates):
+        return None
+    return float(pchip(rates, curve[1], [bpp])[0])
 
 
 def overlap_db(quality_a: Sequence[float], quality_b: Sequence[float]) -> float:

@@ -120,7 +120,8 @@ def validate_rates(model: CompressionModel, images: list[torch.Tensor], cfg: Tra
 
 @torch.no_grad()
 def validate(model: CompressionModel, images: list[torch.Tensor], lmbda: float, metric: str) -> dict[str, float]:
-    """Mean estimated bpp, PSNR and loss over whole images (true rounding, eval mode)."""
+    """Mean estimated bpp and PSNR over whole images (true rounding, eval mode); MS-SSIM too for an
+    MS-SSIM run, since that is what it optimises."""
     from lic_lab.models import latents
 
     was_training = model.training
@@ -129,11 +130,13 @@ def validate(model: CompressionModel, images: list[torch.Tensor], lmbda: float, 
     for x in images:
         out = latents(model, x)
         parts = rd_loss(x, out, lmbda, metric)
-        bpp = parts["bpp"].item() * out["padded_pixels"] / (x.shape[-2] * x.shape[-1])
-        rows.append((bpp, parts["psnr"].item()))
+        row = {"bpp": parts["bpp"].item() * out["padded_pixels"] / (x.shape[-2] * x.shape[-1])}
+        row["psnr"] = parts["psnr"].item()
+        if metric == "ms-ssim":
+            row["ms_ssim"] = 1.0 - parts["distortion"].item()
+        rows.append(row)
     model.train(was_training)
-    n = len(rows)
-    return {"bpp": sum(r[0] for r in rows) / n, "psnr": sum(r[1] for r in rows) / n}
+    return {key: sum(r[key] for r in rows) / len(rows) for key in rows[0]}
 
 
 def _rounded(value: Any) -> Any:
