@@ -363,7 +363,8 @@ def train(
         if ((cfg.val_every > 0 and step % cfg.val_every == 0) or step == cfg.steps) and val_images:
             val = validate_rates(model, [v.to(dev) for v in val_images], cfg)
             history.append({"step": step, "train_loss": round(loss.item(), 5), **_rounded(val)})
-            log(f"{cfg.name} step {step}: val bpp {val['bpp']:.4f} psnr {val['psnr']:.2f}")
+            ms = f" ms-ssim {val['ms_ssim']:.4f}" if "ms_ssim" in val else ""
+            log(f"{cfg.name} step {step}: val bpp {val['bpp']:.4f} psnr {val['psnr']:.2f}{ms}")
         if dist.main and cfg.save_every > 0 and (step % cfg.save_every == 0 or step == cfg.steps):
             run_dir.mkdir(parents=True, exist_ok=True)
             seg_now = segments + [_segment(first_step, step, segment_lr, lr, time.time() - sitting_start, dist)]
