@@ -211,6 +211,7 @@ def _train(args: argparse.Namespace) -> int:
         batch=args.batch,
         patch=args.patch,
         lr=args.lr,
+        lr_drop_at=args.lr_drop_at,
         seed=args.seed,
         init=args.init,
         data=args.data,
@@ -305,6 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--patch", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument(
+        "--lr-drop-at",
+        dest="lr_drop_at",
+        type=float,
+        default=0.85,
+        help="fraction of the steps after which lr is divided by 10 (1 = no decay)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--init", help="checkpoint to fine-tune from")
     p.add_argument("--data", help="data root holding train/ (default: $LIC_LAB_DATA)")

@@ -33,3 +33,7 @@ class UsageError(LicLabError):
 
 class DownloadError(LicLabError):
     """A download that failed or whose SHA-256 does not match the manifest."""
+
+
+class TrainingDiverged(LicLabError):
+    """A training run whose loss blew up (``lic_lab.training.curves.divergence``); nothing was written."""

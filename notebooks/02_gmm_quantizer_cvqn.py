@@ -216,12 +216,13 @@ for m in models:
                  "MS-SSIM": round(k["ms_ssim"], 4), "MS-SSIM (dB)": round(k["ms_ssim_db"], 2), "PSNR": round(k["psnr"], 2),
                  "steps from scratch": zoo.chain_steps(zoo.training_record(m.name)), "params": f"{e['params']:,}"})
 display(Markdown(viz.table(rows)))
+from lic_lab.training.curves import loss_flattened, loss_windows
 q2_record = zoo.training_record("cvqn-q2")
 hist = q2_record["history"]
 print("cvqn-q2 batch loss, mean per 500 steps (step, loss):",
-      [(step, round(mean, 3)) for step, mean in analysis.loss_windows(q2_record["train_curve"])])
+      [(step, round(mean, 3)) for step, mean in loss_windows(q2_record["train_curve"])])
 print("loss flattened (rule: at the full lr, the last 500-step mean within 5 % of the one 2,000 steps earlier):",
-      analysis.loss_flattened(q2_record["train_curve"]))
+      loss_flattened(q2_record["train_curve"]))
 print("cvqn-q2 while training from scratch (step, batch loss, validation PSNR, validation MS-SSIM where recorded):",
       [(h["step"], round(h["train_loss"], 2), round(h["psnr"], 1), *([round(h["ms_ssim"], 4)] if "ms_ssim" in h else []))
        for h in hist])

@@ -188,9 +188,14 @@ case "$1" in
     # CWIC (Li et al.) en/decoder pre-trained without the importance map (the paper's initialisation);
     # MSE distortion on 128 px crops (lambda only scales dL_D/dz for the relaxation; the TCAE bits
     # train nothing but the TCAE). Widths 32, 48, 64 (paper 64, 128, 256; the first round's 16, 24, 32
-    # saturated near 26 dB after 4,000 steps, still rising) and a long schedule across sittings (10,000
-    # steps; planned 12,000, shortened at step 2,641 so it ends a sitting earlier, lr drop at 8,500).
-    stage data/training/cwic cwic-base $CWIC --arch-arg importance=false --steps 10000 --lr 1e-3
+    # saturated near 26 dB after 4,000 steps, still rising). Two stages: 2,641 steps at lr 1e-3 (the
+    # first sitting of a 12,000-step schedule, stopped before any decay), which diverged in its next
+    # sitting (24.96 dB on the validation photos at step 2,000, 10.8 dB at 4,000: encoder pre-activations
+    # near 1e5, every code saturated); then 7,400 steps from those weights at lr 5e-4. The trainer now
+    # stops a run whose loss collapses (lic_lab.training.curves.divergence) without writing it.
+    R=data/training/cwic
+    stage $R cwic-base-lr1e-3 $CWIC --arch-arg importance=false --steps 2641 --lr 1e-3 --lr-drop-at 1
+    stage $R cwic-base $CWIC --arch-arg importance=false --init $R/cwic-base-lr1e-3.pt --steps 7400 --lr 5e-4
     ;;
   cwic)
     # One model per rate r0 (paper: r = 2/3 r0), importance map learnt by the two-stage relaxation,

@@ -294,15 +294,3 @@ def test_exercise_checks_of_notebooks_02_05_06():
     storage = {"cbanet": 1000, "bam_per_bitrate": 10}
     assert "correct" in verdict(2, 1070, storage, 8, book="06") and "not yet" in verdict(2, 1030, storage, 8, book="06")
 
-
-def test_loss_windows_and_the_flattened_rule():
-    from lic_lab.teaching.analysis import loss_flattened, loss_windows
-
-    falling = [{"step": s, "loss": 10.0 / s, "lr": 1e-3} for s in range(50, 4001, 50)]
-    assert loss_windows(falling[:20], 500)[0] == (500, sum(10.0 / s for s in range(50, 501, 50)) / 10)
-    assert not loss_flattened(falling)  # still falling by more than 5 % over 2,000 steps
-    flat = [{"step": s, "loss": 2.0 + 0.01 * (s % 100 == 0), "lr": 1e-3} for s in range(50, 4001, 50)]
-    assert loss_flattened(flat)
-    decayed = flat + [{"step": s, "loss": 1.0, "lr": 1e-4} for s in range(4050, 5001, 50)]
-    assert loss_flattened(decayed)  # the decay's drop is not what the rule looks at
-    assert not loss_flattened(flat[:30])  # 1,500 steps: too short to tell

@@ -232,26 +232,3 @@ def prediction_changes(tcae: Any, codes: torch.Tensor, position: tuple[int, int,
         _, h, w = codes.shape
         before = (kk * h * w + ii * w + jj) <= (k * h * w + i * w + j)
     return {"changed": int(diff.sum()), "at_or_before": int((diff & before).sum())}
-
-
-def loss_windows(curve: Sequence[dict[str, float]], window: int = 500, key: str = "loss") -> list[tuple[int, float]]:
-    """A logged training value averaged over consecutive ``window``-step windows: ``(window's last step, mean)``.
-
-    One batch's loss is noisy; window means show whether a schedule was still improving."""
-    groups: dict[int, list[float]] = {}
-    for row in curve:
-        groups.setdefault((int(row["step"]) - 1) // window, []).append(float(row[key]))
-    return [((k + 1) * window, sum(v) / len(v)) for k, v in sorted(groups.items())]
-
-
-def loss_flattened(
-    curve: Sequence[dict[str, float]], window: int = 500, span: int = 2000, tolerance: float = 0.05
-) -> bool:
-    """The rule for "trained until the loss flattened": at the schedule's full learning rate (before its
-    decay, warm-ups left out), the last window's mean loss is within ``tolerance`` (relative) of the
-    window ``span`` steps earlier. False when the run is too short to tell."""
-    top = max(row["lr"] for row in curve)
-    windows = loss_windows([row for row in curve if row["lr"] == top], window)
-    last_step, last = windows[-1]
-    earlier = [mean for step, mean in windows if step <= last_step - span]
-    return bool(earlier) and abs(last - earlier[-1]) / earlier[-1] < tolerance

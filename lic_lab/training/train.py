@@ -26,9 +26,10 @@ from tqdm.auto import tqdm
 
 from lic_lab import home, seed_everything
 from lic_lab.data import PatchDataset, read_image, training_paths
-from lic_lab.errors import UsageError
+from lic_lab.errors import TrainingDiverged, UsageError
 from lic_lab.evaluation.metrics import MS_SSIM_MIN_SIDE
 from lic_lab.models import CompressionModel, build_model
+from lic_lab.training.curves import divergence
 from lic_lab.training.losses import rd_loss
 from lic_lab.zoo import float_state, load_checkpoint_file, model_card, registry_entry, save_checkpoint
 
@@ -54,6 +55,7 @@ class TrainConfig:
     channels_last: bool = True  # NHWC memory layout: faster on CPU (data/results/train_speed.json)
     workers: int = 0  # DataLoader worker processes cutting patches (a GPU run; on 2 CPU cores they cost a core)
     clip: float = 1.0
+    diverge_factor: float = 4.0  # stop (writing nothing) when the loss collapses (curves.divergence); 0 = off
     seed: int = 0
     init: str | None = None  # checkpoint to fine-tune from
     data: str | None = None  # data root holding train/
@@ -71,7 +73,18 @@ class TrainConfig:
     def schedule_key(self) -> dict[str, Any]:
         """What must match for a later sitting to continue this run (not the sitting's own budget)."""
         key = asdict(self)
-        for name in ("hours", "threads", "val_every", "log_every", "save_every", "out_dir", "data", "workers", "steps"):
+        for name in (
+            "hours",
+            "threads",
+            "val_every",
+            "log_every",
+            "save_every",
+            "out_dir",
+            "data",
+            "workers",
+            "steps",
+            "diverge_factor",
+        ):
             key.pop(name)
         return key
 
@@ -360,6 +373,14 @@ def train(
             bar.set_postfix(
                 loss=f"{loss.item():.3f}", bpp=f"{parts['bpp'].item():.3f}", psnr=f"{parts['psnr'].item():.2f}"
             )
+            why = divergence(curve, cfg.diverge_factor) if cfg.diverge_factor else None
+            if why:
+                if dist.main:
+                    run_ckpt.unlink(missing_ok=True)  # saved after the collapse began: never resume from it
+                raise TrainingDiverged(
+                    f"{cfg.name} diverged at step {step} ({why}); nothing was written: lower --lr and re-run "
+                    "(the weights committed by the last sitting are kept)"
+                )
         if ((cfg.val_every > 0 and step % cfg.val_every == 0) or step == cfg.steps) and val_images:
             val = validate_rates(model, [v.to(dev) for v in val_images], cfg)
             history.append({"step": step, "train_loss": round(loss.item(), 5), **_rounded(val)})

@@ -1,0 +1,45 @@
+"""Reading a training run's logged loss: window means, "has it flattened?", "has it diverged?"."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def loss_windows(curve: Sequence[dict[str, float]], window: int = 500, key: str = "loss") -> list[tuple[int, float]]:
+    """A logged training value averaged over consecutive ``window``-step windows: ``(window's last step, mean)``.
+
+    One batch's loss is noisy; window means show whether a schedule was still improving."""
+    groups: dict[int, list[float]] = {}
+    for row in curve:
+        groups.setdefault((int(row["step"]) - 1) // window, []).append(float(row[key]))
+    return [((k + 1) * window, sum(v) / len(v)) for k, v in sorted(groups.items())]
+
+
+def loss_flattened(
+    curve: Sequence[dict[str, float]], window: int = 500, span: int = 2000, tolerance: float = 0.05
+) -> bool:
+    """The rule for "trained until the loss flattened": at the schedule's full learning rate (before its
+    decay, warm-ups left out), the last window's mean loss is within ``tolerance`` (relative) of the
+    window ``span`` steps earlier. False when the run is too short to tell."""
+    top = max(row["lr"] for row in curve)
+    windows = loss_windows([row for row in curve if row["lr"] == top], window)
+    last_step, last = windows[-1]
+    earlier = [mean for step, mean in windows if step <= last_step - span]
+    return bool(earlier) and abs(last - earlier[-1]) / earlier[-1] < tolerance
+
+
+def divergence(curve: Sequence[dict[str, float]], factor: float, recent: int = 10) -> str | None:
+    """Why a run has diverged, or None: a non-finite loss, or the mean of the ``recent`` last logged
+    losses above ``factor`` times the lowest mean of any earlier ``recent`` consecutive ones (a
+    collapsed model's loss jumps many-fold and stays there; a noisy batch does not move a mean of ten)."""
+    if curve and not math.isfinite(curve[-1]["loss"]):
+        return f"non-finite loss at step {int(curve[-1]['step'])}"
+    if len(curve) < 2 * recent:
+        return None
+    losses = [float(row["loss"]) for row in curve]
+    now = sum(losses[-recent:]) / recent
+    best = min(sum(losses[i : i + recent]) / recent for i in range(len(losses) - 2 * recent + 1))
+    if now > factor * best:
+        return f"mean loss of the last {recent} logged steps {now:.4g} > {factor:g} x the best earlier mean {best:.4g}"
+    return None
