@@ -29,7 +29,7 @@
 #
 # **Time** 60 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
-# Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). `cvqn-q1..q3` were rebuilt this round, wider and trained longer (section 3.2 shows whether the loss had flattened); the first round's versions stay as Kodak results, drawn as `cvqn (earlier)`. The ablation variants of section 6 are still the first round's: they fine-tune the first round's `cvqn-base`, and re-running them from the rebuilt `cvqn-q2` (what the recipe now does) is the next step. Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
+# Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). `cvqn-q1..q3` were rebuilt this round, wider and trained longer (section 3.2 shows whether the loss had flattened); the first round's versions stay as Kodak results, drawn as `cvqn (earlier)`. The ablation variants of section 6 are still the first round's: they fine-tune the first round's `cvqn-base`, and re-running them on a neutral base of the rebuilt width (what the recipe now does; section 6) is the next step. Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -383,7 +383,7 @@ span = {k: (round(min(ms[k][1]), 2), round(max(ms[k][1]), 2)) for k in ("cvqn", 
 print("MS-SSIM (dB) spanned on Kodak:", span)
 
 # %% [markdown]
-# **How close to the paper?** The paper's $C = 32$ model with $\mathbf q = [3,5,7]$ reaches MS-SSIM 0.9653 at 0.2576 bpp on Kodak (Table 2); this workbook's target for its rebuilt CVQN is MS-SSIM 0.95 at 0.3 bpp. Each curve is read at those rates, and at 0.1 and 0.2 bpp for a rate-matched comparison where BD-rate has too little overlap, through its PCHIP interpolant (`evaluate.quality_at`, the curve BD-rate integrates; "—" where a curve does not reach the rate: it is never extrapolated). Rule: the target is met when the curve's MS-SSIM at 0.3 bpp is at least 0.95.
+# **How close to the paper?** The paper's $C = 32$ model with $\mathbf q = [3,5,7]$ reaches MS-SSIM 0.9653 at 0.2576 bpp on Kodak (Table 2); this workbook's target for its rebuilt CVQN is MS-SSIM 0.95 at 0.3 bpp. Each curve is read at those rates, and at 0.1 and 0.2 bpp for a rate-matched comparison where BD-rate has too little overlap, through the PCHIP interpolant of MS-SSIM over log-rate (`evaluate.quality_at`, the curve BD-PSNR integrates; "—" where a curve does not reach the rate: it is never extrapolated). Rule: the target is met when the curve's MS-SSIM at 0.3 bpp is at least 0.95.
 
 # %%
 raw = evaluate.kodak_curves("ms_ssim", codecs=("webp", "jpeg2000"), families=("cvqn", "meanscale-msssim"), earlier=("cvqn",))

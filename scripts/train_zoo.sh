@@ -191,7 +191,8 @@ case "$1" in
     # saturated near 26 dB after 4,000 steps, still rising). Two stages: 2,641 steps at lr 1e-3 (the
     # first sitting of a 12,000-step schedule, stopped before any decay), which diverged in its next
     # sitting (24.96 dB on the validation photos at step 2,000, 10.8 dB at 4,000: encoder pre-activations
-    # near 1e5, every code saturated); then 7,400 steps from those weights at lr 5e-4. The trainer now
+    # near 1e5, every code saturated); then 7,400 steps from those weights at lr 5e-4 (a fresh Adam and,
+    # as for every --init run, no warm-up). The trainer now
     # stops a run whose loss collapses (lic_lab.training.curves.divergence) without writing it.
     R=data/training/cwic
     stage $R cwic-base-lr1e-3 $CWIC --arch-arg importance=false --steps 2641 --lr 1e-3 --lr-drop-at 1

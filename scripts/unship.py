@@ -81,7 +81,7 @@ def main(argv: list[str]) -> None:
             card = UNSHIPPED_DIR / f"{new_name}.md"
             card.write_text(card.read_text() + (
                 f"\n## Retired\n\nRetired from the zoo on {date.today().isoformat()}, when `{name}` was retrained "
-                f"with the long schedules (issue 15). Its weights are in the git history; its Kodak results are "
+                f"on a longer schedule (issues 15 and 16). Its weights are in the git history; its Kodak results are "
                 f"`lic_lab/zoo/results/{new_name}.json` (the curve `{name_parts(name)[0]} (earlier)`).\n"))
             moved[name] = new_name
     write_registry(entries)

@@ -293,4 +293,3 @@ def test_exercise_checks_of_notebooks_02_05_06():
     assert "not yet" in verdict(1, decoder_flops(cbanet, (256, 256), 3) / 1e9, cbanet, (256, 256), 2, book="06")
     storage = {"cbanet": 1000, "bam_per_bitrate": 10}
     assert "correct" in verdict(2, 1070, storage, 8, book="06") and "not yet" in verdict(2, 1030, storage, 8, book="06")
-

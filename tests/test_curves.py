@@ -1,6 +1,8 @@
 """Reading a run's logged loss (lic_lab.training.curves) and the trainer's divergence guard."""
 
+import json
 import math
+import shutil
 
 import pytest
 
@@ -21,29 +23,49 @@ def test_loss_windows_and_the_flattened_rule():
 def test_divergence_flags_a_collapse_but_not_noise_or_a_falling_loss():
     healthy = [{"step": 50 * i, "loss": 12.0 / (1 + i / 10) + (3.0 if i % 7 == 0 else 0.0)} for i in range(1, 80)]
     assert divergence(healthy, 4.0) is None  # falling, with spikes of single batches
-    collapsed = healthy + [{"step": 50 * i, "loss": 70.0} for i in range(80, 90)]  # CWIC's collapse: 3.3 -> 72
+    assert divergence(healthy + [{"step": 4000, "loss": 1000.0}], 4.0) is None  # one bad batch is not a collapse
+    collapsed = healthy + [{"step": 50 * i, "loss": 70.0} for i in range(80, 95)]  # CWIC's collapse: 3.3 -> 72
     assert "4 x the best" in divergence(collapsed, 4.0)
-    assert divergence(healthy[:15], 4.0) is None  # too short to judge
+    assert divergence(healthy[:30], 4.0) is None  # too short to judge
     assert "non-finite" in divergence(healthy + [{"step": 4000, "loss": math.nan}], 4.0)
+
+
+def test_no_committed_single_lambda_run_would_have_been_stopped():
+    """Replay the guard at every logged step of every committed training record at one lambda."""
+    from lic_lab import REPO_DIR
+    from lic_lab.training.train import TrainConfig
+
+    records = [json.loads(p.read_text()) for p in sorted((REPO_DIR / "data" / "training").glob("**/*.json"))]
+    replayed = 0
+    for record in (r for r in records if "train_curve" in r and not r["config"].get("lmbdas")):
+        curve = record["train_curve"]
+        assert all(divergence(curve[:n], TrainConfig.diverge_factor) is None for n in range(1, len(curve) + 1)), record["name"]
+        replayed += 1
+    assert replayed >= 20
 
 
 def test_the_trainer_stops_on_divergence_and_writes_nothing(tmp_path, monkeypatch):
     from lic_lab.data import embedded_paths
     from lic_lab.errors import TrainingDiverged
     from lic_lab.training import train as train_module
-    from lic_lab.training.train import TrainConfig, train
+    from lic_lab.training.train import TrainConfig, train_and_save
 
     monkeypatch.setattr(train_module, "RUNS_DIR", tmp_path / "runs")
-    losses = iter([1.0] * 20 + [100.0] * 100)
+    losses = iter([1.0] * 40 + [100.0] * 100)
     real = train_module.rd_loss
 
-    def exploding(*args, **kwargs):  # the real loss, scaled to follow a collapse after 20 logged steps
+    def exploding(*args, **kwargs):  # the real loss, scaled to follow a collapse after 40 logged steps
         parts = real(*args, **kwargs)
         return {**parts, "loss": parts["loss"] / parts["loss"].detach() * next(losses)}
 
     monkeypatch.setattr(train_module, "rd_loss", exploding)
-    cfg = TrainConfig(arch="factorized", N=8, M=8, steps=60, batch=1, patch=64, log_every=1, val_every=0,
-                      save_every=5, name="boom", out_dir=str(tmp_path / "out"))
-    with pytest.raises(TrainingDiverged, match="diverged at step 21"):
-        train(cfg, progress=False, images=embedded_paths()[:1])
+    data = tmp_path / "data" / "train"
+    data.mkdir(parents=True)
+    for path in embedded_paths()[:1]:
+        shutil.copy(path, data / path.name)
+    cfg = TrainConfig(arch="factorized", N=8, M=8, steps=80, batch=1, patch=64, log_every=1, val_every=0,
+                      save_every=5, name="boom", out_dir=str(tmp_path / "out"), data=str(data.parent))
+    with pytest.raises(TrainingDiverged, match="diverged at step 50"):  # once half of the last 20 have collapsed
+        train_and_save(cfg, progress=False)
     assert not (tmp_path / "runs" / "boom" / "last.pt").exists()  # no diverged run checkpoint to resume from
+    assert not (tmp_path / "out").exists()  # and no weights or record

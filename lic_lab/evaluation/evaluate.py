@@ -279,12 +279,12 @@ MIN_OVERLAP_DB = 1.5  # BD metrics only where two curves share at least this muc
 
 
 def quality_at(curve: tuple[Sequence[float], Sequence[float]], bpp: float) -> float | None:
-    """The quality an RD curve ``(bpp, quality)`` reaches at ``bpp``: its PCHIP interpolant (the one
-    BD-rate integrates), or None outside the rates it spans (never extrapolated)."""
+    """The quality an RD curve ``(bpp, quality)`` reaches at ``bpp``: the PCHIP interpolant of quality
+    over log-rate (the curve BD-PSNR integrates), or None outside the rates it spans (never extrapolated)."""
     rates = curve[0]
     if not min(rates) <= bpp <= max(rates):
         return None
-    return float(pchip(rates, curve[1], [bpp])[0])
+    return float(pchip(np.log(rates), curve[1], [np.log(bpp)])[0])
 
 
 def overlap_db(quality_a: Sequence[float], quality_b: Sequence[float]) -> float:

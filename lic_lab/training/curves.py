@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 
 
@@ -22,6 +23,8 @@ def loss_flattened(
     """The rule for "trained until the loss flattened": at the schedule's full learning rate (before its
     decay, warm-ups left out), the last window's mean loss is within ``tolerance`` (relative) of the
     window ``span`` steps earlier. False when the run is too short to tell."""
+    if not curve:
+        return False
     top = max(row["lr"] for row in curve)
     windows = loss_windows([row for row in curve if row["lr"] == top], window)
     last_step, last = windows[-1]
@@ -29,17 +32,23 @@ def loss_flattened(
     return bool(earlier) and abs(last - earlier[-1]) / earlier[-1] < tolerance
 
 
-def divergence(curve: Sequence[dict[str, float]], factor: float, recent: int = 10) -> str | None:
-    """Why a run has diverged, or None: a non-finite loss, or the mean of the ``recent`` last logged
-    losses above ``factor`` times the lowest mean of any earlier ``recent`` consecutive ones (a
-    collapsed model's loss jumps many-fold and stays there; a noisy batch does not move a mean of ten)."""
+def divergence(curve: Sequence[dict[str, float]], factor: float, recent: int = 20) -> str | None:
+    """Why a run has diverged, or None: a non-finite loss, or the median of the ``recent`` last logged
+    losses above ``factor`` times the lowest median of any earlier ``recent`` consecutive ones.
+
+    A collapsed model's loss jumps many-fold and stays there (CWIC's base: 3.3 -> 72); a median only
+    moves when most of the window moves, so single bad batches do not trip it. Meant for runs at one
+    lambda: a variable-rate run's batches draw lambdas whose losses differ many-fold (the trainer
+    does not apply it there)."""
     if curve and not math.isfinite(curve[-1]["loss"]):
         return f"non-finite loss at step {int(curve[-1]['step'])}"
     if len(curve) < 2 * recent:
         return None
     losses = [float(row["loss"]) for row in curve]
-    now = sum(losses[-recent:]) / recent
-    best = min(sum(losses[i : i + recent]) / recent for i in range(len(losses) - 2 * recent + 1))
+    now = statistics.median(losses[-recent:])
+    best = min(statistics.median(losses[i : i + recent]) for i in range(0, len(losses) - 2 * recent + 1))
     if now > factor * best:
-        return f"mean loss of the last {recent} logged steps {now:.4g} > {factor:g} x the best earlier mean {best:.4g}"
+        return (
+            f"median loss of the last {recent} logged steps {now:.4g} > {factor:g} x the best earlier median {best:.4g}"
+        )
     return None

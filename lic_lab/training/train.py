@@ -128,7 +128,7 @@ def validate_rates(model: CompressionModel, images: list[torch.Tensor], cfg: Tra
     for level in range(1, len(cfg.lmbdas) + 1):
         model.set_rate(level)
         rows.append({"rate": level, **validate(model, images, cfg.level_lambda(level), cfg.metric)})
-    return {"bpp": rows[-1]["bpp"], "psnr": rows[-1]["psnr"], "by_rate": rows}
+    return {**{k: v for k, v in rows[-1].items() if k != "rate"}, "by_rate": rows}
 
 
 @torch.no_grad()
@@ -304,11 +304,15 @@ def train(
     if resume and run_ckpt.is_file():
         state = torch.load(run_ckpt, map_location="cpu", weights_only=True)
         # the run checkpoint keeps the optimizer, but a later sitting elsewhere may have committed more steps
-        if cfg.continues(TrainConfig(**state["config"]), state["step"]) and state["step"] >= committed_steps:
+        if (
+            cfg.continues(_saved_config({"config": state["config"]}), state["step"])
+            and state["step"] >= committed_steps
+        ):
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
             step, elapsed, history = state["step"], state["elapsed"], json.loads(state["history"])
             segments = json.loads(state.get("segments", "[]"))
+            curve = json.loads(state.get("curve", "[]"))
             torch.set_rng_state(state["rng"])
             log(f"resumed {cfg.name} at step {step} (run checkpoint)")
     if resume and step == 0:
@@ -373,13 +377,14 @@ def train(
             bar.set_postfix(
                 loss=f"{loss.item():.3f}", bpp=f"{parts['bpp'].item():.3f}", psnr=f"{parts['psnr'].item():.2f}"
             )
-            why = divergence(curve, cfg.diverge_factor) if cfg.diverge_factor else None
-            if why:
+            why = divergence(curve, cfg.diverge_factor) if cfg.diverge_factor and not cfg.lmbdas else None
+            if dist.agree(bool(why)):
                 if dist.main:
                     run_ckpt.unlink(missing_ok=True)  # saved after the collapse began: never resume from it
                 raise TrainingDiverged(
-                    f"{cfg.name} diverged at step {step} ({why}); nothing was written: lower --lr and re-run "
-                    "(the weights committed by the last sitting are kept)"
+                    f"{cfg.name} diverged at step {step} ({why}); nothing was written. The weights committed by "
+                    f"the last sitting are kept: continue from them under a new --name with --init "
+                    f"{Path(cfg.out_dir) / cfg.name}.pt and a lower --lr (as scripts/train_zoo.sh cwic-base does)"
                 )
         if ((cfg.val_every > 0 and step % cfg.val_every == 0) or step == cfg.steps) and val_images:
             val = validate_rates(model, [v.to(dev) for v in val_images], cfg)
@@ -398,6 +403,7 @@ def train(
                     "elapsed": elapsed + time.time() - sitting_start,
                     "history": json.dumps(history),
                     "segments": json.dumps(seg_now),
+                    "curve": json.dumps(curve),
                     "rng": torch.get_rng_state(),
                 },
                 run_ckpt,
