@@ -170,9 +170,10 @@ def _machine() -> str:
     return f"CPU {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
 
 
-def _saved_config(record: dict[str, Any]) -> TrainConfig:
-    """The training config a record was written with."""
-    return TrainConfig(**{k: v for k, v in record.get("config", {}).items() if k in TrainConfig.__dataclass_fields__})
+def _saved_config(config: dict[str, Any]) -> TrainConfig:
+    """A stored training config (a record's or a run checkpoint's) as a :class:`TrainConfig`; fields it
+    lacks (added since it was written) take their defaults, fields since removed are dropped."""
+    return TrainConfig(**{k: v for k, v in config.items() if k in TrainConfig.__dataclass_fields__})
 
 
 def committed_record(cfg: TrainConfig) -> dict[str, Any] | None:
@@ -182,7 +183,7 @@ def committed_record(cfg: TrainConfig) -> dict[str, Any] | None:
     if not (record_path.is_file() and weights_path.is_file()):
         return None
     record = json.loads(record_path.read_text())
-    return record if _saved_config(record).schedule_key() == cfg.schedule_key() else None
+    return record if _saved_config(record.get("config", {})).schedule_key() == cfg.schedule_key() else None
 
 
 def committed_state(cfg: TrainConfig) -> tuple[dict[str, torch.Tensor], dict[str, Any]] | None:
@@ -192,7 +193,7 @@ def committed_state(cfg: TrainConfig) -> tuple[dict[str, torch.Tensor], dict[str
     with the steps done so far; re-running the same command continues from there.
     """
     record = committed_record(cfg)
-    if record is None or not cfg.continues(_saved_config(record), record.get("steps", 0)):
+    if record is None or not cfg.continues(_saved_config(record.get("config", {})), record.get("steps", 0)):
         return None
     ckpt = torch.load(Path(cfg.out_dir) / f"{cfg.name}.pt", map_location="cpu", weights_only=True)
     return float_state(ckpt), record
@@ -304,10 +305,7 @@ def train(
     if resume and run_ckpt.is_file():
         state = torch.load(run_ckpt, map_location="cpu", weights_only=True)
         # the run checkpoint keeps the optimizer, but a later sitting elsewhere may have committed more steps
-        if (
-            cfg.continues(_saved_config({"config": state["config"]}), state["step"])
-            and state["step"] >= committed_steps
-        ):
+        if cfg.continues(_saved_config(state["config"]), state["step"]) and state["step"] >= committed_steps:
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
             step, elapsed, history = state["step"], state["elapsed"], json.loads(state["history"])
