@@ -582,9 +582,18 @@ def _val_cell(row: dict[str, Any], key: str, digits: int) -> str:
     return f"{row[key]:.{digits}f}"
 
 
+def run_weights(name: str) -> Path:
+    """The weights of a model or run: shipped; else those its recipe committed to ``data/training/``
+    (a checkout's root); else those ``scripts/unship.py`` moved to ``runs/unshipped/`` on the machine
+    that trained it (that path, whether or not it exists, so a load names what is missing)."""
+    places = (CHECKPOINT_DIR, REPO_DIR / "data" / "training", UNSHIPPED_WEIGHTS)
+    return next((d / f"{name}.pt" for d in places if (d / f"{name}.pt").is_file()), places[-1] / f"{name}.pt")
+
+
 def training_record(name: str) -> dict[str, Any]:
-    """The training record (``<name>.json``) of a shipped model."""
-    return json.loads((CHECKPOINT_DIR / f"{name}.json").read_text())
+    """The training record (``<name>.json``) of a shipped model, or of a run whose weights are not shipped."""
+    path = CHECKPOINT_DIR / f"{name}.json"
+    return json.loads((path if path.is_file() else UNSHIPPED_DIR / f"{name}.json").read_text())
 
 
 def built_on(name: str, family: str) -> str | None:

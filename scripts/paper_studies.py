@@ -233,9 +233,8 @@ def cwic_gamma() -> dict:
 
 
 def cwic_checkpoint(name: str):
-    """A CWIC model's checkpoint: shipped, or (variants whose weights are not shipped) in runs/unshipped/."""
-    path = zoo.CHECKPOINT_DIR / f"{name}.pt"
-    model, _ = zoo.load_checkpoint_file(path if path.is_file() else zoo.UNSHIPPED_WEIGHTS / f"{name}.pt")
+    """A CWIC model from its weights, shipped or not (``zoo.run_weights``)."""
+    model, _ = zoo.load_checkpoint_file(zoo.run_weights(name))
     model.name = name
     return model.eval()
 

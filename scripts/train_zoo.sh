@@ -6,9 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CK=lic_lab/zoo/checkpoints
 T="python -m lic_lab train --threads ${THREADS:-1} --quiet --out-dir $CK"  # a later --out-dir wins
-CWIC="--arch cwic --M 32 --arch-arg widths=[32,48,64] --patch 128 --batch 8 --lmbda 0.01 --val-every 2000"
-CWIC_G1=8.37e-4; CWIC_G2=6.56e-4; CWIC_G3=5.07e-4  # from `scripts/paper_studies.py cwic-gamma` on cwic-base
-# (measured on the narrower cwic-base, widths [16,24,32]: re-measure on the new base before `cwic`)
+CWIC_BASE="--arch cwic --M 32 --arch-arg widths=[32,48,64] --patch 128 --batch 8 --lmbda 0.01 --val-every 2000"
+# Every CWIC model after cwic-base: one-hot TCAE inputs, whose stage `tcae` trains for TCAE_STEPS. The
+# first round fed symbol values, initialised PyTorch's way and trained 500 steps: its TCAE nearly ignored
+# its context. Measured on the first round's cwic-q2 codes of the validation photos (bits per kept
+# code; CABAC-like 1.29): that TCAE 2.45; re-trained 3,000 steps with the kept-fan-in init, values 1.64,
+# one-hot 1.42 (still falling: hence 4,000). cwic-base's TCAE (values) is discarded by stage tcae;
+# cwic-imp* warm-start all but its first layer.
+TCAE_STEPS=${TCAE_STEPS:-4000}
+CWIC="$CWIC_BASE --arch-arg tcae_one_hot=true"; TS="--steps $TCAE_STEPS --lr 1e-3 --val-every $TCAE_STEPS"
+# gamma per rate from `scripts/paper_studies.py cwic-gamma` on cwic-base (widths 32, 48, 64; 2026-12-01)
+CWIC_G1=0.000568; CWIC_G2=0.000423; CWIC_G3=0.000321
 # A staged recipe runs its stages in order; stage() skips a finished one (train_and_save), gives each
 # sitting HOURS (or, with UNTIL=<epoch seconds>, the time left until then) and ends the recipe when a
 # stage stops unfinished, so no later stage starts from half-trained weights.
@@ -195,8 +203,8 @@ case "$1" in
     # as for every --init run, no warm-up). The trainer now
     # stops a run whose loss collapses (lic_lab.training.curves.divergence) without writing it.
     R=data/training/cwic
-    stage $R cwic-base-lr1e-3 $CWIC --arch-arg importance=false --steps 2641 --lr 1e-3 --lr-drop-at 1
-    stage $R cwic-base $CWIC --arch-arg importance=false --init $R/cwic-base-lr1e-3.pt --steps 7400 --lr 5e-4
+    stage $R cwic-base-lr1e-3 $CWIC_BASE --arch-arg importance=false --steps 2641 --lr 1e-3 --lr-drop-at 1
+    stage $R cwic-base $CWIC_BASE --arch-arg importance=false --init $R/cwic-base-lr1e-3.pt --steps 7400 --lr 5e-4
     ;;
   cwic)
     # One model per rate r0 (paper: r = 2/3 r0), importance map learnt by the two-stage relaxation,
@@ -209,23 +217,23 @@ case "$1" in
     Q2="--arch-arg r0=0.45 --arch-arg gamma=$CWIC_G2"
     Q3="--arch-arg r0=0.8 --arch-arg gamma=$CWIC_G3"
     stage $R cwic-imp2 $CWIC $Q2 --steps 1500 --lr 1e-3 --init $R/cwic-base.pt
-    stage $D cwic-q2 $CWIC $Q2 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp2.pt
-    stage $D cwic-abl-sequential-s0 $CWIC $Q2 --arch-arg tcae='"sequential"' --stage tcae --steps 500 --lr 1e-3 \
+    stage $D cwic-q2 $CWIC $Q2 --stage tcae $TS --init $R/cwic-imp2.pt
+    stage $D cwic-abl-sequential-s0 $CWIC $Q2 --arch-arg tcae='"sequential"' --stage tcae $TS \
       --init $R/cwic-imp2.pt
     stage $R cwic-imp1 $CWIC $Q1 --steps 1000 --lr 5e-4 --init $R/cwic-imp2.pt
-    stage $D cwic-q1 $CWIC $Q1 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp1.pt
+    stage $D cwic-q1 $CWIC $Q1 --stage tcae $TS --init $R/cwic-imp1.pt
     stage $R cwic-imp3 $CWIC $Q3 --steps 1000 --lr 5e-4 --init $R/cwic-imp2.pt
-    stage $D cwic-q3 $CWIC $Q3 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-imp3.pt
+    stage $D cwic-q3 $CWIC $Q3 --stage tcae $TS --init $R/cwic-imp3.pt
     ;;
   cwic-noimp)
     # Fig. 10b at lab scale: no importance map, the rate set by the number of code channels n
     # (32 = cwic-base; 16 and 8 keep the first channels of the wider model), then stage tcae.
     D=data/training; R=$D/cwic; N="$CWIC --arch-arg importance=false"
-    stage $D cwic-abl-noimp32-s0 $N --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-base.pt
+    stage $D cwic-abl-noimp32-s0 $N --stage tcae $TS --init $R/cwic-base.pt
     stage $R cwic-n16 $N --M 16 --steps 1000 --lr 5e-4 --init $R/cwic-base.pt
-    stage $D cwic-abl-noimp16-s0 $N --M 16 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-n16.pt
+    stage $D cwic-abl-noimp16-s0 $N --M 16 --stage tcae $TS --init $R/cwic-n16.pt
     stage $R cwic-n8 $N --M 8 --steps 1000 --lr 5e-4 --init $R/cwic-n16.pt
-    stage $D cwic-abl-noimp8-s0 $N --M 8 --stage tcae --steps 500 --lr 1e-3 --init $R/cwic-n8.pt
+    stage $D cwic-abl-noimp8-s0 $N --M 8 --stage tcae $TS --init $R/cwic-n8.pt
     ;;
   cwic-quantizer)
     # Table 1 / Fig. 10a: every quantizer variant restarts its quantizer and TCAEs on cwic-imp2's

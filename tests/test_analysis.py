@@ -293,3 +293,59 @@ def test_exercise_checks_of_notebooks_02_05_06():
     assert "not yet" in verdict(1, decoder_flops(cbanet, (256, 256), 3) / 1e9, cbanet, (256, 256), 2, book="06")
     storage = {"cbanet": 1000, "bam_per_bitrate": 10}
     assert "correct" in verdict(2, 1070, storage, 8, book="06") and "not yet" in verdict(2, 1030, storage, 8, book="06")
+
+
+def test_context_information_is_zero_without_context_and_grows_with_it():
+    from lic_lab.entropy.tcae import TCAE
+    from lic_lab.teaching.analysis import context_information
+
+    torch.manual_seed(0)
+    codes = torch.randint(0, 5, (3, 8, 8))
+    model = TCAE(channels=3, symbols=5, groups=2, kernel=3, one_hot=True)
+    he = context_information(model, codes)
+    with torch.no_grad():
+        for conv in model.trimmed_convs():
+            torch.nn.Conv2d.reset_parameters(conv)  # PyTorch's default, sized for the whole kernel
+    default = context_information(model, codes)
+    with torch.no_grad():
+        for conv in model.trimmed_convs():
+            conv.weight.zero_()
+        model.trimmed_convs()[-1].bias.copy_(torch.randn(5, 1).expand(5, 3).flatten())  # per symbol, all channels
+    const = context_information(model, codes)
+    assert abs(const["information"]) < 1e-9 and const["marginal_entropy"] > 0.5  # one distribution everywhere
+    assert he["information"] > 10 * default["information"]  # kept fan-in: predictions already vary
+
+
+def test_context_information_by_hand():
+    """Two contexts predicting (0.9, 0.1) and (0.1, 0.9), equally often: I = 1 - H(0.9) bits."""
+    import math
+
+    from lic_lab.teaching.analysis import context_information
+
+    class TwoContexts:  # stands in for a TCAE: logits (N, symbols, n, h, w) from codes (N, n, h, w)
+        def logits(self, codes):
+            p = torch.tensor([0.9, 0.1]).log()
+            out = torch.empty(1, 2, 1, 2, 2)
+            out[0, :, 0, 0, :] = p[:, None]
+            out[0, :, 0, 1, :] = p.flip(0)[:, None]
+            return out
+
+    codes = torch.zeros(1, 2, 2, dtype=torch.long)
+    h = -(0.9 * math.log2(0.9) + 0.1 * math.log2(0.1))
+    got = context_information(TwoContexts(), codes)
+    assert got["marginal_entropy"] == pytest.approx(1.0) and got["mean_entropy"] == pytest.approx(h)
+    assert got["information"] == pytest.approx(1 - h)
+    one_row = context_information(TwoContexts(), codes, torch.tensor([[[1, 1], [0, 0]]]))  # one context only
+    assert one_row["information"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_tcae_losses_reads_only_the_code_rows():
+    from lic_lab.teaching.analysis import tcae_losses
+
+    rows = [
+        {"model": "a", "coded": "o'", "tcae-inclined": 1.5, "cabac": 1.4},
+        {"model": "b", "coded": "o'", "tcae-inclined": 1.3, "cabac": 1.4},
+        {"model": "a", "coded": "QI(p)", "tcae-inclined": 1.0, "cabac": 2.0},  # QI(p) is not part of the rule
+    ]
+    assert tcae_losses(rows) == ["b"]
+    assert tcae_losses(rows[:1] + rows[2:]) == []

@@ -6,10 +6,11 @@ from lic_lab.entropy.coder import BitstreamError
 from lic_lab.entropy.tcae import TCAE
 
 
+@pytest.mark.parametrize("one_hot", [False, True])
 @pytest.mark.parametrize("inclined", [False, True])
-def test_coding_is_bit_exact_and_matches_eq_25(inclined):
+def test_coding_is_bit_exact_and_matches_eq_25(inclined, one_hot):
     torch.manual_seed(0)
-    model = TCAE(channels=4, symbols=5, groups=2, kernel=3, inclined=inclined)
+    model = TCAE(channels=4, symbols=5, groups=2, kernel=3, inclined=inclined, one_hot=one_hot)
     codes = torch.randint(0, 5, (4, 5, 6))
     data = model.compress(codes)
     assert torch.equal(model.decompress(data, (4, 5, 6)), codes)
@@ -38,10 +39,11 @@ def test_bad_input():
         TCAE(2, 3, layers=1)
 
 
+@pytest.mark.parametrize("one_hot", [False, True])
 @pytest.mark.parametrize("inclined", [False, True])
-def test_masked_coding_skips_known_zeros_and_a_1x1_output_layer_stays_causal(inclined):
+def test_masked_coding_skips_known_zeros_and_a_1x1_output_layer_stays_causal(inclined, one_hot):
     torch.manual_seed(1)
-    model = TCAE(channels=4, symbols=4, groups=2, kernel=3, inclined=inclined, out_kernel=1)
+    model = TCAE(channels=4, symbols=4, groups=2, kernel=3, inclined=inclined, out_kernel=1, one_hot=one_hot)
     mask = (torch.rand(4, 5, 5) < 0.5).long()
     codes = torch.randint(1, 4, (4, 5, 5)) * mask
     data = model.compress(codes, mask)
@@ -69,11 +71,12 @@ def test_masked_coding_skips_known_zeros_and_a_1x1_output_layer_stays_causal(inc
     assert torch.equal(model.decompress(empty, (4, 2, 2), torch.zeros(4, 2, 2)), torch.zeros(4, 2, 2, dtype=torch.long))
 
 
-def test_coding_grid_is_exact_and_close_to_training():
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_coding_grid_is_exact_and_close_to_training(one_hot):
     from lic_lab.entropy.fixed_point import GRID, on_grid
 
     torch.manual_seed(2)
-    model = TCAE(channels=3, symbols=5, groups=2, kernel=5, out_kernel=1)
+    model = TCAE(channels=3, symbols=5, groups=2, kernel=5, out_kernel=1, one_hot=one_hot)
     codes = torch.randint(0, 5, (3, 6, 7))
     exact = model.exact_logits(codes)
     with torch.no_grad():
@@ -84,3 +87,40 @@ def test_coding_grid_is_exact_and_close_to_training():
     w = on_grid(torch.randn(4000) * 0.3, 4.0)
     a = on_grid(torch.rand(4000) * 10, 64.0)
     assert float((w * a).sum()) == float((w * a).flip(0).cumsum(0)[-1]) and GRID == 2.0 ** -14
+
+
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_initial_logits_follow_the_context(one_hot):
+    """Initialised from the kept fan-in, the untrained stack already reacts to its inputs at unit scale
+    (PyTorch's default, sized for the whole kernel, gave logits that were nearly constant)."""
+    torch.manual_seed(3)
+    model = TCAE(channels=8, symbols=9, groups=3, kernel=5, out_kernel=1, one_hot=one_hot)
+    codes = torch.randint(0, 9, (4, 8, 12, 12)).float()
+    with torch.no_grad():
+        logits = model.logits(codes)
+    spread = (logits - logits.mean(dim=(0, 3, 4), keepdim=True)).std().item()  # variation with the context
+    assert 0.3 < spread < 5
+    one_hot_input = TCAE(channels=2, symbols=3, kernel=3, one_hot=True).inputs(torch.tensor([[[[2]], [[0]]]]))
+    assert one_hot_input.flatten().tolist() == [0, 1, 0, 0, 1, 0]  # plane s * n + k
+
+
+@pytest.mark.parametrize("symbols", [9, 16])  # CWIC's alphabets: T + 1 levels of o', L levels of QI(p)
+def test_coding_is_bit_exact_at_cwic_alphabet_sizes(symbols):
+    torch.manual_seed(4)
+    model = TCAE(channels=3, symbols=symbols, groups=2, kernel=5, inclined=True, out_kernel=1, one_hot=True)
+    with torch.no_grad():  # trained-like weights: large enough that the logits spread
+        for conv in model.trimmed_convs():
+            conv.weight.mul_(3.0)
+    codes = torch.randint(0, symbols, (3, 7, 9))
+    assert torch.equal(model.decompress(model.compress(codes), (3, 7, 9)), codes)
+
+
+def test_numpy_grid_matches_the_torch_grid_on_ties_and_clips():
+    import numpy as np
+
+    from lic_lab.entropy.fixed_point import GRID, on_grid, on_grid_np
+
+    k = torch.arange(-6, 7, dtype=torch.float64)
+    values = torch.cat([(k + 0.5) * GRID, k * GRID * 0.3, torch.tensor([70.0, -70.0, 63.99999])])  # half-way ties
+    for limit in (None, 64.0):
+        assert np.array_equal(on_grid_np(values.numpy(), limit), on_grid(values, limit).numpy())

@@ -206,3 +206,10 @@ def test_retired_families_keep_their_results_and_the_chains_built_on_them():
     if "meanscale-q3" in REG:  # the retrained mean-scale rates start from the retrained hyperprior
         assert zoo.built_on("meanscale-q3", "hyperprior") == "hyperprior"
         assert zoo.built_on("hyperprior-q3", "meanscale") is None
+
+
+def test_run_weights_prefers_the_shipped_file():
+    from lic_lab import zoo
+
+    assert zoo.run_weights("hyperprior-q3") == zoo.CHECKPOINT_DIR / "hyperprior-q3.pt"
+    assert zoo.run_weights("no-such-run") == zoo.UNSHIPPED_WEIGHTS / "no-such-run.pt"

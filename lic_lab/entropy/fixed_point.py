@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -49,6 +50,13 @@ def on_grid(t: torch.Tensor, limit: float | None = None) -> torch.Tensor:
     if limit is not None:
         t = t.clamp(-limit, limit)
     return torch.round(t / GRID) * GRID
+
+
+def on_grid_np(a: np.ndarray, limit: float | None = None) -> np.ndarray:
+    """:func:`on_grid` for a float64 NumPy array: the same clip and the same half-to-even rounding."""
+    if limit is not None:
+        a = np.clip(a, -limit, limit)
+    return np.round(a / GRID) * GRID
 
 
 def weight_row_sum(module: nn.Module) -> float:

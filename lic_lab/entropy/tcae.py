@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lic_lab.entropy.coder import StepDecoder, StepEncoder
-from lic_lab.entropy.fixed_point import on_grid
+from lic_lab.entropy.fixed_point import on_grid, on_grid_np
 from lic_lab.layers.trimmed_conv import TrimmedConv2d
 
 WEIGHT_MAX, ACT_MAX = 4.0, 64.0  # each product < 2^8; partial sums stay exact while below 2^53 x 2^-28 = 2^25
@@ -49,12 +49,13 @@ class TCAE(nn.Module):
         kernel: int = 5,
         inclined: bool = False,
         out_kernel: int | None = None,
+        one_hot: bool = False,
     ):
         super().__init__()
         if layers < 2:
             raise ValueError("TCAE needs at least two layers")
-        self.channels, self.symbols, self.inclined = channels, symbols, inclined
-        widths = [1] + [groups] * (layers - 1) + [symbols]
+        self.channels, self.symbols, self.inclined, self.one_hot = channels, symbols, inclined, one_hot
+        widths = [symbols if one_hot else 1] + [groups] * (layers - 1) + [symbols]
         kernels = [kernel] * (layers - 1) + [out_kernel or kernel]  # a 1x1 output layer keeps the zoo small
         convs = [
             TrimmedConv2d(channels, widths[i], widths[i + 1], kernels[i], first=i == 0, inclined=inclined)
@@ -64,7 +65,35 @@ class TCAE(nn.Module):
         self.pad = max(k // 2 for k in kernels)
         if max(conv.in_channels * k * k for conv, k in zip(convs, kernels)) > MAX_TAPS:
             raise ValueError("too many taps per output for exact coding on the fixed-point grid")
-        self.scale = 1.0 / max(symbols - 1, 1)  # symbols enter the first layer as values in [0, 1]
+        self.scale = 1.0 / max(symbols - 1, 1)  # without one_hot, symbols enter as values in [0, 1]
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """He initialisation from each output's *kept* inputs (the mask's fan-in, not the kernel's).
+
+        PyTorch's default sizes a weight for every input of the kernel; a trimmed kernel keeps about
+        half of them (fewer for early channels), and one-hot inputs are 1 in only one plane of
+        ``symbols``, so the default starts the stack with a tiny gain: logits that are nearly the biases,
+        a model that ignores its context until its weights have grown many times over.
+        """
+        convs = self.trimmed_convs()
+        for i, conv in enumerate(convs):
+            fan = conv.mask.sum(dim=(1, 2, 3)).clamp_min(1)  # kept inputs per output channel
+            if i == 0 and self.one_hot:
+                fan = (fan / self.symbols).clamp_min(1)  # one active plane of `symbols` per input
+            gain = 2.0 if i < len(convs) - 1 else 1.0  # ReLU follows every layer but the last
+            with torch.no_grad():
+                conv.weight.copy_(torch.randn_like(conv.weight) * (gain / fan).sqrt().view(-1, 1, 1, 1))
+                conv.bias_vector().zero_()
+
+    def inputs(self, codes: torch.Tensor) -> torch.Tensor:
+        """(B, n, h, w) symbols -> the first layer's input planes: their values in [0, 1], or one-hot
+        (plane ``s * n + k`` is 1 where channel ``k`` holds symbol ``s``; zero padding is then "no symbol")."""
+        if not self.one_hot:
+            return codes * self.scale
+        b, n, h, w = codes.shape
+        hot = F.one_hot(codes.long(), self.symbols).to(codes.dtype if codes.is_floating_point() else torch.float32)
+        return hot.permute(0, 4, 1, 2, 3).reshape(b, self.symbols * n, h, w)
 
     def trimmed_convs(self) -> list[TrimmedConv2d]:
         """The layers, typed (the stub of ``nn.ModuleList`` yields plain modules)."""
@@ -72,7 +101,7 @@ class TCAE(nn.Module):
 
     def logits(self, codes: torch.Tensor) -> torch.Tensor:
         """(N, n, h, w) symbol values -> (N, symbols, n, h, w) logits (one pass, for training)."""
-        x = codes * self.scale
+        x = self.inputs(codes)
         for i, conv in enumerate(self.convs):
             x = conv(x)
             if i < len(self.convs) - 1:
@@ -119,14 +148,11 @@ class TCAE(nn.Module):
             for conv in self.trimmed_convs()
         ]
 
-    def _symbol_values(self, values: torch.Tensor) -> torch.Tensor:
-        return on_grid(values.double() * self.scale, ACT_MAX)
-
     @torch.no_grad()
     def exact_logits(self, codes: torch.Tensor) -> torch.Tensor:
         """(n, h, w) symbols -> (symbols, n, h, w) logits on the coding grid, whole cuboid at once."""
         layers = self.exact_layers()
-        x = self._symbol_values(codes)[None]
+        x = on_grid(self.inputs(codes[None].double()), ACT_MAX)
         for i, (weight, bias) in enumerate(layers):
             x = F.conv2d(x, weight, bias, padding=weight.shape[-1] // 2)
             if i < len(layers) - 1:
@@ -134,9 +160,9 @@ class TCAE(nn.Module):
         return x[0].view(self.symbols, *codes.shape)
 
     @staticmethod
-    def _probs(logits: torch.Tensor) -> np.ndarray:
+    def _probs(logits: torch.Tensor | np.ndarray) -> np.ndarray:
         """(P, m) exact logits -> probabilities, row by row (the same numbers for any P)."""
-        z = logits.numpy()
+        z = np.ascontiguousarray(logits.numpy() if isinstance(logits, torch.Tensor) else logits)  # sums by layout
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
 
@@ -162,45 +188,55 @@ class TCAE(nn.Module):
             coder.add(codes[c, y, x][coded].numpy(), self._probs(logits[:, c, y, x].t()[coded]))
         return coder.finish()[0]
 
-    @torch.no_grad()
     def decompress(self, data: bytes, shape: tuple[int, int, int], mask: torch.Tensor | None = None) -> torch.Tensor:
         """Inverse of :meth:`compress`: one symbol (sequential) or one inclined plane per step.
 
         The decoder must know the same ``mask``; positions outside it are 0 and cost no bits, but
-        every layer is still evaluated there, as in training.
+        every layer is still evaluated there, as in training. The loop runs in NumPy (float64, the
+        same grid): a step is a few tiny array operations, where NumPy's per-call cost is a fraction
+        of PyTorch's, and exact sums make the result independent of the library.
         """
         d, h, w = shape
-        keep = torch.ones(shape, dtype=torch.bool) if mask is None else mask.cpu().bool()
-        coder, out = StepDecoder(data), torch.zeros(shape, dtype=torch.long)
+        keep = np.ones(shape, dtype=bool) if mask is None else mask.cpu().bool().numpy()
+        coder, out = StepDecoder(data), np.zeros(shape, dtype=np.int64)
         r = self.pad
-        layers = self.exact_layers()
+        layers = [(weight.numpy(), bias.numpy()) for weight, bias in self.exact_layers()]
         # activations channels-last, (h + 2r, w + 2r, channels), so a patch gathers as (P, K, K, in)
-        acts = [torch.zeros(h + 2 * r, w + 2 * r, weight.shape[1], dtype=torch.float64) for weight, _ in layers]
+        acts = [np.zeros((h + 2 * r, w + 2 * r, weight.shape[1])) for weight, _ in layers]
         # each layer's weights as (channel, K * K * in, groups_out), biases as (channel, groups_out)
         per_channel = [
             (
-                weight.permute(0, 2, 3, 1).reshape(weight.shape[0] // d, d, -1).permute(1, 2, 0).contiguous(),
-                bias.view(-1, d).t().contiguous(),
+                np.ascontiguousarray(
+                    weight.transpose(0, 2, 3, 1).reshape(weight.shape[0] // d, d, -1).transpose(1, 2, 0)
+                ),
+                np.ascontiguousarray(bias.reshape(-1, d).T),
             )
             for weight, bias in layers
         ]
-        offsets = [torch.arange(-(wt.shape[-1] // 2), wt.shape[-1] // 2 + 1) for wt, _ in layers]
-        for pos in self.steps(shape):  # positions of a step are sorted by channel
+        offsets = [np.arange(-(wt.shape[-1] // 2), wt.shape[-1] // 2 + 1) for wt, _ in layers]
+        last = len(per_channel) - 1
+        for pos in (p.numpy() for p in self.steps(shape)):  # positions of a step are sorted by channel
             c, y, x = pos[:, 0], pos[:, 1] + r, pos[:, 2] + r
-            channels, counts = torch.unique_consecutive(c, return_counts=True)
-            runs = list(zip(channels.tolist(), torch.cumsum(counts, 0).tolist(), counts.tolist()))
+            cuts = (np.flatnonzero(np.diff(c)) + 1).tolist()
+            runs = list(zip([0, *cuts], [*cuts, len(c)]))
             for i, (weight, bias) in enumerate(per_channel):
-                patch = acts[i][(y[:, None] + offsets[i])[:, :, None], (x[:, None] + offsets[i])[:, None, :]]
-                patch = patch.reshape(len(pos), -1)  # (P, K * K * in)
-                logits = torch.cat([patch[end - n : end] @ weight[ch] + bias[ch] for ch, end, n in runs])
-                if i < len(per_channel) - 1:
-                    cols = torch.arange(weight.shape[-1])[None, :] * d + c[:, None]
-                    acts[i + 1][y[:, None], x[:, None], cols] = on_grid(F.relu(logits), ACT_MAX)
+                o = offsets[i]
+                patch = acts[i][(y[:, None] + o)[:, :, None], (x[:, None] + o)[:, None, :]].reshape(len(c), -1)
+                if len(runs) == 1:  # one channel (always, for the sequential TCAE)
+                    logits = patch @ weight[c[0]] + bias[c[0]]
+                else:
+                    logits = np.concatenate([patch[a:b] @ weight[c[a]] + bias[c[a]] for a, b in runs])
+                if i < last:
+                    cols = np.arange(weight.shape[-1])[None, :] * d + c[:, None]
+                    acts[i + 1][y[:, None], x[:, None], cols] = on_grid_np(np.maximum(logits, 0.0), ACT_MAX)
             coded = keep[pos[:, 0], pos[:, 1], pos[:, 2]]
-            values = torch.zeros(len(pos), dtype=torch.long)
-            if bool(coded.any()):
-                values[coded] = torch.from_numpy(coder.decode(self._probs(logits[coded])))
+            values = np.zeros(len(c), dtype=np.int64)
+            if coded.any():
+                values[coded] = coder.decode(self._probs(logits[coded]))
             out[pos[:, 0], pos[:, 1], pos[:, 2]] = values
-            acts[0][y, x, c] = self._symbol_values(values)
+            if self.one_hot:  # plane values * d + c: the step's symbols, one-hot
+                acts[0][y, x, values * d + c] = 1.0
+            else:
+                acts[0][y, x, c] = on_grid_np(values * self.scale, ACT_MAX)
         coder.finish()
-        return out
+        return torch.from_numpy(out)

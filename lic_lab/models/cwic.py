@@ -114,6 +114,7 @@ class CWIC(CompressionModel):
         tcae: str = "inclined",
         tcae_groups: int = 3,
         tcae_layers: int = 3,
+        tcae_one_hot: bool = False,
         widths: Sequence[int] = (16, 24, 32),
         **extra: Any,
     ):
@@ -134,6 +135,7 @@ class CWIC(CompressionModel):
             tcae=tcae,
             tcae_groups=tcae_groups,
             tcae_layers=tcae_layers,
+            tcae_one_hot=bool(tcae_one_hot),
             widths=[int(c) for c in widths],
             **extra,
         )
@@ -175,8 +177,9 @@ class CWIC(CompressionModel):
         inclined = tcae == "inclined"
         if not inclined:  # one symbol per step: about 70 s per megapixel, so a lower size limit
             self.max_decode_pixels = 1 << 19
-        self.tcae = TCAE(M, self.quantizer.levels + 1, tcae_groups, tcae_layers, 5, inclined, out_kernel=1)
-        self.tcae_p = TCAE(1, importance_levels, 2 * tcae_groups, tcae_layers, 5, inclined, out_kernel=1)
+        hot = bool(tcae_one_hot)
+        self.tcae = TCAE(M, self.quantizer.levels + 1, tcae_groups, tcae_layers, 5, inclined, out_kernel=1, one_hot=hot)
+        self.tcae_p = TCAE(1, importance_levels, 2 * tcae_groups, tcae_layers, 5, inclined, out_kernel=1, one_hot=hot)
         self.section_names = ("importance", "code") if self.use_importance else ("code",)
 
     def configure_training(self, stage: str | None) -> None:
@@ -197,8 +200,7 @@ class CWIC(CompressionModel):
 
     def reset_entropy_models(self) -> None:
         for module in (self.tcae, self.tcae_p):
-            for conv in module.trimmed_convs():
-                conv.reset_parameters()
+            module.reset_parameters()
 
     def adapt_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Warm start across code widths ``n``: the channels both models have keep their weights."""

@@ -207,6 +207,12 @@ def compression_ratios(totals: dict[str, dict[str, dict[str, float]]]) -> list[d
     return rows
 
 
+def tcae_losses(rows: list[dict[str, Any]]) -> list[str]:
+    """Fig. 12's rule: the models (rows of :func:`compression_ratios`) at which the inclined TCAE does not
+    compress ``o'`` better than the CABAC-like context; the paper's claim holds when none do."""
+    return [r["model"] for r in rows if r["coded"] == "o'" and not r["tcae-inclined"] > r["cabac"]]
+
+
 def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, float]]) -> list[bool]:
     """For each ``(bpp, quality)`` point: does some point of ``others`` have fewer bits and more quality?
 
@@ -232,3 +238,24 @@ def prediction_changes(tcae: Any, codes: torch.Tensor, position: tuple[int, int,
         _, h, w = codes.shape
         before = (kk * h * w + ii * w + jj) <= (k * h * w + i * w + j)
     return {"changed": int(diff.sum()), "at_or_before": int((diff & before).sum())}
+
+
+@torch.no_grad()
+def context_information(tcae: Any, codes: torch.Tensor, mask: torch.Tensor | None = None) -> dict[str, float]:
+    """How much a context model's predictions depend on the context, in bits per (kept) symbol.
+
+    ``H(mean p) - mean H(p)``: the entropy of the model's average prediction minus the average entropy
+    of its predictions, the mutual information between where a symbol is (its context) and what the
+    model predicts there. A model that predicts the same distribution everywhere scores 0 and can do
+    no better than that one distribution; for a calibrated model (symbols drawn from its predictions)
+    it is exactly the expected saving over coding every symbol with its average prediction. ``codes``: (n, h, w) symbols; ``mask``: which of them are coded.
+    """
+    p = torch.softmax(tcae.logits(codes[None].float())[0].double(), dim=0)  # (symbols, n, h, w)
+    keep = torch.ones(codes.shape, dtype=torch.bool) if mask is None else mask.bool()
+    p = p[:, keep].t()  # (kept, symbols)
+
+    def entropy(q: torch.Tensor) -> torch.Tensor:
+        return -(q * torch.log2(q.clamp_min(1e-300))).sum(-1)
+
+    marginal, mean = float(entropy(p.mean(0))), float(entropy(p).mean())
+    return {"marginal_entropy": marginal, "mean_entropy": mean, "information": marginal - mean}

@@ -190,7 +190,7 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
     """CWIC: Table 1 (quantizers), Fig. 12 (entropy models), Table 2 (decoding time), Fig. 10b."""
     from lic_lab.evaluation.evaluate import kodak_curves
     from lic_lab.teaching.ablation import same_order
-    from lic_lab.teaching.analysis import compression_ratios, dominated_by
+    from lic_lab.teaching.analysis import compression_ratios, dominated_by, tcae_losses
     from lic_lab.zoo import kodak_means
 
     rows: list[Row] = []
@@ -216,8 +216,7 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
     if q2:
         r = q2[0]
         keys = ("tcae-inclined", "tcae-sequential", "cabac", "iid")
-        # rule (notebook 04): the TCAE beats the CABAC-like context on o' at every rate
-        beats = all(x["tcae-inclined"] > x["cabac"] for x in ratios if x["coded"] == "o'")
+        beats = not tcae_losses(ratios)  # the rule of notebook 04
         rows.append(
             (
                 "CWIC Fig. 12: compression ratio of o' (cwic-q2), inclined TCAE / sequential TCAE / CABAC-like / i.i.d.",
