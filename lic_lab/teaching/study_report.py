@@ -208,6 +208,11 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
                     "the paper's order reproduced"
                     if same_order(q, ref.CWIC_TABLE1)
                     else "another order than the paper's"
+                )
+                + (
+                    " (the first round's variants, not yet re-run on the rebuilt base)"
+                    if st.get("kept_from_earlier_run")
+                    else ""
                 ),
             )
         )
