@@ -12,7 +12,7 @@ CWIC_BASE="--arch cwic --M 32 --arch-arg widths=[32,48,64] --patch 128 --batch 8
 # its context. Measured on the first round's cwic-q2 codes of the validation photos (bits per kept
 # code; CABAC-like 1.29): that TCAE 2.45; re-trained 3,000 steps with the kept-fan-in init, values 1.64,
 # one-hot 1.42 (still falling: hence 4,000). cwic-base's TCAE (values) is discarded by stage tcae;
-# cwic-imp* warm-start all but its first layer.
+# cwic-imp2 warm-starts all but its first layer (cwic-imp1 and imp3 start from the one-hot cwic-imp2).
 TCAE_STEPS=${TCAE_STEPS:-4000}
 CWIC="$CWIC_BASE --arch-arg tcae_one_hot=true"; TS="--steps $TCAE_STEPS --lr 1e-3 --val-every $TCAE_STEPS"
 # gamma per rate from `scripts/paper_studies.py cwic-gamma` on cwic-base (widths 32, 48, 64; 2026-12-01)

@@ -213,3 +213,6 @@ def test_run_weights_prefers_the_shipped_file():
 
     assert zoo.run_weights("hyperprior-q3") == zoo.CHECKPOINT_DIR / "hyperprior-q3.pt"
     assert zoo.run_weights("no-such-run") == zoo.UNSHIPPED_WEIGHTS / "no-such-run.pt"
+    committed = zoo.REPO_DIR / "data" / "training" / "cwic-abl-noimp8-s0.pt"  # unshipped, its weights committed
+    if committed.is_file():
+        assert zoo.run_weights("cwic-abl-noimp8-s0") == committed
