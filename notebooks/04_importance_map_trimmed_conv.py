@@ -254,12 +254,10 @@ with torch.no_grad():
     a2 = m2.analyse(x_pad)
 o2, mask2 = a2["o"][0], a2["mask"][0]
 
-@torch.no_grad()
 def context_row(label, tcae):
-    bits = float(tcae.code_length(o2[None], mask2[None])) / float(mask2.sum())
     info = analysis.context_information(tcae, o2, mask2)
     return {"TCAE": label, "H(E[p])": round(info["marginal_entropy"], 3), "E[H(p)]": round(info["mean_entropy"], 3),
-            "I (bits)": round(info["information"], 3), "bits spent per kept code": round(bits, 3)}
+            "I (bits)": round(info["information"], 3), "bits spent per kept code": round(info["bits"], 3)}
 
 fresh = copy.deepcopy(m2.tcae)   # the same architecture, re-initialised
 torch.manual_seed(0)

@@ -335,6 +335,7 @@ def test_context_information_by_hand():
     got = context_information(TwoContexts(), codes)
     assert got["marginal_entropy"] == pytest.approx(1.0) and got["mean_entropy"] == pytest.approx(h)
     assert got["information"] == pytest.approx(1 - h)
+    assert got["bits"] == pytest.approx(-(math.log2(0.9) + math.log2(0.1)) / 2)  # every symbol is 0: half at p = 0.9, half at 0.1
     one_row = context_information(TwoContexts(), codes, torch.tensor([[[1, 1], [0, 0]]]))  # one context only
     assert one_row["information"] == pytest.approx(0.0, abs=1e-12)
 

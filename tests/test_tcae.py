@@ -100,6 +100,8 @@ def test_initial_logits_follow_the_context(one_hot):
         logits = model.logits(codes)
     spread = (logits - logits.mean(dim=(0, 3, 4), keepdim=True)).std().item()  # variation with the context
     assert 0.3 < spread < 5
+    for conv in model.trimmed_convs():  # weights the mask drops start (and, never trained, stay) at zero
+        assert not (conv.weight * (1 - conv.mask)).any()
     one_hot_input = TCAE(channels=2, symbols=3, kernel=3, one_hot=True).inputs(torch.tensor([[[[2]], [[0]]]]))
     assert one_hot_input.flatten().tolist() == [0, 1, 0, 0, 1, 0]  # plane s * n + k
 

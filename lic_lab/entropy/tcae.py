@@ -83,7 +83,8 @@ class TCAE(nn.Module):
                 fan = (fan / self.symbols).clamp_min(1)  # one active plane of `symbols` per input
             gain = 2.0 if i < len(convs) - 1 else 1.0  # ReLU follows every layer but the last
             with torch.no_grad():
-                conv.weight.copy_(torch.randn_like(conv.weight) * (gain / fan).sqrt().view(-1, 1, 1, 1))
+                # masked-out weights never train; zero, they cannot set a stored int8 scale (zoo.quantize_int8)
+                conv.weight.copy_(torch.randn_like(conv.weight) * (gain / fan).sqrt().view(-1, 1, 1, 1) * conv.mask)
                 conv.bias_vector().zero_()
 
     def inputs(self, codes: torch.Tensor) -> torch.Tensor:

@@ -175,7 +175,7 @@ class CWIC(CompressionModel):
         )
         self.quantizer = LearntQuantizer(M, levels, quantizer)
         inclined = tcae == "inclined"
-        if not inclined:  # one symbol per step: about 70 s per megapixel, so a lower size limit
+        if not inclined:  # one symbol per step: about 25 s per megapixel, so a lower size limit
             self.max_decode_pixels = 1 << 19
         hot = bool(tcae_one_hot)
         self.tcae = TCAE(M, self.quantizer.levels + 1, tcae_groups, tcae_layers, 5, inclined, out_kernel=1, one_hot=hot)

@@ -248,14 +248,19 @@ def context_information(tcae: Any, codes: torch.Tensor, mask: torch.Tensor | Non
     of its predictions, the mutual information between where a symbol is (its context) and what the
     model predicts there. A model that predicts the same distribution everywhere scores 0 and can do
     no better than that one distribution; for a calibrated model (symbols drawn from its predictions)
-    it is exactly the expected saving over coding every symbol with its average prediction. ``codes``: (n, h, w) symbols; ``mask``: which of them are coded.
+    it is exactly the expected saving over coding every symbol with its average prediction. ``bits`` is
+    what the model actually spends, ``-log2 p(symbol)`` on average: varying predictions save bits only
+    where they are right.
+
+    ``codes``: (n, h, w) symbols; ``mask``: which of them are coded.
     """
     p = torch.softmax(tcae.logits(codes[None].float())[0].double(), dim=0)  # (symbols, n, h, w)
     keep = torch.ones(codes.shape, dtype=torch.bool) if mask is None else mask.bool()
     p = p[:, keep].t()  # (kept, symbols)
+    spent = float(-torch.log2(p.gather(1, codes[keep].long()[:, None]).clamp_min(1e-300)).mean())
 
     def entropy(q: torch.Tensor) -> torch.Tensor:
         return -(q * torch.log2(q.clamp_min(1e-300))).sum(-1)
 
     marginal, mean = float(entropy(p.mean(0))), float(entropy(p).mean())
-    return {"marginal_entropy": marginal, "mean_entropy": mean, "information": marginal - mean}
+    return {"marginal_entropy": marginal, "mean_entropy": mean, "information": marginal - mean, "bits": spent}
