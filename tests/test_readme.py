@@ -33,6 +33,10 @@ def test_verdict_rules():
     assert gaps_beyond_noise(rows, [("a", "b")])
     rows["b"]["dbpp_spread"] = 0.8
     assert not gaps_beyond_noise(rows, [("a", "b")])
+    quality = {"a": {"ms_ssim": 0.9174, "ms_ssim_spread": 0.0002}, "b": {"ms_ssim": 0.9173, "ms_ssim_spread": 0.0001}}
+    assert not gaps_beyond_noise(quality, [("a", "b")], "ms_ssim")
+    quality["a"]["ms_ssim"] = 0.9180
+    assert gaps_beyond_noise(quality, [("a", "b")], "ms_ssim")
 
 
 def test_block_replacement_and_rows():

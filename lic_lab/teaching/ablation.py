@@ -158,12 +158,13 @@ def versus_paper(
     return table
 
 
-def gaps_beyond_noise(rows: Mapping[str, Mapping[str, Any]], pairs: Sequence[tuple[str, str]]) -> bool:
-    """Whether each pair of variants differs in paired bpp change by more than their two seed spreads together."""
-    return all(
-        abs(rows[a]["dbpp_percent"] - rows[b]["dbpp_percent"]) > rows[a]["dbpp_spread"] + rows[b]["dbpp_spread"]
-        for a, b in pairs
-    )
+def gaps_beyond_noise(
+    rows: Mapping[str, Mapping[str, Any]], pairs: Sequence[tuple[str, str]], value: str = "dbpp_percent"
+) -> bool:
+    """Whether each pair of variants differs in ``value`` (the paired bpp change, or ``"ms_ssim"``) by
+    more than their two seed spreads of it together."""
+    spread = {"dbpp_percent": "dbpp_spread"}.get(value, f"{value}_spread")
+    return all(abs(rows[a][value] - rows[b][value]) > rows[a][spread] + rows[b][spread] for a, b in pairs)
 
 
 def verdict(reproduced: bool, bd_rate: float | None = None, resolution: float = 0.5) -> str:
