@@ -239,6 +239,18 @@ case "$1" in
     stage $R cwic-n8 $N --M 8 --steps 1000 --lr 5e-4 --init $R/cwic-n16.pt
     stage $D cwic-abl-noimp8-s0 $N --M 8 --stage tcae $TS --init $R/cwic-n8.pt
     ;;
+  cwic-fill)
+    # Probe for Fig. 10b (not shipped): the paper's z = m * Q(e) decodes a dropped code as 0, which the
+    # decoder's CodeGain turns into -8, the signal of a kept code at the lowest level. The same q2 and q1
+    # stages as recipe cwic, but a dropped code decodes as 1/2 (masked_value; 0 after CodeGain, no
+    # signal). Compared on the validation photos with cwic-q2 / cwic-imp1.
+    D=data/training; R=$D/cwic; P=$D/cwic-fill; F="$CWIC --arch-arg masked_value=0.5"
+    Q1="--arch-arg r0=0.2 --arch-arg gamma=$CWIC_G1"; Q2="--arch-arg r0=0.45 --arch-arg gamma=$CWIC_G2"
+    stage $P cwic-fill-imp2 $F $Q2 --steps 3500 --lr 5e-4 --init $R/cwic-base.pt
+    stage $P cwic-fill-q2 $F $Q2 --stage tcae $TS --init $P/cwic-fill-imp2.pt
+    stage $P cwic-fill-imp1 $F $Q1 --steps 1000 --lr 5e-4 --init $P/cwic-fill-imp2.pt
+    stage $P cwic-fill-q1 $F $Q1 --stage tcae $TS --init $P/cwic-fill-imp1.pt
+    ;;
   cwic-quantizer)
     # Table 1 / Fig. 10a: every quantizer variant restarts its quantizer and TCAEs on cwic-imp2's
     # en/decoder and importance map (stage new-quantizer), same steps; LCMQ is the control. (The TCAEs
@@ -248,5 +260,5 @@ case "$1" in
         --arch-arg quantizer="\"$V\"" --stage new-quantizer --steps ${STEPS:-600} --lr 5e-4 --init data/training/cwic/cwic-imp2.pt
     done
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-quantizer" >&2; exit 2 ;;
+  *) echo "usage: $0 hyperprior|factorized|meanscale|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
 esac

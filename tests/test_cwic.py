@@ -18,10 +18,10 @@ def small(**kw) -> CWIC:
     return CWIC(widths=(4, 8, 16), M=16, levels=4, importance_levels=8, tcae_groups=2, **kw).eval()
 
 
-@pytest.mark.parametrize("tcae", ["inclined", "sequential"])
+@pytest.mark.parametrize("tcae, masked_value", [("inclined", 0.0), ("sequential", 0.0), ("inclined", 0.5)])
 @pytest.mark.parametrize("importance", [True, False])
-def test_round_trip_is_bit_exact_and_near_the_estimate(tcae, importance):
-    model = small(tcae=tcae, importance=importance)
+def test_round_trip_is_bit_exact_and_near_the_estimate(tcae, importance, masked_value):
+    model = small(tcae=tcae, importance=importance, masked_value=masked_value)
     x = torch.rand(1, 3, 30, 44)
     data = model.compress(x)
     x_hat = model.decompress(data)
@@ -35,6 +35,7 @@ def test_round_trip_is_bit_exact_and_near_the_estimate(tcae, importance):
         assert torch.equal(a["mask"], importance_mask(quantize_importance(a["p"], 8), 16, 8))
         assert 0 < a["mask"].mean() < 1
     assert torch.equal(a["o"] == 0, a["mask"] == 0)
+    assert torch.equal(a["z"][a["mask"] == 0], torch.full_like(a["z"][a["mask"] == 0], masked_value))
     estimate = sum(-torch.log2(v).sum().item() for v in out["likelihoods"].values())
     sections = len(model.section_names)
     assert 8 * len(data) <= estimate + 32 * sections + 8 * 64  # header + ANS word padding

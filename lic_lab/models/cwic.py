@@ -6,7 +6,8 @@
 * **Learnt channel-wise quantization** (sec. 3.1.3, eqs. 1-2, 9, 11-12): :mod:`lic_lab.quantization.learnt`.
 * **Importance map** (sec. 3.1.2): two residual blocks on ``E_s(x)`` and a conv + sigmoid give
   ``p in (0, 1)^{h x w}``; ``QI(p)`` and the mask ``m`` of eqs. 3-4 (:mod:`lic_lab.quantization.importance_map`)
-  keep the first ``n QI(p) / L`` channels of each position: ``z = m * Q(e)``.
+  keep the first ``n QI(p) / L`` channels of each position: ``z = m * Q(e)``. Option ``masked_value``
+  (ours, not the paper's): a dropped code reaches the decoder as that value instead of 0.
 * **Decoder**: the mirror, each stride-2 conv replaced by a conv and depth-to-space (PixelShuffle).
 * **Loss** (eq. 10): ``L_D + gamma L_R + eta L_quant``. The trainer supplies ``L_D`` (with ``lambda``)
   and the entropy model's bits (which train only the TCAE: the codes are integers); ``extra_loss``
@@ -116,6 +117,7 @@ class CWIC(CompressionModel):
         tcae_layers: int = 3,
         tcae_one_hot: bool = False,
         widths: Sequence[int] = (16, 24, 32),
+        masked_value: float = 0.0,
         **extra: Any,
     ):
         if tcae not in ("inclined", "sequential"):
@@ -137,10 +139,15 @@ class CWIC(CompressionModel):
             tcae_layers=tcae_layers,
             tcae_one_hot=bool(tcae_one_hot),
             widths=[int(c) for c in widths],
+            masked_value=float(masked_value),
             **extra,
         )
         self.N, self.M, self.L, self.eta = N, M, importance_levels, eta
         self.use_importance = bool(importance)
+        # What a dropped code decodes as. 0 is the paper's z = m * Q(e); after CodeGain it is -8, the
+        # signal of a kept code at the lowest level, so the decoder cannot tell "dropped" from "dark".
+        # 1/2, the middle of the code range, reaches the decoder's first conv as 0: no signal at all.
+        self.masked_value = float(masked_value)
         self.ratio = 2.0 / 3.0 * r0  # the paper's r = 2/3 r0
         self.relax = (importance_levels, self.ratio, gamma, xi, alpha)
         w = [int(c) for c in widths]
@@ -223,6 +230,10 @@ class CWIC(CompressionModel):
         self.train(was)
         return grad.abs()
 
+    def fill_dropped(self, z: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``m * Q(e)`` -> the decoder's input: dropped codes set to ``masked_value`` (0: unchanged)."""
+        return z + (1 - mask) * self.masked_value if self.masked_value else z
+
     def synthesize(self, y_hat: torch.Tensor) -> torch.Tensor:
         return self.decoder(y_hat)
 
@@ -237,6 +248,7 @@ class CWIC(CompressionModel):
             qi = quantize_importance(p, self.L)
             mask = importance_mask(qi, self.M, self.L)
             z = ImportanceRelaxation.apply(q, p, mask, self.relax) if self.training else q * mask
+            z = self.fill_dropped(z, mask)
         else:
             p = e.new_ones(n, h, w)
             qi = torch.full((n, h, w), self.L - 1, dtype=torch.long, device=e.device)
@@ -291,5 +303,5 @@ class CWIC(CompressionModel):
         mask, (code,) = self.decode_mask(sections, shape)
         device = self.quantizer.steps.device
         o, mask = self.tcae.decompress(code, (self.M, *shape), mask).to(device), mask.to(device)
-        z = self.quantizer.dequantize((o - 1).clamp_min(0)[None]) * mask
+        z = self.fill_dropped(self.quantizer.dequantize((o - 1).clamp_min(0)[None]) * mask, mask)
         return self.decoder(z)
