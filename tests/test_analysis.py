@@ -201,6 +201,20 @@ def test_dominated_by_reads_two_rd_curves_pointwise():
     assert dominated_by([(0.4, 25.0), (0.6, 27.0)], [(0.3, 26.0), (0.8, 26.5)]) == [True, False]
 
 
+def test_importance_map_verdict_needs_no_domination_and_a_negative_bd_rate():
+    from lic_lab.teaching.analysis import importance_map_verdict
+
+    without = [(0.25, 26.8), (0.46, 27.9), (0.77, 28.4)]
+    above = importance_map_verdict([(0.2, 26.8), (0.35, 27.9), (0.6, 28.4)], without)
+    assert above["reproduced"] and above["bd_rate"] < 0 and not any(above["beaten"])
+    # nobody dominated, but the same PSNR costs more bits: not reproduced
+    below = importance_map_verdict([(0.24, 26.0), (0.6, 28.0), (0.9, 28.6)], without)
+    assert not any(below["beaten"]) and below["bd_rate"] > 0 and not below["reproduced"]
+    # too little PSNR overlap for BD-rate: the pointwise rule decides
+    apart = importance_map_verdict([(0.2, 30.0), (0.3, 30.5)], without)
+    assert apart["bd_rate"] is None and apart["reproduced"]
+
+
 def test_prediction_changes_never_reach_earlier_symbols():
     from lic_lab.entropy.tcae import TCAE
     from lic_lab.teaching.analysis import prediction_changes

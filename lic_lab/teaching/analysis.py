@@ -222,6 +222,22 @@ def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, fl
     return [any(b <= bpp and q >= quality for b, q in others) for bpp, quality in points]
 
 
+def importance_map_verdict(
+    with_map: list[tuple[float, float]], without_map: list[tuple[float, float]]
+) -> dict[str, Any]:
+    """Fig. 10b's rule on ``(bpp, PSNR)`` points: the map helps when no model without it has both fewer
+    bits and more PSNR than a model with it (:func:`dominated_by`) *and*, where the two curves share at
+    least ``MIN_OVERLAP_DB`` of PSNR, the BD-rate of the models with the map against those without is
+    negative (fewer bits at equal PSNR). Returns ``beaten`` (per model with the map), ``bd_rate``
+    (None without enough overlap) and ``reproduced``."""
+    from lic_lab.evaluation.evaluate import bd_table
+
+    beaten = dominated_by(with_map, without_map)
+    curves = {k: tuple(map(list, zip(*sorted(v)))) for k, v in (("with", with_map), ("without", without_map))}
+    bd = bd_table(curves, ["with"], ["without"])[0]["BD-rate (%)"]
+    return {"beaten": beaten, "bd_rate": bd, "reproduced": not any(beaten) and (bd is None or bd < 0)}
+
+
 @torch.no_grad()
 def prediction_changes(tcae: Any, codes: torch.Tensor, position: tuple[int, int, int]) -> dict[str, int]:
     """Change one symbol of an (n, h, w) cuboid: how many predictions change, and how many of those

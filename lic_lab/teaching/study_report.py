@@ -199,7 +199,7 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
     """CWIC: Table 1 (quantizers), Fig. 12 (entropy models), Table 2 (decoding time), Fig. 10b."""
     from lic_lab.evaluation.evaluate import kodak_curves
     from lic_lab.teaching.ablation import same_order
-    from lic_lab.teaching.analysis import compression_ratios, dominated_by, tcae_losses
+    from lic_lab.teaching.analysis import compression_ratios, importance_map_verdict, tcae_losses
     from lic_lab.zoo import kodak_means
 
     rows: list[Row] = []
@@ -260,14 +260,16 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
     if noimp and "cwic" in curves:
         pts = sorted((v["bpp"], v["psnr"]) for v in noimp.values())
         cw = list(zip(*curves["cwic"]))
-        beaten = dominated_by(cw, pts)
-        # rule: reproduced when no model without the map has both fewer bits and more PSNR than a CWIC model
+        v = importance_map_verdict(cw, pts)  # the rule of notebook 04
+        bd = "BD-rate not computable (overlap too small)" if v["bd_rate"] is None else f"BD-rate {v['bd_rate']:+.1f}%"
         rows.append(
             (
-                "CWIC Fig. 10b: with vs without the importance map",
-                ("reproduced" if not any(beaten) else "not reproduced")
-                + f": {sum(beaten)} of {len(cw)} CWIC models have a model without the map with fewer bits and "
-                f"more PSNR (without: {', '.join(f'{b:.2f} bpp / {p:.1f} dB' for b, p in pts)})",
+                "CWIC Fig. 10b: with vs without the importance map (rule: no CWIC model beaten on both bits and "
+                "PSNR by a model without the map, and a negative BD-rate against them)",
+                ("reproduced" if v["reproduced"] else "not reproduced")
+                + f": {sum(v['beaten'])} of {len(cw)} CWIC models beaten, {bd} "
+                f"(with: {', '.join(f'{b:.2f} bpp / {p:.1f} dB' for b, p in cw)}; "
+                f"without: {', '.join(f'{b:.2f} bpp / {p:.1f} dB' for b, p in pts)})",
             )
         )
     return rows
