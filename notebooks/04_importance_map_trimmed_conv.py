@@ -34,7 +34,6 @@
 # (this cell prints the device and the last run time, which differ between machines)
 # %matplotlib inline
 import json, time
-from pathlib import Path
 import numpy as np, torch, matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
@@ -163,9 +162,12 @@ order_ours = sorted(S["quantization_error"], key=S["quantization_error"].get)
 print("order by error, ours:", order_ours, "| paper:", sorted(references.CWIC_TABLE1, key=references.CWIC_TABLE1.get))
 variants = {v: zoo.training_record(f"cwic-abl-{v}-s0") for v in ("lcmq", "lmq", "fmq", "bin")}
 print("fine-tuning steps:", {v: r["steps"] for v, r in variants.items()})
-starts = {Path(r["config"]["init"]).stem for r in variants.values()}
-shipped = Path(zoo.training_record("cwic-q2")["config"]["init"]).stem
-print(f"the variants start from {sorted(starts)}; the shipped cwic-q2 from {shipped}:", starts == {shipped})
+start = lambda c: (c["init"], tuple(c["extra"]["widths"]), c["extra"]["r0"], c["extra"]["gamma"])   # checkpoint, widths, r0, gamma
+starts = {start(r["config"]) for r in variants.values()}
+shipped = start(zoo.training_record("cwic-q2")["config"])
+print(f"the variants start from {sorted(starts)}; the shipped cwic-q2 from {shipped}; the same:", starts == {shipped})
+if S.get("kept_from_earlier_run"):
+    print("note: the errors above were measured on earlier weights of", S["kept_from_earlier_run"], "(re-run scripts/paper_studies.py cwic)")
 
 # %% [markdown]
 # ## 3. Learning the importance map: the two-stage relaxation

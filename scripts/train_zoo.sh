@@ -32,7 +32,7 @@ stage() {  # stage OUT_DIR NAME ARGS...
   python -c "import json, sys; sys.exit(0 if json.load(open(sys.argv[1]))['finished'] else 3)" "$out/$name.json" \
     || { echo "$name: unfinished; re-run the recipe to continue" >&2; exit 3; }
 }
-case "$1" in
+case "${1:-}" in
   foundation-hyperprior|foundation-factorized|foundation-meanscale)
     # Issue 15's long schedules: the fixed GDN, train/ + train-extra/ (held-out photos in
     # lic_lab.data), 192px crops, batch 4, channels-last, one thread. The middle rate (q3, lambda
@@ -241,9 +241,9 @@ case "$1" in
     ;;
   cwic-fill)
     # Probe for Fig. 10b (not shipped): the paper's z = m * Q(e) decodes a dropped code as 0, which the
-    # decoder's CodeGain turns into -8, the signal of a kept code at the lowest level. The same q2 and q1
-    # stages as recipe cwic, but a dropped code decodes as 1/2 (masked_value; 0 after CodeGain, no
-    # signal). Compared on the validation photos with cwic-q2 / cwic-imp1.
+    # decoder's CodeGain turns into -8, just below a kept code at the lowest level (about -7). The same
+    # q2 and q1 stages as recipe cwic, but a dropped code decodes as 1/2 (masked_value; 0 after
+    # CodeGain). Compared on the validation photos: cwic-fill-q2 with cwic-q2, cwic-fill-q1 with cwic-q1.
     D=data/training; R=$D/cwic; P=$D/cwic-fill; F="$CWIC --arch-arg masked_value=0.5"
     Q1="--arch-arg r0=0.2 --arch-arg gamma=$CWIC_G1"; Q2="--arch-arg r0=0.45 --arch-arg gamma=$CWIC_G2"
     stage $P cwic-fill-imp2 $F $Q2 --steps 3500 --lr 5e-4 --init $R/cwic-base.pt

@@ -80,6 +80,17 @@ def test_training_step_reaches_each_part_through_its_own_loss():
     assert out["rate_loss"].item() >= 0
 
 
+def test_masked_value_fills_dropped_codes_in_training_too_and_defaults_to_the_papers_zero():
+    model = small(masked_value=0.5).train()
+    a = model.analyse(torch.rand(2, 3, 32, 32))
+    dropped = a["mask"] == 0
+    assert dropped.any() and torch.equal(a["z"][dropped], torch.full_like(a["z"][dropped], 0.5))
+    assert torch.equal(a["z"][~dropped], a["q"][~dropped])
+    config = dict(small().config)
+    config.pop("masked_value")  # a checkpoint written before the option existed
+    assert CWIC(**config).masked_value == 0.0
+
+
 def test_stages_and_warm_start_across_code_widths():
     model = small()
     before = model.shared[0].weight.clone()

@@ -144,9 +144,9 @@ class CWIC(CompressionModel):
         )
         self.N, self.M, self.L, self.eta = N, M, importance_levels, eta
         self.use_importance = bool(importance)
-        # What a dropped code decodes as. 0 is the paper's z = m * Q(e); after CodeGain it is -8, the
-        # signal of a kept code at the lowest level, so the decoder cannot tell "dropped" from "dark".
-        # 1/2, the middle of the code range, reaches the decoder's first conv as 0: no signal at all.
+        # What a dropped code decodes as. 0 is the paper's z = m * Q(e); after CodeGain it is -8, just
+        # below a kept code at the lowest level (about -7), so the decoder can hardly tell "dropped"
+        # from "dark". 1/2, the middle of the code range, reaches the decoder's first conv as 0.
         self.masked_value = float(masked_value)
         self.ratio = 2.0 / 3.0 * r0  # the paper's r = 2/3 r0
         self.relax = (importance_levels, self.ratio, gamma, xi, alpha)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 METRICS = ("bpp", "bpp_est", "psnr", "ms_ssim")
 
@@ -159,11 +159,13 @@ def versus_paper(
 
 
 def gaps_beyond_noise(
-    rows: Mapping[str, Mapping[str, Any]], pairs: Sequence[tuple[str, str]], value: str = "dbpp_percent"
+    rows: Mapping[str, Mapping[str, Any]],
+    pairs: Sequence[tuple[str, str]],
+    value: Literal["dbpp_percent", "ms_ssim"] = "dbpp_percent",
 ) -> bool:
     """Whether each pair of variants differs in ``value`` (the paired bpp change, or ``"ms_ssim"``) by
     more than their two seed spreads of it together."""
-    spread = {"dbpp_percent": "dbpp_spread"}.get(value, f"{value}_spread")
+    spread = {"dbpp_percent": "dbpp_spread", "ms_ssim": "ms_ssim_spread"}[value]
     return all(abs(rows[a][value] - rows[b][value]) > rows[a][spread] + rows[b][spread] for a, b in pairs)
 
 

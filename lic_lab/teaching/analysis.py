@@ -223,19 +223,30 @@ def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, fl
 
 
 def importance_map_verdict(
-    with_map: list[tuple[float, float]], without_map: list[tuple[float, float]]
+    with_map: list[tuple[float, float]], without_map: list[tuple[float, float]], resolution: float = 0.5
 ) -> dict[str, Any]:
     """Fig. 10b's rule on ``(bpp, PSNR)`` points: the map helps when no model without it has both fewer
-    bits and more PSNR than a model with it (:func:`dominated_by`) *and*, where the two curves share at
-    least ``MIN_OVERLAP_DB`` of PSNR, the BD-rate of the models with the map against those without is
-    negative (fewer bits at equal PSNR). Returns ``beaten`` (per model with the map), ``bd_rate``
-    (None without enough overlap) and ``reproduced``."""
+    bits and more PSNR than a model with it (:func:`dominated_by`) *and* there is evidence for it: where
+    the two curves share at least ``MIN_OVERLAP_DB`` of PSNR, a BD-rate of the models with the map
+    against those without below ``-resolution`` % (a smaller one is "no measurable difference", as in
+    :func:`lic_lab.teaching.ablation.verdict`); with less overlap, some model with the map that has
+    fewer bits and more PSNR than a model without it. Returns ``beaten`` (per model with the map),
+    ``bd_rate`` (None without enough overlap), ``reproduced`` and ``verdict`` (the words)."""
     from lic_lab.evaluation.evaluate import bd_table
 
     beaten = dominated_by(with_map, without_map)
-    curves = {k: tuple(map(list, zip(*sorted(v)))) for k, v in (("with", with_map), ("without", without_map))}
+    curves: dict[str, tuple[list[float], list[float]]] = {}
+    for key, points in (("with", with_map), ("without", without_map)):
+        ordered = sorted(points)
+        curves[key] = ([b for b, _ in ordered], [q for _, q in ordered])
     bd = bd_table(curves, ["with"], ["without"])[0]["BD-rate (%)"]
-    return {"beaten": beaten, "bd_rate": bd, "reproduced": not any(beaten) and (bd is None or bd < 0)}
+    if any(beaten):
+        verdict = "not reproduced"
+    elif bd is not None:
+        verdict = "no measurable difference" if abs(bd) < resolution else "reproduced" if bd < 0 else "not reproduced"
+    else:
+        verdict = "reproduced" if any(dominated_by(without_map, with_map)) else "undecided (the curves barely overlap)"
+    return {"beaten": beaten, "bd_rate": bd, "reproduced": verdict == "reproduced", "verdict": verdict}
 
 
 @torch.no_grad()

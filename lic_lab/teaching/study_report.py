@@ -131,7 +131,7 @@ def cvqn_rows(st: Mapping[str, Any] | None) -> list[Row]:
         noise2 = (
             ", beyond seed noise"
             if len(beyond) == len(split)
-            else ", beyond seed noise for " + " and ".join(beyond) + " only"
+            else ", the changes vs [5] beyond seed noise for " + " and ".join(beyond) + " only"
             if beyond
             else ", within seed noise"
         )
@@ -219,7 +219,7 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
                     else "another order than the paper's"
                 )
                 + (
-                    " (the first round's variants, not yet re-run on the rebuilt base)"
+                    " (measured on earlier weights: re-run scripts/paper_studies.py cwic)"
                     if st.get("kept_from_earlier_run")
                     else ""
                 ),
@@ -266,8 +266,7 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
             (
                 "CWIC Fig. 10b: with vs without the importance map (rule: no CWIC model beaten on both bits and "
                 "PSNR by a model without the map, and a negative BD-rate against them)",
-                ("reproduced" if v["reproduced"] else "not reproduced")
-                + f": {sum(v['beaten'])} of {len(cw)} CWIC models beaten, {bd} "
+                v["verdict"] + f": {sum(v['beaten'])} of {len(cw)} CWIC models beaten, {bd} "
                 f"(with: {', '.join(f'{b:.2f} bpp / {p:.1f} dB' for b, p in cw)}; "
                 f"without: {', '.join(f'{b:.2f} bpp / {p:.1f} dB' for b, p in pts)})",
             )
