@@ -449,6 +449,7 @@ display(Markdown(" ".join(text)))
 # * **Decoder input scale.** The decoder first maps codes to $(z - \tfrac12)\cdot 16$ (`models.cwic.CodeGain`, fixed): fed raw (0, 1) codes with a spread of about 0.1, our default-initialised decoder stalled at a low PSNR in early trials.
 # * **Rate control** is the mask count, as in the paper; the entropy coder then squeezes the kept codes. $\gamma$ is measured, not hand-tuned (section 3). Our shipped rates are three ($r_0$ = 0.2, 0.45, 0.8; the paper seven).
 # * **TCAE** is two 5×5 trimmed layers and a 1×1 output layer with $G$ groups (the cell below prints our sizes; the paper: 2 + 3 residual blocks × 2 + 1 = 9 layers, 8 groups): a smaller context (two 5×5 layers reach 9×9 per channel; the paper's 37×37) and a smaller zoo. Both TCAEs are trained alone on each model's frozen codes for the same number of steps (printed below), as in the paper's separate training; the symbols enter one-hot and each layer starts from He initialisation over its kept inputs (section 4). Coding runs on a fixed-point grid (float64 sums of values rounded to $2^{-14}$), so the one-pass encoder and the step-wise decoders agree bit for bit by construction (`entropy.tcae`).
+# * **Dropped codes** decode as 0, as in the paper ($\mathbf z = \mathbf m \circ Q(\mathbf e)$); after `CodeGain` that is $-8$, just below a kept code at the lowest level (about $-7$), so the decoder can hardly tell "dropped" from "dark". A probe (`scripts/train_zoo.sh cwic-fill`, not shipped; `CWIC(masked_value=0.5)`) trains the same stages with dropped codes decoded as $\tfrac12$, which reaches the decoder as 0; the cell below compares the two on the validation photos (the trainers' last evaluation).
 # * **Leaky ReLU** instead of ReLU in the dense blocks: with plain ReLU, in early trials, many of our small model's units died early in training and it stalled at a low PSNR.
 # * **Bits are real** (bit-exact bitstreams with both TCAE kinds); the count baselines are exact adaptive code lengths. The sequential TCAE here decodes on a CPU, one symbol per step, reusing every earlier activation; the paper's GPU times are per network evaluation.
 # * **Not rebuilt:** the MS-SSIM-trained models and the 7 parameter sets, BPG, the conference version's convolutional entropy model ([12] in the paper).
@@ -461,6 +462,12 @@ print(f"cwic-q2: encoder stage widths {c['widths']}, TCAE {c['tcae_layers']} tri
       f"{tcae:,} of its {sum(p.numel() for p in m.parameters()):,} parameters are in the TCAE")
 print("TCAE training (stage tcae, on frozen codes):", {n: f"{zoo.training_record(n)['steps']:,} steps" for n in ("cwic-q2", "cwic-abl-sequential-s0")})
 print(zoo.budget_line("cwic"))
+for shipped, probe in (("cwic-q2", "cwic-fill-q2"), ("cwic-q1", "cwic-fill-q1")):
+    path = REPO_DIR / "data" / "training" / "cwic-fill" / f"{probe}.json"
+    if path.is_file() and json.loads(path.read_text())["finished"]:
+        a, b = zoo.training_record(shipped)["history"][-1], json.loads(path.read_text())["history"][-1]
+        print(f"{shipped} (dropped codes as 0): {a['bpp']:.3f} bpp, {a['psnr']:.2f} dB | {probe} (as 1/2): "
+              f"{b['bpp']:.3f} bpp, {b['psnr']:.2f} dB (validation photos)")
 
 # %% [markdown]
 # ## Exercises

@@ -210,10 +210,12 @@ def test_importance_map_verdict_needs_no_domination_and_a_negative_bd_rate():
     # nobody dominated, but the same PSNR costs more bits: not reproduced
     below = importance_map_verdict([(0.24, 26.0), (0.6, 28.0), (0.9, 28.6)], without)
     assert not any(below["beaten"]) and below["bd_rate"] > 0 and not below["reproduced"]
-    # too little PSNR overlap for BD-rate: a model with the map must beat one without on both counts
-    apart = importance_map_verdict([(0.2, 30.0), (0.3, 30.5)], without)
-    assert apart["bd_rate"] is None and apart["reproduced"]
-    far = importance_map_verdict([(0.10, 24.0), (0.15, 25.0)], without)  # no evidence either way
+    # too little PSNR overlap for BD-rate: rate-matched, against the curve without the map at each rate
+    apart = importance_map_verdict([(0.3, 28.5), (0.4, 28.9)], without)
+    assert apart["bd_rate"] is None and apart["reproduced"] and min(apart["gaps"]) > 0
+    under = importance_map_verdict([(0.3, 26.9), (0.6, 27.95)], without)
+    assert under["bd_rate"] is None and not any(under["beaten"]) and under["verdict"] == "not reproduced"
+    far = importance_map_verdict([(0.10, 24.0), (0.15, 25.0)], without)  # no common rates: no evidence
     assert far["bd_rate"] is None and not far["reproduced"] and far["verdict"].startswith("undecided")
     # a negative BD-rate does not outweigh a model beaten on both counts
     mixed = importance_map_verdict([(0.2, 26.9), (0.3, 27.9), (0.5, 27.8), (0.7, 28.6)], without)

@@ -225,14 +225,16 @@ def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, fl
 def importance_map_verdict(
     with_map: list[tuple[float, float]], without_map: list[tuple[float, float]], resolution: float = 0.5
 ) -> dict[str, Any]:
-    """Fig. 10b's rule on ``(bpp, PSNR)`` points: the map helps when no model without it has both fewer
+    """Fig. 10b's rule on ``(bpp, PSNR)`` points. The map helps when no model without it has both fewer
     bits and more PSNR than a model with it (:func:`dominated_by`) *and* there is evidence for it: where
     the two curves share at least ``MIN_OVERLAP_DB`` of PSNR, a BD-rate of the models with the map
     against those without below ``-resolution`` % (a smaller one is "no measurable difference", as in
-    :func:`lic_lab.teaching.ablation.verdict`); with less overlap, some model with the map that has
-    fewer bits and more PSNR than a model without it. Returns ``beaten`` (per model with the map),
-    ``bd_rate`` (None without enough overlap), ``reproduced`` and ``verdict`` (the words)."""
-    from lic_lab.evaluation.evaluate import bd_table
+    :func:`lic_lab.teaching.ablation.verdict`); with less overlap, rate-matched: every model with the map
+    above the curve without it at its own rate (``evaluate.quality_at``, PCHIP over log-rate, never
+    extrapolated). Returns ``beaten`` (per model with the map), ``bd_rate`` (None without enough
+    overlap), ``gaps`` (dB above that curve, per model with the map inside its rates), ``reproduced``
+    and ``verdict`` (the words)."""
+    from lic_lab.evaluation.evaluate import bd_table, quality_at
 
     beaten = dominated_by(with_map, without_map)
     curves: dict[str, tuple[list[float], list[float]]] = {}
@@ -240,13 +242,17 @@ def importance_map_verdict(
         ordered = sorted(points)
         curves[key] = ([b for b, _ in ordered], [q for _, q in ordered])
     bd = bd_table(curves, ["with"], ["without"])[0]["BD-rate (%)"]
+    at = [(q, quality_at(curves["without"], b)) for b, q in with_map]
+    gaps = [q - other for q, other in at if other is not None]
     if any(beaten):
         verdict = "not reproduced"
     elif bd is not None:
         verdict = "no measurable difference" if abs(bd) < resolution else "reproduced" if bd < 0 else "not reproduced"
+    elif not gaps:
+        verdict = "undecided (no common rates)"
     else:
-        verdict = "reproduced" if any(dominated_by(without_map, with_map)) else "undecided (the curves barely overlap)"
-    return {"beaten": beaten, "bd_rate": bd, "reproduced": verdict == "reproduced", "verdict": verdict}
+        verdict = "reproduced" if min(gaps) > 0 else "not reproduced" if max(gaps) < 0 else "mixed"
+    return {"beaten": beaten, "bd_rate": bd, "gaps": gaps, "reproduced": verdict == "reproduced", "verdict": verdict}
 
 
 @torch.no_grad()

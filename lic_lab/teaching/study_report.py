@@ -261,11 +261,18 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
         pts = sorted((v["bpp"], v["psnr"]) for v in noimp.values())
         cw = list(zip(*curves["cwic"]))
         v = importance_map_verdict(cw, pts)  # the rule of notebook 04
-        bd = "BD-rate not computable (overlap too small)" if v["bd_rate"] is None else f"BD-rate {v['bd_rate']:+.1f}%"
+        bd = (
+            f"BD-rate {v['bd_rate']:+.1f}%"
+            if v["bd_rate"] is not None
+            else "PSNR overlap too small for BD-rate; at equal rate "
+            + ", ".join(f"{g:+.2f}" for g in v["gaps"])
+            + " dB against the curve without the map"
+        )
         rows.append(
             (
                 "CWIC Fig. 10b: with vs without the importance map (rule: no CWIC model beaten on both bits and "
-                "PSNR by a model without the map, and a negative BD-rate against them)",
+                "PSNR by a model without the map, and fewer bits at equal PSNR (BD-rate) or, where the curves "
+                "overlap too little, more PSNR at equal rate)",
                 v["verdict"] + f": {sum(v['beaten'])} of {len(cw)} CWIC models beaten, {bd} "
                 f"(with: {', '.join(f'{b:.2f} bpp / {p:.1f} dB' for b, p in cw)}; "
                 f"without: {', '.join(f'{b:.2f} bpp / {p:.1f} dB' for b, p in pts)})",
