@@ -591,9 +591,11 @@ def run_weights(name: str) -> Path:
 
 
 def training_record(name: str) -> dict[str, Any]:
-    """The training record (``<name>.json``) of a shipped model, or of a run whose weights are not shipped."""
-    path = CHECKPOINT_DIR / f"{name}.json"
-    return json.loads((path if path.is_file() else UNSHIPPED_DIR / f"{name}.json").read_text())
+    """The training record (``<name>.json``) of a shipped model, of a run whose weights are not shipped,
+    or of a run that only its recipe's folder under ``data/training/`` holds (e.g. a probe)."""
+    places = [CHECKPOINT_DIR / f"{name}.json", UNSHIPPED_DIR / f"{name}.json"]
+    places += sorted((REPO_DIR / "data" / "training").rglob(f"{name}.json"))
+    return json.loads(next((p for p in places if p.is_file()), places[1]).read_text())
 
 
 def built_on(name: str, family: str) -> str | None:

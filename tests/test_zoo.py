@@ -208,6 +208,17 @@ def test_retired_families_keep_their_results_and_the_chains_built_on_them():
         assert zoo.built_on("hyperprior-q3", "meanscale") is None
 
 
+def test_training_record_finds_shipped_unshipped_and_committed_runs():
+    from lic_lab import zoo
+
+    assert zoo.training_record("cwic-q2")["name"] == "cwic-q2"  # shipped
+    assert zoo.training_record("cvqn-abl-q5-s1")["config"]["extra"]["levels"] == [5]  # unshipped
+    probe = zoo.training_record("cwic-fill-q2")  # only in data/training/cwic-fill/
+    assert probe["finished"] and probe["config"]["extra"]["masked_value"] == 0.5
+    with pytest.raises(FileNotFoundError):
+        zoo.training_record("no-such-run")
+
+
 def test_run_weights_prefers_the_shipped_file():
     from lic_lab import zoo
 
