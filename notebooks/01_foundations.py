@@ -56,6 +56,14 @@ print(timings.run_time_line("01_foundations"))
 # $$R = \mathbb{E}_{\mathbf{y}\sim p}\left[-\log_2 q(\hat{\mathbf{y}})\right],$$
 # and training minimises (eq. 5) $\;R + \lambda D\;$ with $D$ the distortion. In `lic_lab.training.losses.rd_loss`, $D = 255^2\cdot\mathrm{MSE}$ and the rate is in bits per pixel, so $\lambda$ matches the values CompressAI and the papers quote (about 0.002 to 0.1; our families' are printed in section 6). Each $\lambda$ gives one model and one point on the RD curve.
 #
+# The loss, in code:
+
+# %%
+from lic_lab.teaching.source import show_source
+from lic_lab.training.losses import rd_loss
+show_source(rd_loss)
+
+# %% [markdown]
 # Our photo, and the latent $\mathbf{y}$ of the shipped scale hyperprior `hyperprior-q3` (its $\lambda$ is printed):
 
 # %%
@@ -78,7 +86,7 @@ fig = viz.channel_grid(y, top, cols=8); fig.suptitle("the 16 highest-energy chan
 #
 # | proxy | forward | backward | used for |
 # |---|---|---|---|
-# | additive uniform noise | $\tilde y = y + u,\ u\sim\mathcal{U}(-\tfrac12,\tfrac12)$ | identity | the rate term: the density of $y+u$ equals the probability *mass* of the rounded value, so the estimate stays honest |
+# | additive uniform noise | $\tilde y = y + u,\ u\sim\mathcal{U}(-\tfrac12,\tfrac12)$ | identity | the rate term: the density of $y+u$ is the model's density smoothed by the unit-wide uniform, which *at an integer* equals the probability mass of that bin; evaluated at $y+u$ it is a smooth stand-in for the mass of $\mathrm{round}(y)$ (Ballé et al. 2017), not equal to it |
 # | straight-through (STE) | $\mathrm{round}(y)$ | identity | the decoder input: it trains on exactly what it will see |
 # | rounding | $\mathrm{round}(y)$ | 0 | the real codec |
 #
@@ -98,6 +106,7 @@ axes[2].set_title("mismatch (y + u) - round(y)")
 plt.tight_layout(); plt.show()
 display(Markdown(viz.table([{"proxy": k, "decoded PSNR (dB)": round(qm["psnr"][k], 2), "estimated bpp": round(qm["bpp"][k], 3)}
                             for k in ("noise", "ste", "round")])))
+print(f"the rate term on y + u vs on round(y): {100 * (qm['bpp']['noise'] / qm['bpp']['round'] - 1):+.1f}% bits")
 
 # %% [markdown]
 # **The code behind the proxies** (eq. 6's noise, the straight-through estimator and rounding), read from `lic_lab`:
@@ -108,7 +117,7 @@ from lic_lab.quantization import proxies
 show_source(proxies.ste_round, proxies.quantize)
 
 # %% [markdown]
-# Two things to notice. The rounded latent is mostly zeros (the spike), which is where the bits are saved. And compare the decoded PSNRs in the table: noise is a stand-in for rounding that the decoder never sees at coding time, which is why our decoder is trained with STE (on rounded values); for a well-trained model the two may differ very little.
+# Three things to notice. The rounded latent is mostly zeros (the spike), which is where the bits are saved. The rate term on $y+u$ (printed above against the same term on $\mathrm{round}(y)$) is only an estimate of what the codec pays: noise spreads a value over its whole bin, so it rarely sits on the bin's peak, which is why training's rate is usually a little above the real one. And compare the decoded PSNRs in the table: noise is a stand-in for rounding that the decoder never sees at coding time, which is why our decoder is trained with STE (on rounded values); for a well-trained model the two may differ very little.
 #
 # ## 3. Entropy models: factorized prior vs hyperprior
 #
@@ -185,7 +194,7 @@ if FULL_TRAINING:  # the foundation families, every rate (CPU-hours: see the mod
 # %% [markdown]
 # ## 6. The shipped models
 #
-# Every model below was trained on the training photos of the data root (a few held out for validation; each card lists them), never on Kodak, by the command in its model card. One rate of each family, q3, was trained from scratch — the factorized prior and the scale hyperprior with the same number of steps, so section 8 compares them at equal budget; each other rate was fine-tuned from its neighbour (CPU time is the scarce resource). The weights are stored with int8 convolution weights (`weights` column); each card gives what that costs on Kodak next to the fp16 weights.
+# Every model below was trained on the training photos of the data root (a few held out for validation; each card lists them), never on Kodak, by the command in its model card. For the factorized prior and the scale hyperprior, one rate (q3) was trained from scratch with the same number of steps, so section 8 compares them at equal budget, and each other rate was fine-tuned from its neighbour (CPU time is the scarce resource). The mean-scale family was warm-started rate by rate from the scale hyperprior of the same λ, as Minnen et al. built on Ballé et al. (the `init` column; `steps from scratch` adds up the chain). The weights are stored with int8 convolution weights (`weights` column); each card gives what that costs on Kodak next to the fp16 weights.
 
 # %%
 rows = []
@@ -205,7 +214,7 @@ display(Markdown(viz.table(rows)))
 # %% [markdown]
 # ## 7. Real bytes vs the entropy estimate, on Kodak
 #
-# Over all 24 Kodak images, how far are the real bytes from the model's cross-entropy? Two answers: the entropy-coded sections alone (what the coder adds: 32-bit word alignment of the ANS stream, a 16-bit end marker per section that catches damaged or mismatched data, the snapping of predicted scales to a 256-entry table, probabilities quantized to 24 bits), and the whole file (adding the header and CRC that make it self-describing; section 4 printed their size). CompressAI reports 0.14–0.26 % for its models. A coded section can also come out a hair *under* the estimate (a negative overhead of a few hundredths of a percent): the coder spends the bits of its own tables (scales snapped to the 256-entry table, probabilities quantized to 24 bits), and for a given image these can sum to slightly less than the float model's likelihoods that the estimate uses. Every image also decoded back to exactly the model's own forward pass.
+# Over all 24 Kodak images, how far are the real bytes from the model's cross-entropy? Two answers: the entropy-coded sections alone (what the coder adds: 32-bit word alignment of the ANS stream, a 16-bit end marker per section that catches damaged or mismatched data, the snapping of predicted scales to a 256-entry table, probabilities quantized to 24 bits), and the whole file (adding the header and CRC that make it self-describing; section 4 printed their size). CompressAI's figure for its models is printed under the table. A coded section can also come out a hair *under* the estimate (a negative overhead of a few hundredths of a percent): the coder spends the bits of its own tables (scales snapped to the 256-entry table, probabilities quantized to 24 bits), and for a given image these can sum to slightly less than the float model's likelihoods that the estimate uses. Every image also decoded back to exactly the model's own forward pass.
 
 # %%
 rows = []
@@ -221,6 +230,7 @@ for n, e in sorted(zoo.registry().items()):
                  "file bits (with header + CRC)": real, "file overhead (%)": round(100 * (real / est - 1), 3),
                  "bit-exact images": sum(r["roundtrip_max_abs"] == 0 for r in res["images"])})
 display(Markdown(viz.table(rows)))
+print("CompressAI's coded size over its entropy estimate: %.2f-%.2f %%" % references.COMPRESSAI_OVERHEAD_PERCENT)
 
 # %% [markdown]
 # ## 8. Rate–distortion curves and BD-rate against classical codecs
@@ -255,6 +265,9 @@ print("paper (Table 7, Kodak, median range) BD-rate vs JPEG, through the BPG anc
 # The figure draws this for our hyperprior family against WebP; the shaded area divided by the width of the dotted interval is $\Delta$. Outside the common range nothing is compared, which is why a BD-rate from a thin overlap means little (`evaluate.bd_table` reports it only when the overlap spans at least `evaluate.MIN_OVERLAP_DB` dB).
 
 # %%
+show_source(metrics.bd_rate)
+
+# %%
 fig, bd = viz.bd_rate_explainer(curves["webp"], curves["hyperprior"], ("webp", "hyperprior"))
 plt.show()
 print(f"overlap {bd['lo']:.2f}-{bd['hi']:.2f} dB, mean log-rate gap {bd['gap']:+.3f}, "
@@ -274,11 +287,13 @@ else:
 # %% [markdown]
 # **Reading the tables.** Negative BD-rate = fewer bits for the same PSNR. BD-rate uses PCHIP interpolation over the PSNR range both curves cover (`lic_lab.evaluation.metrics.bd_rate`, tested against published values).
 #
-# **Where lab scale differs, honestly.** The paper's Table 7 puts the full-size hyperprior about 52% below JPEG and about 22% below the factorized prior. Our models are 2–3 times narrower (N = 64, M = 96 instead of 128/192 or 192/320) and were trained for hours on CPU threads (the budget lines below give steps, photos and CPU time), where the papers train for days on GPUs with tens of thousands of images or more. The cell below reads what each family cost from its model cards and states, by the BD-rate rule above, where it stands against each codec. The dashed CompressAI curve shows where the same architecture goes with full training. Set `FULL_TRAINING` (or train longer with `python -m lic_lab train --init ...`) to move our curves towards it.
+# **Where lab scale differs, honestly.** The paper's Table 7 numbers are printed in the two cells above (against JPEG over the median PSNR range; hyperprior against factorized over the full range). Our models are 2–3 times narrower (the widths are printed below, against the papers' N = 128, M = 192 at low rates and 192/320 at high rates) and were trained for hours on CPU threads (the budget lines below give steps, photos and CPU time), where the papers train for days on GPUs with tens of thousands of images or more. The cell below reads what each family cost from its model cards and states, by the BD-rate rule above, where it stands against each codec. The dashed CompressAI curve shows where the same architecture goes with full training. Set `FULL_TRAINING` (or train longer with `python -m lic_lab train --init ...`) to move our curves towards it.
 
 # %%
 verdicts = evaluate.standing(rows)
 for family in learned:
+    cfg_ = zoo.training_record(zoo.family_members(family)[0])["config"]
+    print(f"{family}: N = {cfg_['N']}, M = {cfg_['M']}")
     print(zoo.budget_line(family))
     print("   at equal PSNR, " + verdicts[family])
 
@@ -332,7 +347,7 @@ check(4, answer_4, coded["likelihoods"], *x.shape[-2:])
 from lic_lab.teaching.code_exercises import check_code
 
 def add_noise(y):
-    """Training proxy of rounding (sec. 4): y plus noise drawn uniformly from [-1/2, 1/2]."""
+    """Training proxy of rounding (section 2): y plus noise drawn uniformly from [-1/2, 1/2]."""
     raise NotImplementedError  # your code here
 
 

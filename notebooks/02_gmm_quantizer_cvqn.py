@@ -29,7 +29,7 @@
 #
 # **Time** 60 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
-# Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). `cvqn-q1..q3` were rebuilt this round, wider and trained longer (section 3.2 shows whether the loss had flattened); the first round's versions stay as Kodak results, drawn as `cvqn (earlier)`. The ablation variants of section 6 were rebuilt too: they fine-tune a neutral base of the rebuilt width (`cvqn-base`, one group, q = [5]). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
+# Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). `cvqn-q1..q3` were rebuilt wider and trained longer when the workbook's models were retrained (section 3.2 shows whether the loss had flattened); a name with `(earlier)`, such as `cvqn (earlier)`, is the version it replaced, whose Kodak results stay for comparison. The ablation variants of section 6 were rebuilt too: they fine-tune a neutral base of the rebuilt width (`cvqn-base`, one group, q = [5]). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -170,19 +170,23 @@ show_source(GMMQuantizer.responsibilities, GMMQuantizer.forward)
 #
 # **Variable quantization controller** (sec. 3.3). Channel importance $\mathbf w$ orders the channels; the sorted latent is split into $G = 3$ groups by $\mathbf r = [25\%, 50\%, 25\%]$; group $g$ is quantized by its own $q_g$-level GMM quantizer and coded with its own 3D context model; the groups are merged back in the original channel order.
 #
-# **Loss** (eq. 8): $L = \alpha L_{\text{dis}} + \frac1G\sum_g L_{\text{ent},g} + \beta\frac1G\sum_g L_{\text{GMM},g}$ with $L_{\text{dis}} = -$MS-SSIM, $\alpha = 128$, $\beta = 0.001$.
+# **Loss** (eq. 8): $L = \alpha L_{\text{dis}} + \frac1G\sum_g L_{\text{ent},g} + \beta\frac1G\sum_g L_{\text{GMM},g}$ with $L_{\text{dis}} = -$MS-SSIM, $\alpha = 128$, $\beta = 0.001$. The code of eq. 8's terms, eq. 5's GMM loss (`GMMQuantizer.nll`) and eq. 7's bound (`bound_bpp`) is printed below the table.
 #
 # | | paper | ours |
 # |---|---|---|
-# | stage widths | 32, 64, 128, 192 | 16, 32, 48, 64 (head 8; the first round's: 12 … 48) |
+# | stage widths | 32, 64, 128, 192 | 16, 32, 48, 64 (head 8; `cvqn (earlier)`: 12 … 48) |
 # | RCABs per stage | 6 | 1 |
 # | residual group | after the shuffle, at $4C_t$ channels | after the stage's conv, at its own width (4x cheaper) |
 # | rate term | $\frac1G\sum_g$ mean bits per symbol | bits per pixel summed over groups (the trainer's `bpp + λ(1 − MS-SSIM)`) |
-# | $\alpha$ | 128 per bit of a symbol (the paper says only "cross entropy"; we read it in bits) | $\lambda = 128 \cdot C/256 = C/2$ per bpp: 8, 16, 24 for C = 16, 32, 48 (the first round used 16 at every C) |
+# | $\alpha$ | 128 per bit of a symbol (the paper says only "cross entropy"; we read it in bits) | $\lambda = 128 \cdot C/256 = C/2$ per bpp: 8, 16, 24 for C = 16, 32, 48 (`cvqn (earlier)` used 16 at every C) |
 # | $\beta$ | 0.001 on eq. 5's *sum* over values (the authors' code uses 0) | 0.001 on the *mean* per-symbol NLL, averaged over groups: far weaker than the paper's sum |
 # | rates | $C$ = 16 … 80 | $C$ = 16, 32, 48 (`cvqn-q1`, `q2`, `q3`) |
 # | training | ~4,000 images, 256 px crops, batch 32, 400 epochs; lr 1e-4 (entropy model 5e-5), divided by 5 at epochs 200 and 300 | our training photos, 192 px crops, batch 8, lr 5e-4 divided by 10 for the last 15 % of the steps; steps per model in the model cards (section 8 prints the totals) |
 # | RE importance (eq. 6) | averaged over $N$ images drawn from the training set | measured on each step's batch of training crops, every 100 steps |
+
+# %%
+from lic_lab.models.cvqn import CVQN
+show_source(CVQN.forward, GMMQuantizer.nll, bound_bpp)  # eq. 8's terms, eq. 5, eq. 7
 
 # %%
 parts = {"encoder": m2.encoder, "decoder": m2.decoder, "GMM quantizers": m2.quantizers,
@@ -299,7 +303,7 @@ display(Markdown(viz.table(rows)))
 #
 # **Eq. 7.** With $G$ groups of $C r_g$ channels and $q_g$ levels, the entropy of the quantized latent is at most $HWC\sum_g r_g \log_2 q_g$ bits, below the one-group bound $HWC\log_2 Q$ whenever $\mathbf r^\top \log_2 \mathbf q < \log_2 Q$: for $\mathbf q = [2,5,8]$ < $[3,5,7]$ < $[4,5,6]$ < $[5]$.
 #
-# **Protocol.** The paper trains each variant for 400 epochs, three times, and reports the mean. We cannot, so: one shared base with $\mathbf q = [5]$ and one group was trained from scratch (`cvqn-base`; the cell below prints its settings and steps); every variant — the $[5]$ control included — then fine-tunes its encoder and decoder for the same short budget with *fresh* GMM quantizers and context models (stage `new-entropy`), with seeds that change the data order and the initialisation of the new parts. Changes are paired by seed (variant minus the $[5]$ run of the same seed), and "±" is half the range over seeds, so you can see whether a difference is larger than the run-to-run noise. Everything is measured on Kodak with real bitstreams. Seeds 0, 1 and 2 were all trained and evaluated the same way; to keep the zoo well under its size cap only the SE and RE variants of seed 0 ship their weights (`cvqn-abl-se-s0`, `cvqn-abl-re-s0`: the studies below load them), while every other run ships its training record, model card (`lic_lab/zoo/checkpoints/unshipped/`) and per-image Kodak results (`lic_lab/zoo/results/`); `scripts/unship.py` is how a run's weights leave the zoo. To rebuild them: `bash scripts/train_zoo.sh cvqn-base`, then `SEED=s bash scripts/train_zoo.sh cvqn-ablation` for s = 0, 1, 2 (the first round's runs, on a narrower N = 12 base, were replaced).
+# **Protocol.** The paper trains each variant for 400 epochs, three times, and reports the mean. We cannot, so: one shared base with $\mathbf q = [5]$ and one group was trained from scratch (`cvqn-base`; the cell below prints its settings and steps); every variant — the $[5]$ control included — then fine-tunes its encoder and decoder for the same short budget with *fresh* GMM quantizers and context models (stage `new-entropy`), with seeds that change the data order and the initialisation of the new parts. Changes are paired by seed (variant minus the $[5]$ run of the same seed), and "±" is half the range over seeds, so you can see whether a difference is larger than the run-to-run noise. Everything is measured on Kodak with real bitstreams. Seeds 0, 1 and 2 were all trained and evaluated the same way; to keep the zoo well under its size cap only the SE and RE variants of seed 0 ship their weights (`cvqn-abl-se-s0`, `cvqn-abl-re-s0`: the studies below load them), while every other run ships its training record, model card (`lic_lab/zoo/checkpoints/unshipped/`) and per-image Kodak results (`lic_lab/zoo/results/`); `scripts/unship.py` is how a run's weights leave the zoo. To rebuild them: `bash scripts/train_zoo.sh cvqn-base`, then `SEED=s bash scripts/train_zoo.sh cvqn-ablation` for s = 0, 1, 2 (they replaced earlier runs on a narrower N = 12 base).
 
 # %%
 R = seed_results(zoo.kodak_means("cvqn-abl-"), "cvqn-abl-")
@@ -361,18 +365,20 @@ ax.set_xlabel("channel"); ax.set_ylabel("w_c (eq. 6)"); ax.set_title("RE importa
 plt.show()
 print("Spearman correlation of the RE importance with the channel index:",
       {n: round(v, 2) for n, v in S["re_rank_vs_index"].items()})
+for n, rho in S["re_rank_vs_index"].items():  # rule: rho >= 0.7 mostly, 0.4 .. 0.7 partly, below 0.4 hardly
+    print(f"{n}: the learned order {'mostly' if rho >= 0.7 else 'partly' if rho >= 0.4 else 'hardly'} follows the fixed one")
 
 # %% [markdown]
-# How close the RE order ends up to the predefined one is printed above. One reason it can stay close, which the paper does not mention: eq. 6 quantizes with the grouping *in force*, so a channel that currently has 7 levels carries more of the image and measures as more important, and keeps its place. Our RE weights start as $w_c = c$ (nothing else is known before the first measurement), so the very first measurement already favours the channels that grouping gave 7 levels, and the order reinforces itself from there — although the shared base model was trained with one group, where the channel index means nothing. That is one way to read the paper's finding that a fixed order is as good as a learned one: here the "learned" order mostly *is* the fixed one.
+# How close the RE order ends up to the predefined one is printed above. One reason it can stay close, which the paper does not mention: eq. 6 quantizes with the grouping *in force*, so a channel that currently has 7 levels carries more of the image and measures as more important, and keeps its place. Our RE weights start as $w_c = c$ (nothing else is known before the first measurement), so the very first measurement already favours the channels that grouping gave 7 levels, and the order reinforces itself from there — although the shared base model was trained with one group, where the channel index means nothing. That is one way to read the paper's finding that a fixed order is as good as a learned one: the "learned" order inherits the fixed one to the degree the cell above states (its rule is in the code).
 
 # %% [markdown]
 # ## 7. Rate–distortion on Kodak
 #
-# The paper's Fig. 3 (right) compares CVQN in MS-SSIM dB against JPEG 2000, WebP, BPG and other learned codecs, and claims it beats them "for almost all tested BPPs, i.e., from 0.1 BPP to 0.6 BPP" — among methods *without a hyperprior* (sec. 1). We put our three widths, and the first round's (`cvqn (earlier)`), beside the foundation's mean-scale hyperprior trained for MS-SSIM (`meanscale-msssim`), the MSE-trained families, and the classical codecs we have (no BPG encoder on this machine); `meanscale-msssim` has a hyperprior, so beating it would go beyond the paper's claim.
+# The paper's Fig. 3 (right) compares CVQN in MS-SSIM dB against JPEG 2000, WebP, BPG and other learned codecs, and claims it beats them "for almost all tested BPPs, i.e., from 0.1 BPP to 0.6 BPP" — among methods *without a hyperprior* (sec. 1). We put our three widths, and the earlier, narrower ones (`cvqn (earlier)`), beside the foundation's mean-scale hyperprior trained for MS-SSIM (`meanscale-msssim`), the MSE-trained families, and the classical codecs we have (no BPG encoder on this machine); `meanscale-msssim` has a hyperprior, so beating it would go beyond the paper's claim.
 
 # %%
 ms = evaluate.kodak_curves("ms_ssim_db", earlier=("cvqn",))
-assert "cvqn (earlier)" in ms, "the first round's CVQN results are missing (scripts/unship.py --retire keeps them)"
+assert "cvqn (earlier)" in ms, "the earlier CVQN results are missing (scripts/unship.py --retire keeps them)"
 ps = evaluate.kodak_curves("psnr", earlier=("cvqn",))
 show = ["cvqn", "cvqn (earlier)", "meanscale-msssim", "meanscale", "hyperprior", "webp", "jpeg2000", "jpeg"]
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
@@ -400,11 +406,20 @@ for k in ("cvqn", "cvqn (earlier)", "meanscale-msssim", "webp", "jpeg2000"):
     target_rows.append({"curve": k, **{f"MS-SSIM at {r} bpp": fmt(v) for r, v in at.items()},
                         "target met": at[TARGET_BPP] is not None and at[TARGET_BPP] >= TARGET_MS_SSIM})
 display(Markdown(viz.table(target_rows)))
+# Fig. 3's claim, rate-matched: CVQN above each codec at every rate both reach in 0.1 .. 0.6 bpp
+# (rule: "reproduced" when it is above at all of them, "mixed" when at some, "not reproduced" at none)
+GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+for codec in ("webp", "jpeg2000"):
+    gaps = evaluate.quality_gaps(raw["cvqn"], raw[codec], GRID)
+    above = [r for r, g in gaps.items() if g > 0]
+    verdict = "no shared rate" if not gaps else "reproduced" if len(above) == len(gaps) else "mixed" if above else "not reproduced"
+    print(f"cvqn vs {codec}: above at {len(above)} of {len(gaps)} shared rates "
+          f"({', '.join(f'{r} bpp {g:+.4f}' for r, g in gaps.items())} MS-SSIM) -> {verdict}")
 
 # %% [markdown]
 # ## 8. What differs at lab scale
 #
-# * **Size and training.** The cell below reads our CVQN's size and training from its model card, beside the foundation's `meanscale-msssim`; the paper's en/decoder is many times wider, with 6 RCABs per stage (ours 1). Section 3.2 shows whether `cvqn-q2`'s loss had flattened. Where section 7's target is not met, the cell below puts numbers on two candidate reasons without ranking them: how much of its eq. 7 bound each width uses on Kodak (a width close to its bound would gain from more levels), and how far `meanscale-msssim` — a hyperprior model with wider GDN transforms, trained on the same photos — is ahead at the same rate. That model differs in more than width (entropy model, unbounded uniform quantizer, λ, steps), so the gap measures what our lab-scale CVQN leaves on the table, not one cause. Compare also how much MS-SSIM C = 16 → 48 buys with how much rate it costs.
+# * **Size and training.** The cell below reads our CVQN's size and training from its model card, beside the foundation's `meanscale-msssim`; the paper's en/decoder is 2–3 times wider per stage (section 3's table), with 6 RCABs per stage (ours 1). Section 3.2 shows whether `cvqn-q2`'s loss had flattened. Where section 7's target is not met, the cell below puts numbers on two candidate reasons without ranking them: how much of its eq. 7 bound each width uses on Kodak (a width close to its bound would gain from more levels), and how far `meanscale-msssim` — a hyperprior model with wider GDN transforms, trained on the same photos — is ahead at the same rate. That model differs in more than width (entropy model, unbounded uniform quantizer, λ, steps), so the gap measures what our lab-scale CVQN leaves on the table, not one cause. Compare also how much MS-SSIM C = 16 → 48 buys with how much rate it costs.
 # * **Ablations.** The variants share one base and differ by a short fine-tuning each (their cards give the steps); the paper trains every variant for 400 epochs on ~4,000 images, three times. The paper's effects are a few per cent in bpp (the tables' paper columns), at the edge of what our seeds resolve: the tables show the spreads, and the verdicts say which directions survive them.
 # * **Bits are real** here (bit-exact bitstreams, the cross-entropy shown beside them); the authors' code only estimates them. The SE importance sends its per-image channel order (32 bytes), which the paper does not discuss.
 # * **Not rebuilt:** BPG (no encoder here), the other learned codecs of Fig. 3, the paper's C = 64 and 80 models.

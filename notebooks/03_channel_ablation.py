@@ -18,7 +18,7 @@
 #
 # **What you will learn**
 # - to look at a learned latent as a stack of channel images;
-# - the experiment behind two papers: zero one channel of the quantized latent, decode, and measure the loss (CVQN sec. 2 and Fig. 1; AG-VAE sec. 3.1 and Fig. 2);
+# - the experiment behind two papers: zero one channel of the quantized latent, decode, and measure the loss (CVQN: Zhong, Akutsu, Aizawa, *Channel-Level Variable Quantization Network for Deep Image Compression*, IJCAI 2020, sec. 2 and Fig. 1; AG-VAE: Cui et al., *Asymmetric Gained Deep Image Compression with Continuous Rate Adaptation*, CVPR 2021, [arXiv:2003.02012](https://arxiv.org/abs/2003.02012), sec. 3.1 and Fig. 2);
 # - whether the channels that cost the most bits are the ones that matter most, and whether the ranking holds across images;
 # - what this motivates: more quantization levels for important channels (CVQN, notebook 02) and per-channel gains (AG-VAE, notebook 05).
 #
@@ -46,7 +46,7 @@ print(timings.run_time_line("03_channel_ablation"))
 # %% [markdown]
 # ## 1. The latent channels as images
 #
-# The shipped scale hyperprior `hyperprior-q3` (M = 96 channels) on the embedded photo. Some channels look like a blurred copy of the image (low frequencies), others like edges or noise, and many are almost empty after rounding.
+# The shipped scale hyperprior `hyperprior-q3` (M = 96 channels) on the embedded photo. Some channels look like a blurred copy of the image (low frequencies), others like edges or noise, and some are almost empty after rounding (the cell counts those with fewer than 5% non-zero symbols).
 
 # %%
 model = zoo.load_model("hyperprior-q3")
@@ -55,13 +55,14 @@ from lic_lab.models import latents
 out = latents(model, x)
 y_hat = out["y_hat"]
 nonzero = (y_hat[0] != 0).float().mean(dim=(1, 2))
-print(f"y_hat: {tuple(y_hat.shape)}; channels with any non-zero symbol: {(nonzero > 0).sum().item()} of {y_hat.shape[1]}")
+print(f"y_hat: {tuple(y_hat.shape)}; channels with any non-zero symbol: {(nonzero > 0).sum().item()} of {y_hat.shape[1]}; "
+      f"with fewer than 5% non-zero symbols: {(nonzero < 0.05).sum().item()}")
 fig = viz.channel_grid(y_hat, cols=12); plt.show()
 
 # %% [markdown]
 # ## 2. Ablation: remove one channel at a time
 #
-# CVQN (Fig. 1) sets one channel of the quantized feature map to zero, decodes, and plots the PSNR loss and the MS-SSIM loss in dB, $-10\log_{10}(1-\text{MS-SSIM})$. The paper reports that a few channels carry most of the reconstruction and that "this phenomenon appears on all images". Here is the same experiment on our model:
+# CVQN (Fig. 1) sets one channel of the quantized feature map to zero, decodes, and plots the PSNR loss and the MS-SSIM loss in dB, $-10\log_{10}(1-\text{MS-SSIM})$. The paper's model is a toy (32 channels, two quantization levels, MS-SSIM 0.922 at 0.112 bpp on Kodak); on *kodim15* its channels 8, 23 and 26 carry most of the reconstruction and 9, 10 and 28 almost none, and it reports that "this phenomenon appears on all images". AG-VAE repeats it on the first 32 of its 192 channels (*kodim20*). Here is the same experiment on our model, all 96 channels:
 
 # %%
 abl = channels.ablate_channels(model, x)
@@ -82,7 +83,7 @@ print(f"removing those 5 together: {together['psnr']:.2f} dB ({together['psnr_lo
       f"the sum of their single losses is {abl.psnr_loss[top].sum():.2f} dB")
 
 # %% [markdown]
-# AG-VAE (Fig. 2 right) then *scales* the most damaging channel by a factor instead of removing it: quality falls smoothly as the factor shrinks, which is what makes a per-channel gain a rate–distortion knob.
+# AG-VAE (Fig. 2 right) then *scales* the most damaging channel (its channel 29) by a factor instead of removing it, and reports that quality falls as the factor shrinks: a channel's amplitude controls its share of the reconstruction. Like the paper's, this sweep scales the quantized latent the decoder receives, so it measures distortion only; the rate side of a gain (a channel shrunk *before* rounding takes fewer symbols) is what notebook 05 measures. The cell prints whether PSNR rises monotonically with the factor and what half the amplitude costs.
 
 # %%
 factors = np.round(np.linspace(0, 1.5, 16), 2)
@@ -91,7 +92,10 @@ fig, ax = plt.subplots(figsize=(6, 3.2))
 ax.plot(factors, sweep, marker="o"); ax.axvline(1.0, color="grey", ls=":")
 ax.set_xlabel(f"scale factor of channel {int(top[0])}"); ax.set_ylabel("PSNR (dB)"); ax.grid(alpha=.3)
 plt.show()
-print("PSNR at factor 0, 0.5, 1.0:", [round(float(sweep[list(factors).index(f)]), 2) for f in (0.0, 0.5, 1.0)])
+at = {f: float(sweep[list(factors).index(f)]) for f in (0.0, 0.5, 1.0)}
+print("PSNR at factor 0, 0.5, 1.0:", [round(v, 2) for v in at.values()])
+print("PSNR rises monotonically from factor 0 to 1:", bool(np.all(np.diff(sweep[factors <= 1]) >= 0)),
+      f"| half the amplitude costs {at[1.0] - at[0.5]:.2f} dB, removing the channel {at[1.0] - at[0.0]:.2f} dB")
 
 # %% [markdown]
 # **The code of the ablation**: every channel removed in turn, decoded in batches:
@@ -161,7 +165,7 @@ channel_explorer(model, x, int(top[0]))
 # ## 6. What this motivates
 #
 # - **Uneven importance → uneven quantization (CVQN, notebook 02).** If a handful of channels hold most of the loss, a codec can give them finer quantization and the rest coarser. CVQN sorts channels by importance and quantizes the least important 25% with 3 levels, the middle 50% with 5 and the top 25% with 7.
-# - **Smooth response to scaling → gain units (AG-VAE, notebook 05).** If quality rises smoothly as a channel is scaled up towards its trained size, then a learned per-channel gain before rounding is a rate–distortion knob; AG-VAE learns one gain vector per rate and interpolates between them for a continuous rate.
+# - **Monotone response to scaling → gain units (AG-VAE, notebook 05).** If quality rises monotonically as a channel is scaled up towards its trained size, its amplitude is a quality control; a learned per-channel gain applied *before* rounding also changes how many symbols the channel takes, which makes it a rate–distortion knob; AG-VAE learns one gain vector per rate and interpolates between them for a continuous rate.
 # - **Bits vs importance.** A high rank correlation in section 3 means the entropy model already spends its bits where they matter; what it cannot change is that every channel is rounded with the *same* step — which is exactly what both papers change.
 #
 # The numbers from this notebook behind each pointer:

@@ -81,7 +81,7 @@ show_source(BitrateAdaptiveLayer.forward, ComplexityAdaptiveDecoder.residuals, C
 # %% [markdown]
 # ## 2. What each branch adds
 #
-# Each branch decodes the same $\hat y$. Branch 1 alone produces a complete image; branches 2 and 3 produce *residuals* $\tilde x_k = g_k\mathcal F_k(\hat y)$ (shown amplified around grey) that sharpen it. The photo is coded at the base bitrate.
+# Each branch decodes the same $\hat y$. Branch 1 alone produces a complete image; branches 2 and 3 produce *residuals* $\tilde x_k = g_k\mathcal F_k(\hat y)$ (shown amplified around grey) meant to add the detail branch 1 misses. The photo is coded at the base bitrate; the cell prints the PSNR after each branch and the residuals' mean amplitude, so you can see how much detail our branches actually add.
 
 # %%
 x = data.read_image(data.embedded_paths()[0])
@@ -125,7 +125,7 @@ branch_explorer(view)
 # %% [markdown]
 # ### Try it: progressive training, live
 #
-# The shipped model's second branch trains for 20 more steps (4 crops of 64×64 from the embedded photos) with everything else frozen — the trainer's `stage` argument calls `configure_training`, which sets `requires_grad` exactly as eq. 3 asks. Only branch-2 tensors change:
+# The shipped model's second branch trains for 20 more steps (4 crops of 64×64 from the embedded photos) with everything else frozen — the trainer's `stage` argument calls `configure_training`, which sets `requires_grad` as eq. 3's progressive training asks (λ = 0.025 here, a demo value: the recipe's stages use the λ printed in section 1). Only branch-2 tensors change. The loss is that of each batch of 4 random crops, so it jumps from batch to batch; 20 steps show which tensors train, not a trend:
 
 # %%
 from lic_lab.training.train import TrainConfig, train
@@ -146,7 +146,7 @@ if FULL_TRAINING:
 #
 # ### 4.1 PSNR vs bpp for K = 1, 2, 3 against separately trained models (Fig. 7, Table II)
 #
-# The baseline is the scale-hyperprior family CBANet was built on (`zoo.built_on` reads it from the training chain: `hyperprior-q1` … `q5`, five separately trained models, one 64-channel decoder each). CBANet reuses `hyperprior-q5`'s encoder, so at bitrate 5 it differs only by its decoder. Section 5 prints both budgets.
+# The baseline is the scale-hyperprior family CBANet was built on (`zoo.built_on` reads it from the training chain: `hyperprior-q1` … `q5`, five separately trained models, one 64-channel decoder each). CBANet reuses `hyperprior-q5`'s encoder, so at bitrate 5 it differs only by its decoder. Both training budgets are printed at the end of section 4.
 
 # %%
 curves = evaluate.kodak_curves(earlier=("hyperprior",))
@@ -243,7 +243,9 @@ summary = [
      # rule: each added branch gains more than 0.05 dB of BD-PSNR (smaller steps are not a measurable gain)
      "ours": f"BD-PSNR K=1/2/3: {gaps[0]:+.2f} / {gaps[1]:+.2f} / {gaps[2]:+.2f} dB",
      "holds": gaps[1] - gaps[0] > 0.05 and gaps[2] - gaps[1] > 0.05},
-    {"claim": "K = 3 close to separate models (Table II)", "paper": f"{references.CBANET_TABLE2[3][1]:+.2f} dB", "ours": f"{gaps[2]:+.2f} dB", "holds": gaps[2] > -0.5},
+    # rule: within 0.5 dB BD-PSNR of the separately trained family (the paper: 0.13 dB)
+    {"claim": "K = 3 within 0.5 dB of separate models (Table II)", "paper": f"{references.CBANET_TABLE2[3][1]:+.2f} dB",
+     "ours": f"{gaps[2]:+.2f} dB", "holds": gaps[2] > -0.5},
     {"claim": "FLOPs 25 / 50 / 100%", "paper": "25 / 50 / 100%", "ours": " / ".join(f"{100 * s:.0f}%" for s in flop_share),
      "holds": abs(flop_share[0] - 0.25) < 0.03 and abs(flop_share[1] - 0.5) < 0.03},
     {"claim": "K = 1 decodes much faster than the baseline", "paper": f"{references.CBANET_K1_FASTER_PERCENT}% faster",
@@ -254,7 +256,7 @@ summary = [
 display(Markdown(viz.table(summary)))
 
 # %% [markdown]
-# **What differs at lab scale, honestly.** The paper trains its CAM and each BAM for hundreds of thousands of iterations on 20,745 Flickr images; ours had the budget printed below (from the model cards), with branches 30 / 30 / 44 channels wide (the paper's 60 / 60 / 88 halved, like our 64-channel baseline). Two things follow. First, branch 1 is a 30-channel decoder trained from scratch on a frozen encoder for a few thousand steps, while the baseline's 64-channel decoder trained with its encoder along a chain of tens of thousands; so the gap to the separate models at K = 1 can be larger than the paper's. Second, the paper's claim that each branch adds quality shows in section 2 (the residuals $\tilde x_2$, $\tilde x_3$ and the learned $g_k$) and in the summary's PSNR gain from K = 1 to 3 at the base bitrate. The summary table above says which directions hold. What we did not rebuild: CBANet-AR (the context-model variant) and the "BAM without CAM" ablation (Fig. 11).
+# **What differs at lab scale, honestly.** The paper trains its CAM and each BAM for hundreds of thousands of iterations on 20,745 Flickr images; ours had the budget printed below (from the model cards), with branches 30 / 30 / 44 channels wide (the paper's 60 / 60 / 88 halved, like our 64-channel baseline). Two things follow. First, branch 1 is a 30-channel decoder trained from scratch on a frozen encoder for a few thousand steps, while the baseline's 64-channel decoder trained with its encoder along a chain of tens of thousands; so the gap to the separate models at K = 1 can be larger than the paper's. Second, the paper's claim that each branch adds quality is tested twice in the summary (the PSNR gain from K = 1 to 3 at the base bitrate, and BD-PSNR per K over all bitrates); section 2 shows what the branches learned (the residuals $\tilde x_2$, $\tilde x_3$, their mean amplitude and the learned $g_k$). The summary table above says which directions hold; where one does not, our branches 2 and 3 add less detail than the paper's at this budget. What we did not rebuild: CBANet-AR (the context-model variant) and the "BAM without CAM" ablation (Fig. 11).
 
 # %%
 for family in ("cbanet", base):

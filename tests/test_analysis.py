@@ -1,3 +1,5 @@
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -74,7 +76,12 @@ def test_exercise_checks(capsys):
     assert "not attempted" in verdict(1, None, 12288, 512, 768)
     assert "correct" in verdict(1, 0.25, 12288, 512, 768)
     assert "not yet" in verdict(1, 0.3, 12288, 512, 768)
-    assert "correct" in verdict(2, 0.6827, 0.5)
+    assert "correct" in verdict(2, math.erf(1 / math.sqrt(2)), 0.5)  # Phi(1) - Phi(-1)
+    assert "not yet" in verdict(2, 0.6827, 0.5)  # the value rounded to four digits, as a table prints it
+    check(1, None, 12288, 512, 768)  # not attempted: the cell passes
+    assert "not attempted" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="Exercise 1: not yet - hint"):  # a wrong answer fails the cell
+        check(1, 0.3, 12288, 512, 768)
     y = torch.tensor([0.5, 0.25, 1.0])  # 1 + 2 + 0 bits over a 1 x 3 image: 1 bpp
     assert "correct" in verdict(4, 1.0, {"y": y, "z": torch.tensor([0.5])}, 1, 3)
     assert "correct" in verdict(4, -torch.log2(y).sum() / 3, {"y": y}, 1, 3)  # a 0-d tensor answer counts too

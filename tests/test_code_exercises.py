@@ -66,3 +66,7 @@ def test_show_source_reads_the_running_code():
 
     text = source_markdown(proxies.ste_round)
     assert "def ste_round" in text and "lic_lab/quantization/proxies.py" in text and text.count("```") == 2
+    from lic_lab.teaching import channels
+
+    decorated = source_markdown(channels.ablate_channels)  # @torch.no_grad(): its own file, not torch's wrapper
+    assert "lic_lab/teaching/channels.py" in decorated and "_contextlib" not in decorated

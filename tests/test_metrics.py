@@ -240,3 +240,14 @@ def test_quality_at_reads_the_pchip_curve_inside_its_range_only():
     assert 0.92 < quality_at(curve, 0.3) < 0.96  # monotone between them
     assert quality_at(([0.4, 0.1, 0.2], [0.96, 0.88, 0.92]), 0.3) == pytest.approx(quality_at(curve, 0.3))
     assert quality_at(curve, 0.5) is None and quality_at(curve, 0.05) is None  # never extrapolated
+
+
+def test_quality_gaps_compare_only_rates_both_curves_reach():
+    from lic_lab.evaluation.evaluate import quality_at, quality_gaps
+
+    test, anchor = ([0.1, 0.2, 0.4], [0.90, 0.93, 0.96]), ([0.15, 0.3, 0.6], [0.88, 0.94, 0.97])
+    gaps = quality_gaps(test, anchor, [0.1, 0.2, 0.3, 0.5])
+    assert list(gaps) == [0.2, 0.3]  # 0.1: below the anchor's rates; 0.5: above the test's
+    assert gaps[0.2] == pytest.approx(0.93 - quality_at(anchor, 0.2))  # test minus anchor, at the same rate
+    assert 0.88 < quality_at(anchor, 0.2) < 0.94 and gaps[0.3] == pytest.approx(quality_at(test, 0.3) - 0.94)
+    assert quality_gaps(test, ([1.0, 2.0], [0.98, 0.99]), [0.2]) == {}

@@ -241,6 +241,9 @@ def run_benchmark(
     summary["timing"] = _timing(names, codecs, read_image(paths[0]), threads, repeats, old_timing)
     summary["timing_image"] = paths[0].name
     summary["evaluation_s"] = evaluation_s
+    # what this run measured and what ``reuse`` took from the previous one (so its times read right)
+    summary["reused"] = sorted(k for k in old_entries if k in names or k in codecs)
+    summary["measured"] = sorted(k for k in [*names, *codecs] if k not in old_entries)
     summary["total_s"] = time.perf_counter() - start
     (out / "results.json").write_text(json.dumps({"results": entries}, separators=(",", ":")))
     (out / "summary.json").write_text(json.dumps(summary, indent=1))

@@ -287,6 +287,21 @@ def quality_at(curve: tuple[Sequence[float], Sequence[float]], bpp: float) -> fl
     return float(pchip(np.log(rates), curve[1], [np.log(bpp)])[0])
 
 
+def quality_gaps(
+    test: tuple[Sequence[float], Sequence[float]],
+    anchor: tuple[Sequence[float], Sequence[float]],
+    rates: Sequence[float],
+) -> dict[float, float]:
+    """Rate-matched comparison: ``test``'s quality minus ``anchor``'s at each of ``rates`` that both curves
+    reach (:func:`quality_at`, never extrapolated); a rate either curve does not span is left out."""
+    gaps = {}
+    for r in rates:
+        q_test, q_anchor = quality_at(test, r), quality_at(anchor, r)
+        if q_test is not None and q_anchor is not None:
+            gaps[r] = q_test - q_anchor
+    return gaps
+
+
 def overlap_db(quality_a: Sequence[float], quality_b: Sequence[float]) -> float:
     """Width (dB) of the quality range two RD curves both cover; 0 if they do not overlap."""
     return max(0.0, min(max(quality_a), max(quality_b)) - max(min(quality_a), min(quality_b)))
