@@ -230,8 +230,9 @@ print(f"decoder at the base bitrate {base_ / 1e9:.2f} GFLOPs; at bitrate 1 {low 
 gaps = [evaluate.bd_table(curves, [f"cbanet K={k}"], [base])[0]["BD-PSNR (dB)"] for k in (1, 2, 3)]
 flop_share = [st["flops"][f"K={k}"]["synthesis"] / st["flops"]["K=3"]["synthesis"] for k in (1, 2, 3)]
 storage_saving = 1 - (paper_size["cbanet"] + 3 * paper_size["bam_per_bitrate"]) / (4 * paper_size["baseline_three_levels"])
-top = {e["setting"]: e["psnr"] for e in zoo.registry()["cbanet"]["kodak_settings"]}
-top = [top[f"K={k}, rate {model.bitrates}"] for k in (1, 2, 3)]  # Kodak PSNR at the base bitrate
+psnr_at = {e["setting"]: e["psnr"] for e in zoo.registry()["cbanet"]["kodak_settings"]}
+top = [psnr_at[f"K={k}, rate {model.bitrates}"] for k in (1, 2, 3)]  # Kodak PSNR at the base bitrate
+gain_by_rate = [psnr_at[f"K=3, rate {j}"] - psnr_at[f"K=1, rate {j}"] for j in range(1, model.bitrates + 1)]
 fig7 = references.CBANET_FIG7_PSNR_AT_149_BPP
 summary = [
     {"claim": "each branch adds PSNR at a high bitrate (Fig. 7: K = 1 / 2 / 3 at 1.49 bpp)",
@@ -254,9 +255,11 @@ summary = [
      "ours": f"{100 * storage_saving:.1f}% less (paper size)", "holds": storage_saving > 0.5},
 ]
 display(Markdown(viz.table(summary)))
+print("PSNR gain from K = 1 to 3 at bitrates 1 .. 5 (Kodak, dB):", [round(g, 3) for g in gain_by_rate],
+      "| grows with every step up in bitrate:", all(a < b for a, b in zip(gain_by_rate, gain_by_rate[1:])))
 
 # %% [markdown]
-# **What differs at lab scale, honestly.** The paper trains its CAM and each BAM for hundreds of thousands of iterations on 20,745 Flickr images; ours had the budget printed below (from the model cards), with branches 30 / 30 / 44 channels wide (the paper's 60 / 60 / 88 halved, like our 64-channel baseline). Two things follow. First, branch 1 is a 30-channel decoder trained from scratch on a frozen encoder for a few thousand steps, while the baseline's 64-channel decoder trained with its encoder along a chain of tens of thousands; so the gap to the separate models at K = 1 can be larger than the paper's. Second, the paper's claim that each branch adds quality is tested twice in the summary (the PSNR gain from K = 1 to 3 at the base bitrate, and BD-PSNR per K over all bitrates); section 2 shows what the branches learned (the residuals $\tilde x_2$, $\tilde x_3$, their mean amplitude and the learned $g_k$). The summary table above says which directions hold; where one does not, our branches 2 and 3 add less detail than the paper's at this budget. What we did not rebuild: CBANet-AR (the context-model variant) and the "BAM without CAM" ablation (Fig. 11).
+# **What differs at lab scale, honestly.** The paper trains its CAM and each BAM for hundreds of thousands of iterations on 20,745 Flickr images; ours had the budget printed below (from the model cards), with branches 30 / 30 / 44 channels wide (the paper's 60 / 60 / 88 halved, like our 64-channel baseline). Two things follow. First, branch 1 is a 30-channel decoder trained from scratch on a frozen encoder for a few thousand steps, while the baseline's 64-channel decoder trained with its encoder along a chain of tens of thousands; so the gap to the separate models at K = 1 can be larger than the paper's. Second, the paper's claim that each branch adds quality is tested twice in the summary (the PSNR gain from K = 1 to 3 at the base bitrate, and BD-PSNR per K over all bitrates); section 2 shows what the branches learned (the residuals $\tilde x_2$, $\tilde x_3$, their mean amplitude and the learned $g_k$). The summary table above says which directions hold; where one does not, our branches 2 and 3 add less detail than the paper's at this budget. The line under the summary shows how the gain from K = 1 to 3 changes with the bitrate: the paper measures it at 1.49 bpp and 39.5 dB, where the latent carries fine detail a 25%-wide decoder cannot draw, far above our base bitrate (the summary's first row), so a gain that grows with the bitrate is what the paper's mechanism predicts for our range. What we did not rebuild: CBANet-AR (the context-model variant) and the "BAM without CAM" ablation (Fig. 11).
 
 # %%
 for family in ("cbanet", base):

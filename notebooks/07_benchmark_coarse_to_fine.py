@@ -153,6 +153,14 @@ rows.append({"part": "mean-scale hyperprior (meanscale-q3)", "parameters": f"{zo
 display(Markdown(viz.table(rows)))
 
 # %% [markdown]
+# **The code of eqs. 7–12 and 14**: the forward pass codes the innermost level with its per-channel scale (eq. 12), then each level below with the mean and scale that the level above predicts (eqs. 8–11, `ProbabilityEstimation`), and adds the information-fidelity loss in the hyper stages (eq. 14):
+
+# %%
+from lic_lab.models.coarse_to_fine import CoarseToFineHyperprior, ProbabilityEstimation
+from lic_lab.teaching.source import show_source
+show_source(CoarseToFineHyperprior.forward, CoarseToFineHyperprior.innermost_scales, ProbabilityEstimation.forward)
+
+# %% [markdown]
 # ### 2.2 Staged training (sec. 6.5)
 #
 # The paper pre-trains the main transforms (200k iterations), then, with them fixed, trains the fine hyper level, then the coarse one (20k each), then the IAR (20k), then everything end to end (400k). Ours follows the same order at lab budget: the main transforms come from `meanscale-q3` (λ = 0.013; its $g_s$'s last layer becomes the IAR's starting point, so the IAR starts as exactly that decoder and learns to use the hyper information), then each stage below, on 256×256 crops as in the paper (so during training $z_2$ is a 4×4 map, not the 2×2 of 128-pixel crops); `c2f-q5` and `c2f-q1` are fine-tuned from `c2f-q3` at the λ of `meanscale-q5` and `-q1`. The single-level ablation `c2f-single` gets the same transforms, stages and steps with one hyper level (its level trains for the 2,000 steps that the two-level model splits between its levels).
