@@ -194,7 +194,7 @@ if FULL_TRAINING:  # the foundation families, every rate (CPU-hours: see the mod
 # %% [markdown]
 # ## 6. The shipped models
 #
-# Every model below was trained on the training photos of the data root (a few held out for validation; each card lists them), never on Kodak, by the command in its model card. For the factorized prior and the scale hyperprior, one rate (q3) was trained from scratch with the same number of steps, so section 8 compares them at equal budget, and each other rate was fine-tuned from its neighbour (CPU time is the scarce resource). The mean-scale family was warm-started rate by rate from the scale hyperprior of the same λ, as Minnen et al. built on Ballé et al. (the `init` column; `steps from scratch` adds up the chain). The weights are stored with int8 convolution weights (`weights` column); each card gives what that costs on Kodak next to the fp16 weights.
+# Every model below was trained on the training photos of the data root (a few held out for validation; each card lists them), never on Kodak, by the command in its model card. For the factorized prior and the scale hyperprior, one rate (q3) was trained from scratch with the same number of steps, so section 8 compares them at equal budget, and each other rate was fine-tuned from its neighbour (CPU time is the scarce resource). The mean-scale family was warm-started rate by rate from the scale hyperprior of the same λ, as Minnen et al. built on Ballé et al.; its q4–q6, which no other model starts from, then got a second segment from their first one (`…-seg1` in the `init` column; `steps from scratch` adds up the chain). The weights are stored with int8 convolution weights (`weights` column); each card gives what that costs on Kodak next to the fp16 weights.
 
 # %%
 rows = []
@@ -319,7 +319,7 @@ rate_slider(family, x)
 # %% [markdown]
 # ## 10. Exercises
 #
-# Set each `answer_N`, then run the check cell. Worked solutions: `notebooks/solutions/01_foundations.md`.
+# Compute each answer with code and set `answer_N`. The check cell prints *correct* or *not attempted yet*, and fails with a hint on a wrong answer; answers computed from data are checked to 1 part in 10⁵, so a rounded number copied from a printed table does not pass. Worked solutions: `notebooks/solutions/01_foundations.md`.
 #
 # 1. A bitstream of 12,288 bytes codes a 768×512 image. How many bits per pixel is that?
 # 2. The hyperprior predicts $\sigma = 0.5$ and mean 0 for an element. What probability does the model give the symbol 0?

@@ -62,9 +62,12 @@ fig = viz.channel_grid(y_hat, cols=12); plt.show()
 # %% [markdown]
 # ## 2. Ablation: remove one channel at a time
 #
-# CVQN (Fig. 1) sets one channel of the quantized feature map to zero, decodes, and plots the PSNR loss and the MS-SSIM loss in dB, $-10\log_{10}(1-\text{MS-SSIM})$. The paper's model is a toy (32 channels, two quantization levels, MS-SSIM 0.922 at 0.112 bpp on Kodak); on *kodim15* its channels 8, 23 and 26 carry most of the reconstruction and 9, 10 and 28 almost none, and it reports that "this phenomenon appears on all images". AG-VAE repeats it on the first 32 of its 192 channels (*kodim20*). Here is the same experiment on our model, all 96 channels:
+# CVQN (Fig. 1) sets one channel of the quantized feature map to zero, decodes, and plots the PSNR loss and the MS-SSIM loss in dB, $-10\log_{10}(1-\text{MS-SSIM})$. The paper's model is a small toy (the cell prints its setting from `references.CVQN_FIG1`: channels, levels, its Kodak MS-SSIM and rate, and which channels carry most and least of the reconstruction on its example image), and it reports that "this phenomenon appears on all images". AG-VAE repeats the experiment on the first channels of its own model (`references.AGVAE_FIG2`). Here is the same experiment on our model, every channel:
 
 # %%
+from lic_lab.evaluation import references
+print("CVQN Fig. 1:", references.CVQN_FIG1)
+print("AG-VAE Fig. 2:", references.AGVAE_FIG2)
 abl = channels.ablate_channels(model, x)
 fig, axes = plt.subplots(2, 2, figsize=(13, 6))
 axes[0, 0].bar(abl.channels, abl.psnr_loss, color="#3182bd"); axes[0, 0].set_title("PSNR loss per channel (dB)")
@@ -83,7 +86,7 @@ print(f"removing those 5 together: {together['psnr']:.2f} dB ({together['psnr_lo
       f"the sum of their single losses is {abl.psnr_loss[top].sum():.2f} dB")
 
 # %% [markdown]
-# AG-VAE (Fig. 2 right) then *scales* the most damaging channel (its channel 29) by a factor instead of removing it, and reports that quality falls as the factor shrinks: a channel's amplitude controls its share of the reconstruction. Like the paper's, this sweep scales the quantized latent the decoder receives, so it measures distortion only; the rate side of a gain (a channel shrunk *before* rounding takes fewer symbols) is what notebook 05 measures. The cell prints whether PSNR rises monotonically with the factor and what half the amplitude costs.
+# AG-VAE (Fig. 2 right) then *scales* the most damaging channel (`scaled_channel` above) by a factor instead of removing it, and reports that quality falls as the factor shrinks: a channel's amplitude controls its share of the reconstruction. Like the paper's, this sweep scales the quantized latent the decoder receives, so it measures distortion only; the rate side of a gain (a channel shrunk *before* rounding takes fewer symbols) is what notebook 05 measures. The cell prints whether PSNR rises monotonically with the factor and what half the amplitude costs.
 
 # %%
 factors = np.round(np.linspace(0, 1.5, 16), 2)
@@ -181,6 +184,8 @@ print(f"bits vs importance, Spearman: {rho:.2f}")
 
 # %% [markdown]
 # ## Exercises
+#
+# Compute each answer with code and set `answer_N`. The check cell prints *correct* or *not attempted yet*, and fails with a hint on a wrong answer; answers computed from data are checked to 1 part in 10⁵, so a rounded number copied from a printed table does not pass.
 #
 # 1. How many channels hold 75% of the total *MS-SSIM* loss (dB) on the photo? (use `abl.ms_ssim_loss_db`; an int)
 # 2. Which channel is the *least* important on the photo by PSNR loss? (an int)

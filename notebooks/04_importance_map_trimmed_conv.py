@@ -486,6 +486,8 @@ for shipped, probe in (("cwic-q2", "cwic-fill-q2"), ("cwic-q1", "cwic-fill-q1"))
 # %% [markdown]
 # ## Exercises
 #
+# Compute each answer with code and set `answer_N`. The check cell prints *correct* or *not attempted yet*, and fails with a hint on a wrong answer; answers computed from data are checked to 1 part in 10⁵, so a rounded number copied from a printed table does not pass.
+#
 # 1. With $n = 32$ and $L = 16$, how many code channels does a position with $QI(p) = 5$ keep? (an int)
 # 2. How many decoding steps does the inclined TCAE need for the code of a 512×512 image (stride 8, $n = 32$)? (an int)
 # 3. From `S["entropy_bits"]` (the sums behind the Fig. 12 table), how many bits per coded symbol does the inclined TCAE spend on `cwic-q2`'s $\mathbf o'$? (a float)

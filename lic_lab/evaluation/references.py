@@ -51,6 +51,20 @@ CVQN_TABLE2 = {
     "[3,5,7]": (28.024, 0.9653, 0.2576),
     "[2,5,8]": (27.982, 0.9644, 0.2471),
 }
+# CVQN sec. 2 / Fig. 1: the channel-ablation toy model (32 channels, 2 quantization levels) on Kodak,
+# and the channels it names on kodim15.
+CVQN_FIG1 = {
+    "channels": 32,
+    "levels": 2,
+    "ms_ssim": 0.922,
+    "bpp": 0.112,
+    "image": "kodim15",
+    "important": (8, 23, 26),
+    "negligible": (9, 10, 28),
+}
+# AG-VAE sec. 3.1 / Fig. 2: the first 32 of 192 latent channels zeroed one by one on kodim20; channel 29
+# (the most damaging) is then scaled.
+AGVAE_FIG2 = {"channels_shown": 32, "channels": 192, "image": "kodim20", "scaled_channel": 29}
 CVQN_TABLE1 = {
     "[5]": (None, 0.9651, 0.2664),
     "SE": (None, 0.9646, 0.2608),
