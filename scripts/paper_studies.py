@@ -121,14 +121,18 @@ def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
 
 
 # the coarse-to-fine models start from the retrained meanscale-q3's transforms and train at the lambdas of
-# meanscale-q1 / -q3 / -q5: those three are the base they are compared with
-C2F_FAMILIES = ("c2f", "c2f-single", "meanscale")
+# meanscale-q1 / -q3 / -q5: those three are the base they are compared with (the third family).
+# c2f-single-shared is the paper's ablation: c2f's own first level, level 2 dropped (not shipped: its
+# weights are read from data/training/).
+C2F_FAMILIES = ("c2f", "c2f-single", "meanscale", "c2f-single-shared")
+C2F_PAIRS = (("c2f", "c2f-single"), ("c2f", "meanscale"), ("c2f-single", "meanscale"),
+             ("c2f", "c2f-single-shared"), ("c2f-single-shared", "meanscale"))
 C2F_RATES = (1, 3, 5)
 
 
 def _members(family: str) -> list[str]:
-    """A family's models at the coarse-to-fine rates (``C2F_RATES``)."""
-    return [n for n in zoo.family_members(family) if zoo.name_parts(n)[1] in C2F_RATES]
+    """A family's runs at the coarse-to-fine rates (``C2F_RATES``) whose weights are here."""
+    return [f"{family}-q{q}" for q in C2F_RATES if zoo.run_weights(f"{family}-q{q}").is_file()]
 
 
 _C2F_SETS: list[tuple[str, list[torch.Tensor]]] = []  # (test set, images), shared with the workers by fork
@@ -138,7 +142,7 @@ def _c2f_model(job: tuple[str, str]) -> tuple[str, str, dict, dict]:
     """One model of the c2f study on one thread: Kodak level bits and (bpp, PSNR) on every test set."""
     family, name = job
     torch.set_num_threads(1)
-    model = zoo.load_model(name)
+    model = run_checkpoint(name)
     rows = [level_bits(model, x) for x in dict(_C2F_SETS)["Kodak"]]
     bits = {k: {m: statistics.fmean(r[k][m] for r in rows) for m in ("bpp", "bpp_est")} for k in rows[0]}
     points = {}
@@ -158,16 +162,17 @@ def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
     # 1/4 (box-filtered; full size is over the models' decode limit), and Kodak at 1/1 and 1/2
     _C2F_SETS[:] = [(f"held-out photos 1/{f}", [data.downscale(x, f) for x in large]) for f in (2, 4) if large]
     _C2F_SETS.extend([("Kodak", kodak), ("Kodak 1/2", [data.downscale(x, 2) for x in kodak])])
-    jobs = [(family, name) for family in C2F_FAMILIES for name in _members(family)]
+    families = [f for f in C2F_FAMILIES if len(_members(f)) == len(C2F_RATES)]  # a family partly trained waits
+    report["families"] = families
+    jobs = [(family, name) for family in families for name in _members(family)]
     with multiprocessing.get_context("fork").Pool(2) as pool:  # one model per core, one thread each
         results = pool.map(_c2f_model, jobs, chunksize=1)
     for _, name, bits, _ in results:
         report["level_bits"][name] = bits
-    base = C2F_FAMILIES[2]
-    pairs = [("c2f", "c2f-single"), ("c2f", base), ("c2f-single", base)]
+    pairs = [(t, a) for t, a in C2F_PAIRS if t in families and a in families]
     for key, imgs in _C2F_SETS:
         curves = {}
-        for family in C2F_FAMILIES:
+        for family in families:
             points = sorted(p[key] for f, _, _, p in results if f == family)
             curves[family] = [list(v) for v in zip(*points)]
         sizes = sorted({f"{x.shape[-1]}x{x.shape[-2]}" for x in imgs})
@@ -232,8 +237,9 @@ def cwic_gamma() -> dict:
     return {name: gamma_for_ratio(grad, model.L, 0.5 * 2 / 3 * r0) for name, r0 in CWIC_RATES.items()}
 
 
-def cwic_checkpoint(name: str):
-    """A CWIC model from its weights, shipped or not (``zoo.run_weights``)."""
+def run_checkpoint(name: str):
+    """A trained run from its weights, shipped or not (``zoo.run_weights``): an ablation variant whose
+    weights left the zoo is read from ``data/training/`` or ``runs/unshipped/``."""
     model, _ = zoo.load_checkpoint_file(zoo.run_weights(name))
     model.name = name
     return model.eval()
@@ -243,16 +249,16 @@ def cwic_timings(images: list[tuple[str, torch.Tensor]]) -> dict:
     """Encode / decode times of both TCAE kinds on kodim15 (Table 2), 2 threads."""
     torch.set_num_threads(2)
     name, x = next((n, x) for n, x in images if n.startswith("kodim15"))
-    models = (cwic_checkpoint("cwic-q2"), cwic_checkpoint("cwic-abl-sequential-s0"))
+    models = (run_checkpoint("cwic-q2"), run_checkpoint("cwic-abl-sequential-s0"))
     return {"times_image": name, "times_threads": 2, "times": {m.name: tcae_coding_times(m, x) for m in models}}
 
 
 def cwic(images: list[tuple[str, torch.Tensor]]) -> dict:
     torch.set_num_threads(2)
-    sequential = cwic_checkpoint("cwic-abl-sequential-s0")
+    sequential = run_checkpoint("cwic-abl-sequential-s0")
     report: dict = {"entropy_bits": {}, "sections": {}}
     for name in CWIC_RATES:
-        model = cwic_checkpoint(name)
+        model = run_checkpoint(name)
         rows = [entropy_model_bits(model, x, [sequential] if name == "cwic-q2" else []) for _, x in images]
         report["entropy_bits"][name] = {part: {k: sum(r[part][k] for r in rows) for k in rows[0][part]} for part in rows[0]}
         bits = [level_bits(model, x) for _, x in images]
@@ -262,7 +268,7 @@ def cwic(images: list[tuple[str, torch.Tensor]]) -> dict:
     earlier = json.loads((OUT / "cwic_studies.json").read_text()) if (OUT / "cwic_studies.json").is_file() else {}
     for variant in ("lcmq", "lmq", "fmq", "bin"):
         try:
-            model = cwic_checkpoint(f"cwic-abl-{variant}-s0")
+            model = run_checkpoint(f"cwic-abl-{variant}-s0")
         except zoo.CheckpointError:  # unshipped weights not re-created here: MSE(e, Q(e)) involves no coding,
             if variant not in earlier.get("quantization_error", {}):  # so the earlier measurement stands
                 raise
