@@ -59,7 +59,7 @@ case "${1:-}" in
       S=${STEP:-q3}
       MS="--arch $A --N 64 --M 96 --batch 4 --patch 192 --lmbda $LM"
       case "$S" in
-        q4|q5|q6)
+        q1|q4|q5|q6)
           # Rates no other model is fine-tuned from get a second segment: after 2,500 steps their
           # validation PSNR still jumped by 0.5-1.6 dB at the lr decay (undertrained), so 3,000 more steps
           # from those weights at lr 3e-4 (decay at 85%). The first segment ran as data/training/$F-$S and
