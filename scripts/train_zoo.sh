@@ -88,13 +88,17 @@ case "${1:-}" in
   meanscale-msssim)
     # the mean-scale hyperprior trained for MS-SSIM (cross-metric study, benchmark paper sec. 7.4):
     # fine-tuned from the retrained MSE model meanscale-q2 (lambda 0.0067), then q5 and q1 from q3;
-    # CompressAI's MS-SSIM lambdas for q1/q3/q5; 192px crops, batch 8. Staged into data/training/, so
+    # CompressAI's MS-SSIM lambdas for q1/q3/q5 (and q6/q7 below); 192px crops, batch 8. Staged into data/training/, so
     # HOURS=H or UNTIL=<epoch s> ends a sitting and the same command continues.
     D=data/training
     M="--arch mean_scale_hyperprior --N 64 --M 96 --metric ms-ssim --patch 192 --batch 8 --val-every 1000"
     stage $D meanscale-msssim-q3 $M --lmbda 8.73 --steps 2000 --lr 5e-4 --init $D/meanscale-q2.pt
     stage $D meanscale-msssim-q5 $M --lmbda 31.73 --steps 1200 --lr 5e-4 --init $D/meanscale-msssim-q3.pt
     stage $D meanscale-msssim-q1 $M --lmbda 2.4 --steps 1200 --lr 5e-4 --init $D/meanscale-msssim-q3.pt
+    # q6 and q7 (CompressAI's next two MS-SSIM lambdas), each from the one below: they reach PSNRs the
+    # MSE family also covers, so the cross-metric comparison in PSNR has an overlap to integrate over
+    stage $D meanscale-msssim-q6 $M --lmbda 60.5 --steps 1200 --lr 5e-4 --init $D/meanscale-msssim-q5.pt
+    stage $D meanscale-msssim-q7 $M --lmbda 115.37 --steps 1200 --lr 5e-4 --init $D/meanscale-msssim-q6.pt
     ;;
   c2f|c2f-single|c2f-single-shared)
     # Coarse-to-fine hyperprior (benchmark paper sec. 6.5, staged): main transforms from the retrained
