@@ -282,28 +282,36 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
 
 
 def c2f_rows(st: Mapping[str, Any]) -> list[Row]:
-    """Coarse-to-fine vs single level per test set and Table 8's two claims (rules in :func:`table8`)."""
+    """Coarse-to-fine vs each single-level ablation per test set and Table 8's two claims (rules in
+    :func:`table8`): ``c2f-single`` (equal budget) and, when the study has it, ``c2f-single-shared``
+    (the paper's ablation: c2f's own first level, level 2 dropped)."""
     from lic_lab.teaching.ablation import verdict
     from lic_lab.teaching.resolution_study import describe, table8
 
-    t8 = table8(st["resolution"])
-    text = describe(t8)
     paper = ", ".join(f"{k} {v:+.2f}%" for k, v in ref.BENCHMARK_TABLE8.items())
     sizes = ", ".join(f"{k} {r['size']}" for k, r in st["resolution"].items())
-    return [
-        (
-            f"coarse-to-fine vs its single-level ablation, BD-rate per test set (Table 8: {paper}; sizes: {sizes})",
-            text["per_set"],
-        ),
-        (
-            "coarse-to-fine: the second level saves bits at every size (rule: BD-rate < 0 on every test set)",
-            verdict(t8["saves_everywhere"]),
-        ),
-        (
-            "coarse-to-fine: it saves more on larger images (rule: lower BD-rate at each larger size of the same photos)",
-            f"{verdict(t8['grows_with_size'])} ({text['by_photos']})",
-        ),
-    ]
+    ablations = {
+        "c2f-single": "its single-level ablation (equal budget)",
+        "c2f-single-shared": "the paper's ablation (its own first level, level 2 dropped)",
+    }
+    rows: list[Row] = []
+    for anchor, label in ablations.items():
+        if anchor not in st.get("families", ("c2f-single",)):
+            continue
+        t8 = table8(st["resolution"], "c2f", anchor)
+        text = describe(t8)
+        rows += [
+            (f"coarse-to-fine vs {label}, BD-rate per test set (Table 8: {paper}; sizes: {sizes})", text["per_set"]),
+            (
+                f"coarse-to-fine vs {anchor}: the second level saves bits at every size (rule: BD-rate < 0 on every test set)",
+                verdict(t8["saves_everywhere"]),
+            ),
+            (
+                f"coarse-to-fine vs {anchor}: it saves more on larger images (rule: lower BD-rate at each larger size of the same photos)",
+                f"{verdict(t8['grows_with_size'])} ({text['by_photos']})",
+            ),
+        ]
+    return rows
 
 
 def study_rows() -> list[Row]:
