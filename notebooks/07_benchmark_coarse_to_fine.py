@@ -26,7 +26,7 @@
 #
 # **Time** 60 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
-# The Kodak numbers come from one command, `python -m lic_lab benchmark --data <kodak folder> --out data/results/benchmark` (the cell below prints how long its last run took; it wrote the files this notebook reads, and `tests/test_benchmark.py` re-codes a Kodak image with every model and checks the stored bytes and PSNR), and from `python scripts/paper_studies.py c2f`. The models were trained by `scripts/train_zoo.sh c2f`, `c2f-single` and `meanscale-msssim` (model cards in `lic_lab/zoo/checkpoints/`).
+# The Kodak numbers come from one command, `python -m lic_lab benchmark --data <kodak folder> --out data/results/benchmark` (the cell below prints how long its last run took; it wrote the files this notebook reads, and `tests/test_benchmark.py` re-codes a Kodak image with every model and checks the stored bytes and PSNR), and from `python scripts/paper_studies.py c2f`. The models were trained by `scripts/train_zoo.sh c2f`, `c2f-single`, `c2f-single-shared` and `meanscale-msssim` (model cards in `lic_lab/zoo/checkpoints/`, and `unshipped/` for `c2f-single-shared`).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -58,7 +58,7 @@ if RUN_BENCHMARK:
     run_benchmark(data.kodak_dir(), results_dir)
 if FULL_TRAINING:
     from lic_lab.teaching.full_training import run_recipes
-    run_recipes(["c2f", "c2f-single", "meanscale-msssim"])
+    run_recipes(["c2f", "c2f-single", "c2f-single-shared", "meanscale-msssim"])
 S = json.loads((results_dir / "summary.json").read_text())
 C = json.loads((REPO_DIR / "data" / "results" / "c2f_studies.json").read_text())
 curves = {k: (v["bpp"], v["quality"]) for k, v in S["curves"]["psnr"].items()}
