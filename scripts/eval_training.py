@@ -26,7 +26,22 @@ from lic_lab.evaluation.evaluate import evaluate  # noqa: E402
 from lic_lab.zoo import load_checkpoint_file, load_model  # noqa: E402
 
 
-def mean_of(name: str, paths: list[Path], cache: dict) -> dict:
+def save(store: Path, cache: dict, measured: set[str]) -> None:
+    """Write the means this run ``measured`` into ``store``, merged under a lock with what is there now:
+    two runs at once keep each other's entries (a plain read-modify-write lost them)."""
+    import fcntl
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / "lic_lab_kodak_means.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        on_disk = json.loads(store.read_text()) if store.is_file() else {}
+        merged = {**on_disk, **{k: cache[k] for k in measured}}
+        tmp = store.with_suffix(".tmp")
+        tmp.write_text(json.dumps(merged, indent=1) + "\n")
+        tmp.replace(store)
+
+
+def mean_of(name: str, paths: list[Path], cache: dict, measured: set[str] | None = None) -> dict:
     """Kodak mean of a training checkpoint (cached by SHA-256) or of a shipped model (``zoo:``)."""
     if name.startswith("zoo:"):
         return evaluate(load_model(name[4:]), paths)[0]["mean"]
@@ -36,6 +51,8 @@ def mean_of(name: str, paths: list[Path], cache: dict) -> dict:
         model, _ = load_checkpoint_file(path)
         model.name = name
         cache[name] = {"sha256": digest, **evaluate(model, paths)[0]["mean"]}
+        if measured is not None:
+            measured.add(name)
     return cache[name]
 
 
@@ -44,6 +61,7 @@ def main(argv: list[str]) -> int:
     paths = data.list_images(data.kodak_dir())
     store = ROOT / "data" / "training" / "kodak_means.json"
     cache = json.loads(store.read_text()) if store.is_file() else {}
+    measured: set[str] = set()
     if argv[:1] == ["--family"]:
         from lic_lab.evaluation.evaluate import bd_table, kodak_curves
 
@@ -51,8 +69,8 @@ def main(argv: list[str]) -> int:
         families = argv[1:]
         for family in families:
             names = sorted(p.stem for p in (ROOT / "data" / "training").glob(f"{family}-q*.pt"))
-            means = [mean_of(n, paths, cache) for n in names]
-            store.write_text(json.dumps(cache, indent=1) + "\n")
+            means = [mean_of(n, paths, cache, measured) for n in names]
+            save(store, cache, measured)
             order = sorted(range(len(names)), key=lambda i: means[i]["bpp"])
             curves[family] = ([means[i]["bpp"] for i in order], [means[i]["psnr"] for i in order])
             for i in order:
@@ -64,9 +82,9 @@ def main(argv: list[str]) -> int:
                 print(f"{row['model']} vs {row['anchor']}: BD-rate {rate} (overlap {row['overlap (dB)']} dB) {row['note']}")
         return 0
     for name in argv:
-        m = mean_of(name, paths, cache)
+        m = mean_of(name, paths, cache, measured)
         print(f"{name}: {m['bpp']:.4f} bpp (estimate {m['bpp_est']:.4f}), {m['psnr']:.2f} dB, MS-SSIM {m['ms_ssim']:.4f}")
-    store.write_text(json.dumps(cache, indent=1) + "\n")
+    save(store, cache, measured)
     return 0
 
 
