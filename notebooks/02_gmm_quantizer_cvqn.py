@@ -43,7 +43,7 @@ import lic_lab
 from lic_lab import REPO_DIR, data, zoo
 from lic_lab.teaching import analysis, channels, viz, widgets, timings
 from lic_lab.evaluation import evaluate, references
-from lic_lab.teaching.ablation import ablation_rows, beyond_noise, gaps_beyond_noise, same_order, seed_results, versus_paper
+from lic_lab.teaching.ablation import ablation_rows, beyond_noise, gaps_beyond_noise, gaps_verdict, same_order, seed_results, versus_paper
 from lic_lab.teaching.exercises import check
 from lic_lab.quantization.gmm import GMMQuantizer, fit_gmm, quantizer_stats, soft_quantize, toy_samples, TOY_DISTRIBUTIONS
 from lic_lab.quantization.variable import bound_bpp, groups_of
@@ -411,7 +411,7 @@ GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 for codec in ("webp", "jpeg2000"):
     gaps = evaluate.quality_gaps(raw["cvqn"], raw[codec], GRID)
     above = [r for r, g in gaps.items() if g > 0]
-    verdict = "no shared rate" if not gaps else "reproduced" if len(above) == len(gaps) else "mixed" if above else "not reproduced"
+    verdict = gaps_verdict(gaps.values())
     print(f"cvqn vs {codec}: above at {len(above)} of {len(gaps)} rates both curves reach "
           f"({', '.join(f'{r} bpp {g:+.4f}' for r, g in gaps.items())} MS-SSIM; not reached: "
           f"{[r for r in GRID if r not in gaps]} bpp) -> {verdict}")

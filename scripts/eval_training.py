@@ -41,7 +41,7 @@ def save(store: Path, cache: dict, measured: set[str]) -> None:
         tmp.replace(store)
 
 
-def mean_of(name: str, paths: list[Path], cache: dict, measured: set[str] | None = None) -> dict:
+def mean_of(name: str, paths: list[Path], cache: dict, measured: set[str]) -> dict:
     """Kodak mean of a training checkpoint (cached by SHA-256) or of a shipped model (``zoo:``)."""
     if name.startswith("zoo:"):
         return evaluate(load_model(name[4:]), paths)[0]["mean"]
@@ -51,8 +51,7 @@ def mean_of(name: str, paths: list[Path], cache: dict, measured: set[str] | None
         model, _ = load_checkpoint_file(path)
         model.name = name
         cache[name] = {"sha256": digest, **evaluate(model, paths)[0]["mean"]}
-        if measured is not None:
-            measured.add(name)
+        measured.add(name)
     return cache[name]
 
 

@@ -84,3 +84,13 @@ def test_variant_and_seed_and_the_paired_line():
     assert variant_and_seed("cvqn-q2", "cvqn-abl-") is None and variant_and_seed("m-abl-x", "m-abl-") is None
     line = describe_paired({"per_seed": {0: -0.4, 1: -0.5}, "mean": -0.45, "spread": 0.05})
     assert line == "seed 0: -0.40%, seed 1: -0.50% -> mean -0.45% +- 0.05"
+
+
+def test_gaps_verdict_reads_rate_matched_gaps():
+    from lic_lab.teaching.ablation import gaps_verdict
+
+    assert gaps_verdict([0.2, 0.1]) == "reproduced"
+    assert gaps_verdict([-0.2, 0.0]) == "not reproduced"  # no gap in the claimed direction
+    assert gaps_verdict([0.3, -0.1]) == "mixed"
+    assert gaps_verdict([]).startswith("undecided")
+    assert gaps_verdict(-g for g in (0.1, 0.2)) == "not reproduced"  # any iterable, e.g. flipped gaps

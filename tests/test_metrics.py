@@ -251,3 +251,15 @@ def test_quality_gaps_compare_only_rates_both_curves_reach():
     assert gaps[0.2] == pytest.approx(0.93 - quality_at(anchor, 0.2))  # test minus anchor, at the same rate
     assert 0.88 < quality_at(anchor, 0.2) < 0.94 and gaps[0.3] == pytest.approx(quality_at(test, 0.3) - 0.94)
     assert quality_gaps(test, ([1.0, 2.0], [0.98, 0.99]), [0.2]) == {}
+
+
+def test_cross_metric_gives_bd_rates_under_the_overlap_rule_and_psnr_at_equal_rate():
+    from lic_lab.evaluation.evaluate import cross_metric, quality_at
+
+    mse = {"psnr": ([0.2, 0.4, 0.8], [28.0, 31.0, 34.0]), "ms": ([0.2, 0.4, 0.8], [10.0, 12.0, 14.0])}
+    far = {"psnr": ([0.3, 0.6], [26.0, 27.0]), "ms": ([0.3, 0.6], [12.0, 14.5])}  # PSNR overlap: none
+    cm = cross_metric({"mse": mse["psnr"], "ms": far["psnr"]}, {"mse": mse["ms"], "ms": far["ms"]}, "ms", "mse")
+    assert cm["bd_rate"]["PSNR"] is None and "overlap" in cm["note"]["PSNR"]
+    assert cm["bd_rate"]["MS-SSIM (dB)"] < 0  # more MS-SSIM at every rate: fewer bits for it
+    assert list(cm["psnr_gaps"]) == [0.3, 0.6]
+    assert cm["psnr_gaps"][0.3] == pytest.approx(26.0 - quality_at(mse["psnr"], 0.3))

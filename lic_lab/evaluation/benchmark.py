@@ -241,11 +241,9 @@ def run_benchmark(
     summary["timing"] = _timing(names, codecs, read_image(paths[0]), threads, repeats, old_timing)
     summary["timing_image"] = paths[0].name
     summary["evaluation_s"] = evaluation_s
-    # the RD entries this run measured and those ``reuse`` took from the previous run (so its time reads
-    # right), and the same for the timings
+    # the RD entries this run took anew and those ``reuse`` took from the previous run (so its time reads right)
     summary["reused"] = sorted(k for k in old_entries if k in names or k in codecs)
     summary["measured"] = sorted(k for k in [*names, *codecs] if k not in old_entries)
-    summary["timing_reused"] = sorted(k for k in summary["timing"] if k in old_timing)
     summary["total_s"] = time.perf_counter() - start
     (out / "results.json").write_text(json.dumps({"results": entries}, separators=(",", ":")))
     (out / "summary.json").write_text(json.dumps(summary, indent=1))

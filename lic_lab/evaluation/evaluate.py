@@ -302,6 +302,27 @@ def quality_gaps(
     return gaps
 
 
+def cross_metric(
+    psnr_curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    ms_ssim_curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    test: str,
+    anchor: str,
+) -> dict[str, Any]:
+    """Benchmark paper sec. 7.4 on two families trained for different metrics: the BD-rate of ``test``
+    against ``anchor`` judged by PSNR and by MS-SSIM (dB) (:func:`bd_table` and its overlap rule: None,
+    with the ``note``, where the curves share too little quality), and ``psnr_gaps``, ``test``'s PSNR
+    minus ``anchor``'s at ``test``'s own rates (:func:`quality_gaps`, for when BD-rate cannot compare)."""
+    rows = {
+        metric: bd_table(c, [test], [anchor], metric)[0]
+        for metric, c in (("PSNR", psnr_curves), ("MS-SSIM (dB)", ms_ssim_curves))
+    }
+    return {
+        "bd_rate": {metric: row["BD-rate (%)"] for metric, row in rows.items()},
+        "note": {metric: row["note"] for metric, row in rows.items()},
+        "psnr_gaps": quality_gaps(psnr_curves[test], psnr_curves[anchor], sorted(psnr_curves[test][0])),
+    }
+
+
 def overlap_db(quality_a: Sequence[float], quality_b: Sequence[float]) -> float:
     """Width (dB) of the quality range two RD curves both cover; 0 if they do not overlap."""
     return max(0.0, min(max(quality_a), max(quality_b)) - max(min(quality_a), min(quality_b)))

@@ -174,7 +174,7 @@ def cross_rows(
 ) -> list[tuple[str, str]]:
     """Paper models against the families they were built on (``"<family> (earlier)"``, similar budgets)
     and against the retrained families: the comparisons the paper notebooks make."""
-    from lic_lab.evaluation.evaluate import bd_table, quality_gaps
+    from lic_lab.evaluation.evaluate import bd_table, cross_metric
     from lic_lab.evaluation.references import CBANET_TABLE2
 
     def bd(
@@ -232,15 +232,16 @@ def cross_rows(
         )
     if "meanscale-msssim" in curves:
         ms = base("meanscale-msssim-q3", "meanscale")
+        cm = cross_metric(curves, curves_ms, "meanscale-msssim", ms)
         rows.append(
             (
                 f"MS-SSIM-trained vs MSE-trained mean-scale (the family it was fine-tuned from: `{ms}`), "
                 "judged by PSNR / by MS-SSIM (dB), BD-rate",
-                f"{pct(bd('meanscale-msssim', ms))} / {pct(bd('meanscale-msssim', ms, table=curves_ms))}",
+                " / ".join(pct(v) for v in cm["bd_rate"].values()),
             )
         )
         # where the PSNR ranges overlap too little for BD-rate: PSNR at equal rate (never extrapolated)
-        gaps = quality_gaps(curves["meanscale-msssim"], curves[ms], sorted(curves["meanscale-msssim"][0]))
+        gaps = cm["psnr_gaps"]
         rows.append(
             (
                 f"MS-SSIM-trained minus MSE-trained mean-scale (`{ms}`), PSNR at the MS-SSIM models' rates that both reach",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 METRICS = ("bpp", "bpp_est", "psnr", "ms_ssim")
@@ -175,6 +175,17 @@ def verdict(reproduced: bool, bd_rate: float | None = None, resolution: float = 
     if bd_rate is not None and abs(bd_rate) < resolution:
         return "no measurable difference at lab scale"
     return "reproduced" if reproduced else "not reproduced"
+
+
+def gaps_verdict(gaps: Iterable[float]) -> str:
+    """The verdict of a rate-matched comparison (``evaluate.quality_gaps``: the test's quality minus the
+    anchor's at the rates both reach, positive in the claimed direction): "reproduced" when every gap is
+    positive, "not reproduced" when none is, "mixed" in between, "undecided (no common rates)" without any."""
+    gaps = list(gaps)
+    if not gaps:
+        return "undecided (no common rates)"
+    above = sum(g > 0 for g in gaps)
+    return "reproduced" if above == len(gaps) else "not reproduced" if above == 0 else "mixed"
 
 
 def seeded_verdict(paired: Mapping[str, Any], reproduced: bool) -> str:

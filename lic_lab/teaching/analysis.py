@@ -230,11 +230,12 @@ def importance_map_verdict(
     the two curves share at least ``MIN_OVERLAP_DB`` of PSNR, a BD-rate of the models with the map
     against those without below ``-resolution`` % (a smaller one is "no measurable difference", as in
     :func:`lic_lab.teaching.ablation.verdict`); with less overlap, rate-matched: every model with the map
-    above the curve without it at its own rate (``evaluate.quality_at``, PCHIP over log-rate, never
-    extrapolated). Returns ``beaten`` (per model with the map), ``bd_rate`` (None without enough
+    above the curve without it at its own rate (``evaluate.quality_gaps``, PCHIP over log-rate, never
+    extrapolated; :func:`lic_lab.teaching.ablation.gaps_verdict`). Returns ``beaten`` (per model with the map), ``bd_rate`` (None without enough
     overlap), ``gaps`` (dB above that curve, per model with the map inside its rates), ``reproduced``
     and ``verdict`` (the words)."""
-    from lic_lab.evaluation.evaluate import bd_table, quality_at
+    from lic_lab.evaluation.evaluate import bd_table, quality_gaps
+    from lic_lab.teaching.ablation import gaps_verdict
 
     beaten = dominated_by(with_map, without_map)
     curves: dict[str, tuple[list[float], list[float]]] = {}
@@ -242,16 +243,13 @@ def importance_map_verdict(
         ordered = sorted(points)
         curves[key] = ([b for b, _ in ordered], [q for _, q in ordered])
     bd = bd_table(curves, ["with"], ["without"])[0]["BD-rate (%)"]
-    at = [(q, quality_at(curves["without"], b)) for b, q in with_map]
-    gaps = [q - other for q, other in at if other is not None]
+    gaps = list(quality_gaps(curves["with"], curves["without"], [b for b, _ in with_map]).values())
     if any(beaten):
         verdict = "not reproduced"
     elif bd is not None:
         verdict = "no measurable difference" if abs(bd) < resolution else "reproduced" if bd < 0 else "not reproduced"
-    elif not gaps:
-        verdict = "undecided (no common rates)"
     else:
-        verdict = "reproduced" if min(gaps) > 0 else "not reproduced" if max(gaps) < 0 else "mixed"
+        verdict = gaps_verdict(gaps)
     return {"beaten": beaten, "bd_rate": bd, "gaps": gaps, "reproduced": verdict == "reproduced", "verdict": verdict}
 
 

@@ -10,7 +10,6 @@ printed table (three or four digits) does not pass.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -34,47 +33,48 @@ def _number(value: Any) -> float | None:
 COMPUTED = 1e-5  # relative tolerance for answers computed from data (float32 sums stay well inside it)
 
 
-def _close(tol: float) -> Callable[[Any, Any], bool]:
-    # COMPUTED is purely relative (an answer below 1 gets no looser check); others also allow tol absolute
-    abs_tol = 1e-12 if tol == COMPUTED else tol
+def _computed(got: Any, want: float) -> bool:
+    """An answer computed from data: a number within ``COMPUTED`` of ``want``, relative (an answer below 1
+    gets no looser check)."""
+    number = _number(got)
+    return number is not None and math.isclose(number, want, rel_tol=COMPUTED, abs_tol=1e-12)
 
-    def ok(got: Any, want: float) -> bool:
-        number = _number(got)
-        return number is not None and math.isclose(number, want, rel_tol=tol, abs_tol=abs_tol)
 
-    return ok
+def _judge(number: int, answer: Any, *context: Any, book: str) -> tuple[bool | None, str]:
+    """Whether the answer is right (None: not attempted yet) and the one-line verdict."""
+    if answer is None:
+        return None, f"Exercise {number}: not attempted yet (set answer_{number})"
+    want, ok, hint = BOOKS[book][number](*context)
+    good = bool(ok(answer, want))
+    return good, f"Exercise {number}: {'correct' if good else 'not yet'}" + ("" if good else f" - hint: {hint}")
 
 
 def verdict(number: int, answer: Any, *context: Any, book: str = "01") -> str:
     """A one-line verdict for exercise ``number`` of notebook ``book``."""
-    if answer is None:
-        return f"Exercise {number}: not attempted yet (set answer_{number})"
-    want, ok, hint = BOOKS[book][number](*context)
-    good = ok(answer, want)
-    return f"Exercise {number}: {'correct' if good else 'not yet'}" + ("" if good else f" - hint: {hint}")
+    return _judge(number, answer, *context, book=book)[1]
 
 
 def check(number: int, answer: Any, *context: Any, book: str = "01") -> None:
     """The check cell: print the verdict, and fail the cell (``AssertionError``) on a wrong answer."""
-    message = verdict(number, answer, *context, book=book)
-    if "not yet" in message:
+    good, message = _judge(number, answer, *context, book=book)
+    if good is False:
         raise AssertionError(message)
     print(message)
 
 
 def _ex1(num_bytes: int, height: int, width: int):
-    return 8 * num_bytes / (height * width), _close(COMPUTED), "bits per pixel = 8 x bytes / pixels"
+    return 8 * num_bytes / (height * width), _computed, "bits per pixel = 8 x bytes / pixels"
 
 
 def _ex2(scale: float):
     p = GaussianConditional.likelihood(torch.zeros(1), torch.tensor([scale])).item()
-    return p, _close(COMPUTED), "the mass of the bin [-1/2, 1/2] under N(0, scale^2): Phi(0.5/s) - Phi(-0.5/s)"
+    return p, _computed, "the mass of the bin [-1/2, 1/2] under N(0, scale^2): Phi(0.5/s) - Phi(-0.5/s)"
 
 
 def _ex3(anchor: tuple, test: tuple):
     return (
         bd_rate(*anchor, *test),
-        _close(COMPUTED),
+        _computed,
         "lic_lab.evaluation.metrics.bd_rate(anchor bpp, anchor PSNR, test bpp, test PSNR)",
     )
 
@@ -83,7 +83,7 @@ def _ex4(likelihoods: dict, height: int, width: int):
     y = likelihoods["y"].double()
     return (
         float(-torch.log2(y).sum()) / (height * width),
-        _close(COMPUTED),
+        _computed,
         "-(torch.log2(coded['likelihoods']['y'])).sum() / (H x W): the y section's ideal bits per pixel",
     )
 
@@ -121,7 +121,7 @@ def _ch3(factors, sweep, base_psnr: float):
     factors, sweep = np.asarray(factors, float), np.asarray(sweep, float)
     close = factors[sweep >= base_psnr - 1.0]
     want = float(close.min()) if close.size else float("nan")
-    return want, _close(1e-6), "compare each PSNR of the sweep with abl.base_psnr - 1"
+    return want, _computed, "compare each PSNR of the sweep with abl.base_psnr - 1"
 
 
 CHANNELS = {1: _ch1, 2: _ch2, 3: _ch3}
@@ -130,7 +130,7 @@ CHANNELS = {1: _ch1, 2: _ch2, 3: _ch3}
 def _g1(model, channel: int, rate: float):
     return (
         float(model.gain.vector(rate)[channel].detach()),
-        _close(COMPUTED),
+        _computed,
         "eq. 8: |M[s-1, c]| ** (1 - l) * |M[s, c]| ** l with s = floor(R), l = R - s",
     )
 
@@ -139,7 +139,7 @@ def _g2(curves, test: str, anchor: str):
     (ra, qa), (rt, qt) = curves[anchor], curves[test]
     return (
         bd_rate(ra, qa, rt, qt),
-        _close(COMPUTED),
+        _computed,
         "lic_lab.evaluation.metrics.bd_rate(anchor bpp, anchor PSNR, test bpp, test PSNR)",
     )
 
@@ -152,7 +152,7 @@ def _g3(model):
     total = sum(p.numel() for p in model.parameters())
     return (
         100 * gains / total,
-        _close(COMPUTED),
+        _computed,
         "four [levels, channels] matrices (two on y, two on z) over all parameters, x 100",
     )
 
@@ -165,7 +165,7 @@ def _b1(model, size: tuple[int, int], branches: int):
 
     return (
         decoder_flops(model, size, branches) / 1e9,
-        _close(COMPUTED),
+        _computed,
         "lic_lab.evaluation.complexity.decoder_flops(model, (height, width), K) / 1e9",
     )
 
@@ -181,7 +181,7 @@ def _b2(storage: dict, bitrates: int):
 def _b3(decode_ms: dict):
     return (
         100 * (1 - decode_ms["K=1"] / decode_ms["baseline"]),
-        _close(COMPUTED),
+        _computed,
         "speed-up = 1 - (time with K = 1) / (baseline time), in percent",
     )
 
@@ -192,7 +192,7 @@ BRANCHES = {1: _b1, 2: _b2, 3: _b3}
 def _c1(curves: dict, anchor: str = "agvae", test: str = "c2f"):
     return (
         bd_rate(*curves[anchor], *curves[test]),
-        _close(COMPUTED),
+        _computed,
         f"bd_rate(*curves[{anchor!r}], *curves[{test!r}]): the anchor's (bpp, PSNR) first",
     )
 
@@ -201,7 +201,7 @@ def _c2(bits: dict):
     total = sum(v["bpp"] for v in bits.values())
     return (
         100 * (total - bits["y"]["bpp"]) / total,
-        _close(COMPUTED),
+        _computed,
         "(every z section's bits) / (all sections' bits) x 100",
     )
 
@@ -209,7 +209,7 @@ def _c2(bits: dict):
 def _c3(timing: dict):
     return (
         timing["1"]["decode_s"] / timing["2"]["decode_s"],
-        _close(COMPUTED),
+        _computed,
         "decode time with 1 thread divided by decode time with 2 threads",
     )
 
@@ -222,7 +222,7 @@ def _q1(shares: list[float], levels: list[int]):
 
     return (
         bound_bpp(32, 16, shares, levels),
-        _close(COMPUTED),
+        _computed,
         "C * sum_g r_g log2 q_g / 16^2 (eq. 7 per pixel)",
     )
 
@@ -233,7 +233,7 @@ def _q2(ablation, group):
     losses = np.asarray(ablation.ms_ssim_loss_db)
     return (
         float(np.median(losses[np.asarray(group) == 2])),
-        _close(COMPUTED),
+        _computed,
         "np.median of abl.ms_ssim_loss_db over the channels with group == 2 (group 3 counted from 1)",
     )
 
@@ -268,7 +268,7 @@ def _w3(entropy_bits: dict):
     t = entropy_bits["cwic-q2"]["code"]
     return (
         t["tcae-inclined"] / t["symbols"],
-        _close(COMPUTED),
+        _computed,
         "S['entropy_bits']['cwic-q2']['code']: the inclined TCAE's bits over the number of coded symbols",
     )
 

@@ -16,9 +16,8 @@ def source_markdown(*objects: Any) -> str:
     """Markdown with the source of each function, class or method, headed by where it lives."""
     parts = []
     for obj in objects:
-        obj = inspect.unwrap(
-            obj
-        )  # a decorated function (e.g. @torch.no_grad()) shows its own file, not the decorator's
+        # a decorated function (e.g. @torch.no_grad()) shows its own file, not the decorator's
+        obj = inspect.unwrap(obj)
         lines, start = inspect.getsourcelines(obj)
         path = inspect.getsourcefile(obj) or "?"
         where = path.split(str(PACKAGE_DIR.parent) + "/")[-1]
