@@ -17,7 +17,7 @@ from torch import nn
 from lic_lab.entropy import FactorizedDensity, GaussianConditional
 from lic_lab.errors import BitstreamError
 from lic_lab.layers import GDN, conv, deconv
-from lic_lab.models.base import CompressionModel, register
+from lic_lab.models.base import CompressionModel, place_channels, register
 from lic_lab.quantization.proxies import quantize
 
 QUANT_MODES = {"noise": ("noise", "noise"), "ste": ("ste", "ste"), "mixed": ("noise", "ste")}
@@ -219,3 +219,35 @@ class MeanScaleHyperprior(ScaleHyperprior):
     def entropy_parameters(self, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         scales, means = self.h_s(z_hat).chunk(2, dim=1)
         return scales, means
+
+    def adapt_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Warm start a wider latent (``M``) from a narrower mean-scale model (same ``N``).
+
+        Ballé 2018 and Minnen 2018 widen the latent for high rates (M = 192 -> 320): at high rate
+        the number of latent channels, not the step count, caps the PSNR. The source's channels keep
+        their weights; new latent channels get fresh weights in g_a, g_s and h_s, and start silent
+        where they feed an old output (h_a, h_s), so y's old channels are coded as before. h_s's last
+        layer stacks (scales, means), so the source's mean rows move from ``M_src`` to ``M``.
+        """
+        m_src = state["g_a.6.bias"].shape[0] if "g_a.6.bias" in state else self.M
+        if m_src >= self.M or state.get("h_a.0.weight", torch.empty(0, 0)).shape[0] != self.N:
+            return state
+        own, old = self.state_dict(), torch.arange(m_src)
+        hidden = torch.arange(m_src * 3 // 2)
+        heads = torch.cat([old, self.M + old])  # (scales, means) rows of h_s's last layer
+        plan: dict[str, tuple[dict[int, torch.Tensor], tuple[int, ...]]] = {
+            "g_a.6.weight": ({0: old}, ()),
+            "g_a.6.bias": ({0: old}, ()),
+            "g_s.0.weight": ({0: old}, ()),
+            "h_a.0.weight": ({1: old}, (1,)),
+            "h_s.0.weight": ({1: old}, ()),
+            "h_s.0.bias": ({0: old}, ()),
+            "h_s.2.weight": ({0: old, 1: hidden}, (0,)),
+            "h_s.2.bias": ({0: hidden}, ()),
+            "h_s.4.weight": ({0: heads, 1: hidden}, (1,)),
+            "h_s.4.bias": ({0: heads}, ()),
+        }
+        for key, (maps, silent) in plan.items():
+            state[key] = place_channels(state[key], own[key], maps, silent)
+        return state
+

@@ -42,6 +42,25 @@ def keep_shared_channels(
     return state
 
 
+def place_channels(
+    src: torch.Tensor, init: torch.Tensor, maps: dict[int, torch.Tensor], silent: tuple[int, ...] = ()
+) -> torch.Tensor:
+    """``init`` with ``src`` written at the indices ``maps[dim]`` (the first ones along other dims).
+
+    Widening a layer (Net2Net-style warm start): the source's channels land where ``maps`` says,
+    new ones keep ``init``'s fresh weights, except along the ``silent`` dims (new *inputs*), which
+    start at zero so that the old outputs are computed exactly as before.
+    """
+    out = init.clone()
+    for dim in silent:
+        new = torch.ones(out.shape[dim], dtype=torch.bool)
+        new[maps[dim]] = False
+        out.index_fill_(dim, new.nonzero().squeeze(1), 0.0)
+    index = [maps.get(d, torch.arange(src.shape[d])) for d in range(src.dim())]
+    out[torch.meshgrid(*index, indexing="ij")] = src
+    return out
+
+
 def build_model(config: dict[str, Any]) -> CompressionModel:
     """Instantiate an architecture from ``{"arch": name, **kwargs}``."""
     config = dict(config)
