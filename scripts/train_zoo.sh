@@ -195,8 +195,13 @@ case "${1:-}" in
     # paper's alpha = 128 per bit of a symbol at every C is lambda = 128 C / 256 = C / 2 per bpp on
     # (1 - MS-SSIM): 8, 16, 24 (the first round used 16 at every C). Staged: HOURS=H or UNTIL=<epoch s>
     # ends a sitting, the same command continues from the weights committed in data/training/.
+    # Second segment: after those 7,000 steps the 1,000-step mean loss still fell (1.59, 1.63, then
+    # 1.39 after the decay; loss_flattened False), so 4,000 more steps from them at lr 2e-4 (decay at
+    # 85%). The first segment ran as data/training/cvqn-q2 and was moved to cvqn/cvqn-q2-seg1 (skipped
+    # below as finished); C = 16 and 48 are fine-tuned again from the two-segment q2.
     D=data/training; C="--arch cvqn --N 16 --metric ms-ssim --patch 192 --val-every 2000"
-    stage $D cvqn-q2 $C --M 32 --lmbda 16 --steps 7000 --lr 5e-4
+    stage $D/cvqn cvqn-q2-seg1 $C --M 32 --lmbda 16 --steps 7000 --lr 5e-4
+    stage $D cvqn-q2 $C --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --val-every 1000 --init $D/cvqn/cvqn-q2-seg1.pt
     stage $D cvqn-q1 $C --M 16 --lmbda 8 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt
     stage $D cvqn-q3 $C --M 48 --lmbda 24 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt
     ;;

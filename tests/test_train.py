@@ -66,6 +66,29 @@ def test_warm_start_copies_matching_tensors():
     assert "copied" in report
 
 
+def test_wider_mean_scale_keeps_the_old_channels_and_their_entropy_parameters():
+    from lic_lab.models import build_model
+
+    torch.manual_seed(0)
+    src = build_model({"arch": "mean_scale_hyperprior", "N": 16, "M": 24}).eval()
+    dst = build_model({"arch": "mean_scale_hyperprior", "N": 16, "M": 40}).eval()
+    assert "copied" in warm_start(dst, src)
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        y_src, y_dst = src.g_a(x), dst.g_a(x)
+        assert torch.allclose(y_dst[:, :24], y_src, atol=1e-6)  # old channels unchanged ...
+        assert y_dst[:, 24:].abs().sum() > 0  # ... and the new ones are not dead
+        z_src, z_dst = src.h_a(y_src), dst.h_a(y_dst)
+        assert torch.allclose(z_dst, z_src, atol=1e-5)  # new channels start silent in h_a
+        s_src, m_src = src.entropy_parameters(z_src.round())
+        s_dst, m_dst = dst.entropy_parameters(z_dst.round())
+        assert torch.allclose(s_dst[:, :24], s_src, atol=1e-5)  # scale rows kept ...
+        assert torch.allclose(m_dst[:, :24], m_src, atol=1e-5)  # ... and mean rows moved from M_src to M
+    same = build_model({"arch": "mean_scale_hyperprior", "N": 16, "M": 24})
+    warm_start(same, src)
+    assert torch.equal(same.h_s[4].weight, src.h_s[4].weight)
+
+
 def test_ms_ssim_loss_and_patch_limit():
     from lic_lab.training.losses import rd_loss
 
