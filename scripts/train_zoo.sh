@@ -85,6 +85,21 @@ case "${1:-}" in
   # were retired when the foundation was retrained (lic_lab/zoo/checkpoints/unshipped/<family>-earlier-q*,
   # each card keeps its command). The paper recipes below start from the retrained families (each says
   # which member); a shipped paper model not yet rebuilt names its earlier base in its card.
+  foundation-ends)
+    # The two ends of each foundation family's lambda range, which the benchmark's Table 6 ranges need
+    # (PSNR 26-40 dB in thirds; a range counts when a curve covers half of it): q0 at lambda 0.0018
+    # (CompressAI's lowest) from q1, q7 at 0.18 (its highest) from q6; 3,000 steps at lr 5e-4 as the
+    # other fine-tunes. FAMILY=hyperprior|meanscale|factorized and STEP=q0|q7 pick one run.
+    D=data/training
+    case "${FAMILY:-}" in hyperprior) A=scale_hyperprior;; factorized) A=factorized;; meanscale) A=mean_scale_hyperprior;;
+      *) echo "FAMILY is hyperprior, meanscale or factorized" >&2; exit 2 ;; esac
+    E="--arch $A --N 64 --M 96 --batch 4 --patch 192 --val-every 1000 --steps 3000 --lr 5e-4"
+    case "${STEP:-}" in
+      q0) stage $D $FAMILY-q0 $E --lmbda 0.0018 --init $D/$FAMILY-q1.pt ;;
+      q7) stage $D $FAMILY-q7 $E --lmbda 0.18 --init $D/$FAMILY-q6.pt ;;
+      *) echo "STEP is q0 or q7" >&2; exit 2 ;;
+    esac
+    ;;
   meanscale-wide)
     # The high-rate mean-scale models at M = 192 latent channels (Balle 2018 and Minnen 2018 widen the
     # latent for high rates): at M = 96, 3,000 more steps moved q6 by only 0.1 dB and q5 -> q6 gained
@@ -298,5 +313,5 @@ case "${1:-}" in
         --arch-arg quantizer="\"$V\"" --stage new-quantizer --steps ${STEPS:-600} --lr 5e-4 --init data/training/cwic/cwic-imp2.pt
     done
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale|meanscale-wide|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
+  *) echo "usage: $0 hyperprior|factorized|meanscale|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
 esac
