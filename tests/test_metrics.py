@@ -253,6 +253,21 @@ def test_quality_gaps_compare_only_rates_both_curves_reach():
     assert quality_gaps(test, ([1.0, 2.0], [0.98, 0.99]), [0.2]) == {}
 
 
+def test_run_curve_reads_result_files_of_runs_shipped_or_not(tmp_path, monkeypatch):
+    import json
+
+    from lic_lab import zoo
+    from lic_lab.evaluation.evaluate import run_curve
+
+    (tmp_path / "results").mkdir()
+    for name, bpp, psnr in (("a-q2", 0.5, 31.0), ("a-q1", 0.2, 28.0)):
+        entries = [{"setting": 0, "mean": {"bpp": bpp, "psnr": psnr, "ms_ssim": 0.9}}]
+        (tmp_path / "results" / f"{name}.json").write_text(json.dumps({"results": entries}))
+    monkeypatch.setattr(zoo, "ZOO_DIR", tmp_path)
+    assert run_curve(["a-q2", "a-q1"]) == ([0.2, 0.5], [28.0, 31.0])  # sorted by rate
+    assert run_curve(["a-q1"], "ms_ssim") == ([0.2], [0.9])
+
+
 def test_cross_metric_gives_bd_rates_under_the_overlap_rule_and_psnr_at_equal_rate():
     from lic_lab.evaluation.evaluate import cross_metric, quality_at
 
