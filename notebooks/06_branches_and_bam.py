@@ -167,7 +167,7 @@ for k in (1, 2, 3):
                  "paper BD-rate (%)": paper[k][0], "paper BD-PSNR (dB)": paper[k][1]})
 display(Markdown(viz.table(rows)))
 by_j = [e for e in zoo.registry()["cbanet"]["kodak_settings"] if e["setting"].startswith("K=3")]
-hp = [v for k, v in zoo.kodak_means("hyperprior-q").items() if zoo.name_parts(k)[1] <= model.bitrates]
+hp = [v for k, v in zoo.kodak_means("hyperprior-q").items() if 1 <= zoo.name_parts(k)[1] <= model.bitrates]
 print("CBANet, K = 3, bitrates 1..5 (bpp, PSNR):", [(round(e["bpp"], 3), round(e["psnr"], 2)) for e in by_j])
 print(f"hyperprior-q1..q{model.bitrates} (bpp, PSNR):", [(round(b["bpp"], 3), round(b["psnr"], 2)) for b in hp])
 

@@ -114,8 +114,11 @@ case "${1:-}" in
       q7) stage $D meanscale-wide-q7 $W --lmbda 0.18 --steps 3000 --lr 5e-4 --init $D/meanscale-wide-q6.pt ;;
       q5) stage $D meanscale-wide-q5 $W --lmbda 0.0483 --steps 4000 --lr 5e-4 --init data/training/meanscale-q5.pt ;;
       q4) stage $D meanscale-wide-q4 $W --lmbda 0.025 --steps 3000 --lr 5e-4 --init data/training/meanscale-q4.pt ;;
+      # the other half of the width question: transforms N = 64 -> 128 (g_a, g_s, h_a, h_s and z), M = 96
+      n6) stage $D meanscale-n128-q6 --arch mean_scale_hyperprior --N 128 --M 96 --batch 4 --patch 192 --val-every 1000 \
+            --lmbda 0.0932 --steps 3500 --lr 5e-4 --init data/training/meanscale-q6.pt ;;
       all) for q in q6 q5 q7 q4; do STEP=$q bash "$0" "$1"; done ;;
-      *) echo "STEP is q4..q7 or all" >&2; exit 2 ;;
+      *) echo "STEP is q4..q7, n6 or all" >&2; exit 2 ;;
     esac
     ;;
   meanscale-msssim)
@@ -217,13 +220,15 @@ case "${1:-}" in
     # 85%). The first segment ran as data/training/cvqn-q2 and was moved to cvqn/cvqn-q2-seg1 (skipped
     # below as finished); C = 16 and 48 are fine-tuned again from the two-segment q2.
     D=data/training; C="--arch cvqn --N 16 --metric ms-ssim --patch 192 --val-every 2000"
-    # STEP=q2, q1 or q3 runs one stage (q1 and q3 can run in two lanes once q2 is done); default: all.
+    # STEP=q2, q1, q3 or q4 runs one stage (the last three can run in lanes once q2 is done); default: all.
     case "${STEP:-all}" in q2|all)
       stage $D/cvqn cvqn-q2-seg1 $C --M 32 --lmbda 16 --steps 7000 --lr 5e-4
       stage $D cvqn-q2 $C --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --val-every 1000 --init $D/cvqn/cvqn-q2-seg1.pt ;;
     esac
     case "${STEP:-all}" in q1|all) stage $D cvqn-q1 $C --M 16 --lmbda 8 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
     case "${STEP:-all}" in q3|all) stage $D cvqn-q3 $C --M 48 --lmbda 24 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
+    # C = 64 (quality 4, lambda 32), added so that the curve spans 0.3 bpp, where the target is read
+    case "${STEP:-all}" in q4|all) stage $D cvqn-q4 $C --M 64 --lmbda 32 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
     ;;
   cvqn-base)
     # The ablations' shared starting point: q = [5], one group, C = 32, from scratch. Neutral on

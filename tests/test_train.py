@@ -89,6 +89,29 @@ def test_wider_mean_scale_keeps_the_old_channels_and_their_entropy_parameters():
     assert torch.equal(same.h_s[4].weight, src.h_s[4].weight)
 
 
+def test_wider_mean_scale_transforms_start_as_the_narrower_model():
+    from lic_lab.models import build_model
+
+    torch.manual_seed(0)
+    src = build_model({"arch": "mean_scale_hyperprior", "N": 16, "M": 24}).eval()
+    with torch.no_grad():  # a trained GDN has cross-channel terms; they must survive the widening
+        for p in src.parameters():
+            p.add_(0.01 * torch.rand_like(p))
+    dst = build_model({"arch": "mean_scale_hyperprior", "N": 40, "M": 24}).eval()
+    warm_start(dst, src)
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        y = src.g_a(x)
+        assert torch.allclose(dst.g_a(x), y, atol=1e-5)  # new channels of g_a are silent in its output
+        z_src, z_dst = src.h_a(y), dst.h_a(y)
+        assert torch.allclose(z_dst[:, :16], z_src, atol=1e-5) and z_dst[:, 16:].abs().sum() > 0
+        s_src, m_src = src.entropy_parameters(z_src.round())
+        s_dst, m_dst = dst.entropy_parameters(z_dst.round())
+        assert torch.allclose(s_dst, s_src, atol=1e-5) and torch.allclose(m_dst, m_src, atol=1e-5)
+        assert torch.allclose(dst.g_s(y.round()), src.g_s(y.round()), atol=1e-5)
+        assert torch.equal(dst.entropy_z.matrices[0][:16], src.entropy_z.matrices[0])
+
+
 def test_ms_ssim_loss_and_patch_limit():
     from lic_lab.training.losses import rd_loss
 

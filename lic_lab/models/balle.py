@@ -221,21 +221,31 @@ class MeanScaleHyperprior(ScaleHyperprior):
         return scales, means
 
     def adapt_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Warm start a wider latent (``M``) from a narrower mean-scale model (same ``N``).
+        """Warm start a wider model from a narrower mean-scale one: a wider latent (``M``) or wider
+        transforms (``N``, which also widens the hyper transforms and ``z``), one at a time.
 
-        Ballé 2018 and Minnen 2018 widen the latent for high rates (M = 192 -> 320): at high rate
-        the number of latent channels, not the step count, caps the PSNR. The source's channels keep
-        their weights; new latent channels get fresh weights in g_a, g_s and h_s, and start silent
-        where they feed an old output (h_a, h_s), so y's old channels are coded as before. h_s's last
-        layer stacks (scales, means), so the source's mean rows move from ``M_src`` to ``M``.
+        Ballé 2018 and Minnen 2018 widen their models for high rates (N, M = 128, 192 -> 192, 320);
+        the benchmark paper (sec. 7.2.3) concludes that width matters most there. The source's channels
+        keep their weights; new channels get fresh weights, and start silent wherever they feed an old
+        output, so the wider model first codes exactly as the narrower one did (Net2Net-style). A new
+        GDN entry starts as GDN's own init, whose cross-channel terms are exactly 0.
         """
         m_src = state["g_a.6.bias"].shape[0] if "g_a.6.bias" in state else self.M
-        if m_src >= self.M or state.get("h_a.0.weight", torch.empty(0, 0)).shape[0] != self.N:
+        n_src = state["g_a.0.bias"].shape[0] if "g_a.0.bias" in state else self.N
+        if m_src > self.M or n_src > self.N or (m_src < self.M and n_src < self.N) or (m_src, n_src) == (self.M, self.N):
             return state
-        own, old = self.state_dict(), torch.arange(m_src)
-        hidden = torch.arange(m_src * 3 // 2)
-        heads = torch.cat([old, self.M + old])  # (scales, means) rows of h_s's last layer
-        plan: dict[str, tuple[dict[int, torch.Tensor], tuple[int, ...]]] = {
+        plan = self._latent_plan(m_src) if m_src < self.M else self._transform_plan(n_src, state)
+        own = self.state_dict()
+        for key, (maps, silent) in plan.items():
+            state[key] = place_channels(state[key], own[key], maps, silent)
+        return state
+
+    def _latent_plan(self, m_src: int) -> dict[str, tuple[dict[int, torch.Tensor], tuple[int, ...]]]:
+        """Where a narrower latent's tensors go (``{key: (index per dim, silent dims)}``). h_s's last
+        layer stacks (scales, means), so the source's mean rows move from ``m_src`` to ``M``."""
+        old, hidden = torch.arange(m_src), torch.arange(m_src * 3 // 2)
+        heads = torch.cat([old, self.M + old])
+        return {
             "g_a.6.weight": ({0: old}, ()),
             "g_a.6.bias": ({0: old}, ()),
             "g_s.0.weight": ({0: old}, ()),
@@ -247,7 +257,30 @@ class MeanScaleHyperprior(ScaleHyperprior):
             "h_s.4.weight": ({0: heads, 1: hidden}, (1,)),
             "h_s.4.bias": ({0: heads}, ()),
         }
-        for key, (maps, silent) in plan.items():
-            state[key] = place_channels(state[key], own[key], maps, silent)
-        return state
 
+    def _transform_plan(
+        self, n_src: int, state: dict[str, torch.Tensor]
+    ) -> dict[str, tuple[dict[int, torch.Tensor], tuple[int, ...]]]:
+        """Where narrower transforms' tensors go: every N-wide layer of g_a, g_s, h_a (z) and the z density.
+        A Conv2d weight is (out, in, k, k), a ConvTranspose2d weight (in, out, k, k)."""
+        old = torch.arange(n_src)
+        plan: dict[str, tuple[dict[int, torch.Tensor], tuple[int, ...]]] = {
+            "g_a.6.weight": ({1: old}, (1,)),  # conv N -> M
+            "g_s.0.weight": ({1: old}, ()),  # deconv M -> N
+            "g_s.6.weight": ({0: old}, (0,)),  # deconv N -> 3
+            "h_a.0.weight": ({0: old}, ()),  # conv M -> N
+            "h_s.0.weight": ({0: old}, (0,)),  # deconv N -> M
+        }
+        for key in ("g_a.0.weight", "g_a.0.bias", "g_s.0.bias", "h_a.0.bias"):
+            plan[key] = ({0: old}, ())
+        for i in (2, 4):  # N -> N
+            plan[f"g_a.{i}.weight"] = plan[f"h_a.{i}.weight"] = ({0: old, 1: old}, (1,))
+            plan[f"g_s.{i}.weight"] = ({0: old, 1: old}, (0,))
+            for t in ("g_a", "g_s", "h_a"):
+                plan[f"{t}.{i}.bias"] = ({0: old}, ())
+        for t in ("g_a", "g_s"):
+            for i in (1, 3, 5):  # (inverse) GDN
+                plan[f"{t}.{i}.beta_sqrt"] = ({0: old}, ())
+                plan[f"{t}.{i}.gamma_sqrt"] = ({0: old, 1: old}, ())
+        plan.update({key: ({0: old}, ()) for key in state if key.startswith("entropy_z.")})
+        return plan
