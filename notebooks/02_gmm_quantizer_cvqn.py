@@ -29,7 +29,7 @@
 #
 # **Time** 60 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
-# Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). `cvqn-q1..q4` were rebuilt wider and trained longer when the workbook's models were retrained (`cvqn-q2` in two segments; section 3.2 shows whether its loss had flattened); a name with `(earlier)`, such as `cvqn (earlier)`, is the version it replaced, whose Kodak results stay for comparison. The ablation variants of section 6 were rebuilt too: they fine-tune a neutral base of the rebuilt width (`cvqn-base`, one group, q = [5]). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
+# Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). `cvqn-q1..q3` were rebuilt wider and trained longer when the workbook's models were retrained (`cvqn-q2` in two segments; section 3.2 shows whether its loss had flattened); a name with `(earlier)`, such as `cvqn (earlier)`, is the version it replaced, whose Kodak results stay for comparison. The ablation variants of section 6 were rebuilt too: they fine-tune a neutral base of the rebuilt width (`cvqn-base`, one group, q = [5]). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -60,7 +60,7 @@ if FULL_TRAINING:
     for recipe, seed in (("cvqn", 0), ("cvqn-ablation", 0), ("cvqn-ablation", 1), ("cvqn-ablation", 2)):
         run_recipes([recipe], env={"SEED": str(seed)})
 x = data.read_image(data.embedded_paths()[0])      # a 256 x 384 photo shipped with the workbook (not a training image)
-models = [zoo.load_model(f"cvqn-q{i}") for i in (1, 2, 3, 4)]
+models = [zoo.load_model(f"cvqn-q{i}") for i in (1, 2, 3)]
 m2 = models[1]                                     # C = 32, q = [3, 5, 7], r = [25, 50, 25] %, predefined importance
 S = json.loads((REPO_DIR / "data" / "results" / "cvqn_studies.json").read_text())
 print(f"{m2.name}: C = {m2.C}, groups of {m2.sizes} channels with q = {m2.levels} levels, "
@@ -178,9 +178,9 @@ show_source(GMMQuantizer.responsibilities, GMMQuantizer.forward)
 # | RCABs per stage | 6 | 1 |
 # | residual group | after the shuffle, at $4C_t$ channels | after the stage's conv, at its own width (4x cheaper) |
 # | rate term | $\frac1G\sum_g$ mean bits per symbol | bits per pixel summed over groups (the trainer's `bpp + λ(1 − MS-SSIM)`) |
-# | $\alpha$ | 128 per bit of a symbol (the paper says only "cross entropy"; we read it in bits) | $\lambda = 128 \cdot C/256 = C/2$ per bpp: 8, 16, 24, 32 for C = 16, 32, 48, 64 (`cvqn (earlier)` used 16 at every C) |
+# | $\alpha$ | 128 per bit of a symbol (the paper says only "cross entropy"; we read it in bits) | $\lambda = 128 \cdot C/256 = C/2$ per bpp: 8, 16, 24 for C = 16, 32, 48 (`cvqn (earlier)` used 16 at every C) |
 # | $\beta$ | 0.001 on eq. 5's *sum* over values (the authors' code uses 0) | 0.001 on the *mean* per-symbol NLL, averaged over groups: far weaker than the paper's sum |
-# | rates | $C$ = 16 … 80 | $C$ = 16, 32, 48, 64 (`cvqn-q1` … `q4`) |
+# | rates | $C$ = 16 … 80 | $C$ = 16, 32, 48 (`cvqn-q1`, `q2`, `q3`) |
 # | training | ~4,000 images, 256 px crops, batch 32, 400 epochs; lr 1e-4 (entropy model 5e-5), divided by 5 at epochs 200 and 300 | our training photos, 192 px crops, batch 8, lr 5e-4 divided by 10 for the last 15 % of the steps; steps per model in the model cards (section 8 prints the totals) |
 # | RE importance (eq. 6) | averaged over $N$ images drawn from the training set | measured on each step's batch of training crops, every 100 steps |
 
@@ -241,7 +241,7 @@ display(Markdown(viz.table([{"section": k, "levels": q, "real bpp": round(v["bpp
                             for (k, v), q in zip(bits.items(), m2.levels)])))
 
 # %% [markdown]
-# **Try it.** The slider switches between the four widths (C = 16, 32, 48, 64); each codes the photo for real once, when the cell runs.
+# **Try it.** The slider switches between the three widths (C = 16, 32, 48); each codes the photo for real once, when the cell runs.
 
 # %% [markdown]
 # *Run the notebook's cells, then this one, to get the live slider (a saved page, e.g. on GitHub, shows no widget).*
@@ -419,10 +419,10 @@ for codec in ("webp", "jpeg2000"):
 # %% [markdown]
 # ## 8. What differs at lab scale
 #
-# * **Size and training.** The cell below reads our CVQN's size and training from its model card, beside the foundation's `meanscale-msssim`; the paper's en/decoder is 2–3 times wider per stage (section 3's table), with 6 RCABs per stage (ours 1). Section 3.2 shows whether `cvqn-q2`'s loss had flattened. Where section 7's target is not met, the cell below puts numbers on two candidate reasons without ranking them: how much of its eq. 7 bound each width uses on Kodak (a width close to its bound would gain from more levels), and how far `meanscale-msssim` — a hyperprior model with wider GDN transforms, trained on the same photos — is ahead at the same rate. That model differs in more than width (entropy model, unbounded uniform quantizer, λ, steps), so the gap measures what our lab-scale CVQN leaves on the table, not one cause. Compare also how much MS-SSIM C = 16 → 64 buys with how much rate it costs.
+# * **Size and training.** The cell below reads our CVQN's size and training from its model card, beside the foundation's `meanscale-msssim`; the paper's en/decoder is 2–3 times wider per stage (section 3's table), with 6 RCABs per stage (ours 1). Section 3.2 shows whether `cvqn-q2`'s loss had flattened. Where section 7's target is not met, the cell below puts numbers on two candidate reasons without ranking them: how much of its eq. 7 bound each width uses on Kodak (a width close to its bound would gain from more levels), and how far `meanscale-msssim` — a hyperprior model with wider GDN transforms, trained on the same photos — is ahead at the same rate. That model differs in more than width (entropy model, unbounded uniform quantizer, λ, steps), so the gap measures what our lab-scale CVQN leaves on the table, not one cause. Compare also how much MS-SSIM C = 16 → 48 buys with how much rate it costs.
 # * **Ablations.** The variants share one base and differ by a short fine-tuning each (their cards give the steps); the paper trains every variant for 400 epochs on ~4,000 images, three times. The paper's effects are a few per cent in bpp (the tables' paper columns), at the edge of what our seeds resolve: the tables show the spreads, and the verdicts say which directions survive them.
 # * **Bits are real** here (bit-exact bitstreams, the cross-entropy shown beside them); the authors' code only estimates them. The SE importance sends its per-image channel order (32 bytes), which the paper does not discuss.
-# * **Not rebuilt:** BPG (no encoder here), the other learned codecs of Fig. 3, the paper's C = 80 model.
+# * **Not rebuilt:** BPG (no encoder here), the other learned codecs of Fig. 3, the paper's C = 64 and 80 models.
 
 # %%
 for family in ("cvqn", "meanscale-msssim"):

@@ -220,15 +220,13 @@ case "${1:-}" in
     # 85%). The first segment ran as data/training/cvqn-q2 and was moved to cvqn/cvqn-q2-seg1 (skipped
     # below as finished); C = 16 and 48 are fine-tuned again from the two-segment q2.
     D=data/training; C="--arch cvqn --N 16 --metric ms-ssim --patch 192 --val-every 2000"
-    # STEP=q2, q1, q3 or q4 runs one stage (the last three can run in lanes once q2 is done); default: all.
+    # STEP=q2, q1 or q3 runs one stage (q1 and q3 can run in two lanes once q2 is done); default: all.
     case "${STEP:-all}" in q2|all)
       stage $D/cvqn cvqn-q2-seg1 $C --M 32 --lmbda 16 --steps 7000 --lr 5e-4
       stage $D cvqn-q2 $C --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --val-every 1000 --init $D/cvqn/cvqn-q2-seg1.pt ;;
     esac
     case "${STEP:-all}" in q1|all) stage $D cvqn-q1 $C --M 16 --lmbda 8 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
     case "${STEP:-all}" in q3|all) stage $D cvqn-q3 $C --M 48 --lmbda 24 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
-    # C = 64 (quality 4, lambda 32), added so that the curve spans 0.3 bpp, where the target is read
-    case "${STEP:-all}" in q4|all) stage $D cvqn-q4 $C --M 64 --lmbda 32 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
     ;;
   cvqn-base)
     # The ablations' shared starting point: q = [5], one group, C = 32, from scratch. Neutral on
