@@ -232,7 +232,12 @@ class MeanScaleHyperprior(ScaleHyperprior):
         """
         m_src = state["g_a.6.bias"].shape[0] if "g_a.6.bias" in state else self.M
         n_src = state["g_a.0.bias"].shape[0] if "g_a.0.bias" in state else self.N
-        if m_src > self.M or n_src > self.N or (m_src < self.M and n_src < self.N) or (m_src, n_src) == (self.M, self.N):
+        if (
+            m_src > self.M
+            or n_src > self.N
+            or (m_src < self.M and n_src < self.N)
+            or (m_src, n_src) == (self.M, self.N)
+        ):
             return state
         plan = self._latent_plan(m_src) if m_src < self.M else self._transform_plan(n_src, state)
         own = self.state_dict()
