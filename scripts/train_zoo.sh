@@ -101,13 +101,13 @@ case "${1:-}" in
     esac
     ;;
   meanscale-wide)
-    # An experiment, not shipped: the high-rate mean-scale models at M = 192 latent channels (Balle 2018
-    # and Minnen 2018 widen the latent for high rates). At M = 96, 3,000 more steps moved q6 by only
-    # 0.1 dB, so we asked whether the latent width caps the PSNR. Each is warm-started from the M = 96
-    # model of its rate (MeanScaleHyperprior.adapt_state keeps its channels). Measured on Kodak
-    # (scripts/eval_training.py, 2026-12-01) after 4,000 steps: q5 0.813 bpp / 32.11 dB vs M = 96's
-    # 0.832 / 32.06, q6 0.978 / 32.48 vs 0.998 / 32.45: about 2-3% fewer bits, so the latent width is
-    # not what caps our high rates (N = 64 and the step count are left). q4 and q7 were not run.
+    # Experiments, not shipped (notebook 07, sec. 1.1): the benchmark paper's "width matters at high
+    # rates", one width at a time. M = 96 -> 192 latent channels at q5 and q6 (Balle 2018 and Minnen 2018
+    # widen the latent for high rates), and N = 64 -> 128 (STEP=n6). Each is warm-started from the
+    # N = 64, M = 96 model of its rate (MeanScaleHyperprior.adapt_state keeps its channels). Kodak, fp16
+    # weights (scripts/eval_training.py; notebook 07 reads them): the M = 192 models gain about as much
+    # PSNR at equal rate as the M = 96 models' own 3,000-step second segments did, so the latent width is
+    # not what caps our high rates. q4 and q7 were not run.
     D=data/training/meanscale-wide; W="--arch mean_scale_hyperprior --N 64 --M 192 --batch 4 --patch 192 --val-every 1000"
     case "${STEP:-all}" in
       q6) stage $D meanscale-wide-q6 $W --lmbda 0.0932 --steps 4000 --lr 5e-4 --init data/training/meanscale-q6.pt ;;
@@ -219,14 +219,14 @@ case "${1:-}" in
     # 1.39 after the decay; loss_flattened False), so 4,000 more steps from them at lr 2e-4 (decay at
     # 85%). The first segment ran as data/training/cvqn-q2 and was moved to cvqn/cvqn-q2-seg1 (skipped
     # below as finished); C = 16 and 48 are fine-tuned again from the two-segment q2.
-    D=data/training; C="--arch cvqn --N 16 --metric ms-ssim --patch 192 --val-every 2000"
+    D=data/training; C="--arch cvqn --N 16 --metric ms-ssim --patch 192"
     # STEP=q2, q1 or q3 runs one stage (q1 and q3 can run in two lanes once q2 is done); default: all.
     case "${STEP:-all}" in q2|all)
-      stage $D/cvqn cvqn-q2-seg1 $C --M 32 --lmbda 16 --steps 7000 --lr 5e-4
-      stage $D cvqn-q2 $C --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --val-every 1000 --init $D/cvqn/cvqn-q2-seg1.pt ;;
+      stage $D/cvqn cvqn-q2-seg1 $C --val-every 2000 --M 32 --lmbda 16 --steps 7000 --lr 5e-4
+      stage $D cvqn-q2 $C --val-every 1000 --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --init $D/cvqn/cvqn-q2-seg1.pt ;;
     esac
-    case "${STEP:-all}" in q1|all) stage $D cvqn-q1 $C --M 16 --lmbda 8 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
-    case "${STEP:-all}" in q3|all) stage $D cvqn-q3 $C --M 48 --lmbda 24 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
+    case "${STEP:-all}" in q1|all) stage $D cvqn-q1 $C --val-every 2000 --M 16 --lmbda 8 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
+    case "${STEP:-all}" in q3|all) stage $D cvqn-q3 $C --val-every 2000 --M 48 --lmbda 24 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
     ;;
   cvqn-base)
     # The ablations' shared starting point: q = [5], one group, C = 32, from scratch. Neutral on

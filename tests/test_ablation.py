@@ -94,3 +94,6 @@ def test_gaps_verdict_reads_rate_matched_gaps():
     assert gaps_verdict([0.3, -0.1]) == "mixed"
     assert gaps_verdict([]).startswith("undecided")
     assert gaps_verdict(-g for g in (0.1, 0.2)) == "not reproduced"  # any iterable, e.g. flipped gaps
+    assert gaps_verdict([0.2, 0.1], allowance=0.15).startswith("not resolved")  # 0.1: within the allowance
+    assert gaps_verdict([0.2, 0.3], allowance=0.15) == "reproduced"
+    assert gaps_verdict([0.2, -0.1], allowance=0.15) == "mixed"

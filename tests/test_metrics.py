@@ -253,19 +253,20 @@ def test_quality_gaps_compare_only_rates_both_curves_reach():
     assert quality_gaps(test, ([1.0, 2.0], [0.98, 0.99]), [0.2]) == {}
 
 
-def test_run_curve_reads_result_files_of_runs_shipped_or_not(tmp_path, monkeypatch):
+def test_means_curve_sorts_model_means_by_rate(tmp_path, monkeypatch):
     import json
 
     from lic_lab import zoo
-    from lic_lab.evaluation.evaluate import run_curve
+    from lic_lab.evaluation.evaluate import means_curve
 
-    (tmp_path / "results").mkdir()
-    for name, bpp, psnr in (("a-q2", 0.5, 31.0), ("a-q1", 0.2, 28.0)):
-        entries = [{"setting": 0, "mean": {"bpp": bpp, "psnr": psnr, "ms_ssim": 0.9}}]
-        (tmp_path / "results" / f"{name}.json").write_text(json.dumps({"results": entries}))
-    monkeypatch.setattr(zoo, "ZOO_DIR", tmp_path)
-    assert run_curve(["a-q2", "a-q1"]) == ([0.2, 0.5], [28.0, 31.0])  # sorted by rate
-    assert run_curve(["a-q1"], "ms_ssim") == ([0.2], [0.9])
+    means = [{"bpp": 0.5, "psnr": 31.0, "ms_ssim": 0.95}, {"bpp": 0.2, "psnr": 28.0, "ms_ssim": 0.9}]
+    assert means_curve(means) == ([0.2, 0.5], [28.0, 31.0])
+    assert means_curve(means, "ms_ssim") == ([0.2, 0.5], [0.9, 0.95])
+    (tmp_path / "data" / "training").mkdir(parents=True)
+    monkeypatch.setattr(zoo, "REPO_DIR", tmp_path)
+    assert zoo.training_kodak_means() == {}
+    (tmp_path / "data" / "training" / "kodak_means.json").write_text(json.dumps({"a-q1": means[0]}))
+    assert zoo.training_kodak_means()["a-q1"]["psnr"] == 31.0
 
 
 def test_cross_metric_gives_bd_rates_under_the_overlap_rule_and_psnr_at_equal_rate():

@@ -84,6 +84,8 @@ def test_wider_mean_scale_keeps_the_old_channels_and_their_entropy_parameters():
         s_dst, m_dst = dst.entropy_parameters(z_dst.round())
         assert torch.allclose(s_dst[:, :24], s_src, atol=1e-5)  # scale rows kept ...
         assert torch.allclose(m_dst[:, :24], m_src, atol=1e-5)  # ... and mean rows moved from M_src to M
+        y_hat = y_dst.round()
+        assert (dst.g_s(y_hat) - src.g_s(y_hat[:, :24])).abs().max() < 0.05  # new channels: fresh g_s rows
     same = build_model({"arch": "mean_scale_hyperprior", "N": 16, "M": 24})
     warm_start(same, src)
     assert torch.equal(same.h_s[4].weight, src.h_s[4].weight)
@@ -108,8 +110,15 @@ def test_wider_mean_scale_transforms_start_as_the_narrower_model():
         s_src, m_src = src.entropy_parameters(z_src.round())
         s_dst, m_dst = dst.entropy_parameters(z_dst.round())
         assert torch.allclose(s_dst, s_src, atol=1e-5) and torch.allclose(m_dst, m_src, atol=1e-5)
-        assert torch.allclose(dst.g_s(y.round()), src.g_s(y.round()), atol=1e-5)
-        assert torch.equal(dst.entropy_z.matrices[0][:16], src.entropy_z.matrices[0])
+        assert torch.allclose(dst(x)["x_hat"], src(x)["x_hat"], atol=1e-5)  # decodes exactly as before
+        lik_src, lik_dst = src(x)["likelihoods"]["z"], dst(x)["likelihoods"]["z"]
+        assert torch.allclose(lik_dst[:, :16], lik_src, atol=1e-5)  # old z channels coded as before
+
+    both = build_model({"arch": "mean_scale_hyperprior", "N": 40, "M": 40})
+    with pytest.raises(ValueError, match="one at a time"):
+        warm_start(both, src)
+    narrow_hp = build_model({"arch": "scale_hyperprior", "N": 16, "M": 24})
+    assert "copied" in warm_start(dst, narrow_hp)  # not a mean-scale source: only matching tensors
 
 
 def test_ms_ssim_loss_and_patch_limit():

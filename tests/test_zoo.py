@@ -227,3 +227,16 @@ def test_run_weights_prefers_the_shipped_file():
     committed = zoo.REPO_DIR / "data" / "training" / "cwic-abl-noimp8-s0.pt"  # unshipped, its weights committed
     if committed.is_file():
         assert zoo.run_weights("cwic-abl-noimp8-s0") == committed
+
+
+def test_training_kodak_means_belong_to_the_weights_in_data_training():
+    """Notebooks compare unshipped experiments through these means: each must be of the weights now there."""
+    from lic_lab import REPO_DIR
+    from lic_lab.data import sha256_file
+
+    means = zoo.training_kodak_means()
+    assert means
+    for name, m in means.items():
+        paths = sorted((REPO_DIR / "data" / "training").rglob(f"{name}.pt"))
+        assert paths, f"{name}: no weights in data/training"
+        assert sha256_file(paths[0]) == m["sha256"], f"{name}: re-run scripts/eval_training.py {name}"

@@ -275,12 +275,9 @@ def kodak_curves(
     return curves
 
 
-def run_curve(names: Sequence[str], metric: str = "psnr") -> tuple[list[float], list[float]]:
-    """The Kodak RD curve of named runs from their result files (``zoo/results/<name>.json``), shipped or
-    not: an experiment whose weights were unshipped (``scripts/unship.py``) keeps its results there."""
-    from lic_lab.zoo import ZOO_DIR
-
-    return rd_points([e for n in names for e in load_results(ZOO_DIR / "results" / f"{n}.json")], metric)
+def means_curve(means: Iterable[Mapping[str, float]], metric: str = "psnr") -> tuple[list[float], list[float]]:
+    """An RD curve from per-model Kodak means (``{"bpp": ..., metric: ...}``), sorted by rate."""
+    return rd_points([{"mean": m} for m in means], metric)
 
 
 MIN_OVERLAP_DB = 1.5  # BD metrics only where two curves share at least this much quality range

@@ -226,19 +226,23 @@ class MeanScaleHyperprior(ScaleHyperprior):
 
         Ballé 2018 and Minnen 2018 widen their models for high rates (N, M = 128, 192 -> 192, 320);
         the benchmark paper (sec. 7.2.3) concludes that width matters most there. The source's channels
-        keep their weights; new channels get fresh weights, and start silent wherever they feed an old
-        output, so the wider model first codes exactly as the narrower one did (Net2Net-style). A new
-        GDN entry starts as GDN's own init, whose cross-channel terms are exactly 0.
+        keep their weights and are computed as before (Net2Net-style): new channels get fresh weights
+        and start silent wherever they feed an old channel (a new GDN entry starts as GDN's own init,
+        whose cross-channel terms are exactly 0). Two things change at first, and training removes
+        them: the new latent (or ``z``) channels cost bits, and a wider latent's new channels feed
+        g_s through fresh weights, which changes the reconstruction a little. A wider ``N`` decodes
+        exactly as before. Same widths (or a scale-hyperprior source) leave the state as it is.
         """
         m_src = state["g_a.6.bias"].shape[0] if "g_a.6.bias" in state else self.M
         n_src = state["g_a.0.bias"].shape[0] if "g_a.0.bias" in state else self.N
-        if (
-            m_src > self.M
-            or n_src > self.N
-            or (m_src < self.M and n_src < self.N)
-            or (m_src, n_src) == (self.M, self.N)
-        ):
+        heads = state.get("h_s.4.weight", torch.empty(0)).shape[0]  # 2 M_src for a mean-scale source
+        if (m_src, n_src) == (self.M, self.N) or heads != 2 * m_src:
             return state
+        if m_src > self.M or n_src > self.N or (m_src < self.M and n_src < self.N):
+            raise ValueError(
+                f"a warm start can widen M or N, one at a time: source N = {n_src}, M = {m_src}; "
+                f"this model N = {self.N}, M = {self.M}"
+            )
         plan = self._latent_plan(m_src) if m_src < self.M else self._transform_plan(n_src, state)
         own = self.state_dict()
         for key, (maps, silent) in plan.items():

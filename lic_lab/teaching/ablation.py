@@ -177,15 +177,21 @@ def verdict(reproduced: bool, bd_rate: float | None = None, resolution: float = 
     return "reproduced" if reproduced else "not reproduced"
 
 
-def gaps_verdict(gaps: Iterable[float]) -> str:
+def gaps_verdict(gaps: Iterable[float], allowance: float = 0.0) -> str:
     """The verdict of a rate-matched comparison (``evaluate.quality_gaps``: the test's quality minus the
     anchor's at the rates both reach, positive in the claimed direction): "reproduced" when every gap is
-    positive, "not reproduced" when none is, "mixed" in between, "undecided (no common rates)" without any."""
+    above ``allowance``, "not reproduced" when none is positive, "mixed" when some are; "not resolved"
+    when all are positive but some not above ``allowance`` (e.g. what the test's extra training alone
+    could explain); "undecided (no common rates)" without any gap."""
     gaps = list(gaps)
     if not gaps:
         return "undecided (no common rates)"
-    above = sum(g > 0 for g in gaps)
-    return "reproduced" if above == len(gaps) else "not reproduced" if above == 0 else "mixed"
+    positive = sum(g > 0 for g in gaps)
+    if all(g > allowance for g in gaps):
+        return "reproduced"
+    if positive == len(gaps):
+        return f"not resolved (a gain within the allowance of {allowance:.2f})"
+    return "not reproduced" if positive == 0 else "mixed"
 
 
 def seeded_verdict(paired: Mapping[str, Any], reproduced: bool) -> str:
