@@ -146,7 +146,7 @@ if FULL_TRAINING:
 #
 # ### 4.1 PSNR vs bpp for K = 1, 2, 3 against separately trained models (Fig. 7, Table II)
 #
-# The baseline is the scale-hyperprior family CBANet was built on (`zoo.built_on` reads it from the training chain): separately trained models, one 64-channel decoder each, of which `hyperprior-q1` … `q5` have CBANet's five λs (BD metrics use only the PSNR range both curves cover). CBANet reuses `hyperprior-q5`'s encoder, so at bitrate 5 it differs only by its decoder. Both training budgets are printed at the end of section 4.
+# The baseline is the scale-hyperprior family CBANet was built on (`zoo.built_on` reads it from the training chain): separately trained models, one 64-channel decoder each, of which `hyperprior-q1` … `q5` have CBANet's five λs. The same λ does not give the same rate, so compare the two lists printed below at equal bpp, through the curves; BD metrics average over the PSNR range both curves cover, and a positive BD-rate means CBANet needs more bits. CBANet reuses `hyperprior-q5`'s encoder, so at bitrate 5 it differs only by its decoder. Both training budgets are printed at the end of section 4.
 
 # %%
 curves = evaluate.kodak_curves(earlier=("hyperprior",))

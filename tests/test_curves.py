@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from lic_lab.training.curves import divergence, loss_flattened, loss_windows
+from lic_lab.training.curves import compared_windows, divergence, loss_flattened, loss_windows
 
 
 def test_loss_windows_and_the_flattened_rule():
@@ -18,6 +18,9 @@ def test_loss_windows_and_the_flattened_rule():
     decayed = flat + [{"step": s, "loss": 1.0, "lr": 1e-4} for s in range(4050, 5001, 50)]
     assert loss_flattened(decayed)  # the decay's drop is not what the rule looks at
     assert not loss_flattened(flat[:30])  # 1,500 steps: too short to tell
+    (s0, l0), (s1, l1) = compared_windows(decayed)
+    assert (s0, s1) == (2000, 4000) and l0 == l1 == loss_windows(flat)[-1][1]  # full-lr windows 2,000 steps apart
+    assert compared_windows(flat[:30]) is None and compared_windows([]) is None
 
 
 def test_divergence_flags_a_collapse_but_not_noise_or_a_falling_loss():

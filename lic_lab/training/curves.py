@@ -17,19 +17,32 @@ def loss_windows(curve: Sequence[dict[str, float]], window: int = 500, key: str 
     return [((k + 1) * window, sum(v) / len(v)) for k, v in sorted(groups.items())]
 
 
+def compared_windows(
+    curve: Sequence[dict[str, float]], window: int = 500, span: int = 2000
+) -> tuple[tuple[int, float], tuple[int, float]] | None:
+    """The two window means :func:`loss_flattened` compares, ``((step, mean) earlier, (step, mean) last)``:
+    at the schedule's full learning rate (before its decay, warm-ups left out), the last window and the
+    one ``span`` steps before it (each labelled by its last step). None when the run is too short."""
+    if not curve:
+        return None
+    top = max(row["lr"] for row in curve)
+    windows = loss_windows([row for row in curve if row["lr"] == top], window)
+    last_step, _ = windows[-1]
+    earlier = [w for w in windows if w[0] <= last_step - span]
+    return (earlier[-1], windows[-1]) if earlier else None
+
+
 def loss_flattened(
     curve: Sequence[dict[str, float]], window: int = 500, span: int = 2000, tolerance: float = 0.05
 ) -> bool:
-    """The rule for "trained until the loss flattened": at the schedule's full learning rate (before its
-    decay, warm-ups left out), the last window's mean loss is within ``tolerance`` (relative) of the
-    window ``span`` steps earlier. False when the run is too short to tell."""
-    if not curve:
+    """The rule for "trained until the loss flattened": the last full-lr window's mean loss is within
+    ``tolerance`` (relative) of the window ``span`` steps earlier (:func:`compared_windows`). False when
+    the run is too short to tell."""
+    pair = compared_windows(curve, window, span)
+    if pair is None:
         return False
-    top = max(row["lr"] for row in curve)
-    windows = loss_windows([row for row in curve if row["lr"] == top], window)
-    last_step, last = windows[-1]
-    earlier = [mean for step, mean in windows if step <= last_step - span]
-    return bool(earlier) and abs(last - earlier[-1]) / earlier[-1] < tolerance
+    (_, earlier), (_, last) = pair
+    return abs(last - earlier) / earlier < tolerance
 
 
 def divergence(curve: Sequence[dict[str, float]], factor: float, recent: int = 20) -> str | None:
