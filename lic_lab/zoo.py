@@ -598,11 +598,13 @@ def training_record(name: str) -> dict[str, Any]:
     return json.loads(next((p for p in places if p.is_file()), places[1]).read_text())
 
 
+TRAINING_MEANS = REPO_DIR / "data" / "training" / "kodak_means.json"  # written by scripts/eval_training.py
+
+
 def training_kodak_means() -> dict[str, dict[str, Any]]:
     """Kodak means of training runs' fp16 weights, by run name (``scripts/eval_training.py`` keeps them in
     ``data/training/kodak_means.json``): shipped int8 models and unshipped experiments compared like with like."""
-    path = REPO_DIR / "data" / "training" / "kodak_means.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+    return json.loads(TRAINING_MEANS.read_text()) if TRAINING_MEANS.is_file() else {}
 
 
 def built_on(name: str, family: str) -> str | None:

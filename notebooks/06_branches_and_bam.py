@@ -170,9 +170,9 @@ by_j = [e for e in zoo.registry()["cbanet"]["kodak_settings"] if e["setting"].st
 hp = [v for k, v in zoo.kodak_means("hyperprior-q").items() if 1 <= zoo.name_parts(k)[1] <= model.bitrates]
 print("CBANet, K = 3, bitrates 1..5 (bpp, PSNR):", [(round(e["bpp"], 3), round(e["psnr"], 2)) for e in by_j])
 print(f"hyperprior-q1..q{model.bitrates} (bpp, PSNR):", [(round(b["bpp"], 3), round(b["psnr"], 2)) for b in hp])
-at_rate = [evaluate.quality_at(curves[base], e["bpp"]) for e in by_j]  # the baseline curve read at CBANet's own rates
+at_rate = evaluate.point_gaps([(e["bpp"], e["psnr"]) for e in by_j], curves[base])  # the baseline read at CBANet's rates
 print("CBANet K = 3 minus the baseline family at equal rate, bitrates 1..5 (dB; — outside the family's rates):",
-      ["—" if b is None else round(e["psnr"] - b, 2) for e, b in zip(by_j, at_rate)])
+      [round(at_rate[e["bpp"]], 2) if e["bpp"] in at_rate else "—" for e in by_j])
 
 # %% [markdown]
 # ### 4.2 FLOPs and decode time per K (768×512)

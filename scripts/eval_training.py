@@ -3,7 +3,8 @@
     LIC_LAB_DATA=../shared/datasets python scripts/eval_training.py meanscale-q3 zoo:meanscale-q3
     LIC_LAB_DATA=../shared/datasets python scripts/eval_training.py --family meanscale hyperprior
 
-A plain name is ``data/training/<name>.pt``; ``zoo:<name>`` a shipped model (as a reference).
+A plain name is ``data/training/<name>.pt`` (``meanscale/meanscale-q6-seg1``: a recipe's sub-folder; the means are
+kept under the file's stem); ``zoo:<name>`` a shipped model (as a reference).
 Real bitstreams, decoded back exactly (``lic_lab.evaluation.evaluate``); prints mean bpp, PSNR, MS-SSIM.
 ``--family F ...`` evaluates every ``data/training/F-q*.pt`` and prints each family's BD-rate
 (PCHIP, the overlap rule of ``evaluate.bd_table``) against JPEG, JPEG 2000, WebP and AVIF and
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from lic_lab import data  # noqa: E402
 from lic_lab.evaluation.evaluate import evaluate  # noqa: E402
-from lic_lab.zoo import load_checkpoint_file, load_model  # noqa: E402
+from lic_lab.zoo import TRAINING_MEANS, load_checkpoint_file, load_model  # noqa: E402
 
 
 def save(store: Path, cache: dict, measured: set[str]) -> None:
@@ -45,20 +46,20 @@ def mean_of(name: str, paths: list[Path], cache: dict, measured: set[str]) -> di
     """Kodak mean of a training checkpoint (cached by SHA-256) or of a shipped model (``zoo:``)."""
     if name.startswith("zoo:"):
         return evaluate(load_model(name[4:]), paths)[0]["mean"]
-    path = ROOT / "data" / "training" / f"{name}.pt"
-    digest = data.sha256_file(path)
-    if cache.get(name, {}).get("sha256") != digest:
+    path = ROOT / "data" / "training" / f"{name}.pt"  # a recipe's sub-folder may be part of the name
+    run, digest = path.stem, data.sha256_file(path)
+    if cache.get(run, {}).get("sha256") != digest:
         model, _ = load_checkpoint_file(path)
-        model.name = name
-        cache[name] = {"sha256": digest, **evaluate(model, paths)[0]["mean"]}
-        measured.add(name)
-    return cache[name]
+        model.name = run
+        cache[run] = {"sha256": digest, **evaluate(model, paths)[0]["mean"]}
+        measured.add(run)
+    return cache[run]
 
 
 def main(argv: list[str]) -> int:
     torch.set_num_threads(1)
     paths = data.list_images(data.kodak_dir())
-    store = ROOT / "data" / "training" / "kodak_means.json"
+    store = TRAINING_MEANS
     cache = json.loads(store.read_text()) if store.is_file() else {}
     measured: set[str] = set()
     if argv[:1] == ["--family"]:

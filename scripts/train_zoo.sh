@@ -107,18 +107,16 @@ case "${1:-}" in
     # N = 64, M = 96 model of its rate (MeanScaleHyperprior.adapt_state keeps its channels). Kodak, fp16
     # weights (scripts/eval_training.py; notebook 07 reads them): the M = 192 models gain about as much
     # PSNR at equal rate as the M = 96 models' own 3,000-step second segments did, so the latent width is
-    # not what caps our high rates. q4 and q7 were not run.
+    # not what caps our high rates.
     D=data/training/meanscale-wide; W="--arch mean_scale_hyperprior --N 64 --M 192 --batch 4 --patch 192 --val-every 1000"
     case "${STEP:-all}" in
       q6) stage $D meanscale-wide-q6 $W --lmbda 0.0932 --steps 4000 --lr 5e-4 --init data/training/meanscale-q6.pt ;;
-      q7) stage $D meanscale-wide-q7 $W --lmbda 0.18 --steps 3000 --lr 5e-4 --init $D/meanscale-wide-q6.pt ;;
       q5) stage $D meanscale-wide-q5 $W --lmbda 0.0483 --steps 4000 --lr 5e-4 --init data/training/meanscale-q5.pt ;;
-      q4) stage $D meanscale-wide-q4 $W --lmbda 0.025 --steps 3000 --lr 5e-4 --init data/training/meanscale-q4.pt ;;
       # the other half of the width question: transforms N = 64 -> 128 (g_a, g_s, h_a, h_s and z), M = 96
       n6) stage $D meanscale-n128-q6 --arch mean_scale_hyperprior --N 128 --M 96 --batch 4 --patch 192 --val-every 1000 \
             --lmbda 0.0932 --steps 3500 --lr 5e-4 --init data/training/meanscale-q6.pt ;;
-      all) for q in q6 q5 q7 q4; do STEP=$q bash "$0" "$1"; done ;;
-      *) echo "STEP is q4..q7, n6 or all" >&2; exit 2 ;;
+      all) for q in q6 q5 n6; do STEP=$q bash "$0" "$1"; done ;;
+      *) echo "STEP is q5, q6, n6 or all" >&2; exit 2 ;;
     esac
     ;;
   meanscale-msssim)

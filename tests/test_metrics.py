@@ -253,6 +253,15 @@ def test_quality_gaps_compare_only_rates_both_curves_reach():
     assert quality_gaps(test, ([1.0, 2.0], [0.98, 0.99]), [0.2]) == {}
 
 
+def test_point_gaps_compare_single_models_with_a_curve_at_their_own_rates():
+    from lic_lab.evaluation.evaluate import point_gaps, quality_at
+
+    anchor = ([0.15, 0.3, 0.6], [0.88, 0.94, 0.97])
+    gaps = point_gaps([(0.3, 0.95), (0.2, 0.90), (0.1, 0.99)], anchor)  # 0.1: outside the anchor's rates
+    assert list(gaps) == [0.3, 0.2]
+    assert gaps[0.3] == pytest.approx(0.01) and gaps[0.2] == pytest.approx(0.90 - quality_at(anchor, 0.2))
+
+
 def test_means_curve_sorts_model_means_by_rate(tmp_path, monkeypatch):
     import json
 
@@ -262,10 +271,9 @@ def test_means_curve_sorts_model_means_by_rate(tmp_path, monkeypatch):
     means = [{"bpp": 0.5, "psnr": 31.0, "ms_ssim": 0.95}, {"bpp": 0.2, "psnr": 28.0, "ms_ssim": 0.9}]
     assert means_curve(means) == ([0.2, 0.5], [28.0, 31.0])
     assert means_curve(means, "ms_ssim") == ([0.2, 0.5], [0.9, 0.95])
-    (tmp_path / "data" / "training").mkdir(parents=True)
-    monkeypatch.setattr(zoo, "REPO_DIR", tmp_path)
+    monkeypatch.setattr(zoo, "TRAINING_MEANS", tmp_path / "kodak_means.json")
     assert zoo.training_kodak_means() == {}
-    (tmp_path / "data" / "training" / "kodak_means.json").write_text(json.dumps({"a-q1": means[0]}))
+    (tmp_path / "kodak_means.json").write_text(json.dumps({"a-q1": means[0]}))
     assert zoo.training_kodak_means()["a-q1"]["psnr"] == 31.0
 
 

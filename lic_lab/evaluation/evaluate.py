@@ -292,6 +292,19 @@ def quality_at(curve: tuple[Sequence[float], Sequence[float]], bpp: float) -> fl
     return float(pchip(np.log(rates), curve[1], [np.log(bpp)])[0])
 
 
+def point_gaps(
+    points: Iterable[tuple[float, float]], anchor: tuple[Sequence[float], Sequence[float]]
+) -> dict[float, float]:
+    """Rate-matched comparison of single models: each ``(bpp, quality)`` point's quality minus the ``anchor``
+    curve's at that rate (:func:`quality_at`, never extrapolated); a point outside the anchor's rates is left out."""
+    gaps = {}
+    for rate, quality in points:
+        other = quality_at(anchor, rate)
+        if other is not None:
+            gaps[rate] = quality - other
+    return gaps
+
+
 def quality_gaps(
     test: tuple[Sequence[float], Sequence[float]],
     anchor: tuple[Sequence[float], Sequence[float]],
@@ -299,12 +312,8 @@ def quality_gaps(
 ) -> dict[float, float]:
     """Rate-matched comparison: ``test``'s quality minus ``anchor``'s at each of ``rates`` that both curves
     reach (:func:`quality_at`, never extrapolated); a rate either curve does not span is left out."""
-    gaps = {}
-    for r in rates:
-        q_test, q_anchor = quality_at(test, r), quality_at(anchor, r)
-        if q_test is not None and q_anchor is not None:
-            gaps[r] = q_test - q_anchor
-    return gaps
+    at = ((r, quality_at(test, r)) for r in rates)
+    return point_gaps(((r, q) for r, q in at if q is not None), anchor)
 
 
 def cross_metric(

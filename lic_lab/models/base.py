@@ -36,9 +36,8 @@ def keep_shared_channels(
     """
     for key, dim in keys:
         if key in state and key in own and state[key].shape != own[key].shape:
-            new, n = own[key].clone(), min(own[key].shape[dim], state[key].shape[dim])
-            new.narrow(dim, 0, n).copy_(state[key].narrow(dim, 0, n))
-            state[key] = new
+            n = min(own[key].shape[dim], state[key].shape[dim])
+            state[key] = place_channels(state[key].narrow(dim, 0, n), own[key], {dim: torch.arange(n)})
     return state
 
 

@@ -230,11 +230,11 @@ def importance_map_verdict(
     the two curves share at least ``MIN_OVERLAP_DB`` of PSNR, a BD-rate of the models with the map
     against those without below ``-resolution`` % (a smaller one is "no measurable difference", as in
     :func:`lic_lab.teaching.ablation.verdict`); with less overlap, rate-matched: every model with the map
-    above the curve without it at its own rate (``evaluate.quality_gaps``, PCHIP over log-rate, never
+    above the curve without it at its own rate (``evaluate.point_gaps``, PCHIP over log-rate, never
     extrapolated; :func:`lic_lab.teaching.ablation.gaps_verdict`). Returns ``beaten`` (per model with the map), ``bd_rate`` (None without enough
     overlap), ``gaps`` (dB above that curve, per model with the map inside its rates), ``reproduced``
     and ``verdict`` (the words)."""
-    from lic_lab.evaluation.evaluate import bd_table, quality_gaps
+    from lic_lab.evaluation.evaluate import bd_table, point_gaps
     from lic_lab.teaching.ablation import gaps_verdict
 
     beaten = dominated_by(with_map, without_map)
@@ -243,7 +243,7 @@ def importance_map_verdict(
         ordered = sorted(points)
         curves[key] = ([b for b, _ in ordered], [q for _, q in ordered])
     bd = bd_table(curves, ["with"], ["without"])[0]["BD-rate (%)"]
-    gaps = list(quality_gaps(curves["with"], curves["without"], [b for b, _ in with_map]).values())
+    gaps = list(point_gaps(with_map, curves["without"]).values())
     if any(beaten):
         verdict = "not reproduced"
     elif bd is not None:
