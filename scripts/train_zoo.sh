@@ -203,6 +203,24 @@ case "${1:-}" in
     stage $R cbanet-bam2 $W --stage bam2 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $R/cbanet-bam3.pt
     stage $D cbanet $W --stage bam1 --lmbda 0.0035 --steps 1000 --lr 1e-3 --init $R/cbanet-bam2.pt
     ;;
+  cbanet-long)
+    # Second round of CBANet (issue 16): after the recipe above, K = 1 -> 3 added +0.06 dB at the base
+    # bitrate; branch 1 had 8,000 steps at lr 1e-3, branches 2 and 3 only 2,500 at 5e-4 (and branch 2
+    # alone gave +0.05 of it). Branches 2 and 3 are trained on to 8,000 steps each at branch 1's lr,
+    # each again with the branches before it frozen (eq. 3), starting from the first round's shipped
+    # model (data/training/cbanet/cbanet-round1.pt, the fp16 cbanet.pt of commit 0781cf9: its branches
+    # are exactly their stages' output, frozen afterwards); the BAMs, fitted to the old CAM, are then
+    # fine-tuned again at the same lambdas. 192px crops, batch 4.
+    D=data/training; R=$D/cbanet
+    W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
+    set -f
+    stage $R cbanet-branch2-seg2 $W --stage branch2 --lmbda 0.0483 --steps 5500 --lr 1e-3 --init $R/cbanet-round1.pt
+    stage $R cbanet-branch3-seg2 $W --stage branch3 --lmbda 0.0483 --steps 5500 --lr 1e-3 --init $R/cbanet-branch2-seg2.pt
+    stage $R cbanet-bam4-seg2 $W --stage bam4 --lmbda 0.025 --steps 1000 --lr 1e-3 --init $R/cbanet-branch3-seg2.pt
+    stage $R cbanet-bam3-seg2 $W --stage bam3 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/cbanet-bam4-seg2.pt
+    stage $R cbanet-bam2-seg2 $W --stage bam2 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $R/cbanet-bam3-seg2.pt
+    stage $D cbanet $W --stage bam1 --lmbda 0.0035 --steps 1000 --lr 1e-3 --init $R/cbanet-bam2-seg2.pt
+    ;;
   cvqn)
     # CVQN (Zhong et al. 2020): rate set by the latent width C (quality index = C / 16), q = [3,5,7],
     # r = [25,50,25]%, predefined importance. C = 32 from scratch, long enough that the loss flattens
@@ -217,11 +235,14 @@ case "${1:-}" in
     # 1.39 after the decay; loss_flattened False), so 4,000 more steps from them at lr 2e-4 (decay at
     # 85%). The first segment ran as data/training/cvqn-q2 and was moved to cvqn/cvqn-q2-seg1 (skipped
     # below as finished); C = 16 and 48 are fine-tuned again from the two-segment q2.
+    # Third segment: segment 2's full-lr 500-step means still fell 11.5% in 2,000 steps (loss_flattened
+    # False), so 4,000 more at lr 2e-4 from it; segment 2 moved to cvqn/cvqn-q2-seg2 the same way.
     D=data/training; C="--arch cvqn --N 16 --metric ms-ssim --patch 192"
     # STEP=q2, q1 or q3 runs one stage (q1 and q3 can run in two lanes once q2 is done); default: all.
     case "${STEP:-all}" in q2|all)
       stage $D/cvqn cvqn-q2-seg1 $C --val-every 2000 --M 32 --lmbda 16 --steps 7000 --lr 5e-4
-      stage $D cvqn-q2 $C --val-every 1000 --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --init $D/cvqn/cvqn-q2-seg1.pt ;;
+      stage $D/cvqn cvqn-q2-seg2 $C --val-every 1000 --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --init $D/cvqn/cvqn-q2-seg1.pt
+      stage $D cvqn-q2 $C --val-every 1000 --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --init $D/cvqn/cvqn-q2-seg2.pt ;;
     esac
     case "${STEP:-all}" in q1|all) stage $D cvqn-q1 $C --val-every 2000 --M 16 --lmbda 8 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
     case "${STEP:-all}" in q3|all) stage $D cvqn-q3 $C --val-every 2000 --M 48 --lmbda 24 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
@@ -316,5 +337,5 @@ case "${1:-}" in
         --arch-arg quantizer="\"$V\"" --stage new-quantizer --steps ${STEPS:-600} --lr 5e-4 --init data/training/cwic/cwic-imp2.pt
     done
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
+  *) echo "usage: $0 hyperprior|factorized|meanscale|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
 esac
