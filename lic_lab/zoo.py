@@ -607,6 +607,12 @@ def training_kodak_means() -> dict[str, dict[str, Any]]:
     return json.loads(TRAINING_MEANS.read_text()) if TRAINING_MEANS.is_file() else {}
 
 
+def fp16_family_means(family: str) -> dict[str, dict[str, Any]]:
+    """The Kodak means of ``family``'s training runs in fp16 (:func:`training_kodak_means`), by run name: the
+    like-with-like baseline for a model stored in fp16 when the family ships int8."""
+    return {n: m for n, m in training_kodak_means().items() if name_parts(n)[0] == family}
+
+
 def built_on(name: str, family: str) -> str | None:
     """The curve label of the ``family`` a shipped model was built on: ``"<family> (earlier)"`` when its
     training chain passes through a retired member (``scripts/unship.py --retire``), ``family`` when through

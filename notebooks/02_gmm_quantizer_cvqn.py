@@ -29,7 +29,7 @@
 #
 # **Time** 60 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
-# Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). `cvqn-q1..q3` were rebuilt wider and trained longer when the workbook's models were retrained (`cvqn-q2` in two segments; section 3.2 shows whether its loss had flattened); a name with `(earlier)`, such as `cvqn (earlier)`, is the version it replaced, whose Kodak results stay for comparison. The ablation variants of section 6 were rebuilt too: they fine-tune a neutral base of the rebuilt width (`cvqn-base`, one group, q = [5]). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
+# Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). `cvqn-q1..q3` were rebuilt wider and trained longer when the workbook's models were retrained (`cvqn-q2` in segments, each fine-tuned from the last one's weights with a fresh optimizer; section 3.2 shows whether its loss had flattened); a name with `(earlier)`, such as `cvqn (earlier)`, is the version it replaced, whose Kodak results stay for comparison. The ablation variants of section 6 were rebuilt too: they fine-tune a neutral base of the rebuilt width (`cvqn-base`, one group, q = [5]). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -221,12 +221,12 @@ for m in models:
                  "steps from scratch": zoo.chain_steps(zoo.training_record(m.name)), "params": f"{e['params']:,}"})
 display(Markdown(viz.table(rows)))
 from lic_lab.training.curves import compared_windows, loss_flattened, loss_windows
-# cvqn-q2 trained in two segments: 7,000 steps from scratch, then more steps from those weights at a lower lr
+# cvqn-q2 trained in segments: 7,000 steps from scratch, then more steps from those weights at a lower lr, read from its chain
+segments = [r for r in zoo.training_chain(zoo.training_record("cvqn-q2")) if r["name"].startswith("cvqn-q2")][::-1]
 print("loss flattened (rule: at the segment's full lr, before its decay, the last 500-step mean within 5 % of the one "
       "2,000 steps earlier; a window is labelled by its last step)")
-for segment in ("cvqn-q2-seg1", "cvqn-q2"):
-    record = zoo.training_record(segment)
-    print(f"{segment} ({record['steps']:,} steps, lr {record['config']['lr']:g}): training loss, mean per 500 steps:",
+for record in segments:
+    print(f"{record['name']} ({record['steps']:,} steps, lr {record['config']['lr']:g}): training loss, mean per 500 steps:",
           [(step, round(mean, 3)) for step, mean in loss_windows(record["train_curve"])])
     (s0, l0), (s1, l1) = compared_windows(record["train_curve"])
     print(f"  the rule compares the full-lr windows ending at step {s0} ({l0:.3f}) and {s1} ({l1:.3f}): "

@@ -38,12 +38,11 @@ from IPython.display import Markdown, display
 
 import lic_lab
 from lic_lab import data, zoo
-from lic_lab.teaching import viz, timings
+from lic_lab.teaching import analysis, viz, timings
 from lic_lab.evaluation import evaluate, complexity, references
-from lic_lab.models import latents
 from lic_lab.teaching.exercises import check
 
-FULL_TRAINING = False   # <- switch: True re-runs the seven training stages (CPU time: the model cards give each wall time); False uses the shipped checkpoint
+FULL_TRAINING = False   # <- switch: True re-runs the training stages of recipes cbanet and cbanet-long (CPU time: the model cards give each wall time); False uses the shipped checkpoint
 lic_lab.seed_everything(0)
 torch.set_num_threads(2)
 print("device:", lic_lab.device())
@@ -58,7 +57,7 @@ print(timings.run_time_line("06_branches_and_bam"))
 #
 # **Training, in order** (sec. III-B to III-D): (1) a scale hyperprior at the *base* bitrate — the foundation's `hyperprior-q5`, whose encoder, hyper networks and $z$ density stay frozen from then on; (2) branch 1 alone, then branch 2 with branch 1 frozen ($K=2$), then branch 3 — eq. 3 with $R = R_b$; (3) with encoder and CAM frozen, one BAM per lower bitrate $j$ on $R + \lambda_j D$ (eq. 5), with the λ of `hyperprior-q4` … `q1` (the cell below prints every stage and its λ). As in CBANet-HP (sec. III-E), a second BAL/IBAL pair wraps the hyper latent $z$.
 #
-# The paper does not say how $g_k$ starts. Ours: $g_k = 1$, and branches 2 and 3 begin as near-zero residuals (their last layer scaled by $10^{-2}$). A first build started $g_2, g_3$ at 0.1 on random branches; their first outputs were noise, Adam pushed the two scalars to about 0.005 within their stage, and because every update of $\mathcal F_k$ reaches the image multiplied by $g_k$, those branches then learned almost nothing (the docstring of `Branch` in `lic_lab/models/cbanet.py`).
+# The paper does not say how $g_k$ starts. Ours: $g_k = 1$, and branches 2 and 3 begin as near-zero residuals (their last layer scaled by $10^{-2}$). A first build started $g_2, g_3$ at 0.1 on random branches; their first outputs were noise, Adam pushed the two scalars to about 0.005 within their stage, and because every update of $\mathcal F_k$ reaches the image multiplied by $g_k$, those branches then learned almost nothing (the docstring of `Branch` in `lic_lab/models/cbanet.py`). Starting at 1 did not stop $g_k$ drifting in a longer round; section 2.1 shows what stopping the drift changed (little) and what does limit the branches.
 
 # %%
 model = zoo.load_model("cbanet")
@@ -86,17 +85,54 @@ show_source(BitrateAdaptiveLayer.forward, ComplexityAdaptiveDecoder.residuals, C
 # %%
 x = data.read_image(data.embedded_paths()[0])
 model.set_rate(model.bitrates)
-y_hat = latents(model, x)["y_hat"]
-with torch.no_grad():
-    parts = model.g_s.residuals(y_hat, model.max_branches)
-h, w = x.shape[-2:]
+parts, cum = analysis.branch_outputs(model, x)  # g_k F_k(y_hat) per branch, and their partial sums (K = 1, 2, 3)
 from lic_lab.evaluation.metrics import psnr
-cum = [torch.stack(parts[:k]).sum(0)[..., :h, :w].clamp(0, 1) for k in (1, 2, 3)]
-panels = [cum[0]] + [(0.5 + 4 * p[..., :h, :w]).clamp(0, 1) for p in parts[1:]] + [cum[2]]
+panels = [cum[0]] + [(0.5 + 4 * p).clamp(0, 1) for p in parts[1:]] + [cum[2]]
 titles = [f"x~1 (K = 1): {psnr(x, cum[0]):.2f} dB", "x~2 (x4 around grey)", "x~3 (x4 around grey)", f"sum, K = 3: {psnr(x, cum[2]):.2f} dB"]
 fig = viz.show_images(panels, titles, width=3.2); plt.show()
 print("PSNR with K = 1, 2, 3 branches:", [round(psnr(x, c), 2) for c in cum])
 print("mean |residual| of branches 2 and 3 (8-bit units):", [round(255 * float(p.abs().mean()), 2) for p in parts[1:]])
+
+# %% [markdown]
+# ### 2.1 Why branches 2 and 3 add so little: three rounds and a probe
+#
+# The shipped CAM is the third round of its training (recipes `cbanet` and `cbanet-long`; rounds 1 and 2 are kept in `data/training/cbanet/`). In round 1 branch 1 had 8,000 steps at lr $10^{-3}$, branches 2 and 3 only 2,500 each at $5\cdot10^{-4}$. Round 2 started from round 1 and trained branches 2 and 3 on for 5,500 more steps each at $10^{-3}$ (8,000 in all, as branch 1), then refitted the BAMs. During it $g_2$ and $g_3$ drifted towards 0: $g_k$ multiplies the scale of $\mathcal F_k$'s last layer, so the loss only sees their product, and along that flat direction Adam's steps (about the lr each, whatever the gradient's size) can move $g_k$ by up to 5.5 in 5,500 steps. Round 3 repeated round 2 with $g_k$ learning at 1/100 of the lr (the model's `weight_lr_scale`, used by `CBANetHP.lr_scales`), so each $g_k$ stays near round 1's value. Kodak at the base bitrate, every round in fp16 (`scripts/paper_studies.py cbanet`):
+
+# %%
+st = json.loads((lic_lab.REPO_DIR / "data" / "results" / "cbanet_studies.json").read_text())
+MEASURABLE_DB = 0.05  # the smallest PSNR step this notebook counts as a gain (the summary's rule uses it too)
+rows = [{"round": label, "g_1, g_2, g_3": ", ".join(f"{g:.3f}" for g in r["g"]),
+         "Kodak PSNR, K = 1 / 2 / 3 (dB)": " / ".join(f"{v:.2f}" for v in r["psnr"]),
+         "K = 1 -> 3 (dB)": round(r["psnr"][2] - r["psnr"][0], 3)} for label, r in st["rounds"].items()]
+display(Markdown(viz.table(rows)))
+gains = [row["K = 1 -> 3 (dB)"] for row in rows]
+# rule: a change under MEASURABLE_DB is no change
+print(f"8,000 instead of 2,500 steps for branches 2 and 3 (round 1 -> 2): {gains[1] - gains[0]:+.3f} dB of K = 1 -> 3 gain "
+      f"({'a change' if abs(gains[1] - gains[0]) >= MEASURABLE_DB else 'no change'}); g_k kept in place (round 2 -> 3): "
+      f"{gains[2] - gains[1]:+.3f} dB ({'a change' if abs(gains[2] - gains[1]) >= MEASURABLE_DB else 'no change'})")
+
+# %% [markdown]
+# **A probe: the budget, or the branches?** If keeping $g_k$ in place made no change, its drift was harmless, and something else holds branches 2 and 3 back. `cbanet-probe-single64` (recipe `cbanet-probe`, not shipped) asks what: one 64-channel branch, the baseline decoder's width, trained exactly as branch 1 was (8,000 steps at lr $10^{-3}$ on the same frozen encoder, so it codes the same bits; branches 2 and 3 had 8,000 steps each on top of branch 1's). If it does no better than $K = 3$, steps on a frozen encoder are the limit; if it does better by more than 0.05 dB (`MEASURABLE_DB`) with about the same FLOPs, the progressive sum of narrow branches is. What the probe cannot separate: narrow branches summed, versus each branch trained with the earlier ones frozen (a project: train the 30 + 30 + 44 channels jointly, with a stage in `CBANetHP.configure_training` that leaves all of $g_s$ trainable, and compare); and each model is one seed. Kodak at the base bitrate, every model in fp16:
+
+# %%
+fp16_means = zoo.training_kodak_means()
+at_base = {k: next(e["psnr"] for e in card["kodak_settings"] if e["setting"] == f"K={k}, rate {model.bitrates}") for k in (1, 3)}
+probe, q5 = fp16_means["cbanet-probe-single64"]["psnr"], fp16_means["hyperprior-q5"]["psnr"]
+widths = model.config["widths"]
+ladder = {f"K = 1 (branch 1, {widths[0]} channels)": at_base[1],
+          f"K = 3 ({' + '.join(map(str, widths))} channels, trained progressively)": at_base[3],
+          "probe: one 64-channel branch, trained as branch 1": probe,
+          "hyperprior-q5's own decoder (64 channels, trained with its encoder)": q5}
+for label, value in ladder.items():
+    print(f"  {label}: {value:.2f} dB")
+probe_flops = st["flops"]["baseline"]["synthesis"] / st["flops"]["K=3"]["synthesis"]  # the probe's synthesis is the baseline's
+structure_cost = probe - at_base[3]
+# rule: the branch structure is the limit when one decoder of about K = 3's FLOPs, trained the same way, is better by > MEASURABLE_DB
+print(f"the probe has {100 * probe_flops:.0f}% of K = 3's synthesis FLOPs and is {structure_cost:+.2f} dB above it -> the limit is "
+      f"{'the progressive sum of narrow branches' if structure_cost > MEASURABLE_DB else 'the training budget on a frozen encoder'}")
+print(f"of the {q5 - at_base[3]:.2f} dB between K = 3 and hyperprior-q5's decoder: {structure_cost:.2f} dB branch structure, "
+      f"{q5 - probe:.2f} dB frozen encoder and steps; branches 2 and 3 recover "
+      f"{100 * (at_base[3] - at_base[1]) / (probe - at_base[1]):.0f}% of the {probe - at_base[1]:.2f} dB a 64-channel decoder adds to branch 1")
 
 # %% [markdown]
 # ## 3. Choose K and j
@@ -139,38 +175,51 @@ print("loss every 5 steps:", [round(c["loss"], 3) for c in record["train_curve"]
 print("tensors that changed belong to:", changed)
 if FULL_TRAINING:
     from lic_lab.teaching.full_training import run_recipes
-    run_recipes(["cbanet"])
+    run_recipes(["cbanet", "cbanet-long"])
 
 # %% [markdown]
 # ## 4. The paper's results at lab scale
 #
 # ### 4.1 PSNR vs bpp for K = 1, 2, 3 against separately trained models (Fig. 7, Table II)
 #
-# The baseline is the scale-hyperprior family CBANet was built on (`zoo.built_on` reads it from the training chain): separately trained models, one 64-channel decoder each, of which `hyperprior-q1` … `q5` have CBANet's five λs. The same λ does not give the same rate, so the third line printed below compares them at equal bpp, through the family's curve; BD metrics average over the PSNR range both curves cover, and a positive BD-rate means CBANet needs more bits. CBANet reuses `hyperprior-q5`'s encoder, so at bitrate 5 it differs only by its decoder. Both training budgets are printed at the end of section 4.
+# The baseline is the scale-hyperprior family CBANet was built on (`zoo.built_on` reads it from the training chain): separately trained models, one 64-channel decoder each, of which `hyperprior-q1` … `q5` have CBANet's five λs. The same λ does not give the same rate, so the last line printed below compares them at equal bpp, through the family's curve; BD metrics average over the PSNR range both curves cover, and a positive BD-rate means CBANet needs more bits. CBANet reuses `hyperprior-q5`'s encoder, so at bitrate 5 it differs only by its decoder. CBANet is stored in fp16 and the family in int8 (the first line printed says what int8 costs each of its models); so the baseline here is the family's fp16 weights, measured the same way (`zoo.fp16_family_means`), and the curves so labelled. Both training budgets are printed at the end of section 4.
 
 # %%
 curves = evaluate.kodak_curves(earlier=("hyperprior",))
 base = zoo.built_on("cbanet", "hyperprior")  # the family its frozen encoder came from
+# CBANet is stored in fp16, the family in int8: compare like with like, the family's fp16 weights
+fp16 = zoo.fp16_family_means(base)
+ms = evaluate.kodak_curves("ms_ssim_db", earlier=("hyperprior",))
+if fp16:
+    shipped = zoo.kodak_means(f"{base}-q")
+    cost = [fp16[n]["psnr"] - shipped[n]["psnr"] for n in fp16 if n in shipped]
+    print(f"baseline: {base}, {len(fp16)} models in fp16, as CBANet is stored (their int8 storage costs "
+          f"{min(cost):.3f} .. {max(cost):.3f} dB PSNR on Kodak)")
+    anchor = f"{base} (fp16)"  # the baseline's curve
+    curves[anchor], ms[anchor] = evaluate.means_curve(fp16.values()), evaluate.means_curve(fp16.values(), "ms_ssim_db")
+else:
+    anchor = base
+    print(f"baseline: {base}, int8 weights as shipped (no fp16 measurements of it)")
 cb = {f"CBANet K={k}": curves[f"cbanet K={k}"] for k in (1, 2, 3)}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
-viz.rd_plot({base: curves[base], **cb, "JPEG 4:4:4": curves["jpeg"]},
+viz.rd_plot({anchor: curves[anchor], **cb, "JPEG 4:4:4": curves["jpeg"]},
             ax=axes[0], title="Kodak, PSNR")
-ms = evaluate.kodak_curves("ms_ssim_db", earlier=("hyperprior",))
-viz.rd_plot({base: ms[base], **{f"CBANet K={k}": ms[f"cbanet K={k}"] for k in (1, 2, 3)}},
+viz.rd_plot({anchor: ms[anchor], **{f"CBANet K={k}": ms[f"cbanet K={k}"] for k in (1, 2, 3)}},
             metric="MS-SSIM (dB)", ax=axes[1], title="Kodak, MS-SSIM")
 plt.tight_layout(); viz.save_figure(fig, "cbanet_rd.png"); plt.show()
 paper = references.CBANET_TABLE2  # Table II: (BD-rate %, BD-PSNR dB) per K
+flop_share = [st["flops"][f"K={k}"]["synthesis"] / st["flops"]["K=3"]["synthesis"] for k in (1, 2, 3)]
 rows = []
 for k in (1, 2, 3):
-    r = evaluate.bd_table(curves, [f"cbanet K={k}"], [base])[0]
-    rows.append({"decoder": f"K = {k} ({[25, 50, 100][k - 1]}%)", "BD-rate (%)": r["BD-rate (%)"], "BD-PSNR (dB)": r["BD-PSNR (dB)"],
+    r = evaluate.bd_table(curves, [f"cbanet K={k}"], [anchor])[0]
+    rows.append({"decoder": f"K = {k} ({100 * flop_share[k - 1]:.0f}% of K = 3's FLOPs)", "BD-rate (%)": r["BD-rate (%)"], "BD-PSNR (dB)": r["BD-PSNR (dB)"],
                  "paper BD-rate (%)": paper[k][0], "paper BD-PSNR (dB)": paper[k][1]})
 display(Markdown(viz.table(rows)))
 by_j = [e for e in zoo.registry()["cbanet"]["kodak_settings"] if e["setting"].startswith("K=3")]
-hp = [v for k, v in zoo.kodak_means("hyperprior-q").items() if 1 <= zoo.name_parts(k)[1] <= model.bitrates]
+hp = [fp16.get(k, v) for k, v in zoo.kodak_means("hyperprior-q").items() if 1 <= zoo.name_parts(k)[1] <= model.bitrates]
 print("CBANet, K = 3, bitrates 1..5 (bpp, PSNR):", [(round(e["bpp"], 3), round(e["psnr"], 2)) for e in by_j])
-print(f"hyperprior-q1..q{model.bitrates} (bpp, PSNR):", [(round(b["bpp"], 3), round(b["psnr"], 2)) for b in hp])
-at_rate = evaluate.point_gaps([(e["bpp"], e["psnr"]) for e in by_j], curves[base])  # the baseline read at CBANet's rates
+print(f"{anchor}, q1..q{model.bitrates} (bpp, PSNR):", [(round(b["bpp"], 3), round(b["psnr"], 2)) for b in hp])
+at_rate = evaluate.point_gaps([(e["bpp"], e["psnr"]) for e in by_j], curves[anchor])  # the baseline read at CBANet's rates
 print("CBANet K = 3 minus the baseline family at equal rate, bitrates 1..5 (dB; — outside the family's rates):",
       [round(at_rate[e["bpp"]], 2) if e["bpp"] in at_rate else "—" for e in by_j])
 
@@ -180,7 +229,6 @@ print("CBANet K = 3 minus the baseline family at equal rate, bitrates 1..5 (dB; 
 # The paper: the 25% decoder needs 16.46 GFLOPs instead of 61.14 for the baseline, and on an Intel i5-7500 decodes a Kodak image in 205 / 392 / 630 ms (K = 1 / 2 / 3) against 633 ms for the baseline — 67.7% faster at 25%. Ours (FLOPs counted by PyTorch; times measured by `scripts/paper_studies.py` on this workplace's 2-core CPU):
 
 # %%
-st = json.loads((lic_lab.REPO_DIR / "data" / "results" / "cbanet_studies.json").read_text())
 paper_ms = references.CBANET_DECODE_MS
 rows = []
 for key in ("baseline", "K=1", "K=2", "K=3"):
@@ -230,8 +278,7 @@ print(f"decoder at the base bitrate {base_ / 1e9:.2f} GFLOPs; at bitrate 1 {low 
 # ### Summary
 
 # %%
-gaps = [evaluate.bd_table(curves, [f"cbanet K={k}"], [base])[0]["BD-PSNR (dB)"] for k in (1, 2, 3)]
-flop_share = [st["flops"][f"K={k}"]["synthesis"] / st["flops"]["K=3"]["synthesis"] for k in (1, 2, 3)]
+gaps = [evaluate.bd_table(curves, [f"cbanet K={k}"], [anchor])[0]["BD-PSNR (dB)"] for k in (1, 2, 3)]
 storage_saving = 1 - (paper_size["cbanet"] + 3 * paper_size["bam_per_bitrate"]) / (4 * paper_size["baseline_three_levels"])
 psnr_at = {e["setting"]: e["psnr"] for e in zoo.registry()["cbanet"]["kodak_settings"]}
 top = [psnr_at[f"K={k}, rate {model.bitrates}"] for k in (1, 2, 3)]  # Kodak PSNR at the base bitrate
@@ -243,10 +290,10 @@ summary = [
      "ours": " / ".join(f"{v:.2f}" for v in top) + f" dB ({top[2] - top[0]:+.2f}, base bitrate)",
      # rule: every added branch gains PSNR and K = 1 -> 3 gains at least the paper's difference
      "holds": top[1] > top[0] and top[2] > top[1] and top[2] - top[0] >= fig7[2] - fig7[0]},
-    {"claim": "PSNR rises with K at every bitrate (Fig. 7)", "paper": "yes",
-     # rule: each added branch gains more than 0.05 dB of BD-PSNR (smaller steps are not a measurable gain)
+    {"claim": "each added branch gains a measurable BD-PSNR over all bitrates (Fig. 7: PSNR rises with K)", "paper": "yes",
+     # rule: each added branch gains more than MEASURABLE_DB of BD-PSNR (section 2.1)
      "ours": f"BD-PSNR K=1/2/3: {gaps[0]:+.2f} / {gaps[1]:+.2f} / {gaps[2]:+.2f} dB",
-     "holds": gaps[1] - gaps[0] > 0.05 and gaps[2] - gaps[1] > 0.05},
+     "holds": gaps[1] - gaps[0] > MEASURABLE_DB and gaps[2] - gaps[1] > MEASURABLE_DB},
     # rule: within 0.5 dB BD-PSNR of the separately trained family (the paper: 0.13 dB)
     {"claim": "K = 3 within 0.5 dB of separate models (Table II)", "paper": f"{references.CBANET_TABLE2[3][1]:+.2f} dB",
      "ours": f"{gaps[2]:+.2f} dB", "holds": gaps[2] > -0.5},
@@ -262,7 +309,7 @@ print("PSNR gain from K = 1 to 3 at bitrates 1 .. 5 (Kodak, dB):", [round(g, 3) 
       "| grows with every step up in bitrate:", all(a < b for a, b in zip(gain_by_rate, gain_by_rate[1:])))
 
 # %% [markdown]
-# **What differs at lab scale, honestly.** The paper trains its CAM and each BAM for hundreds of thousands of iterations on 20,745 Flickr images; ours had the budget printed below (from the model cards), with branches 30 / 30 / 44 channels wide (the paper's 60 / 60 / 88 halved, like our 64-channel baseline). Two things follow. First, branch 1 is a 30-channel decoder trained from scratch on a frozen encoder for several thousand steps (section 1 prints them), while the baseline's 64-channel decoder trained with its encoder along a chain of tens of thousands; so the gap to the separate models at K = 1 can be larger than the paper's. Second, the paper's claim that each branch adds quality is tested twice in the summary (the PSNR gain from K = 1 to 3 at the base bitrate, and BD-PSNR per K over all bitrates); sections 1 and 2 show what the branches learned (section 1 the learned $g_k$, section 2 the residuals $\tilde x_2$, $\tilde x_3$ and their mean amplitude). The summary table above says which directions hold; where one does not, our branches 2 and 3 add less detail than the paper's at this budget. The line under the summary shows how the gain from K = 1 to 3 changes with the bitrate: the paper measures it at a much higher rate and quality (the summary's first row, paper column), where the latent carries fine detail a 25%-wide decoder cannot draw, far above our base bitrate, so a gain that grows with the bitrate is what the paper's mechanism predicts for our range. What we did not rebuild: CBANet-AR (the context-model variant) and the "BAM without CAM" ablation (Fig. 11).
+# **What differs at lab scale, honestly.** The paper trains its CAM and each BAM for hundreds of thousands of iterations on 20,745 Flickr images; ours had the budget printed below (from the model cards), with branches 30 / 30 / 44 channels wide (the paper's 60 / 60 / 88 halved, like our 64-channel baseline). Two things follow. First, branch 1 is a 30-channel decoder trained from scratch on a frozen encoder for 8,000 steps, while the baseline's 64-channel decoder trained with its encoder along a chain of tens of thousands; section 2.1's probe (a 64-channel decoder trained as branch 1) separates the two: its last lines give how much of the gap is width and how much the frozen encoder and steps. Second, the paper's claim that each branch adds quality is tested twice in the summary (the PSNR gain from K = 1 to 3 at the base bitrate, and BD-PSNR per K over all bitrates); sections 1 and 2 show what the branches learned (section 1 the learned $g_k$, section 2 the residuals $\tilde x_2$, $\tilde x_3$ and their mean amplitude). The summary table above says which directions hold; where one does not, our branches 2 and 3 add less detail than the paper's, and section 2.1's verdict line says whether more steps or the branch structure holds them back at our scale. The line under the summary shows how the gain from K = 1 to 3 changes with the bitrate: the paper measures it at a much higher rate and quality (the summary's first row, paper column), where the latent carries fine detail a 25%-wide decoder cannot draw, far above our base bitrate, so a gain that grows with the bitrate is what the paper's mechanism predicts for our range. The rate is not the whole story, though: at our base bitrate a wider decoder still adds the amount section 2.1 prints to branch 1, and branches 2 and 3 recover only the share printed there. What we did not rebuild: CBANet-AR (the context-model variant) and the "BAM without CAM" ablation (Fig. 11).
 
 # %%
 for family in ("cbanet", base):

@@ -137,7 +137,7 @@ for c in progress:
 
 # %%
 fp16 = zoo.training_kodak_means()
-narrow = evaluate.means_curve([m for n, m in fp16.items() if zoo.name_parts(n)[0] == "meanscale"])
+narrow = evaluate.means_curve(zoo.fp16_family_means("meanscale").values())
 def gain(name):  # PSNR above the N = 64, M = 96 family at the run's own Kodak rate (dB; fp16 weights)
     return next(iter(evaluate.point_gaps([(fp16[name]["bpp"], fp16[name]["psnr"])], narrow).values()))
 allowance = {}
@@ -335,7 +335,7 @@ if "c2f-single-shared" in C["families"]:  # the paper's own ablation: c2f's firs
     t8s_text = describe(t8s)
     print(f"   the same two rules against c2f-single-shared: 1. {verdict(t8s['saves_everywhere'])} ({t8s_text['per_set']}); "
           f"2. {verdict(t8s['grows_with_size'])} ({t8s_text['by_photos']})")
-c2f_base = C["families"][2]
+c2f_base = zoo.built_on("c2f-q3", "meanscale")  # the family its training chain starts from, read from the cards
 beats_base = all(r["bd_rate"][f"{v} vs {c2f_base}"] < 0 for r in C["resolution"].values() for v in ("c2f", "c2f-single"))
 print(f"both variants beat the mean-scale model they start from on every test set (rule: BD-rate < 0): {beats_base}")
 for key in ("Kodak", "held-out photos 1/2"):

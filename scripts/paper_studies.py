@@ -117,6 +117,27 @@ def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
     model.set_rate(1)
     report["flops"]["K=3, bitrate 1 (with IBAL)"] = {"synthesis": decoder_flops(model, (512, 768), 3),
                                                      "all": decoder_flops(model, (512, 768), 3, part="all")}
+    report["rounds"] = cbanet_rounds(images)
+    return report
+
+
+CBANET_ROUNDS = {"round 1": "data/training/cbanet/cbanet-round1.pt", "round 2": "data/training/cbanet/cbanet-round2.pt",
+                 "round 3 (shipped)": "lic_lab/zoo/checkpoints/cbanet.pt"}  # recipes cbanet and cbanet-long
+
+
+def cbanet_rounds(images: list[tuple[str, torch.Tensor]]) -> dict:
+    """Kodak mean PSNR with K = 1, 2, 3 at the base bitrate for each training round of CBANet (the forward
+    pass, which the codec reproduces exactly), and each round's g_k."""
+    from lic_lab.evaluation.metrics import psnr
+    from lic_lab.teaching.analysis import branch_outputs
+
+    report = {}
+    for label, path in CBANET_ROUNDS.items():
+        model = zoo.load_checkpoint_file(ROOT / path)[0]
+        model.set_rate(model.bitrates)
+        psnrs = [[psnr(x, image) for image in branch_outputs(model, x)[1]] for _, x in images]
+        report[label] = {"psnr": [sum(p[k] for p in psnrs) / len(psnrs) for k in range(model.max_branches)],
+                         "g": [float(b.weight.detach()) for b in model.g_s.branches]}
     return report
 
 

@@ -194,6 +194,7 @@ case "${1:-}" in
     # data/training/cbanet/ so the schedule spans sittings (HOURS=H ends one; re-run to continue).
     D=data/training; R=$D/cbanet
     W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
+    W="$W --arch-arg weight_lr_scale=1"  # g_k at the full lr, as this round ran (before weight_lr_scale existed)
     set -f  # no globbing: [30,30,44] is an argument, not a pattern
     stage $R cbanet-branch1 $W --stage branch1 --lmbda 0.0483 --steps 8000 --lr 1e-3 --init $D/hyperprior-q5.pt
     stage $R cbanet-branch2 $W --stage branch2 --lmbda 0.0483 --steps 2500 --lr 5e-4 --init $R/cbanet-branch1.pt
@@ -201,25 +202,45 @@ case "${1:-}" in
     stage $R cbanet-bam4 $W --stage bam4 --lmbda 0.025 --steps 1000 --lr 1e-3 --init $R/cbanet-branch3.pt
     stage $R cbanet-bam3 $W --stage bam3 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/cbanet-bam4.pt
     stage $R cbanet-bam2 $W --stage bam2 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $R/cbanet-bam3.pt
-    stage $D cbanet $W --stage bam1 --lmbda 0.0035 --steps 1000 --lr 1e-3 --init $R/cbanet-bam2.pt
+    # (this first round shipped as cbanet until the second round below; its result is kept as cbanet-round1)
+    stage $R cbanet-round1 $W --stage bam1 --lmbda 0.0035 --steps 1000 --lr 1e-3 --init $R/cbanet-bam2.pt
     ;;
   cbanet-long)
-    # Second round of CBANet (issue 16): after the recipe above, K = 1 -> 3 added +0.06 dB at the base
-    # bitrate; branch 1 had 8,000 steps at lr 1e-3, branches 2 and 3 only 2,500 at 5e-4 (and branch 2
-    # alone gave +0.05 of it). Branches 2 and 3 are trained on to 8,000 steps each at branch 1's lr,
-    # each again with the branches before it frozen (eq. 3), starting from the first round's shipped
-    # model (data/training/cbanet/cbanet-round1.pt, the fp16 cbanet.pt of commit 0781cf9: its branches
-    # are exactly their stages' output, frozen afterwards); the BAMs, fitted to the old CAM, are then
-    # fine-tuned again at the same lambdas. 192px crops, batch 4.
+    # Later rounds of CBANet (issue 16): after the recipe above, K = 1 -> 3 added +0.06 dB at the base
+    # bitrate; branch 1 had 8,000 steps at lr 1e-3, branches 2 and 3 only 2,500 at 5e-4. ROUND=2 trains
+    # branches 2 and 3 on to 8,000 steps each at branch 1's lr (5,500 more), each with the branches
+    # before it frozen (eq. 3), then fine-tunes the BAMs, fitted to the old CAM, again at the same
+    # lambdas; g_k learnt at the full lr and drifted (g_2 0.54 -> 0.03, g_3 0.35 -> 0.009). ROUND=3
+    # (the default; shipped) is the same schedule with g_k at 1/100 of the lr (weight_lr_scale 0.01).
+    # Both start from the first round's shipped model (data/training/cbanet/cbanet-round1.pt, the fp16
+    # cbanet.pt of commit 0781cf9; its branches are exactly their stages' output, frozen afterwards).
+    # Round 2's result is kept as data/training/cbanet/cbanet-round2; the stages' records of both rounds
+    # are in lic_lab/zoo/checkpoints/stages/. Kodak per round: scripts/paper_studies.py cbanet. 192px crops, batch 4.
     D=data/training; R=$D/cbanet
     W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
     set -f
-    stage $R cbanet-branch2-seg2 $W --stage branch2 --lmbda 0.0483 --steps 5500 --lr 1e-3 --init $R/cbanet-round1.pt
-    stage $R cbanet-branch3-seg2 $W --stage branch3 --lmbda 0.0483 --steps 5500 --lr 1e-3 --init $R/cbanet-branch2-seg2.pt
-    stage $R cbanet-bam4-seg2 $W --stage bam4 --lmbda 0.025 --steps 1000 --lr 1e-3 --init $R/cbanet-branch3-seg2.pt
-    stage $R cbanet-bam3-seg2 $W --stage bam3 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/cbanet-bam4-seg2.pt
-    stage $R cbanet-bam2-seg2 $W --stage bam2 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $R/cbanet-bam3-seg2.pt
-    stage $D cbanet $W --stage bam1 --lmbda 0.0035 --steps 1000 --lr 1e-3 --init $R/cbanet-bam2-seg2.pt
+    case "${ROUND:-3}" in
+      2) X=-seg2; W="$W --arch-arg weight_lr_scale=1"; FINAL="$R cbanet-round2" ;;
+      3) X=-round3; FINAL="$D cbanet" ;;
+      *) echo "ROUND is 2 or 3" >&2; exit 2 ;;
+    esac
+    stage $R cbanet-branch2$X $W --stage branch2 --lmbda 0.0483 --steps 5500 --lr 1e-3 --init $R/cbanet-round1.pt
+    stage $R cbanet-branch3$X $W --stage branch3 --lmbda 0.0483 --steps 5500 --lr 1e-3 --init $R/cbanet-branch2$X.pt
+    stage $R cbanet-bam4$X $W --stage bam4 --lmbda 0.025 --steps 1000 --lr 1e-3 --init $R/cbanet-branch3$X.pt
+    stage $R cbanet-bam3$X $W --stage bam3 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/cbanet-bam4$X.pt
+    stage $R cbanet-bam2$X $W --stage bam2 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $R/cbanet-bam3$X.pt
+    stage $FINAL $W --stage bam1 --lmbda 0.0035 --steps 1000 --lr 1e-3 --init $R/cbanet-bam2$X.pt
+    ;;
+  cbanet-probe)
+    # Not shipped (issue 16): is the sum of progressively trained narrow branches the limit, or the
+    # budget? One 64-channel branch (the baseline decoder's width; about K = 3's synthesis FLOPs: notebook 06)
+    # trained as branch 1 was (8,000 steps at lr 1e-3 on hyperprior-q5's frozen encoder, 192px crops,
+    # batch 4), at the base bitrate only, with g_1 at the full lr as branch 1's was.
+    set -f
+    stage data/training/cbanet cbanet-probe-single64 --arch cbanet_hp --arch-arg widths=[64] --arch-arg bitrates=1 \
+      --arch-arg weight_lr_scale=1 \
+      --batch 4 --patch 192 --val-every 1000 --stage branch1 --lmbda 0.0483 --steps 8000 --lr 1e-3 \
+      --init data/training/hyperprior-q5.pt
     ;;
   cvqn)
     # CVQN (Zhong et al. 2020): rate set by the latent width C (quality index = C / 16), q = [3,5,7],
@@ -337,5 +358,5 @@ case "${1:-}" in
         --arch-arg quantizer="\"$V\"" --stage new-quantizer --steps ${STEPS:-600} --lr 5e-4 --init data/training/cwic/cwic-imp2.pt
     done
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
+  *) echo "usage: $0 hyperprior|factorized|meanscale|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-probe|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
 esac

@@ -175,6 +175,23 @@ def test_branch_view_decodes_with_k_branches(small_photo):
     assert "K = 2" in box.children[1].value
 
 
+def test_branch_outputs_are_the_cam_partial_sums(small_photo):
+    from conftest import small
+
+    model = small("cbanet_hp")
+    h, w = small_photo.shape[-2:]
+    for rate in (1, model.bitrates):  # below the base bitrate the IBAL runs before the CAM
+        model.set_rate(rate)
+        parts, images = analysis.branch_outputs(model, small_photo)
+        assert len(parts) == len(images) == model.max_branches
+        assert all(p.shape[-2:] == (h, w) for p in parts + images)
+        model.set_branches(1)
+        alone = analysis.latents(model, small_photo)["x_hat"]
+        model.set_branches(model.max_branches)
+        full = analysis.latents(model, small_photo)["x_hat"]
+        assert torch.allclose(images[0], alone, atol=1e-6) and torch.allclose(images[-1], full, atol=1e-6)
+
+
 def test_coding_times_reports_medians(small_photo):
     from conftest import small
 

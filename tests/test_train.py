@@ -194,6 +194,51 @@ def test_staged_training_only_updates_the_stage(tmp_path, monkeypatch):
     assert changed and all(k.startswith(("bal.0.", "ibal.0.", "bal_z.0.", "ibal_z.0.")) for k in changed)
 
 
+def test_branch_weights_learn_at_their_lower_learning_rate(tmp_path, monkeypatch):
+    """CBANet's g_k at weight_lr_scale x the lr: an Adam step moves a parameter by at most about its
+    group's lr, so g_2 moves less than 2 x steps x that, while branch 2's own weights move further."""
+    monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / "runs")
+    from lic_lab.models import build_model
+    from lic_lab.training.train import param_groups
+    from lic_lab.zoo import save_checkpoint
+
+    config = {"arch": "cbanet_hp", "N": 16, "M": 24, "widths": [6, 6, 8], "bitrates": 3, "bam_hidden": 12,
+              "hyper_bam_hidden": 8}
+    torch.manual_seed(0)
+    start = build_model(config)
+    start.configure_training("branch2")
+    scale = start.config["weight_lr_scale"]
+    assert [(g["lr_scale"], len(g["params"])) for g in param_groups(start)][1] == (scale, 1)
+    save_checkpoint(start, tmp_path / "start.pt", precision="fp32")
+    extra = {k: v for k, v in config.items() if k not in ("arch", "N", "M")}
+    steps, lr = 6, 1e-2
+    cfg = _cfg(tmp_path, arch="cbanet_hp", extra=extra, stage="branch2", steps=steps, lr=lr, warmup=0,
+               init=str(tmp_path / "start.pt"))
+    model, _ = train(cfg, progress=False, images=embedded_paths()[:2])
+    moved = lambda key: (model.state_dict()[key] - start.state_dict()[key]).abs().max().item()
+    assert 0 < moved("g_s.branches.1.weight") < 2 * steps * lr * scale
+    assert moved("g_s.branches.1.net.2.weight") > 2 * steps * lr * scale
+    assert moved("g_s.branches.0.weight") == 0  # branch 1 frozen in stage branch2
+
+
+def test_a_run_checkpoint_saved_before_lr_scales_still_resumes(tmp_path, monkeypatch):
+    """Run checkpoints whose optimizer groups have no ``lr_scale`` (written before it existed) or another
+    grouping resume: weights and step from the checkpoint, each group's scale from the model."""
+    monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / "runs")
+    ckpt = tmp_path / "runs" / "tiny" / "last.pt"
+
+    def sitting(edit, **kw):
+        state = torch.load(ckpt, weights_only=True)
+        edit(state["optimizer"]["param_groups"])
+        torch.save(state, ckpt)
+        return train(_cfg(tmp_path, steps=10, save_every=1, **kw), progress=False, images=embedded_paths())[1]
+
+    train(_cfg(tmp_path, steps=10, save_every=1, hours=1e-9), progress=False, images=embedded_paths())  # step 1
+    assert sitting(lambda groups: groups.extend(list(groups)), hours=1e-9)["steps"] == 2  # another grouping
+    record = sitting(lambda groups: [group.pop("lr_scale") for group in groups])  # no lr_scale: to the end
+    assert record["steps"] == 10 and record["finished"]
+
+
 def test_trainer_runs_under_torchrun_with_two_processes(tmp_path):
     """DistributedDataParallel over gloo, 2 CPU processes: one record, written by the main process."""
     import os

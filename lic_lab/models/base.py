@@ -160,6 +160,11 @@ class CompressionModel(nn.Module):
         if stage:
             raise ValueError(f"{self.arch} has no training stage {stage!r}")
 
+    def lr_scales(self) -> dict[str, float]:
+        """Learning-rate multipliers by parameter name for the trainer's optimizer (none: every
+        parameter at the schedule's lr)."""
+        return {}
+
     def adapt_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Map a source model's weights onto this architecture before warm-starting (identity)."""
         return state

@@ -40,6 +40,16 @@ class Branch(nn.Module):
     version started it at 0.1 on a random ``F_k``, whose first outputs were pure noise, and Adam
     drove the scalar to ~0.005 within its stage, which scaled every later update of ``F_k`` down by
     the same factor: branches 2 and 3 learned almost nothing (+0.04 dB from K = 1 to 3).
+
+    Starting at 1 does not keep it there: ``g_k`` multiplies the scale of ``F_k``'s last layer, so the
+    loss only sees their product, and along that flat direction Adam's steps (about the lr each,
+    whatever the gradient's size) let ``g_k`` drift: trained on at lr 1e-3 (round 2 of recipe
+    ``cbanet-long``), ``g_2`` fell from 0.54 to 0.03 and ``g_3`` from 0.35 to 0.009. The model's
+    ``weight_lr_scale`` (default 0.01) is the lr multiplier of ``g_k`` (:meth:`CBANetHP.lr_scales`):
+    still learnt, as the paper has it, but it stays where it starts, so the printed ``g_k`` say how
+    much each branch adds. Measured (round 3, the same schedule at 0.01): the image quality is the
+    same as round 2's; the drift did no harm, and branch 3 stopped improving after 1,000 steps in
+    both rounds (notebook 06, section 2.1).
     """
 
     def __init__(self, width: int, latent: int, residual: bool = False):
@@ -92,6 +102,7 @@ class CBANetHP(ScaleHyperprior):
         bitrates: int = 5,
         bam_hidden: int = 144,
         hyper_bam_hidden: int = 96,
+        weight_lr_scale: float = 0.01,
         **kw: Any,
     ):
         widths = tuple(int(w) for w in widths)
@@ -102,6 +113,7 @@ class CBANetHP(ScaleHyperprior):
             bitrates=bitrates,
             bam_hidden=bam_hidden,
             hyper_bam_hidden=hyper_bam_hidden,
+            weight_lr_scale=float(weight_lr_scale),
             **kw,
         )
         self.bitrates = bitrates
@@ -164,6 +176,11 @@ class CBANetHP(ScaleHyperprior):
         return super().entropy_parameters(self._bam(self.ibal_z, z_hat))
 
     # --- staged training -------------------------------------------------------------------
+    def lr_scales(self) -> dict[str, float]:
+        """Each branch weight ``g_k`` learns at ``weight_lr_scale`` times the lr (see :class:`Branch`)."""
+        scale = float(self.config.get("weight_lr_scale", 0.01))
+        return {f"g_s.branches.{k}.weight": scale for k in range(self.max_branches)}
+
     def configure_training(self, stage: str | None) -> None:
         """``branchK``: train branch K with branches < K frozen (eq. 3); ``bamJ``: train bitrate J's
         BAL/IBAL pairs with everything else frozen (eq. 5). The encoder is frozen in both."""

@@ -11,7 +11,7 @@ import torch
 from lic_lab.data import crop_to, pad_to_multiple
 from lic_lab.entropy import GaussianConditional
 from lic_lab.evaluation.metrics import bpp_from_likelihoods, psnr
-from lic_lab.models import CVQN, CWIC, CompressionModel, FactorizedPrior
+from lic_lab.models import CVQN, CWIC, CBANetHP, CompressionModel, FactorizedPrior
 from lic_lab.models import latents as latents  # the notebooks call it as analysis.latents
 from lic_lab.quantization.proxies import quantize
 
@@ -52,6 +52,17 @@ def coding_report(model: CompressionModel, x: torch.Tensor) -> dict[str, Any]:
 
     row = evaluate_image(model, x, keep=True)
     return {"model": model.name, **row, "bit_exact": row["roundtrip_max_abs"] == 0}
+
+
+@torch.no_grad()
+def branch_outputs(model: CBANetHP, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """CBANet's CAM on one image at the model's current bitrate: each branch's scaled output
+    ``g_k F_k(y_hat)`` and the image decoded with K = 1 .. K_max branches (their partial sums, eqs. 6-7,
+    clamped to [0, 1]), all cropped to ``x``'s size."""
+    h, w = x.shape[-2:]
+    y_hat = model.code_to_latent(latents(model, x)["y_hat"])  # the IBAL below the base bitrate (eq. 9)
+    parts = [p[..., :h, :w] for p in model.g_s.residuals(y_hat, model.max_branches)]
+    return parts, [torch.stack(parts[:k]).sum(0).clamp(0, 1) for k in range(1, len(parts) + 1)]
 
 
 @torch.no_grad()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 from tqdm.auto import tqdm
 
 from lic_lab import home, seed_everything
@@ -176,6 +177,20 @@ def _saved_config(config: dict[str, Any]) -> TrainConfig:
     return TrainConfig(**{k: v for k, v in config.items() if k in TrainConfig.__dataclass_fields__})
 
 
+def param_groups(model: CompressionModel) -> list[dict[str, Any]]:
+    """The trainable parameters as Adam groups, one per learning-rate multiplier (``model.lr_scales()``,
+    stored in each group as ``lr_scale``); frozen parameters are left out."""
+    scales = model.lr_scales()
+    unknown = set(scales) - {name for name, _ in model.named_parameters()}
+    if unknown:
+        raise ValueError(f"{model.arch}: lr_scales names no parameter {sorted(unknown)}")
+    groups: dict[float, list[nn.Parameter]] = {}
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            groups.setdefault(float(scales.get(name, 1.0)), []).append(p)
+    return [{"params": params, "lr_scale": scale} for scale, params in sorted(groups.items(), reverse=True)]
+
+
 def committed_record(cfg: TrainConfig) -> dict[str, Any] | None:
     """The record an earlier sitting of this schedule committed to ``out_dir`` (finished or not), if any."""
     out = Path(cfg.out_dir)
@@ -293,8 +308,7 @@ def train(
     # Module.to accepts memory_format at runtime; torch's stub overloads leave it out
     model = model.to(dev, memory_format=fmt)  # type: ignore[call-overload]
     model.train()
-    params = [p for n, p in model.named_parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=cfg.lr)
+    optimizer = torch.optim.Adam(param_groups(model), lr=cfg.lr)
     run_dir = RUNS_DIR / cfg.name
     run_ckpt = run_dir / "last.pt"
     step, elapsed, history, curve, segments = 0, 0.0, [], [], []
@@ -307,7 +321,14 @@ def train(
         # the run checkpoint keeps the optimizer, but a later sitting elsewhere may have committed more steps
         if cfg.continues(_saved_config(state["config"]), state["step"]) and state["step"] >= committed_steps:
             model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
+            scales = [group["lr_scale"] for group in optimizer.param_groups]
+            try:
+                optimizer.load_state_dict(state["optimizer"])
+            except ValueError:  # saved with another grouping of the parameters (param_groups): a fresh optimizer
+                resumed_at = state["step"]
+                log(f"{cfg.name}: the run checkpoint's optimizer groups its parameters differently; restarted it")
+            for group, scale in zip(optimizer.param_groups, scales):  # the saved groups predate lr_scale, or differ
+                group["lr_scale"] = scale
             step, elapsed, history = state["step"], state["elapsed"], json.loads(state["history"])
             segments = json.loads(state.get("segments", "[]"))
             curve = json.loads(state.get("curve", "[]"))
@@ -346,7 +367,7 @@ def train(
             break
         lr = cfg.lr_at(step, resumed_at)
         for group in optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group["lr_scale"]
         x = next(loader).to(dev).contiguous(memory_format=fmt)
         lmbda = cfg.lmbda
         if cfg.lmbdas:
@@ -364,7 +385,7 @@ def train(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.clip:
-            torch.nn.utils.clip_grad_norm_(params, cfg.clip)
+            torch.nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], cfg.clip)
         optimizer.step()
         step += 1
         bar.update(1)
