@@ -188,15 +188,14 @@ if FULL_TRAINING:
 curves = evaluate.kodak_curves(earlier=("hyperprior",))
 base = zoo.built_on("cbanet", "hyperprior")  # the family its frozen encoder came from
 # CBANet is stored in fp16, the family in int8: compare like with like, the family's fp16 weights
-fp16 = zoo.fp16_family_means(base)
+fp16, shipped = zoo.fp16_family_means(base), zoo.kodak_means(f"{base}-q")
 ms = evaluate.kodak_curves("ms_ssim_db", earlier=("hyperprior",))
 if fp16:
-    shipped = zoo.kodak_means(f"{base}-q")
     cost = [fp16[n]["psnr"] - shipped[n]["psnr"] for n in fp16 if n in shipped]
     print(f"baseline: {base}, {len(fp16)} models in fp16, as CBANet is stored (their int8 storage costs "
           f"{min(cost):.3f} .. {max(cost):.3f} dB PSNR on Kodak)")
     anchor = f"{base} (fp16)"  # the baseline's curve
-    curves[anchor], ms[anchor] = evaluate.means_curve(fp16.values()), evaluate.means_curve(fp16.values(), "ms_ssim_db")
+    curves[anchor], ms[anchor] = evaluate.fp16_family_curve(base), evaluate.fp16_family_curve(base, "ms_ssim_db")
 else:
     anchor = base
     print(f"baseline: {base}, int8 weights as shipped (no fp16 measurements of it)")
@@ -216,7 +215,7 @@ for k in (1, 2, 3):
                  "paper BD-rate (%)": paper[k][0], "paper BD-PSNR (dB)": paper[k][1]})
 display(Markdown(viz.table(rows)))
 by_j = [e for e in zoo.registry()["cbanet"]["kodak_settings"] if e["setting"].startswith("K=3")]
-hp = [fp16.get(k, v) for k, v in zoo.kodak_means("hyperprior-q").items() if 1 <= zoo.name_parts(k)[1] <= model.bitrates]
+hp = [(fp16 or shipped)[f"{base}-q{j}"] for j in range(1, model.bitrates + 1)]  # the models at CBANet's lambdas
 print("CBANet, K = 3, bitrates 1..5 (bpp, PSNR):", [(round(e["bpp"], 3), round(e["psnr"], 2)) for e in by_j])
 print(f"{anchor}, q1..q{model.bitrates} (bpp, PSNR):", [(round(b["bpp"], 3), round(b["psnr"], 2)) for b in hp])
 at_rate = evaluate.point_gaps([(e["bpp"], e["psnr"]) for e in by_j], curves[anchor])  # the baseline read at CBANet's rates

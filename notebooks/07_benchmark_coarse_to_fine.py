@@ -137,12 +137,12 @@ for c in progress:
 
 # %%
 fp16 = zoo.training_kodak_means()
-narrow = evaluate.means_curve(zoo.fp16_family_means("meanscale").values())
+narrow = evaluate.fp16_family_curve("meanscale")
 def gain(name):  # PSNR above the N = 64, M = 96 family at the run's own Kodak rate (dB; fp16 weights)
     return next(iter(evaluate.point_gaps([(fp16[name]["bpp"], fp16[name]["psnr"])], narrow).values()))
 allowance = {}
 for q in ("q5", "q6"):
-    first, second = zoo.training_record(f"meanscale-{q}-seg1"), zoo.training_record(f"meanscale-{q}")
+    second = zoo.training_record(f"meanscale-{q}")
     allowance[q] = -gain(f"meanscale-{q}-seg1")
     print(f"extra steps alone, meanscale-{q} (λ {second['config']['lmbda']}): {second['steps']:,} more steps moved it by "
           f"{allowance[q]:+.2f} dB")
@@ -153,10 +153,10 @@ for label, runs in experiments.items():
         record, rate = zoo.training_record(name), fp16[name]["bpp"]
         behind = evaluate.quality_at(curves["webp"], rate) - evaluate.quality_at(narrow, rate)
         width_gains.append(gain(name))
-        shares.append(gain(name) / behind)
-        print(f"{label} ({name}, λ {record['config']['lmbda']}, {record['steps']:,} more steps): {gain(name):+.2f} dB at "
-              f"{rate:.3f} bpp; there the narrow family trails WebP by {behind:.2f} dB, so the wider model closes "
-              f"{100 * gain(name) / behind:.0f}% of that")
+        shares.append(width_gains[-1] / behind)
+        print(f"{label} ({name}, λ {record['config']['lmbda']}, {record['steps']:,} more steps): {width_gains[-1]:+.2f} dB "
+              f"at {rate:.3f} bpp; there the narrow family trails WebP by {behind:.2f} dB, so the wider model closes "
+              f"{100 * shares[-1]:.0f}% of that")
 print("width helps at high rates (paper, conclusion 2):", gaps_verdict(width_gains, allowance=max(allowance.values())))
 print(f"even crediting all of each gain to width, a wider model closes at most {100 * max(shares):.0f}% of the gap to WebP")
 

@@ -278,6 +278,9 @@ def test_means_curve_sorts_model_means_by_rate(tmp_path, monkeypatch):
     runs = {"a-q1": means[0], "a-q2": means[1], "a-q2-seg1": means[1], "a-wide-q2": means[1]}
     (tmp_path / "kodak_means.json").write_text(json.dumps(runs))
     assert sorted(zoo.fp16_family_means("a")) == ["a-q1", "a-q2"]  # not its segments or wider experiments
+    from lic_lab.evaluation.evaluate import fp16_family_curve
+
+    assert fp16_family_curve("a") == ([0.2, 0.5], [28.0, 31.0]) and fp16_family_curve("b") is None
 
 
 def test_cross_metric_gives_bd_rates_under_the_overlap_rule_and_psnr_at_equal_rate():

@@ -280,6 +280,15 @@ def means_curve(means: Iterable[Mapping[str, float]], metric: str = "psnr") -> t
     return rd_points([{"mean": m} for m in means], metric)
 
 
+def fp16_family_curve(family: str, metric: str = "psnr") -> tuple[list[float], list[float]] | None:
+    """``family``'s Kodak curve from its training runs' fp16 weights (``zoo.fp16_family_means``), or None
+    where they were not measured: the like-with-like baseline for a model stored in fp16."""
+    from lic_lab.zoo import fp16_family_means
+
+    means = fp16_family_means(family)
+    return means_curve(means.values(), metric) if means else None
+
+
 MIN_OVERLAP_DB = 1.5  # BD metrics only where two curves share at least this much quality range
 
 

@@ -174,7 +174,7 @@ def cross_rows(
 ) -> list[tuple[str, str]]:
     """Paper models against the families they were built on (``"<family> (earlier)"``, similar budgets)
     and against the retrained families: the comparisons the paper notebooks make."""
-    from lic_lab.evaluation.evaluate import bd_table, cross_metric, means_curve
+    from lic_lab.evaluation.evaluate import bd_table, cross_metric, fp16_family_curve
     from lic_lab.evaluation.references import CBANET_TABLE2
 
     def bd(
@@ -188,7 +188,7 @@ def cross_rows(
     def db(value: float | None) -> str:
         return "N/A" if value is None else f"{value:+.2f} dB"
 
-    from lic_lab.zoo import built_on, fp16_family_means, registry
+    from lic_lab.zoo import built_on, registry
 
     reg = registry()
 
@@ -210,8 +210,8 @@ def cross_rows(
         rows.append((label + ", BD-rate", value))
     if "cbanet K=1" in curves:
         hp = base("cbanet", "hyperprior")
-        fp16 = fp16_family_means(hp)  # CBANet is stored in fp16: its baseline too, where measured (notebook 06)
-        table = {**curves, hp: means_curve(fp16.values())} if fp16 else curves
+        fp16 = fp16_family_curve(hp)  # CBANet is stored in fp16: its baseline too, where measured (notebook 06)
+        table = {**curves, hp: fp16} if fp16 else curves
         rows.append(
             (
                 f"CBANet vs the scale-hyperprior family it was built on (`{hp}`{', fp16 weights' if fp16 else ''}), "

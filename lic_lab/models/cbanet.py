@@ -178,8 +178,7 @@ class CBANetHP(ScaleHyperprior):
     # --- staged training -------------------------------------------------------------------
     def lr_scales(self) -> dict[str, float]:
         """Each branch weight ``g_k`` learns at ``weight_lr_scale`` times the lr (see :class:`Branch`)."""
-        scale = float(self.config.get("weight_lr_scale", 0.01))
-        return {f"g_s.branches.{k}.weight": scale for k in range(self.max_branches)}
+        return {f"g_s.branches.{k}.weight": self.config["weight_lr_scale"] for k in range(self.max_branches)}
 
     def configure_training(self, stage: str | None) -> None:
         """``branchK``: train branch K with branches < K frozen (eq. 3); ``bamJ``: train bitrate J's

@@ -308,7 +308,9 @@ def train(
     # Module.to accepts memory_format at runtime; torch's stub overloads leave it out
     model = model.to(dev, memory_format=fmt)  # type: ignore[call-overload]
     model.train()
-    optimizer = torch.optim.Adam(param_groups(model), lr=cfg.lr)
+    groups = param_groups(model)
+    params = [p for group in groups for p in group["params"]]
+    optimizer = torch.optim.Adam(groups, lr=cfg.lr)
     run_dir = RUNS_DIR / cfg.name
     run_ckpt = run_dir / "last.pt"
     step, elapsed, history, curve, segments = 0, 0.0, [], [], []
@@ -385,7 +387,7 @@ def train(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.clip:
-            torch.nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], cfg.clip)
+            torch.nn.utils.clip_grad_norm_(params, cfg.clip)
         optimizer.step()
         step += 1
         bar.update(1)
