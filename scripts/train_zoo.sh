@@ -258,12 +258,15 @@ case "${1:-}" in
     # below as finished); C = 16 and 48 are fine-tuned again from the two-segment q2.
     # Third segment: segment 2's full-lr 500-step means still fell 11.5% in 2,000 steps (loss_flattened
     # False), so 4,000 more at lr 2e-4 from it; segment 2 moved to cvqn/cvqn-q2-seg2 the same way.
+    # Fourth segment: segment 3's full-lr 500-step means still fell 9.5% in 2,000 steps (1.261 -> 1.141),
+    # so 4,000 more at lr 2e-4; segment 3 moved to cvqn/cvqn-q2-seg3.
     D=data/training; C="--arch cvqn --N 16 --metric ms-ssim --patch 192"
     # STEP=q2, q1 or q3 runs one stage (q1 and q3 can run in two lanes once q2 is done); default: all.
     case "${STEP:-all}" in q2|all)
       stage $D/cvqn cvqn-q2-seg1 $C --val-every 2000 --M 32 --lmbda 16 --steps 7000 --lr 5e-4
       stage $D/cvqn cvqn-q2-seg2 $C --val-every 1000 --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --init $D/cvqn/cvqn-q2-seg1.pt
-      stage $D cvqn-q2 $C --val-every 1000 --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --init $D/cvqn/cvqn-q2-seg2.pt ;;
+      stage $D/cvqn cvqn-q2-seg3 $C --val-every 1000 --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --init $D/cvqn/cvqn-q2-seg2.pt
+      stage $D cvqn-q2 $C --val-every 1000 --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --init $D/cvqn/cvqn-q2-seg3.pt ;;
     esac
     case "${STEP:-all}" in q1|all) stage $D cvqn-q1 $C --val-every 2000 --M 16 --lmbda 8 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
     case "${STEP:-all}" in q3|all) stage $D cvqn-q3 $C --val-every 2000 --M 48 --lmbda 24 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
