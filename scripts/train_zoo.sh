@@ -231,6 +231,21 @@ case "${1:-}" in
     stage $R cbanet-bam2$X $W --stage bam2 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $R/cbanet-bam3$X.pt
     stage $FINAL $W --stage bam1 --lmbda 0.0035 --steps 1000 --lr 1e-3 --init $R/cbanet-bam2$X.pt
     ;;
+  cbanet-joint)
+    # Not the paper's (issue 16, notebook 06 section 2.1): the probe found that the progressive sum of
+    # narrow branches limits K = 3; is it the narrow sum itself, or that each branch was trained with
+    # the earlier ones frozen? Stage joint trains all three branches at once from round 3 (kept as
+    # data/training/cbanet/cbanet-round3, the cbanet.pt of commit aba3e8b) on R + lambda * mean_K D_K,
+    # so branch 1 still answers for K = 1; then the four BAMs are refitted on the new CAM.
+    D=data/training; R=$D/cbanet
+    W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
+    set -f
+    stage $R cbanet-joint $W --stage joint --lmbda 0.0483 --steps 4000 --lr 3e-4 --init $R/cbanet-round3.pt
+    stage $R cbanet-bam4-joint $W --stage bam4 --lmbda 0.025 --steps 1000 --lr 1e-3 --init $R/cbanet-joint.pt
+    stage $R cbanet-bam3-joint $W --stage bam3 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/cbanet-bam4-joint.pt
+    stage $R cbanet-bam2-joint $W --stage bam2 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $R/cbanet-bam3-joint.pt
+    stage $R cbanet-round4 $W --stage bam1 --lmbda 0.0035 --steps 1000 --lr 1e-3 --init $R/cbanet-bam2-joint.pt
+    ;;
   cbanet-probe)
     # Not shipped (issue 16): is the sum of progressively trained narrow branches the limit, or the
     # budget? One 64-channel branch (the baseline decoder's width; about K = 3's synthesis FLOPs: notebook 06)
@@ -361,5 +376,5 @@ case "${1:-}" in
         --arch-arg quantizer="\"$V\"" --stage new-quantizer --steps ${STEPS:-600} --lr 5e-4 --init data/training/cwic/cwic-imp2.pt
     done
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-probe|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
+  *) echo "usage: $0 hyperprior|factorized|meanscale|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-joint|cbanet-probe|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
 esac

@@ -54,7 +54,8 @@ def test_branches_are_chosen_at_decode(small_photo):
 
 
 @pytest.mark.parametrize("stage,trainable", [("branch1", ["g_s.branches.0."]), ("branch2", ["g_s.branches.1."]),
-                                             ("bam1", ["bal.0.", "ibal.0.", "bal_z.0.", "ibal_z.0."])])
+                                             ("bam1", ["bal.0.", "ibal.0.", "bal_z.0.", "ibal_z.0."]),
+                                             ("joint", ["g_s."])])
 def test_stages_freeze_everything_else(stage, trainable, small_photo):
     model = small("cbanet_hp")
     model.configure_training(stage)
@@ -70,6 +71,31 @@ def test_stages_freeze_everything_else(stage, trainable, small_photo):
         p.requires_grad_(True)
     with pytest.raises(ValueError):
         model.configure_training("bam3")  # the base bitrate has no BAM
+
+
+def test_joint_stage_weighs_every_k(small_photo):
+    """The joint stage's loss is R + lambda * mean_K D_K, each D_K the first K branches' sum."""
+    model = small("cbanet_hp")
+    model.configure_training("joint")
+    model.train()
+    x = small_photo[..., :64, :64]
+    torch.manual_seed(0)
+    out = model(x)
+    x_hats = out["x_hats"]
+    assert len(x_hats) == model.max_branches and x_hats[-1] is out["x_hat"]
+    with torch.no_grad():
+        parts = model.g_s.residuals(out["y_hat"])
+        for k, x_hat in enumerate(x_hats, 1):
+            assert torch.allclose(x_hat, torch.stack(parts[:k]).sum(0), atol=1e-6)
+    parts_loss = rd_loss(x, out, 0.01)
+    mean_d = torch.stack([255.0**2 * torch.mean((xh - x) ** 2) for xh in x_hats]).mean()
+    assert torch.allclose(parts_loss["distortion"], mean_d)
+    assert torch.allclose(parts_loss["mse"], torch.mean((x_hats[-1] - x) ** 2))
+    model.eval()  # decoding is unchanged: one image, the active K's
+    assert "x_hats" not in model(x)
+    model.configure_training("branch2")
+    model.train()
+    assert "x_hats" not in model(x)
 
 
 def test_flops_split_and_parameter_counts():

@@ -71,6 +71,11 @@ class BalleBase(CompressionModel):
         """Decode quantized code(s) to image(s): ``g_s(code_to_latent(y_hat))``."""
         return self.g_s(self.code_to_latent(y_hat))
 
+    def decoded(self, y_hat: torch.Tensor) -> dict[str, Any]:
+        """The forward pass's decoder outputs: ``x_hat``; a model that trains several decoders of
+        one code at once also gives each one's image as ``x_hats`` (CBANet's ``joint`` stage)."""
+        return {"x_hat": self.synthesize(y_hat)}
+
     def quantize_pair(self, y: torch.Tensor, offset: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(value for the rate term, value for the decoder); both true rounding in eval mode.
 
@@ -99,7 +104,7 @@ class FactorizedPrior(BalleBase):
         y = self.latent_to_code(self.g_a(x))
         y_rate, y_hat = self.quantize_pair(y)
         return {
-            "x_hat": self.synthesize(y_hat),
+            **self.decoded(y_hat),
             "likelihoods": {"y": self.entropy_y.likelihood(y_rate)},
             "y": y,
             "y_hat": y_hat,
@@ -161,7 +166,7 @@ class ScaleHyperprior(BalleBase):
         scales, means = self.entropy_parameters(z_hat)
         y_rate, y_hat = self.quantize_pair(y, means)
         return {
-            "x_hat": self.synthesize(y_hat),
+            **self.decoded(y_hat),
             "likelihoods": {
                 "y": self.gaussian.likelihood(y_rate, scales, means),
                 "z": self.entropy_z.likelihood(z_rate),

@@ -8,6 +8,8 @@ Assembled on the foundation's scale hyperprior (Ballé et al. 2018):
   read the same ``y_hat``; the image is ``x_hat = sum_k g_k * F_k(y_hat)`` over the first ``K``
   branches. Branch widths are chosen so their FLOPs split about 25 / 25 / 50 %. Trained
   progressively (eq. 3): branch 1 alone, then branch 2 with branch 1 frozen, then branch 3.
+  A ``joint`` stage (not the paper's; the workbook's experiment, notebook 06 section 2.1) then
+  trains all branches together on the mean distortion of every ``K``.
 * **Bitrate adaptive module** (sec. III-D, eqs. 4-5, 8-9): for each lower bitrate ``j`` a BAL
   shrinks ``y`` before quantization and an IBAL expands ``y_hat`` after it; as in CBANet-HP
   (sec. III-E) a second pair wraps the hyper latent ``z``. Identity at the base bitrate. Each
@@ -19,6 +21,7 @@ branches ``K`` is the decoder's own choice (:meth:`set_branches`).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from typing import Any
@@ -83,6 +86,10 @@ class ComplexityAdaptiveDecoder(nn.Module):
 
     def forward(self, y_hat: torch.Tensor) -> torch.Tensor:
         return torch.stack(self.residuals(y_hat)).sum(0)
+
+    def every_k(self, y_hat: torch.Tensor) -> list[torch.Tensor]:
+        """The image at each ``K = 1 .. active`` from one pass: the running sums of eq. 6."""
+        return list(itertools.accumulate(self.residuals(y_hat)))
 
 
 @register
@@ -176,20 +183,36 @@ class CBANetHP(ScaleHyperprior):
         return super().entropy_parameters(self._bam(self.ibal_z, z_hat))
 
     # --- staged training -------------------------------------------------------------------
+    joint = False  # set by the ``joint`` stage
+
+    def decoded(self, y_hat: torch.Tensor) -> dict[str, Any]:
+        """In the ``joint`` stage, every ``K``'s image, so the loss weighs them all."""
+        if not (self.training and self.joint):
+            return super().decoded(y_hat)
+        x_hats = self.g_s.every_k(self.code_to_latent(y_hat))
+        return {"x_hat": x_hats[-1], "x_hats": x_hats}
+
     def lr_scales(self) -> dict[str, float]:
         """Each branch weight ``g_k`` learns at ``weight_lr_scale`` times the lr (see :class:`Branch`)."""
         return {f"g_s.branches.{k}.weight": self.config["weight_lr_scale"] for k in range(self.max_branches)}
 
     def configure_training(self, stage: str | None) -> None:
         """``branchK``: train branch K with branches < K frozen (eq. 3); ``bamJ``: train bitrate J's
-        BAL/IBAL pairs with everything else frozen (eq. 5). The encoder is frozen in both."""
-        match = re.fullmatch(r"(branch|bam)(\d+)", stage or "")
+        BAL/IBAL pairs with everything else frozen (eq. 5); ``joint`` (not the paper's): train every
+        branch at once on ``R + lambda * mean_K D_K`` at the base bitrate, ``D_K`` the distortion of
+        the first ``K`` branches' sum. The encoder is frozen in all of them."""
+        match = re.fullmatch(r"(branch|bam)(\d+)|joint", stage or "")
         if not match:
-            raise ValueError(f"cbanet_hp trains in stages 'branchK' or 'bamJ', not {stage!r}")
-        kind, index = match.group(1), int(match.group(2))
+            raise ValueError(f"cbanet_hp trains in stages 'branchK', 'bamJ' or 'joint', not {stage!r}")
+        kind, index = match.group(1) or "joint", int(match.group(2) or 0)
         for p in self.parameters():
             p.requires_grad_(False)
-        if kind == "branch":
+        self.joint = kind == "joint"
+        if self.joint:
+            self.set_branches(self.max_branches)
+            self.set_rate(self.bitrates)
+            trainable: list[nn.Module] = [self.g_s]
+        elif kind == "branch":
             self.set_branches(index)
             self.set_rate(self.bitrates)
             trainable = [self.g_s.branches[index - 1]]

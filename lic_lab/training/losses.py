@@ -34,12 +34,15 @@ def rd_loss(x: torch.Tensor, out: dict[str, Any], lmbda: float, metric: str = "m
     """``bpp + lambda * 255^2 * MSE`` (or ``bpp + lambda * (1 - MS-SSIM)``).
 
     The 255^2 puts lambda on the scale CompressAI and the papers quote (MSE of 8-bit values).
+    Where the model decodes one code several ways at once (``out["x_hats"]``, CBANet's ``joint``
+    stage), ``D`` is the mean of their distortions; the logged MSE and PSNR are of ``out["x_hat"]``.
     Returns the loss and its parts for logging.
     """
     n, _, h, w = x.shape
     bpp = total_bits(out["likelihoods"]) / (n * h * w)
     mse = torch.mean((out["x_hat"] - x) ** 2)
-    distortion = distortion_term(x, out["x_hat"], metric)
+    x_hats = out.get("x_hats") or [out["x_hat"]]
+    distortion = torch.stack([distortion_term(x, x_hat, metric) for x_hat in x_hats]).mean()
     loss = bpp + lmbda * distortion
     psnr = psnr_from_mse(mse.detach())
     return {"loss": loss, "bpp": bpp.detach(), "mse": mse.detach(), "psnr": psnr, "distortion": distortion.detach()}
