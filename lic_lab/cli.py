@@ -320,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", dest="out_dir")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--lmbdas", type=float, nargs="+", help="variable-rate training: one lambda per rate level")
-    p.add_argument("--stage", help="stage of a staged recipe (CBANet: branch1..3, bam1..4)")
+    p.add_argument("--stage", help="stage of a staged recipe (CBANet: branch1..3, bam1..4, joint)")
     p.add_argument(
         "--arch-arg",
         dest="arch_arg",

@@ -81,6 +81,17 @@ case "${1:-}" in
       all) for q in q3 q4 q2 q5 q1 q6; do STEP=$q bash "$0" "$1"; done ;;
     esac
     ;;
+  meanscale-augment)
+    # Issue 15 asks for random down-scaling "if it helps on the validation photos"; never measured
+    # before. An equal-budget A/B at the top full-range rate, both from meanscale-q6: 2,000 more steps
+    # at lr 3e-4 with every patch at native scale (STEP=ctl) or half of them cut from a window 1-2x the
+    # patch and resized (STEP=aug, --downscale 0.5). Rule (scripts/paper_studies.py augment): adopt it
+    # when its validation R + lambda D is lower. Not shipped; Kodak is reported, never used to choose.
+    D=data/training; S=${STEP:-}
+    case "$S" in ctl) X="";; aug) X="--downscale 0.5";; *) echo "STEP is ctl or aug" >&2; exit 2 ;; esac
+    stage $D/meanscale-augment meanscale-q6-$S --arch mean_scale_hyperprior --N 64 --M 96 --batch 4 --patch 192 \
+      --lmbda 0.0932 --val-every 1000 --steps 2000 --lr 3e-4 --init $D/meanscale-q6.pt $X
+    ;;
   # The earlier foundation recipes (6,000 + 2,000-step fine-tunes on train/ only) are gone: those models
   # were retired when the foundation was retrained (lic_lab/zoo/checkpoints/unshipped/<family>-earlier-q*,
   # each card keeps its command). The paper recipes below start from the retrained families (each says
@@ -376,5 +387,5 @@ case "${1:-}" in
         --arch-arg quantizer="\"$V\"" --stage new-quantizer --steps ${STEPS:-600} --lr 5e-4 --init data/training/cwic/cwic-imp2.pt
     done
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-joint|cbanet-probe|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
+  *) echo "usage: $0 hyperprior|factorized|meanscale|foundation-ends|meanscale-wide|meanscale-augment|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-joint|cbanet-probe|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
 esac
