@@ -103,13 +103,15 @@ axes[1].hist(v["round"].flatten().numpy(), bins=np.arange(-6, 6.05, 0.05), alpha
 axes[1].set_yscale("log"); axes[1].legend(fontsize=8); axes[1].set_title("what the rate term sees")
 axes[2].hist((v["noise"] - v["round"]).flatten().numpy(), bins=60, color="#d62728")
 axes[2].set_title("mismatch (y + u) - round(y)")
+for ax, xlabel in zip(axes, ("latent value", "latent value", "difference")):
+    ax.set_xlabel(xlabel); ax.set_ylabel("count (log scale)" if ax is axes[1] else "count")
 plt.tight_layout(); plt.show()
 display(Markdown(viz.table([{"proxy": k, "decoded PSNR (dB)": round(qm["psnr"][k], 2), "estimated bpp": round(qm["bpp"][k], 3)}
                             for k in ("noise", "ste", "round")])))
 print(f"the rate term on y + u vs on round(y): {100 * (qm['bpp']['noise'] / qm['bpp']['round'] - 1):+.1f}% bits")
 
 # %% [markdown]
-# **The code behind the proxies** (eq. 6's noise, the straight-through estimator and rounding), read from `lic_lab`:
+# **The code behind the proxies** (the additive uniform noise of Ballé et al. 2017, which the benchmark paper's sec. 3 describes, the straight-through estimator and rounding), read from `lic_lab`:
 
 # %%
 from lic_lab.teaching.source import show_source
@@ -194,7 +196,7 @@ if FULL_TRAINING:  # the foundation families, every rate (CPU-hours: see the mod
 # %% [markdown]
 # ## 6. The shipped models
 #
-# Every model below was trained on the training photos of the data root (a few held out for validation; each card lists them), never on Kodak, by the command in its model card. For the factorized prior and the scale hyperprior, one rate (q3) was trained from scratch with the same number of steps, so section 8 compares them at equal budget, and each other rate was fine-tuned from its neighbour (CPU time is the scarce resource). The mean-scale family was warm-started rate by rate from the scale hyperprior of the same λ, as Minnen et al. built on Ballé et al.; its q1 and q4–q6, which no other model starts from, then got a second segment from their first one (`…-seg1` in the `init` column; `steps from scratch` adds up the chain). The weights are stored with int8 convolution weights (`weights` column); each card gives what that costs on Kodak next to the fp16 weights.
+# Every model below was trained on the training photos of the data root (a few held out for validation; each card lists them), never on Kodak, by the command in its model card. For the factorized prior and the scale hyperprior, one rate (q3) was trained from scratch with the same number of steps, so section 8 compares them at equal budget, and each other rate was fine-tuned from its neighbour (CPU time is the scarce resource). The mean-scale family's q1–q6 were warm-started rate by rate from the scale hyperprior of the same λ, as Minnen et al. built on Ballé et al.; q1 and q4–q6, which no paper model starts from, then got a second segment from their first one (`…-seg1` in the `init` column; `steps from scratch` adds up the chain). The two ends of both hyperprior families, q0 and q7 (λ = 0.0018 and 0.18), were fine-tuned from their own q1 and q6. The weights are stored with int8 convolution weights (`weights` column); each card gives what that costs on Kodak next to the fp16 weights.
 
 # %%
 rows = []
@@ -341,30 +343,34 @@ check(4, answer_4, coded["likelihoods"], *x.shape[-2:])
 # %% [markdown]
 # ## Write the code
 #
-# Each function below is an equation of this notebook. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with `lic_lab`'s own implementation. A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
+# Each function below is a variant of an equation of this notebook (a quantizer with another step, another density), so the source shown above guides you but is not the answer. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with `lic_lab`'s own implementation. A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
 
 # %%
 from lic_lab.teaching.code_exercises import check_code
 
-def add_noise(y):
-    """Training proxy of rounding (section 2): y plus noise drawn uniformly from [-1/2, 1/2]."""
+def add_noise(y, step):
+    """Section 2's noise proxy, for a quantizer of step Delta = `step`, round(y / step) * step (a coarser or
+    finer grid: what notebook 05's gain units do to the latent): y plus noise as wide as one of its bins."""
     raise NotImplementedError  # your code here
 
 
 check_code("01.noise", add_noise)
 
 # %%
-def ste_round(y):
-    """Straight-through estimator: round(y) in the forward pass, gradient 1 in the backward pass."""
+def ste_round(y, step):
+    """Straight-through estimator for the same quantizer: round(y / step) * step in the forward pass,
+    gradient 1 in the backward pass."""
     raise NotImplementedError  # your code here
 
 
 check_code("01.ste", ste_round)
 
 # %%
-def bin_mass(v, s):
-    """P(round(Y) = v) for Y ~ N(0, s^2): what the hyperprior's Gaussian gives symbol v (tensors v, s)."""
-    raise NotImplementedError  # your code here (torch.erf helps)
+def bin_mass(v, b):
+    """P(round(Y) = v) for Y ~ Laplace(0, b), density exp(-|y| / b) / (2 b): the bin mass of section 3 for the
+    Laplace density that some models use instead of the Gaussian (CBANet's released code, notebook 06).
+    v and b are tensors; torch.exp and torch.sign help."""
+    raise NotImplementedError  # your code here
 
 
 check_code("01.bin_mass", bin_mass)

@@ -189,7 +189,7 @@ print(f"bits vs importance, Spearman: {rho:.2f}")
 #
 # 1. How many channels hold 75% of the total *MS-SSIM* loss (dB) on the photo? (use `abl.ms_ssim_loss_db`; an int)
 # 2. Which channel is the *least* important on the photo by PSNR loss? (an int)
-# 3. In section 2's scale sweep, what is the smallest scale factor at which PSNR comes within 1 dB of the full decode? (a float from `factors`)
+# 3. In section 2's scale sweep, at what scale factor does PSNR first come within 1 dB of the full decode? Interpolate linearly between the two sweep points around that crossing. (a float)
 #
 # Solutions: `notebooks/solutions/03_channel_ablation.md`.
 

@@ -94,16 +94,19 @@ print("PSNR with K = 1, 2, 3 branches:", [round(psnr(x, c), 2) for c in cum])
 print("mean |residual| of branches 2 and 3 (8-bit units):", [round(255 * float(p.abs().mean()), 2) for p in parts[1:]])
 
 # %% [markdown]
-# ### 2.1 Why branches 2 and 3 add so little: three rounds and a probe
+# ### 2.1 Why branches 2 and 3 add so little: four rounds and a probe
 #
-# The shipped CAM is the third round of its training (recipes `cbanet` and `cbanet-long`; rounds 1 and 2 are kept in `data/training/cbanet/`). In round 1 branch 1 had 8,000 steps at lr $10^{-3}$, branches 2 and 3 only 2,500 each at $5\cdot10^{-4}$. Round 2 started from round 1 and trained branches 2 and 3 on for 5,500 more steps each at $10^{-3}$ (8,000 in all, as branch 1), then refitted the BAMs. During it $g_2$ and $g_3$ drifted towards 0: $g_k$ multiplies the scale of $\mathcal F_k$'s last layer, so the loss only sees their product, and along that flat direction Adam's steps (about the lr each, whatever the gradient's size) can move $g_k$ by up to 5.5 in 5,500 steps. Round 3 repeated round 2 with $g_k$ learning at 1/100 of the lr (the model's `weight_lr_scale`, used by `CBANetHP.lr_scales`), so each $g_k$ stays near round 1's value. Kodak at the base bitrate, every round in fp16 (`scripts/paper_studies.py cbanet`):
+# The shipped CAM is the fourth round of its training (recipes `cbanet`, `cbanet-long` and `cbanet-joint`; rounds 1 to 3 are kept in `data/training/cbanet/`). In round 1 branch 1 had 8,000 steps at lr $10^{-3}$, branches 2 and 3 only 2,500 each at $5\cdot10^{-4}$. Round 2 started from round 1 and trained branches 2 and 3 on for 5,500 more steps each at $10^{-3}$ (8,000 in all, as branch 1), then refitted the BAMs. During it $g_2$ and $g_3$ drifted towards 0: $g_k$ multiplies the scale of $\mathcal F_k$'s last layer, so the loss only sees their product, and along that flat direction Adam's steps (about the lr each, whatever the gradient's size) can move $g_k$ by up to 5.5 in 5,500 steps. Round 3 repeated round 2 with $g_k$ learning at 1/100 of the lr (the model's `weight_lr_scale`, used by `CBANetHP.lr_scales`), so each $g_k$ stays near round 1's value. Round 4 comes after the probe below. The base bitrate, every round in fp16, on Kodak and on the validation photos (`scripts/paper_studies.py cbanet`):
 
 # %%
 st = json.loads((lic_lab.REPO_DIR / "data" / "results" / "cbanet_studies.json").read_text())
 MEASURABLE_DB = 0.05  # the smallest PSNR step this notebook counts as a gain (the summary's rule uses it too)
 rows = [{"round": label, "g_1, g_2, g_3": ", ".join(f"{g:.3f}" for g in r["g"]),
          "Kodak PSNR, K = 1 / 2 / 3 (dB)": " / ".join(f"{v:.2f}" for v in r["psnr"]),
-         "K = 1 -> 3 (dB)": round(r["psnr"][2] - r["psnr"][0], 3)} for label, r in st["rounds"].items()]
+         "K = 1 -> 3 (dB)": round(r["psnr"][2] - r["psnr"][0], 3),
+         "validation PSNR, K = 1 / 2 / 3 (dB)": " / ".join(f"{v:.2f}" for v in r["validation_psnr"]),
+         "validation K = 1 -> 3 (dB)": round(r["validation_psnr"][2] - r["validation_psnr"][0], 3)}
+        for label, r in st["rounds"].items()]
 display(Markdown(viz.table(rows)))
 gains = [row["K = 1 -> 3 (dB)"] for row in rows]
 # rule: a change under MEASURABLE_DB is no change
@@ -112,7 +115,7 @@ print(f"8,000 instead of 2,500 steps for branches 2 and 3 (round 1 -> 2): {gains
       f"{gains[2] - gains[1]:+.3f} dB ({'a change' if abs(gains[2] - gains[1]) >= MEASURABLE_DB else 'no change'})")
 
 # %% [markdown]
-# **A probe: the budget, or the branches?** If keeping $g_k$ in place made no change, its drift was harmless, and something else holds branches 2 and 3 back. `cbanet-probe-single64` (recipe `cbanet-probe`, not shipped) asks what: one 64-channel branch, the baseline decoder's width, trained exactly as branch 1 was (8,000 steps at lr $10^{-3}$ on the same frozen encoder, so it codes the same bits; branches 2 and 3 had 8,000 steps each on top of branch 1's). If it does no better than $K = 3$, steps on a frozen encoder are the limit; if it does better by more than 0.05 dB (`MEASURABLE_DB`) with about the same FLOPs, the progressive sum of narrow branches is. What the probe cannot separate: narrow branches summed, versus each branch trained with the earlier ones frozen (a project: train the 30 + 30 + 44 channels jointly, with a stage in `CBANetHP.configure_training` that leaves all of $g_s$ trainable, and compare); and each model is one seed. Kodak at the base bitrate, every model in fp16:
+# **A probe: the budget, or the branches?** If keeping $g_k$ in place made no change, its drift was harmless, and something else holds branches 2 and 3 back. `cbanet-probe-single64` (recipe `cbanet-probe`, not shipped) asks what: one 64-channel branch, the baseline decoder's width, trained exactly as branch 1 was (8,000 steps at lr $10^{-3}$ on the same frozen encoder, so it codes the same bits; branches 2 and 3 had 8,000 steps each on top of branch 1's). If it does no better than $K = 3$, steps on a frozen encoder are the limit; if it does better by more than 0.05 dB (`MEASURABLE_DB`) with about the same FLOPs, the progressive sum of narrow branches is. What the probe cannot separate: narrow branches summed, versus each branch trained with the earlier ones frozen (round 4 below asks that); and each model is one seed. Kodak at the base bitrate, every model in fp16:
 
 # %%
 fp16_means = zoo.training_kodak_means()
@@ -125,7 +128,7 @@ ladder = {f"K = 1 (branch 1, {widths[0]} channels)": at_base[1],
           "hyperprior-q5's own decoder (64 channels, trained with its encoder)": q5}
 for label, value in ladder.items():
     print(f"  {label}: {value:.2f} dB")
-probe_flops = st["flops"]["baseline"]["synthesis"] / st["flops"]["K=3"]["synthesis"]  # the probe's synthesis is the baseline's
+probe_flops = st["flops"]["probe"]["synthesis"] / st["flops"]["K=3"]["synthesis"]
 structure_cost = probe - at_base[3]
 # rule: the branch structure is the limit when one decoder of about K = 3's FLOPs, trained the same way, is better by > MEASURABLE_DB
 print(f"the probe has {100 * probe_flops:.0f}% of K = 3's synthesis FLOPs and is {structure_cost:+.2f} dB above it -> the limit is "
@@ -133,6 +136,24 @@ print(f"the probe has {100 * probe_flops:.0f}% of K = 3's synthesis FLOPs and is
 print(f"of the {q5 - at_base[3]:.2f} dB between K = 3 and hyperprior-q5's decoder: {structure_cost:.2f} dB branch structure, "
       f"{q5 - probe:.2f} dB frozen encoder and steps; branches 2 and 3 recover "
       f"{100 * (at_base[3] - at_base[1]) / (probe - at_base[1]):.0f}% of the {probe - at_base[1]:.2f} dB a 64-channel decoder adds to branch 1")
+
+# %% [markdown]
+# **Round 4: the branches trained together** (recipe `cbanet-joint`; not the paper's schedule, which trains them one by one, eq. 3). If freezing each branch before training the next holds them back, training all three at once should raise the gain from $K = 1$ to $3$. From round 3, stage `joint` trains every branch for 4,000 steps at lr $3\cdot10^{-4}$ on
+#
+# $$\mathcal L = R + \lambda\,\tfrac1{3}\textstyle\sum_{K=1}^{3} D\big(x, \sum_{k\le K} g_k\mathcal F_k(\hat y)\big),$$
+#
+# so branch 1 still answers for $K = 1$ alone (the three images are running sums of one pass: `ComplexityAdaptiveDecoder.every_k`; the mean of the distortions is `rd_loss`'s, over the model's `x_hats`); then the BAMs are refitted. Two rules, both on the validation photos, never on Kodak: freezing held the branches back when round 4's gain from $K = 1$ to $3$ beats round 3's by more than `MEASURABLE_DB`; round 4 replaces round 3 as the shipped model when it is no worse at any $K$.
+
+# %%
+r3, r4 = st["rounds"]["round 3"], st["rounds"]["round 4 (joint)"]
+gain = lambda r: r["validation_psnr"][2] - r["validation_psnr"][0]
+print("validation photos, round 4 minus round 3 at K = 1 / 2 / 3: "
+      + " / ".join(f"{b - a:+.3f}" for a, b in zip(r3["validation_psnr"], r4["validation_psnr"])) + " dB")
+print(f"gain K = 1 -> 3 on the validation photos: round 3 {gain(r3):+.3f} dB, round 4 {gain(r4):+.3f} dB -> freezing "
+      f"{'held the branches back' if gain(r4) - gain(r3) > MEASURABLE_DB else 'is not what holds the gain back'}")
+ships = all(b >= a for a, b in zip(r3["validation_psnr"], r4["validation_psnr"]))
+shipped = "round 4" if "joint" in zoo.training_record("cbanet")["config"]["init"] else "round 3"
+print(f"the rule picks {'round 4' if ships else 'round 3'} (no worse at any K); shipped: {shipped}")
 
 # %% [markdown]
 # ## 3. Choose K and j

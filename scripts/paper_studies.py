@@ -114,6 +114,9 @@ def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
                                      "all": decoder_flops(model, (512, 768), k, part="all")}
     report["flops"]["baseline"] = {"synthesis": decoder_flops(base, (512, 768)),
                                    "all": decoder_flops(base, (512, 768), part="all")}
+    probe = zoo.load_checkpoint_file(ROOT / CBANET_PROBE)[0]  # recipe cbanet-probe, not shipped
+    report["flops"]["probe"] = {"synthesis": decoder_flops(probe, (512, 768)),
+                                "all": decoder_flops(probe, (512, 768), part="all")}
     model.set_rate(1)
     report["flops"]["K=3, bitrate 1 (with IBAL)"] = {"synthesis": decoder_flops(model, (512, 768), 3),
                                                      "all": decoder_flops(model, (512, 768), 3, part="all")}
@@ -121,22 +124,32 @@ def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
     return report
 
 
+CBANET_PROBE = "data/training/cbanet/cbanet-probe-single64.pt"
 CBANET_ROUNDS = {"round 1": "data/training/cbanet/cbanet-round1.pt", "round 2": "data/training/cbanet/cbanet-round2.pt",
-                 "round 3 (shipped)": "lic_lab/zoo/checkpoints/cbanet.pt"}  # recipes cbanet and cbanet-long
+                 "round 3": "data/training/cbanet/cbanet-round3.pt",
+                 "round 4 (joint)": "data/training/cbanet/cbanet-round4.pt"}  # recipes cbanet, cbanet-long, cbanet-joint
 
 
-def cbanet_rounds(images: list[tuple[str, torch.Tensor]]) -> dict:
-    """Kodak mean PSNR with K = 1, 2, 3 at the base bitrate for each training round of CBANet (the forward
-    pass, which the codec reproduces exactly), and each round's g_k."""
+def _psnr_per_k(model, images: list[torch.Tensor]) -> list[float]:
+    """Mean PSNR with K = 1 .. K_max branches at the model's bitrate (the forward pass, which the codec
+    reproduces exactly)."""
     from lic_lab.evaluation.metrics import psnr
     from lic_lab.teaching.analysis import branch_outputs
 
+    psnrs = [[psnr(x, image) for image in branch_outputs(model, x)[1]] for x in images]
+    return [sum(p[k] for p in psnrs) / len(psnrs) for k in range(model.max_branches)]
+
+
+def cbanet_rounds(images: list[tuple[str, torch.Tensor]]) -> dict:
+    """Mean PSNR with K = 1, 2, 3 at the base bitrate for each training round of CBANet, on Kodak and on the
+    validation photos (what a choice between rounds may look at), and each round's g_k."""
+    validation = [data.read_image(p) for p in data.training_paths()[1]]
     report = {}
     for label, path in CBANET_ROUNDS.items():
         model = zoo.load_checkpoint_file(ROOT / path)[0]
         model.set_rate(model.bitrates)
-        psnrs = [[psnr(x, image) for image in branch_outputs(model, x)[1]] for _, x in images]
-        report[label] = {"psnr": [sum(p[k] for p in psnrs) / len(psnrs) for k in range(model.max_branches)],
+        report[label] = {"psnr": _psnr_per_k(model, [x for _, x in images]),
+                         "validation_psnr": _psnr_per_k(model, validation),
                          "g": [float(b.weight.detach()) for b in model.g_s.branches]}
     return report
 

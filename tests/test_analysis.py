@@ -112,8 +112,13 @@ def test_channel_exercise_checks():
     assert "not yet" in verdict(2, 0, abl, book="03")
     tied = Ablation(np.arange(4), np.array([20.0, 30.0, 29.0, 30.0]), np.full(4, 0.9), 30.0, 0.95)
     assert "correct" in verdict(2, 1, tied, book="03") and "correct" in verdict(2, 3, tied, book="03")  # a tie
-    assert "correct" in verdict(3, 0.5, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
-    assert "not yet" in verdict(3, 1.0, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
+    crossing = 0.5 * (29.0 - 20.0) / (29.2 - 20.0)  # PSNR reaches 30 - 1 dB between factors 0 and 0.5
+    assert "correct" in verdict(3, crossing, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
+    assert "not yet" in verdict(3, 0.5, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")  # the grid point
+    assert "not yet" in verdict(3, round(crossing, 3), [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
+    # an answer of any numeric type: a numpy integer index, a whole float
+    assert "correct" in verdict(2, np.int64(3), abl, book="03") and "correct" in verdict(1, 3.0, abl, book="03")
+    assert "not yet" in verdict(1, 3.5, abl, book="03") and "not yet" in verdict(2, "3", abl, book="03")
 
 
 def test_slider_widgets_build_and_update(small_model, small_photo):

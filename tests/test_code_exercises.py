@@ -19,15 +19,15 @@ _spec.loader.exec_module(solutions)
 
 # one plausible mistake per exercise (an off-by-one, a sign, a missing term, the wrong formula)
 WRONG = {
-    "01.noise": lambda y: y + torch.rand_like(y),  # U(0, 1): biased
-    "01.ste": lambda y: torch.round(y),  # no gradient at all
-    "01.bin_mass": lambda v, s: torch.exp(-0.5 * (v / s) ** 2) / (s * math.sqrt(2 * math.pi)),  # the density, not the mass
+    "01.noise": lambda y, step: y + torch.rand_like(y) - 0.5,  # ignores the step
+    "01.ste": lambda y, step: y + (torch.round(y) - y).detach(),  # rounds to the unit grid
+    "01.bin_mass": lambda v, b: torch.exp(-(v.abs()) / b) / (2 * b),  # the density, not the mass
     "02.responsibilities": lambda z, w, m, s: torch.softmax(-((z.unsqueeze(-1) - m) ** 2), -1),  # ignores weights, stds
     "02.gmm_quantize": lambda z, w, m, s: m[(z.unsqueeze(-1) - m).abs().argmin(-1)],  # nearest mean
     "03.channel_bits": lambda lik: (-torch.log(lik.double())).sum(dim=(0, 2, 3)),  # nats
     "03.spearman": lambda a, b: float(np.corrcoef(a, b)[0, 1]),  # Pearson on values
-    "04.quantize_importance": lambda p, L: (p * L).round().clamp(0, L - 1).long(),  # rounds instead of floor
-    "04.importance_mask": lambda qi, n, L: (torch.arange(n).view(1, -1, 1, 1) <= (n // L) * qi.unsqueeze(1)).float(),
+    "04.rate_loss": lambda mask, r: (mask.sum(dim=(1, 2, 3)) - r * mask[0].numel()).mean(),  # no hinge
+    "04.importance_from_mask": lambda mask, L: mask.sum(dim=1).long(),  # the count, not the level
     "05.split_rate": lambda R, levels: (int(math.floor(R)), R - math.floor(R)),  # R = levels gives s = levels
     "05.interpolate": lambda low, high, l: (1 - l) * low + l * high,  # linear
     "06.bal": lambda y, b: y * torch.sigmoid(b),

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from lic_lab.training.curves import compared_windows, divergence, loss_flattened, loss_windows
+from lic_lab.training.curves import compared_windows, divergence, loss_flattened, loss_windows, validation_objective
 
 
 def test_loss_windows_and_the_flattened_rule():
@@ -21,6 +21,16 @@ def test_loss_windows_and_the_flattened_rule():
     (s0, l0), (s1, l1) = compared_windows(decayed)
     assert (s0, s1) == (2000, 4000) and l0 == l1 == loss_windows(flat)[-1][1]  # full-lr windows 2,000 steps apart
     assert compared_windows(flat[:30]) is None and compared_windows([]) is None
+
+
+def test_validation_objective_is_r_plus_lambda_d_of_the_last_validation():
+    record = {"config": {"lmbda": 0.01, "metric": "mse", "lmbdas": None},
+              "history": [{"step": 1, "bpp": 9.0, "psnr": 10.0}, {"step": 2, "bpp": 0.5, "psnr": 30.0}]}
+    assert validation_objective(record) == pytest.approx(0.5 + 0.01 * 255.0**2 * 1e-3)
+    better = {**record, "history": [{"step": 2, "bpp": 0.5, "psnr": 31.0}]}
+    assert validation_objective(better) < validation_objective(record)
+    with pytest.raises(ValueError):
+        validation_objective({**record, "config": {"lmbda": 8, "metric": "ms-ssim"}})
 
 
 def test_divergence_flags_a_collapse_but_not_noise_or_a_falling_loss():

@@ -26,7 +26,7 @@ def test_render_importance_codes_for_real_and_draws_the_mask():
     assert v["bit_exact"] and 0 < v["kept_share"] < 1 and v["bpp"] > 0
     assert image.width > 3 * 56 and image.height > 40  # three panels side by side, titles and colour bars
     box = importance_explorer(models, x)
-    assert (box.children[0].min, box.children[0].max) == (1, 2)  # 1-based, as the zoo's q1 .. qN
+    assert (box.children[0].min, box.children[0].max) == (0, 1)  # numbered as the models, cwic-test-q0 .. q1
 
 
 def test_trimmed_mask_planes_match_fig_5():
@@ -87,3 +87,19 @@ def test_cached_views_render_each_position_once():
     assert label.value == "position 2" and image.value != before and calls == [1, 0, 1, 2]
     slider.value = 4  # beyond the shipped models: clamped by the widget, nothing new rendered
     assert slider.value == 3 and calls == [1, 0, 1, 2]
+    # numbered from a family's first quality index: q0 .. q2
+    box = index_slider(3, render, lambda v: f"position {v['i']}", first=0)
+    slider, label, _ = box.children
+    assert (slider.min, slider.max, slider.value, label.value) == (0, 2, 1, "position 1")
+    slider.value = 0
+    assert label.value == "position 0"
+
+
+def test_rate_sliders_count_as_the_zoo_names_qualities():
+    from types import SimpleNamespace
+
+    from lic_lab.teaching.widgets import first_quality
+
+    assert first_quality([SimpleNamespace(name="hyperprior-q0")]) == 0
+    assert first_quality([SimpleNamespace(name="cwic-q1")]) == 1
+    assert first_quality([SimpleNamespace(name="agvae")]) == 1

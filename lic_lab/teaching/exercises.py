@@ -91,8 +91,17 @@ def _ex4(likelihoods: dict, height: int, width: int):
 FOUNDATIONS = {1: _ex1, 2: _ex2, 3: _ex3, 4: _ex4}
 
 
+def _whole(value: Any) -> int | None:
+    """A whole number however it was computed (an int, a numpy integer, 10.0, a 0-d tensor), else None."""
+    number = _number(value)
+    return int(number) if number is not None and math.isfinite(number) and number == int(number) else None
+
+
 def _equal(got: Any, want: Any) -> bool:
-    return type(got) in (int, bool, str) and got == want
+    """An exact answer: the same string or bool, or the same whole number (of any numeric type)."""
+    if isinstance(want, (bool, str)):
+        return type(got) is type(want) and got == want
+    return _whole(got) == want
 
 
 def _ch1(ablation):
@@ -101,7 +110,8 @@ def _ch1(ablation):
     return (
         channels_for_share(ablation.ms_ssim_loss_db, 0.75),
         _equal,
-        "sort the MS-SSIM losses (dB) in decreasing order, accumulate, count until 75% of their sum",
+        "sort the MS-SSIM losses (dB) in decreasing order, accumulate, count until 75% of their sum "
+        "(a negative loss counts as 0)",
     )
 
 
@@ -110,8 +120,12 @@ def _ch2(ablation):
 
     losses = np.asarray(ablation.psnr_loss, dtype=float)
     least = float(losses.min())
+
     # many channels can tie at (almost) no loss: any of them is the least important one
-    ok = lambda got, want: type(got) is int and 0 <= got < len(losses) and losses[got] <= least + 1e-3
+    def ok(got: Any, want: int) -> bool:
+        index = _whole(got)
+        return index is not None and 0 <= index < len(losses) and bool(losses[index] <= least + 1e-3)
+
     return int(ablation.ranking()[-1]), ok, "the channel whose removal costs the least PSNR (abl.psnr_loss)"
 
 
@@ -119,9 +133,22 @@ def _ch3(factors, sweep, base_psnr: float):
     import numpy as np
 
     factors, sweep = np.asarray(factors, float), np.asarray(sweep, float)
-    close = factors[sweep >= base_psnr - 1.0]
-    want = float(close.min()) if close.size else float("nan")
-    return want, _computed, "compare each PSNR of the sweep with abl.base_psnr - 1"
+    target = base_psnr - 1.0
+    above = np.flatnonzero(sweep >= target)
+    if not above.size:
+        want = float("nan")
+    elif above[0] == 0:
+        want = float(factors[0])
+    else:  # linear interpolation between the last point below the target and the first at or above it
+        i = int(above[0])
+        want = float(
+            factors[i - 1] + (target - sweep[i - 1]) / (sweep[i] - sweep[i - 1]) * (factors[i] - factors[i - 1])
+        )
+    return (
+        want,
+        _computed,
+        "find the first point of the sweep at or above abl.base_psnr - 1, then interpolate linearly from the point before it",
+    )
 
 
 CHANNELS = {1: _ch1, 2: _ch2, 3: _ch3}

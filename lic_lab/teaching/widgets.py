@@ -81,10 +81,13 @@ class CachedViews:
         return self.views[key]
 
 
-def index_slider(count: int, render: Any, describe: Any, description: str = "rate index s", prefetch: bool = True):
-    """An ipywidgets slider over ``count`` shipped models, numbered 1 .. count as the zoo's quality
-    indices: ``render(index) -> (image, values)`` with a 0-based index, ``describe(values) -> HTML``.
-    Every position is rendered once (at build with ``prefetch``); moving the slider reuses it."""
+def index_slider(
+    count: int, render: Any, describe: Any, description: str = "rate index s", prefetch: bool = True, first: int = 1
+):
+    """An ipywidgets slider over ``count`` shipped models, numbered ``first .. first + count - 1`` as the
+    zoo's quality indices (``hyperprior-q0`` is 0): ``render(index) -> (image, values)`` with a 0-based
+    index, ``describe(values) -> HTML``. Every position is rendered once (at build with ``prefetch``);
+    moving the slider reuses it."""
     import ipywidgets as widgets
 
     views = CachedViews(render)
@@ -92,18 +95,29 @@ def index_slider(count: int, render: Any, describe: Any, description: str = "rat
         for i in range(count):
             views(i)
     image = widgets.Image(format="png")
-    # 1-based, as the papers and the zoo's quality indices count (q1 .. qN); render() takes 0-based
-    slider = widgets.IntSlider(value=count // 2 + 1, min=1, max=count, description=description, continuous_update=True)
+    # numbered as the zoo's quality indices (q0 .. q7, q1 .. q3); render() takes 0-based
+    slider = widgets.IntSlider(
+        value=first + count // 2, min=first, max=first + count - 1, description=description, continuous_update=True
+    )
     label = widgets.HTML()
 
     def update(change: Any = None) -> None:
-        png, values = views(slider.value - 1)
+        png, values = views(slider.value - first)
         label.value = describe(values)
         image.value = png
 
     slider.observe(update, names="value")
     update()
     return widgets.VBox([slider, label, image])
+
+
+def first_quality(models: Sequence[CompressionModel]) -> int:
+    """The quality index of a family's first (lowest) model, read from its name (``hyperprior-q0`` -> 0);
+    1 for models without one."""
+    from lic_lab.zoo import name_parts
+
+    family, quality = name_parts(models[0].name)
+    return quality if family != models[0].name else 1
 
 
 def rate_slider(models: Sequence[CompressionModel], x: torch.Tensor, crop: tuple[slice, slice] | None = None):
@@ -115,6 +129,7 @@ def rate_slider(models: Sequence[CompressionModel], x: torch.Tensor, crop: tuple
             f"<b>{v['model']}</b>: {v['bpp']:.4f} bpp, {v['psnr']:.2f} dB, "
             f"encode {v['encode_ms']:.0f} ms, decode {v['decode_ms']:.0f} ms (coded once, when the cell ran)"
         ),
+        first=first_quality(models),
     )
 
 
@@ -457,6 +472,7 @@ def importance_explorer(models: Sequence[CompressionModel], x: torch.Tensor):
             f"{100 * v['kept_share']:.1f}% of codes kept; encode + decode "
             f"{v['coding_ms']:.0f} ms, bit-exact: {v['bit_exact']}"
         ),
+        first=first_quality(models),
     )
 
 

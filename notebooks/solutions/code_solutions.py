@@ -13,20 +13,20 @@ import torch
 
 
 # 01 foundations
-def add_noise(y: torch.Tensor) -> torch.Tensor:
-    """Training proxy of rounding: y + u, u ~ U(-1/2, 1/2)."""
-    return y + torch.rand_like(y) - 0.5
+def add_noise(y: torch.Tensor, step: float) -> torch.Tensor:
+    """Noise proxy of round(y / step) * step: y + u, u ~ U(-step/2, step/2), one bin wide."""
+    return y + (torch.rand_like(y) - 0.5) * step
 
 
-def ste_round(y: torch.Tensor) -> torch.Tensor:
-    """Straight-through: the forward value is round(y), the gradient is that of y."""
-    return y + (torch.round(y) - y).detach()
+def ste_round(y: torch.Tensor, step: float) -> torch.Tensor:
+    """Straight-through: the forward value is round(y / step) * step, the gradient is that of y."""
+    return y + (torch.round(y / step) * step - y).detach()
 
 
-def bin_mass(v: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-    """P(round(Y) = v), Y ~ N(0, s^2): the Gaussian's mass on [v - 1/2, v + 1/2]."""
-    phi = lambda x: 0.5 * (1 + torch.erf(x / math.sqrt(2)))  # noqa: E731
-    return phi((v + 0.5) / s) - phi((v - 0.5) / s)
+def bin_mass(v: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """P(round(Y) = v), Y ~ Laplace(0, b): the CDF's rise across [v - 1/2, v + 1/2]."""
+    cdf = lambda x: 0.5 + 0.5 * torch.sign(x) * (1 - torch.exp(-x.abs() / b))  # noqa: E731
+    return cdf(v + 0.5) - cdf(v - 0.5)
 
 
 # 02 GMM quantizer
@@ -63,15 +63,16 @@ def spearman(a, b) -> float:
 
 
 # 04 importance map
-def quantize_importance(p: torch.Tensor, L: int) -> torch.Tensor:
-    """Eq. 3 of CWIC: l for l / L <= p < (l + 1) / L."""
-    return (p * L).floor().clamp(0, L - 1).long()
+def rate_loss(mask: torch.Tensor, r: float) -> torch.Tensor:
+    """Eqs. 7-8 of CWIC: max(0, sum of the mask - r n h w) per image, averaged over the batch."""
+    n, c, h, w = mask.shape
+    return torch.clamp(mask.sum(dim=(1, 2, 3)) - r * c * h * w, min=0).mean()
 
 
-def importance_mask(qi: torch.Tensor, n: int, L: int) -> torch.Tensor:
-    """Eq. 4: channel k of position (i, j) is kept when k < n qi(i, j) / L."""
-    k = torch.arange(n).view(1, -1, 1, 1)
-    return (k < (n // L) * qi.unsqueeze(1)).float()
+def importance_from_mask(mask: torch.Tensor, L: int) -> torch.Tensor:
+    """Eq. 4 undone: a position keeps n QI / L channels, so QI = (kept channels) L / n."""
+    n = mask.shape[1]
+    return (mask.sum(dim=1) * L / n).round().long()
 
 
 # 05 gain units
@@ -117,7 +118,7 @@ SOLUTIONS = {
     "01.noise": add_noise, "01.ste": ste_round, "01.bin_mass": bin_mass,
     "02.responsibilities": responsibilities, "02.gmm_quantize": gmm_quantize,
     "03.channel_bits": channel_bits, "03.spearman": spearman,
-    "04.quantize_importance": quantize_importance, "04.importance_mask": importance_mask,
+    "04.rate_loss": rate_loss, "04.importance_from_mask": importance_from_mask,
     "05.split_rate": split_rate, "05.interpolate": interpolate,
     "06.bal": bal, "06.ibal": ibal,
     "07.bd_rate": bd_rate, "07.overlap": overlap_db,
