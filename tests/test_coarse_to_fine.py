@@ -181,9 +181,14 @@ def test_table8_rules_from_a_resolution_study():
     def study(values):
         return {k: {"bd_rate": {"c2f vs c2f-single": v}} for k, v in values.items()}
 
-    grows = table8(study({"big 1/2": -3.0, "big 1/4": -1.0, "Kodak": -2.0, "Kodak 1/2": -0.5}))
-    assert grows["saves_everywhere"] and grows["grows_with_size"]
+    grows = table8(study({"big 1/2": -3.0, "big 1/4": -1.0, "Kodak": -2.0, "Kodak 1/2": -0.8}))
+    assert grows["saves_everywhere"] and grows["grows_with_size"] and grows["unresolved"] == []
     assert grows["by_photos"] == {"big": True, "Kodak": True}
+    # one model per variant: a BD-rate (or a difference of two) within 0.5% does not count either way
+    small = table8(study({"big 1/2": -3.0, "big 1/4": -2.8, "Kodak": -2.0, "Kodak 1/2": -0.3}))
+    assert not small["saves_everywhere"] and small["unresolved"] == ["Kodak 1/2"]
+    assert small["by_photos"] == {"big": False, "Kodak": True}
+    assert table8(study({"big 1/2": -3.0, "big 1/4": -2.8}), resolve=0.1)["by_photos"] == {"big": True}
     shrinks = table8(study({"big 1/2": -1.0, "big 1/4": -3.0, "Kodak": -2.0, "Kodak 1/2": 0.5}))
     assert not shrinks["saves_everywhere"] and not shrinks["grows_with_size"]
     assert shrinks["by_photos"] == {"big": False, "Kodak": True}

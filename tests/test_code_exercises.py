@@ -4,7 +4,6 @@ an untouched template only says "not attempted yet"."""
 from __future__ import annotations
 
 import importlib.util
-import math
 
 import numpy as np
 import pytest
@@ -28,12 +27,14 @@ WRONG = {
     "03.spearman": lambda a, b: float(np.corrcoef(a, b)[0, 1]),  # Pearson on values
     "04.rate_loss": lambda mask, r: (mask.sum(dim=(1, 2, 3)) - r * mask[0].numel()).mean(),  # no hinge
     "04.importance_from_mask": lambda mask, L: mask.sum(dim=1).long(),  # the count, not the level
-    "05.split_rate": lambda R, levels: (int(math.floor(R)), R - math.floor(R)),  # R = levels gives s = levels
-    "05.interpolate": lambda low, high, l: (1 - l) * low + l * high,  # linear
+    "05.interpolation_weight": lambda low, high, m: float(((m - low) / (high - low)).mean()),  # linear inverse
+    "05.gains_at": lambda M, R: torch.stack([(1 - (r - r.floor().clamp(max=M.shape[0] - 1))) * M[int(r.floor().clamp(max=M.shape[0] - 1)) - 1]
+                                             + (r - r.floor().clamp(max=M.shape[0] - 1)) * M[int(r.floor().clamp(max=M.shape[0] - 1))]
+                                             for r in R]),  # linear, not eq. 8
     "06.bal": lambda y, b: y * torch.sigmoid(b),
     "06.ibal": lambda y, b: y * (1 + b),
-    "07.bd_rate": lambda ra, qa, rt, qt, integral: 100 * (np.mean(rt) / np.mean(ra) - 1),  # rates, not at equal PSNR
-    "07.overlap": lambda qa, qt: min(max(qa), max(qt)) - max(min(qa), min(qt)),  # negative when disjoint
+    "07.bd_psnr": lambda ra, qa, rt, qt, integral: float(np.mean(qt) - np.mean(qa)),  # mean PSNRs, not at equal rate
+    "07.rate_overlap": lambda ra, rt: min(max(ra), max(rt)) - max(min(ra), min(rt)),  # in bpp, not ln(bpp)
 }
 
 

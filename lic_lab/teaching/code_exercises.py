@@ -138,22 +138,23 @@ def _check_importance_from_mask(fn: Callable) -> None:
 
 
 # --- 05 gain units ---------------------------------------------------------------------------------
-def _check_split_rate(fn: Callable) -> None:
-    from lic_lab.quantization.gain_units import split_rate
-
-    for rate in (1.0, 1.25, 2.0, 3.999, 4.0, 5.0, 2.5):
-        got, want = tuple(fn(rate, 5)), split_rate(rate, 5)
-        assert got[0] == want[0] and math.isclose(got[1], want[1], abs_tol=1e-9), (
-            f"R = {rate}: got {got}, expected {want}"
-        )
-
-
-def _check_interpolate(fn: Callable) -> None:
+def _check_interpolation_weight(fn: Callable) -> None:
     from lic_lab.quantization.gain_units import interpolate
 
-    low, high = torch.rand(8, generator=_gen(13)) + 0.1, torch.rand(8, generator=_gen(14)) * 3 + 0.1
-    for l_ in (0.0, 0.3, 0.5, 1.0):
-        _same(fn(low, high, l_), interpolate(low, high, l_), f"gains at l = {l_} (eq. 8)")
+    low = torch.rand(16, generator=_gen(13)) + 0.1
+    high = low * (torch.rand(16, generator=_gen(14)) * 3 + 1.2)  # every channel's high differs from its low
+    for l_ in (0.0, 0.3, 0.5, 0.85, 1.0):
+        got = float(fn(low, high, interpolate(low, high, l_)))
+        assert math.isclose(got, l_, abs_tol=1e-5), f"the vector eq. 8 gives at l = {l_}: you found l = {got:.4f}"
+
+
+def _check_gains_at(fn: Callable) -> None:
+    from lic_lab.quantization.gain_units import interpolate, split_rate
+
+    matrix = torch.rand(5, 8, generator=_gen(15)) * 3 + 0.1
+    rates = torch.tensor([1.0, 1.25, 2.0, 2.5, 3.999, 4.0, 4.6, 5.0])
+    want = torch.stack([interpolate(matrix[s - 1], matrix[s], l) for s, l in (split_rate(float(r), 5) for r in rates)])
+    _same(fn(matrix, rates), want, "gain vectors, one row per rate (eq. 8)")
 
 
 # --- 06 branches and BAM ---------------------------------------------------------------------------
@@ -179,26 +180,25 @@ def _random_curves(g: np.random.Generator) -> tuple[np.ndarray, ...]:
     return r1, q1, r2, q2
 
 
-def _check_bd_rate(fn: Callable) -> None:
-    from lic_lab.evaluation.metrics import _pchip_integral, bd_rate
+def _check_bd_psnr(fn: Callable) -> None:
+    from lic_lab.evaluation.metrics import _pchip_integral, bd_psnr
 
     g = np.random.default_rng(17)
     for _ in range(10):
         r1, q1, r2, q2 = _random_curves(g)
-        got, want = float(fn(r1, q1, r2, q2, _pchip_integral)), bd_rate(r1, q1, r2, q2)
-        assert math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-6), f"got {got:.4f}%, expected {want:.4f}%"
+        got, want = float(fn(r1, q1, r2, q2, _pchip_integral)), bd_psnr(r1, q1, r2, q2)
+        assert math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-6), f"got {got:.4f} dB, expected {want:.4f} dB"
 
 
-def _check_overlap(fn: Callable) -> None:
-    from lic_lab.evaluation.evaluate import overlap_db
-
+def _check_rate_overlap(fn: Callable) -> None:
     g = np.random.default_rng(18)
     for _ in range(10):
-        _, q1, _, q2 = _random_curves(g)
-        q2 = q2 + g.uniform(-8, 8)
-        want = overlap_db(list(q1), list(q2))
-        got = float(fn(q1, q2))
-        assert math.isclose(got, want, abs_tol=1e-9), f"got {got:.3f} dB, expected {want:.3f} dB"
+        r1, _, r2, _ = _random_curves(g)
+        r2 = r2 * g.uniform(0.2, 5)
+        lo, hi = max(min(r1), min(r2)), min(max(r1), max(r2))
+        want = math.log(hi / lo) if hi > lo else 0.0
+        got = float(fn(r1, r2))
+        assert math.isclose(got, want, abs_tol=1e-9), f"got {got:.4f}, expected {want:.4f}"
 
 
 CODE_EXERCISES: dict[str, CodeExercise] = {
@@ -248,15 +248,15 @@ CODE_EXERCISES: dict[str, CodeExercise] = {
         "count the kept channels at each position: eq. 4 keeps n QI(p) / L of them",
         _check_importance_from_mask,
     ),
-    "05.split_rate": CodeExercise(
-        "split_rate(R, levels): (s, l) with R = s + l, 1 <= s <= levels - 1, 0 <= l <= 1",
-        "s is the lower level of R's unit interval, kept below the top level so that l stays in [0, 1]",
-        _check_split_rate,
+    "05.interpolation_weight": CodeExercise(
+        "interpolation_weight(low, high, m): eq. 8 backwards, the l at which the two levels give m",
+        "eq. 8 is a straight line in log(gain): where does log m sit between log low and log high?",
+        _check_interpolation_weight,
     ),
-    "05.interpolate": CodeExercise(
-        "interpolate(low, high, l): eq. 8, the gain vector between two levels",
-        "eq. 8 moves along a geometric path between the two levels, not a straight line",
-        _check_interpolate,
+    "05.gains_at": CodeExercise(
+        "gains_at(matrix, rates): eqs. 7-8 for many rates at once, a (len(rates), C) tensor",
+        "each rate picks two neighbouring rows of the matrix (the top rate included) and a weight between them",
+        _check_gains_at,
     ),
     "06.bal": CodeExercise(
         "bal(y, b): eq. 8, the BAL that shrinks the base-rate latent",
@@ -268,15 +268,15 @@ CODE_EXERCISES: dict[str, CodeExercise] = {
         "the IBAL multiplies by a factor of at least 1 made from b",
         lambda fn: _check_bal(fn, inverse=True),
     ),
-    "07.bd_rate": CodeExercise(
-        "bd_rate(rate_a, psnr_a, rate_t, psnr_t, integral): mean rate change (%) at equal PSNR",
-        "integrate ln(rate) over PSNR on the overlap for both curves; (exp(mean difference) - 1) x 100",
-        _check_bd_rate,
+    "07.bd_psnr": CodeExercise(
+        "bd_psnr(rate_a, psnr_a, rate_t, psnr_t, integral): mean PSNR change (dB) at equal rate",
+        "BD-rate's recipe with the axes swapped: PSNR as a function of ln(rate), on the rate range both cover",
+        _check_bd_psnr,
     ),
-    "07.overlap": CodeExercise(
-        "overlap_db(psnr_a, psnr_t): the width (dB) of the PSNR range both curves cover, 0 if none",
-        "min of the two maxima minus max of the two minima, not below 0",
-        _check_overlap,
+    "07.rate_overlap": CodeExercise(
+        "rate_overlap(rate_a, rate_t): the width, in ln(bpp), of the bitrate range both curves cover; 0 if none",
+        "the common range runs from the larger of the two lowest rates to the smaller of the two highest",
+        _check_rate_overlap,
     ),
 }
 

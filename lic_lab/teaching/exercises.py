@@ -158,7 +158,7 @@ def _g1(model, channel: int, rate: float):
     return (
         float(model.gain.vector(rate)[channel].detach()),
         _computed,
-        "eq. 8: |M[s-1, c]| ** (1 - l) * |M[s, c]| ** l with s = floor(R), l = R - s",
+        "eq. 8: which two rows of |M| does R fall between, and which of them weighs more as R grows?",
     )
 
 
@@ -180,7 +180,7 @@ def _g3(model):
     return (
         100 * gains / total,
         _computed,
-        "four [levels, channels] matrices (two on y, two on z) over all parameters, x 100",
+        "every gain unit the model has (two on y; two more on z only when model.hyper_gains) over all parameters, x 100",
     )
 
 
@@ -220,7 +220,7 @@ def _c1(curves: dict, anchor: str = "agvae", test: str = "c2f"):
     return (
         bd_rate(*curves[anchor], *curves[test]),
         _computed,
-        f"bd_rate(*curves[{anchor!r}], *curves[{test!r}]): the anchor's (bpp, PSNR) first",
+        "the anchor's (bpp, PSNR) first, then the test's; which of the two is the anchor here?",
     )
 
 

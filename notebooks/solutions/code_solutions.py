@@ -76,15 +76,18 @@ def importance_from_mask(mask: torch.Tensor, L: int) -> torch.Tensor:
 
 
 # 05 gain units
-def split_rate(R: float, levels: int) -> tuple[int, float]:
-    """R = s + l with the last level reached at l = 1 of the level below."""
-    s = min(int(math.floor(R)), levels - 1)
-    return s, R - s
+def interpolation_weight(low: torch.Tensor, high: torch.Tensor, m: torch.Tensor) -> float:
+    """Eq. 8 backwards: log m = (1 - l) log low + l log high, so l = log(m / low) / log(high / low)
+    in every channel (the mean over channels, which agree)."""
+    return float((torch.log(m / low) / torch.log(high / low)).mean())
 
 
-def interpolate(low: torch.Tensor, high: torch.Tensor, l: float) -> torch.Tensor:
-    """Eq. 8: the exponential (geometric) interpolation of two gain vectors."""
-    return low ** (1 - l) * high**l
+def gains_at(matrix: torch.Tensor, rates: torch.Tensor) -> torch.Tensor:
+    """Eqs. 7-8 for many rates: s = floor(R) kept below the top level, l = R - s, rows s - 1 and s."""
+    levels = matrix.shape[0]
+    s = rates.floor().long().clamp(1, levels - 1)
+    l = (rates - s).unsqueeze(1)  # noqa: E741
+    return matrix[s - 1] ** (1 - l) * matrix[s] ** l
 
 
 # 06 CBANet
@@ -99,19 +102,20 @@ def ibal(y: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 # 07 benchmark
-def bd_rate(rate_a, psnr_a, rate_t, psnr_t, integral) -> float:
-    """Bjontegaard delta rate (%): mean log-rate difference over the common PSNR range."""
-    qa, qt = np.asarray(psnr_a, float), np.asarray(psnr_t, float)
-    la, lt = np.log(np.asarray(rate_a, float)), np.log(np.asarray(rate_t, float))
-    oa, ot = np.argsort(qa), np.argsort(qt)
-    lo, hi = max(qa.min(), qt.min()), min(qa.max(), qt.max())
-    mean_gap = (integral(qt[ot], lt[ot], lo, hi) - integral(qa[oa], la[oa], lo, hi)) / (hi - lo)
-    return (math.exp(mean_gap) - 1) * 100
+def bd_psnr(rate_a, psnr_a, rate_t, psnr_t, integral) -> float:
+    """Mean PSNR gap (dB) of test over anchor at equal rate: PSNR as a function of ln(rate), integrated
+    over the ln-rate range both cover, divided by its width."""
+    xa, xt = np.log(np.asarray(rate_a, float)), np.log(np.asarray(rate_t, float))
+    oa, ot = np.argsort(xa), np.argsort(xt)
+    xa, ya, xt, yt = xa[oa], np.asarray(psnr_a, float)[oa], xt[ot], np.asarray(psnr_t, float)[ot]
+    lo, hi = max(xa[0], xt[0]), min(xa[-1], xt[-1])
+    return (integral(xt, yt, lo, hi) - integral(xa, ya, lo, hi)) / (hi - lo)
 
 
-def overlap_db(psnr_a, psnr_t) -> float:
-    """Width of the PSNR interval both curves cover."""
-    return max(0.0, min(max(psnr_a), max(psnr_t)) - max(min(psnr_a), min(psnr_t)))
+def rate_overlap(rate_a, rate_t) -> float:
+    """Width in ln(bpp) of the bitrate range both curves cover; 0 if they do not overlap."""
+    lo, hi = max(min(rate_a), min(rate_t)), min(max(rate_a), max(rate_t))
+    return math.log(hi / lo) if hi > lo else 0.0
 
 
 SOLUTIONS = {
@@ -119,7 +123,7 @@ SOLUTIONS = {
     "02.responsibilities": responsibilities, "02.gmm_quantize": gmm_quantize,
     "03.channel_bits": channel_bits, "03.spearman": spearman,
     "04.rate_loss": rate_loss, "04.importance_from_mask": importance_from_mask,
-    "05.split_rate": split_rate, "05.interpolate": interpolate,
+    "05.interpolation_weight": interpolation_weight, "05.gains_at": gains_at,
     "06.bal": bal, "06.ibal": ibal,
-    "07.bd_rate": bd_rate, "07.overlap": overlap_db,
+    "07.bd_psnr": bd_psnr, "07.rate_overlap": rate_overlap,
 }
