@@ -343,7 +343,7 @@ check(4, answer_4, coded["likelihoods"], *x.shape[-2:])
 # %% [markdown]
 # ## Write the code
 #
-# Each function below is a variant of an equation of this notebook (a quantizer with another step, another density), so the source shown above guides you but is not the answer. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with `lic_lab`'s own implementation. A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
+# Each function below is a variant of an equation of this notebook (a quantizer with another step, another density), so the source shown above guides you but is not the answer. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with the right answer (`lic_lab`'s own code, or the variant's formula). A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
 
 # %%
 from lic_lab.teaching.code_exercises import check_code

@@ -146,11 +146,11 @@ print(f"of the {q5 - at_base[3]:.2f} dB between K = 3 and hyperprior-q5's decode
 
 # %%
 r3, r4 = st["rounds"]["round 3"], st["rounds"]["round 4 (joint)"]
-gain = lambda r: r["validation_psnr"][2] - r["validation_psnr"][0]
+k_gain = lambda r: r["validation_psnr"][2] - r["validation_psnr"][0]  # noqa: E731
 print("validation photos, round 4 minus round 3 at K = 1 / 2 / 3: "
       + " / ".join(f"{b - a:+.3f}" for a, b in zip(r3["validation_psnr"], r4["validation_psnr"])) + " dB")
-print(f"gain K = 1 -> 3 on the validation photos: round 3 {gain(r3):+.3f} dB, round 4 {gain(r4):+.3f} dB -> freezing "
-      f"{'held the branches back' if gain(r4) - gain(r3) > MEASURABLE_DB else 'is not what holds the gain back'}")
+print(f"gain K = 1 -> 3 on the validation photos: round 3 {k_gain(r3):+.3f} dB, round 4 {k_gain(r4):+.3f} dB -> freezing "
+      f"{'held the branches back' if k_gain(r4) - k_gain(r3) > MEASURABLE_DB else 'is not what holds the gain back'}")
 ships = all(b >= a for a, b in zip(r3["validation_psnr"], r4["validation_psnr"]))
 shipped = "round 4" if "joint" in zoo.training_record("cbanet")["config"]["init"] else "round 3"
 print(f"the rule picks {'round 4' if ships else 'round 3'} (no worse at any K); shipped: {shipped}")
@@ -359,7 +359,7 @@ check(3, answer_3, st["decode_ms"]["2 thread(s)"], book="06")
 # %% [markdown]
 # ## Write the code
 #
-# Each function below is an equation of this notebook. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with `lic_lab`'s own implementation. A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
+# Each function below is an equation of this notebook. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with the right answer (`lic_lab`'s own code, or the variant's formula). A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
 
 # %%
 from lic_lab.teaching.code_exercises import check_code

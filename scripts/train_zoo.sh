@@ -85,8 +85,9 @@ case "${1:-}" in
     # Issue 15 asks for random down-scaling "if it helps on the validation photos"; never measured
     # before. An equal-budget A/B at the top full-range rate, both from meanscale-q6: 2,000 more steps
     # at lr 3e-4 with every patch at native scale (STEP=ctl) or half of them cut from a window 1-2x the
-    # patch and resized (STEP=aug, --downscale 0.5). Rule (scripts/paper_studies.py augment): adopt it
-    # when its validation R + lambda D is lower. Not shipped; Kodak is reported, never used to choose.
+    # patch and resized (STEP=aug, --downscale 0.5). Rule (training.curves.validation_objective, notebook 07
+    # section 1.2): adopt it when its validation R + lambda D is lower by at least 0.5%. Measured: +0.15%
+    # (not adopted). Neither arm is shipped; Kodak is reported, never used to choose.
     D=data/training; S=${STEP:-}
     case "$S" in ctl) X="";; aug) X="--downscale 0.5";; *) echo "STEP is ctl or aug" >&2; exit 2 ;; esac
     stage $D/meanscale-augment meanscale-q6-$S --arch mean_scale_hyperprior --N 64 --M 96 --batch 4 --patch 192 \
@@ -222,7 +223,7 @@ case "${1:-}" in
     # branches 2 and 3 on to 8,000 steps each at branch 1's lr (5,500 more), each with the branches
     # before it frozen (eq. 3), then fine-tunes the BAMs, fitted to the old CAM, again at the same
     # lambdas; g_k learnt at the full lr and drifted (g_2 0.54 -> 0.03, g_3 0.35 -> 0.009). ROUND=3
-    # (the default; shipped) is the same schedule with g_k at 1/100 of the lr (weight_lr_scale 0.01).
+    # (the default; shipped until recipe cbanet-joint) is the same schedule with g_k at 1/100 of the lr (weight_lr_scale 0.01).
     # Both start from the first round's shipped model (data/training/cbanet/cbanet-round1.pt, the fp16
     # cbanet.pt of commit 0781cf9; its branches are exactly their stages' output, frozen afterwards).
     # Round 2's result is kept as data/training/cbanet/cbanet-round2; the stages' records of both rounds
@@ -232,7 +233,7 @@ case "${1:-}" in
     set -f
     case "${ROUND:-3}" in
       2) X=-seg2; W="$W --arch-arg weight_lr_scale=1"; FINAL="$R cbanet-round2" ;;
-      3) X=-round3; FINAL="$D cbanet" ;;
+      3) X=-round3; FINAL="$R cbanet-round3" ;;  # shipped until round 4; kept as cbanet-round3
       *) echo "ROUND is 2 or 3" >&2; exit 2 ;;
     esac
     stage $R cbanet-branch2$X $W --stage branch2 --lmbda 0.0483 --steps 5500 --lr 1e-3 --init $R/cbanet-round1.pt
@@ -247,7 +248,8 @@ case "${1:-}" in
     # narrow branches limits K = 3; is it the narrow sum itself, or that each branch was trained with
     # the earlier ones frozen? Stage joint trains all three branches at once from round 3 (kept as
     # data/training/cbanet/cbanet-round3, the cbanet.pt of commit aba3e8b) on R + lambda * mean_K D_K,
-    # so branch 1 still answers for K = 1; then the four BAMs are refitted on the new CAM.
+    # so branch 1 still answers for K = 1; then the four BAMs are refitted on the new CAM. Shipped as
+    # round 4 (rule: no worse than round 3 at any K on the validation photos; it was better at every K).
     D=data/training; R=$D/cbanet
     W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
     set -f
@@ -255,7 +257,7 @@ case "${1:-}" in
     stage $R cbanet-bam4-joint $W --stage bam4 --lmbda 0.025 --steps 1000 --lr 1e-3 --init $R/cbanet-joint.pt
     stage $R cbanet-bam3-joint $W --stage bam3 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/cbanet-bam4-joint.pt
     stage $R cbanet-bam2-joint $W --stage bam2 --lmbda 0.0067 --steps 1000 --lr 1e-3 --init $R/cbanet-bam3-joint.pt
-    stage $R cbanet-round4 $W --stage bam1 --lmbda 0.0035 --steps 1000 --lr 1e-3 --init $R/cbanet-bam2-joint.pt
+    stage $D cbanet $W --stage bam1 --lmbda 0.0035 --steps 1000 --lr 1e-3 --init $R/cbanet-bam2-joint.pt
     ;;
   cbanet-probe)
     # Not shipped (issue 16): is the sum of progressively trained narrow branches the limit, or the

@@ -186,9 +186,13 @@ def test_table8_rules_from_a_resolution_study():
     assert grows["by_photos"] == {"big": True, "Kodak": True}
     # one model per variant: a BD-rate (or a difference of two) within 0.5% does not count either way
     small = table8(study({"big 1/2": -3.0, "big 1/4": -2.8, "Kodak": -2.0, "Kodak 1/2": -0.3}))
-    assert not small["saves_everywhere"] and small["unresolved"] == ["Kodak 1/2"]
-    assert small["by_photos"] == {"big": False, "Kodak": True}
+    assert small["saves_everywhere"] is None and small["unresolved"] == ["Kodak 1/2"]  # neither way
+    assert small["by_photos"] == {"big": None, "Kodak": True} and small["grows_with_size"] is None
     assert table8(study({"big 1/2": -3.0, "big 1/4": -2.8}), resolve=0.1)["by_photos"] == {"big": True}
+    edge = table8(study({"big 1/2": -0.5, "big 1/4": 0.0}))  # exactly the resolution counts
+    assert edge["saves_everywhere"] is None and edge["unresolved"] == ["big 1/4"] and edge["by_photos"] == {"big": True}
+    losing = table8(study({"big 1/2": 0.6, "big 1/4": -3.0}))
+    assert losing["saves_everywhere"] is False and losing["grows_with_size"] is False
     shrinks = table8(study({"big 1/2": -1.0, "big 1/4": -3.0, "Kodak": -2.0, "Kodak 1/2": 0.5}))
     assert not shrinks["saves_everywhere"] and not shrinks["grows_with_size"]
     assert shrinks["by_photos"] == {"big": False, "Kodak": True}

@@ -53,6 +53,20 @@ def test_the_solution_passes_and_a_wrong_answer_fails(key, capsys):
         check_code(key, WRONG[key])
 
 
+def test_a_function_that_raises_fails_with_the_hint():
+    def no_clamp(matrix, rates):  # R = levels indexes past the last row: IndexError inside the student's code
+        s = rates.floor().long()
+        l = (rates - s).unsqueeze(1)
+        return matrix[s - 1] ** (1 - l) * matrix[s] ** l
+
+    with pytest.raises(AssertionError, match="not yet - your function raised IndexError.*Hint"):
+        check_code("05.gains_at", no_clamp)
+    with pytest.raises(AssertionError, match="not yet"):  # a hard-coded n / L
+        check_code("04.importance_from_mask", lambda mask, L: mask.sum(dim=1).long() // 2)
+    with pytest.raises(AssertionError, match="integers"):
+        check_code("04.importance_from_mask", lambda mask, L: mask.sum(dim=1) * L / mask.shape[1])
+
+
 def test_an_untouched_template_is_not_attempted_yet(capsys):
     def template(*args):
         raise NotImplementedError

@@ -24,13 +24,15 @@ def test_loss_windows_and_the_flattened_rule():
 
 
 def test_validation_objective_is_r_plus_lambda_d_of_the_last_validation():
-    record = {"config": {"lmbda": 0.01, "metric": "mse", "lmbdas": None},
+    record = {"finished": True, "config": {"lmbda": 0.01, "metric": "mse", "lmbdas": None},
               "history": [{"step": 1, "bpp": 9.0, "psnr": 10.0}, {"step": 2, "bpp": 0.5, "psnr": 30.0}]}
     assert validation_objective(record) == pytest.approx(0.5 + 0.01 * 255.0**2 * 1e-3)
     better = {**record, "history": [{"step": 2, "bpp": 0.5, "psnr": 31.0}]}
     assert validation_objective(better) < validation_objective(record)
     with pytest.raises(ValueError):
         validation_objective({**record, "config": {"lmbda": 8, "metric": "ms-ssim"}})
+    with pytest.raises(ValueError, match="unfinished"):
+        validation_objective({**record, "finished": False})
 
 
 def test_divergence_flags_a_collapse_but_not_noise_or_a_falling_loss():

@@ -103,3 +103,6 @@ def test_rate_sliders_count_as_the_zoo_names_qualities():
     assert first_quality([SimpleNamespace(name="hyperprior-q0")]) == 0
     assert first_quality([SimpleNamespace(name="cwic-q1")]) == 1
     assert first_quality([SimpleNamespace(name="agvae")]) == 1
+    assert first_quality([SimpleNamespace(name=f"hyperprior-q{q}") for q in range(8)]) == 0
+    assert first_quality([SimpleNamespace(name=f"c2f-q{q}") for q in (1, 3, 5)]) == 1  # gaps: count 1 .. N
+    assert first_quality([SimpleNamespace(name="cwic-abl-bin-s0")]) == 1

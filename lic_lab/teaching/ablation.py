@@ -169,10 +169,14 @@ def gaps_beyond_noise(
     return all(abs(rows[a][value] - rows[b][value]) > rows[a][spread] + rows[b][spread] for a, b in pairs)
 
 
-def verdict(reproduced: bool, bd_rate: float | None = None, resolution: float = 0.5) -> str:
+ONE_MODEL_RESOLUTION = 0.5  # % BD-rate: with one model (one seed) per variant, a smaller difference is not resolved
+
+
+def verdict(reproduced: bool | None, bd_rate: float | None = None, resolution: float = ONE_MODEL_RESOLUTION) -> str:
     """A claim's verdict; a BD-rate difference under ``resolution`` % is not resolved (0.5 for one seed
-    per variant; with several seeds, pass the larger of that and the spread over seeds)."""
-    if bd_rate is not None and abs(bd_rate) < resolution:
+    per variant; with several seeds, pass the larger of that and the spread over seeds). ``reproduced``
+    None: the rule itself found the result inside the resolution."""
+    if reproduced is None or (bd_rate is not None and abs(bd_rate) < resolution):
         return "no measurable difference at lab scale"
     return "reproduced" if reproduced else "not reproduced"
 
@@ -195,6 +199,6 @@ def gaps_verdict(gaps: Iterable[float], allowance: float = 0.0) -> str:
 
 
 def seeded_verdict(paired: Mapping[str, Any], reproduced: bool) -> str:
-    """:func:`verdict` of a :func:`paired_bd_rates` result: a mean BD-rate under 0.5 % or under the
-    spread over seeds is not resolved."""
-    return verdict(reproduced, paired["mean"], max(0.5, paired["spread"] or 0.0))
+    """:func:`verdict` of a :func:`paired_bd_rates` result: a mean BD-rate under ``ONE_MODEL_RESOLUTION``
+    or under the spread over seeds is not resolved."""
+    return verdict(reproduced, paired["mean"], max(ONE_MODEL_RESOLUTION, paired["spread"] or 0.0))

@@ -14,6 +14,7 @@ from lic_lab.evaluation.metrics import bpp_from_likelihoods, psnr
 from lic_lab.models import CVQN, CWIC, CBANetHP, CompressionModel, FactorizedPrior
 from lic_lab.models import latents as latents  # the notebooks call it as analysis.latents
 from lic_lab.quantization.proxies import quantize
+from lic_lab.teaching.ablation import ONE_MODEL_RESOLUTION
 
 
 @torch.no_grad()
@@ -234,7 +235,9 @@ def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, fl
 
 
 def importance_map_verdict(
-    with_map: list[tuple[float, float]], without_map: list[tuple[float, float]], resolution: float = 0.5
+    with_map: list[tuple[float, float]],
+    without_map: list[tuple[float, float]],
+    resolution: float = ONE_MODEL_RESOLUTION,
 ) -> dict[str, Any]:
     """Fig. 10b's rule on ``(bpp, PSNR)`` points. The map helps when no model without it has both fewer
     bits and more PSNR than a model with it (:func:`dominated_by`) *and* there is evidence for it: where

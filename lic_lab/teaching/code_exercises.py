@@ -132,9 +132,11 @@ def _check_rate_loss(fn: Callable) -> None:
 def _check_importance_from_mask(fn: Callable) -> None:
     from lic_lab.quantization.importance_map import importance_mask
 
-    qi = torch.randint(0, 16, (2, 5, 7), generator=_gen(12))
-    got = fn(importance_mask(qi, 32, 16), 16)
-    _same(got, qi, "the levels QI(p) that eq. 4 turned into this mask", atol=0)
+    for n, levels in ((32, 16), (24, 8)):
+        qi = torch.randint(0, levels, (2, 5, 7), generator=_gen(12))
+        got = torch.as_tensor(fn(importance_mask(qi, n, levels), levels))
+        assert not got.is_floating_point(), "return the levels as integers (a long tensor)"
+        _same(got, qi, f"the levels QI(p) that eq. 4 turned into this mask (n = {n}, L = {levels})", atol=0)
 
 
 # --- 05 gain units ---------------------------------------------------------------------------------
@@ -291,6 +293,10 @@ def check_code(key: str, fn: Callable) -> None:
         return
     except AssertionError as err:
         raise AssertionError(f"{key}: not yet - {err}. Hint: {exercise.hint}") from None
+    except Exception as err:  # noqa: BLE001 - a student function that fails on the inputs (an index, a shape, a type)
+        raise AssertionError(
+            f"{key}: not yet - your function raised {type(err).__name__}: {err}. Hint: {exercise.hint}"
+        ) from None
     print(f"{key}: correct")
 
 

@@ -303,12 +303,12 @@ def c2f_rows(st: Mapping[str, Any]) -> list[Row]:
         rows += [
             (f"coarse-to-fine vs {label}, BD-rate per test set (Table 8: {paper}; sizes: {sizes})", text["per_set"]),
             (
-                f"coarse-to-fine vs {anchor}: the second level saves bits at every size (rule: BD-rate below "
+                f"coarse-to-fine vs {anchor}: the second level saves bits at every size (rule: BD-rate at most "
                 f"-{t8['resolve']:g}% on every test set; one model per variant)",
                 verdict(t8["saves_everywhere"]),
             ),
             (
-                f"coarse-to-fine vs {anchor}: it saves more on larger images (rule: BD-rate lower by more than "
+                f"coarse-to-fine vs {anchor}: it saves more on larger images (rule: BD-rate lower by at least "
                 f"{t8['resolve']:g}% at each larger size of the same photos)",
                 f"{verdict(t8['grows_with_size'])} ({text['by_photos']})",
             ),

@@ -112,12 +112,16 @@ def index_slider(
 
 
 def first_quality(models: Sequence[CompressionModel]) -> int:
-    """The quality index of a family's first (lowest) model, read from its name (``hyperprior-q0`` -> 0);
-    1 for models without one."""
-    from lic_lab.zoo import name_parts
+    """The quality index of a family's first (lowest) model, read from the names (``hyperprior-q0`` -> 0),
+    when the models are one family at consecutive indices; else 1 (the slider then counts 1 .. N)."""
+    from lic_lab.zoo import is_ablation, name_parts
 
-    family, quality = name_parts(models[0].name)
-    return quality if family != models[0].name else 1
+    parts = [name_parts(m.name) for m in models]
+    family = parts[0][0]
+    qualities = [q for _, q in parts]
+    consecutive = qualities == list(range(qualities[0], qualities[0] + len(qualities)))
+    named = all(f == family and f != m.name and not is_ablation(m.name) for (f, _), m in zip(parts, models))
+    return qualities[0] if named and consecutive else 1
 
 
 def rate_slider(models: Sequence[CompressionModel], x: torch.Tensor, crop: tuple[slice, slice] | None = None):

@@ -68,10 +68,13 @@ def divergence(curve: Sequence[dict[str, float]], factor: float, recent: int = 2
 
 
 def validation_objective(record: dict) -> float:
-    """``R + lambda D`` on the validation photos at a run's end (an MSE run), from its last logged means:
-    ``bpp + lambda * 255^2 * 10^(-PSNR / 10)`` (the MSE of the mean PSNR, a close stand-in for the mean
-    MSE). Compares runs trained at the same ``lambda``, such as an A/B of one training choice."""
+    """``R + lambda D`` on the validation photos at a finished run's end (an MSE run), from its last
+    logged means: ``bpp + lambda * 255^2 * 10^(-PSNR / 10)``. The MSE of the mean PSNR is the geometric
+    mean of the photos' MSEs, at most their mean: the same stand-in for both runs of a comparison.
+    Compares runs trained at the same ``lambda``, such as an A/B of one training choice."""
     config, last = record["config"], record["history"][-1]
     if config.get("metric", "mse") != "mse" or config.get("lmbdas"):
         raise ValueError("validation_objective compares single-lambda MSE runs")
+    if not record.get("finished", False):
+        raise ValueError(f"{record.get('name', 'this run')} is unfinished: its last validation is not its result")
     return float(last["bpp"]) + float(config["lmbda"]) * 255.0**2 * 10 ** (-float(last["psnr"]) / 10)
