@@ -368,7 +368,7 @@ check(3, answer_3, cvr, book="05")
 # %% [markdown]
 # ## Write the code
 #
-# Each function below is a variant of section 2's code (eq. 8 run backwards, eqs. 7–8 for a batch of rates), so the source printed there guides you but is not the answer. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with the right answer (`lic_lab`'s own code, or the variant's formula). A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
+# Each function below is a variant of section 1's code (eq. 8 run backwards; `split_rate` and eq. 8 for a batch of rates), so the source printed there guides you but is not the answer. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with the right answer (`lic_lab`'s own code, or the variant's formula). A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
 
 # %%
 from lic_lab.teaching.code_exercises import check_code
@@ -383,7 +383,7 @@ check_code("05.interpolation_weight", interpolation_weight)
 
 # %%
 def gains_at(matrix, rates):
-    """Eqs. 7-8 for a batch of rates: matrix is |M| (levels x C, positive), rates a 1-D tensor of rates R in
+    """split_rate and eq. 8 for a batch of rates: matrix is |M| (levels x C, positive), rates a 1-D tensor of rates R in
     [1, levels]; return the (len(rates), C) gain vectors, one row per rate (the top rate R = levels included)."""
     raise NotImplementedError  # your code here
 

@@ -149,12 +149,13 @@ def test_kodak_curves_group_by_family_and_curve():
 @pytest.mark.skipif("cbanet" not in REG, reason="cbanet not shipped")
 def test_staged_model_card_lists_every_stage():
     chain = [r["name"] for r in zoo.training_chain(zoo.training_record("cbanet"))]
-    # the third round (recipe cbanet-long) on top of the first (recipe cbanet), branch 1 trained once
-    later = ["cbanet", "cbanet-bam2-round3", "cbanet-bam3-round3", "cbanet-bam4-round3", "cbanet-branch3-round3",
+    # the fourth round (recipe cbanet-joint) on the third (cbanet-long) on the first (cbanet)
+    joint = ["cbanet", "cbanet-bam2-joint", "cbanet-bam3-joint", "cbanet-bam4-joint", "cbanet-joint"]
+    later = ["cbanet-round3", "cbanet-bam2-round3", "cbanet-bam3-round3", "cbanet-bam4-round3", "cbanet-branch3-round3",
              "cbanet-branch2-round3"]
     first = ["cbanet-round1", "cbanet-bam2", "cbanet-bam3", "cbanet-bam4", "cbanet-branch3", "cbanet-branch2",
              "cbanet-branch1"]
-    assert chain[:13] == later + first
+    assert chain[:18] == joint + later + first
     # the frozen encoder's own training: the retired hyperprior-q5, or the retrained one it was rebuilt on
     assert "hyperprior-earlier-q5" in chain or "hyperprior-q5" in chain
     card = (zoo.CHECKPOINT_DIR / "cbanet.md").read_text()

@@ -256,7 +256,7 @@ CODE_EXERCISES: dict[str, CodeExercise] = {
         _check_interpolation_weight,
     ),
     "05.gains_at": CodeExercise(
-        "gains_at(matrix, rates): eqs. 7-8 for many rates at once, a (len(rates), C) tensor",
+        "gains_at(matrix, rates): split_rate and eq. 8 for many rates at once, a (len(rates), C) tensor",
         "each rate picks two neighbouring rows of the matrix (the top rate included) and a weight between them",
         _check_gains_at,
     ),
@@ -271,7 +271,7 @@ CODE_EXERCISES: dict[str, CodeExercise] = {
         lambda fn: _check_bal(fn, inverse=True),
     ),
     "07.bd_psnr": CodeExercise(
-        "bd_psnr(rate_a, psnr_a, rate_t, psnr_t, integral): mean PSNR change (dB) at equal rate",
+        "my_bd_psnr(rate_a, psnr_a, rate_t, psnr_t, integral): mean PSNR change (dB) at equal rate",
         "BD-rate's recipe with the axes swapped: PSNR as a function of ln(rate), on the rate range both cover",
         _check_bd_psnr,
     ),

@@ -83,7 +83,7 @@ def interpolation_weight(low: torch.Tensor, high: torch.Tensor, m: torch.Tensor)
 
 
 def gains_at(matrix: torch.Tensor, rates: torch.Tensor) -> torch.Tensor:
-    """Eqs. 7-8 for many rates: s = floor(R) kept below the top level, l = R - s, rows s - 1 and s."""
+    """split_rate and eq. 8 for many rates: s = floor(R) kept below the top level, l = R - s, rows s - 1 and s."""
     levels = matrix.shape[0]
     s = rates.floor().long().clamp(1, levels - 1)
     l = (rates - s).unsqueeze(1)  # noqa: E741
