@@ -75,6 +75,10 @@ def test_paired_bd_rates_pair_seeds_and_verdict_uses_the_spread():
     two = paired_bd_rates({"base": {0: curve, 1: curve}, "v": {0: cheaper, 1: cheaper}}, "v", "base")
     assert seeded_verdict(two, two["mean"] < 0) == "reproduced"
     assert seeded_verdict(two, two["mean"] > 0) == "not reproduced"
+    from lic_lab.teaching.ablation import verdict
+
+    assert verdict(None) == "no measurable difference at lab scale"  # a three-valued rule inside its resolution
+    assert verdict(True, -0.4) == "no measurable difference at lab scale" and verdict(True, -0.6) == "reproduced"
 
 
 def test_variant_and_seed_and_the_paired_line():
