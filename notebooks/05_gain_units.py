@@ -196,13 +196,11 @@ vs_fixed = evaluate.bd_table(curves, ["agvae"], fixed)
 display(Markdown(viz.table(vs_fixed)))
 k = zoo.registry()["agvae"]["kodak_settings"]
 print("agvae on Kodak per level (bpp, PSNR):", [(round(r["bpp"], 3), round(r["psnr"], 2)) for r in k])
-# storage like with like: the mean-scale models at agvae's lambdas (the fixed-rate family it was built on), each
-# counted at agvae's precision from its parameter count, against agvae's own file
+# storage like with like, in parameters (the files differ in precision): the mean-scale models at agvae's lambdas
 same = [n for n in zoo.family_members("meanscale") if zoo.registry()[n]["lmbda"] in set(card["lmbdas"])]
-bytes_per = {"fp16": 2, "fp32": 4}[card.get("precision", "fp16")]
-fixed_bytes = sum(bytes_per * zoo.registry()[n]["params"] for n in same)
-print(f"one model: {card['size_bytes'] / 1e6:.2f} MB on disk ({card.get('precision', 'fp16')}); the {len(same)} mean-scale models at "
-      f"its λs ({same[0]} .. {same[-1]}), at the same precision: {fixed_bytes / 1e6:.2f} MB of weights")
+fixed_params = sum(zoo.registry()[n]["params"] for n in same)
+print(f"one model: {card['params']:,} parameters; the {len(same)} mean-scale models at its λs ({same[0]} .. {same[-1]}): "
+      f"{fixed_params:,} ({fixed_params / card['params']:.1f}x)")
 
 # %% [markdown]
 # ### 4.2 Exponential vs linear interpolation

@@ -79,6 +79,9 @@ def test_paired_bd_rates_pair_seeds_and_verdict_uses_the_spread():
 
     assert verdict(None) == "no measurable difference at lab scale"  # a three-valued rule inside its resolution
     assert verdict(True, -0.4) == "no measurable difference at lab scale" and verdict(True, -0.6) == "reproduced"
+    from lic_lab.teaching.ablation import direction
+
+    assert [direction(v) for v in (-0.5, -0.49, 0.49, 0.5, None)] == [True, None, None, False, False]
 
 
 def test_variant_and_seed_and_the_paired_line():

@@ -74,6 +74,11 @@ class Branch(nn.Module):
         return self.weight * self.net(y)
 
 
+def running_sums(residuals: list[torch.Tensor]) -> list[torch.Tensor]:
+    """The image with K = 1, 2, ... branches: the running sums of the branches' outputs (eq. 6)."""
+    return list(itertools.accumulate(residuals))
+
+
 class ComplexityAdaptiveDecoder(nn.Module):
     """``x_hat = sum_{k <= K} g_k F_k(y_hat)`` (eqs. 6-7); ``active`` is K."""
 
@@ -91,7 +96,7 @@ class ComplexityAdaptiveDecoder(nn.Module):
 
     def every_k(self, y_hat: torch.Tensor) -> list[torch.Tensor]:
         """The image at each ``K = 1 .. active`` from one pass: the running sums of eq. 6."""
-        return list(itertools.accumulate(self.residuals(y_hat)))
+        return running_sums(self.residuals(y_hat))
 
 
 @register

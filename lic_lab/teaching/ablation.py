@@ -172,6 +172,14 @@ def gaps_beyond_noise(
 ONE_MODEL_RESOLUTION = 0.5  # % BD-rate: with one model (one seed) per variant, a smaller difference is not resolved
 
 
+def direction(change: float | None, resolution: float = ONE_MODEL_RESOLUTION) -> bool | None:
+    """A change (%, negative = the claimed saving) read with one model per variant: True at ``-resolution``
+    or below, False at ``+resolution`` or above (or missing), None within the resolution (not resolved)."""
+    if change is None or change >= resolution:
+        return False
+    return True if change <= -resolution else None
+
+
 def verdict(reproduced: bool | None, bd_rate: float | None = None, resolution: float = ONE_MODEL_RESOLUTION) -> str:
     """A claim's verdict; a BD-rate difference under ``resolution`` % is not resolved (0.5 for one seed
     per variant; with several seeds, pass the larger of that and the spread over seeds). ``reproduced``

@@ -13,6 +13,7 @@ from lic_lab.entropy import GaussianConditional
 from lic_lab.evaluation.metrics import bpp_from_likelihoods, psnr
 from lic_lab.models import CVQN, CWIC, CBANetHP, CompressionModel, FactorizedPrior
 from lic_lab.models import latents as latents  # the notebooks call it as analysis.latents
+from lic_lab.models.cbanet import running_sums
 from lic_lab.quantization.proxies import quantize
 from lic_lab.teaching.ablation import ONE_MODEL_RESOLUTION
 
@@ -63,7 +64,7 @@ def branch_outputs(model: CBANetHP, x: torch.Tensor) -> tuple[list[torch.Tensor]
     h, w = x.shape[-2:]
     y_hat = model.code_to_latent(latents(model, x)["y_hat"])  # the IBAL below the base bitrate (eq. 9)
     parts = [p[..., :h, :w] for p in model.g_s.residuals(y_hat, model.max_branches)]
-    return parts, [torch.stack(parts[:k]).sum(0).clamp(0, 1) for k in range(1, len(parts) + 1)]
+    return parts, [image.clamp(0, 1) for image in running_sums(parts)]
 
 
 @torch.no_grad()
