@@ -214,6 +214,7 @@ def _train(args: argparse.Namespace) -> int:
         lr_drop_at=args.lr_drop_at,
         seed=args.seed,
         init=args.init,
+        init_over=args.init_over,
         data=args.data,
         name=args.name,
         threads=args.threads,
@@ -315,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--init", help="checkpoint to fine-tune from")
+    p.add_argument(
+        "--init-over",
+        help="a second checkpoint whose matching tensors replace --init's (e.g. a new base encoder under a trained decoder)",
+    )
     p.add_argument("--data", help="data root holding train/ (default: $LIC_LAB_DATA)")
     p.add_argument("--name", required=True)
     p.add_argument("--out-dir", dest="out_dir")

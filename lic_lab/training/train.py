@@ -59,6 +59,7 @@ class TrainConfig:
     diverge_factor: float = 4.0  # stop (writing nothing) when the loss collapses (curves.divergence); 0 = off
     seed: int = 0
     init: str | None = None  # checkpoint to fine-tune from
+    init_over: str | None = None  # a second checkpoint whose matching tensors replace init's (a new base under a trained decoder)
     data: str | None = None  # data root holding train/
     name: str = "model"
     out_dir: str = str(home() / "models")  # the zoo recipes pass lic_lab/zoo/checkpoints
@@ -300,6 +301,10 @@ def train(
     if cfg.init:
         init_report = warm_start(model, load_checkpoint_file(cfg.init)[0])
         log(f"{cfg.name}: initialised from {cfg.init} ({init_report})")
+    if cfg.init_over:
+        over = warm_start(model, load_checkpoint_file(cfg.init_over)[0])
+        init_report = f"{init_report}; then {over} from {cfg.init_over}" if init_report else over
+        log(f"{cfg.name}: then from {cfg.init_over} ({over})")
     model.configure_training(cfg.stage)
     dev = dist.device()
     # channels-last (NHWC) only where every weight is 4-D or less (CVQN's 3-D context model has 5-D ones)
