@@ -177,6 +177,16 @@ case "${1:-}" in
     stage $D $1-q5 $A --stage joint --lmbda 0.0483 --steps 1000 --lr 5e-4 --init $D/$1-q3.pt
     stage $D $1-q1 $A --stage joint --lmbda 0.0035 --steps 1000 --lr 5e-4 --init $D/$1-q3.pt
     ;;
+  c2f-longer)
+    # Not shipped (issue 16, notebook 07 section 2.5): is the two-level model's deficit against its
+    # single-level ablation the short end-to-end stage (2,000 steps; the paper's is 400k)? Both q3
+    # models continue their joint stage 2,000 more steps at the same lr and crops; the validation
+    # R + lambda D gap before and after answers it (one run per variant).
+    D=data/training
+    A="--arch coarse_to_fine --batch 4 --patch 256 --val-every 1000 --stage joint --lmbda 0.013 --steps 2000 --lr 5e-4"
+    stage $D/c2f c2f-q3-joint2 $A --arch-arg levels=2 --init $D/c2f-q3.pt
+    stage $D/c2f-single c2f-single-q3-joint2 $A --arch-arg levels=1 --init $D/c2f-single-q3.pt
+    ;;
   agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric)
     # AG-VAE: one variable-rate model over the retrained families' six lambdas (0.0035 .. 0.0932),
     # warm-started from the retrained meanscale-q3 (lambda 0.013, level 3); gains start at
@@ -406,5 +416,5 @@ case "${1:-}" in
         --arch-arg quantizer="\"$V\"" --stage new-quantizer --steps ${STEPS:-600} --lr 5e-4 --init data/training/cwic/cwic-imp2.pt
     done
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale|foundation-ends|meanscale-wide|meanscale-augment|meanscale-msssim|c2f|c2f-single|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-joint|cbanet-top|cbanet-probe|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
+  *) echo "usage: $0 hyperprior|factorized|meanscale|foundation-ends|meanscale-wide|meanscale-augment|meanscale-msssim|c2f|c2f-single|c2f-longer|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-joint|cbanet-top|cbanet-probe|cvqn|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
 esac
