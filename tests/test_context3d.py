@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from lic_lab.entropy.coder import BitstreamError
-from lic_lab.entropy.context3d import ContextModel3D, kernel_offsets
+from lic_lab.entropy.context3d import ContextModel3D, _unpadded, kernel_offsets
 
 MEANS = torch.linspace(-2, 2, 5)
 
@@ -57,6 +57,27 @@ def test_coding_is_bit_exact_and_matches_the_training_estimate(order, shape):
         estimate = -torch.log2(model.likelihood(MEANS[idx][None], idx[None])).sum().item()
     # ANS overhead: the 16-bit end marker and at most a couple of 32-bit words
     assert estimate - 1 <= len(data) * 8 <= estimate * 1.0001 + 80
+
+
+@pytest.mark.parametrize("order,shape", [((4, 2), (5, 6, 7)), ((1, 1), (4, 5, 3))])
+def test_the_one_pass_encoder_sees_the_decoders_probabilities_bit_for_bit(order, shape):
+    """compress evaluates each layer over the whole volume (in chunks); the decoder walks the planes.
+    Both must give the same probabilities, exactly, in the same order."""
+    torch.manual_seed(4)
+    model = ContextModel3D(5, hidden=8, layers=3, order=order)
+    idx = torch.randint(0, 5, shape)
+    walked: list[np.ndarray] = []
+    symbols: list[torch.Tensor] = []
+
+    def step(plane, probs):
+        walked.append(probs)
+        symbols.append(idx.flatten()[_unpadded(shape)[plane]])
+        return symbols[-1]
+
+    model._run(shape, MEANS, step)
+    one_symbols, one_probs = model._probabilities(idx, MEANS, chunk=7)  # chunks that cut across planes
+    assert torch.equal(one_symbols, torch.cat(symbols))
+    assert np.array_equal(one_probs, np.concatenate(walked))
 
 
 def test_sequential_raster_decoding_is_the_same_model():

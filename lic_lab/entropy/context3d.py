@@ -16,8 +16,9 @@ offsets that come earlier in raster order (channel, then row, then column): Ment
 ``t``. All symbols on one plane ``t = const`` are therefore decoded together: ``a(D-1) + b(H-1) + W``
 network steps instead of ``D H W``. Each step evaluates every layer only at that plane's positions
 (a gather of the kept neighbours and one matrix product per layer), reusing the activations of
-earlier planes, so a whole image costs about one network evaluation. Encoder and decoder run this
-same plane-by-plane computation, so both see bit-identical probabilities.
+earlier planes, so a whole image costs about one network evaluation. The encoder knows every symbol,
+so it evaluates each layer over the whole volume at once; every sum is exact on the fixed-point grid,
+so its probabilities are bit for bit the decoder's.
 """
 
 from __future__ import annotations
@@ -126,53 +127,94 @@ class ContextModel3D(nn.Module):
         counts = torch.bincount(t)
         return [p for p in torch.split(flat[order], counts.tolist()) if p.numel()]
 
+    def _exact(self, shape: tuple[int, int, int]) -> list[tuple[torch.Tensor, torch.Tensor, float, torch.Tensor]]:
+        """Per layer: weights and bias on the coding grid, the largest row sum of their magnitudes (for
+        :func:`check_exact`) and the kernel's taps as offsets in the flat zero-padded volume."""
+        d, h, w = shape
+        strides = ((h + 2) * (w + 2), w + 2, 1)
+        layers = []
+        # the fixed-point grid (lic_lab.entropy.fixed_point): exact sums, the same logits for any thread count
+        for conv in self.masked_convs():
+            weight, bias = on_grid(conv.gathered_weight().detach().cpu()), on_grid(conv.bias_vector().detach().cpu())
+            taps = torch.tensor([dc * strides[0] + dh * strides[1] + dw for dc, dh, dw in conv.offsets])
+            layers.append((weight, bias, float(weight.abs().sum(0).max() + bias.abs().max()), taps))
+        return layers
+
+    def _activations(self, shape: tuple[int, int, int]) -> list[torch.Tensor]:
+        """Each layer's input over the flat zero-padded volume, zeros to start with."""
+        d, h, w = shape
+        return [
+            torch.zeros(c.in_channels, (d + 2) * (h + 2) * (w + 2), dtype=torch.float64) for c in self.masked_convs()
+        ]
+
+    @staticmethod
+    def _layer(
+        acts: torch.Tensor, at: torch.Tensor, layer: tuple[torch.Tensor, torch.Tensor, float, torch.Tensor]
+    ) -> torch.Tensor:
+        """One layer's exact outputs ``(len(at), out)`` at the flat positions ``at`` from its input ``acts``."""
+        weight, bias, row_sum, taps = layer
+        gathered = acts[:, at[:, None] + taps[None, :]].permute(1, 2, 0).reshape(at.numel(), -1)
+        check_exact(float(gathered.abs().max()) if gathered.numel() else 0.0, row_sum, "the 3D context model")
+        return torch.addmm(bias, gathered, weight)
+
     @torch.no_grad()
     def _run(self, shape: tuple[int, int, int], means: torch.Tensor, step, sequential: bool = False) -> None:
         """Walk the wavefronts; ``step(plane, probabilities) -> indices`` codes one plane."""
         d, h, w = shape
-        size = (d + 2) * (h + 2) * (w + 2)
-        strides = ((h + 2) * (w + 2), w + 2, 1)
-        convs = self.masked_convs()
-        acts = [torch.zeros(conv.in_channels, size, dtype=torch.float64) for conv in convs]
-        # the fixed-point grid (lic_lab.entropy.fixed_point): exact sums, the same logits for any thread count
-        weights = [on_grid(conv.gathered_weight().detach().cpu()) for conv in convs]
-        biases = [on_grid(conv.bias_vector().detach().cpu()) for conv in convs]
+        layers = self._exact(shape)
+        acts = self._activations(shape)
         means = on_grid(means)
-        row_sums = [float(w.abs().sum(0).max() + b.abs().max()) for w, b in zip(weights, biases)]
-        taps = [torch.tensor([dc * strides[0] + dh * strides[1] + dw for dc, dh, dw in conv.offsets]) for conv in convs]
-        last = len(convs) - 1
+        last = len(layers) - 1
         for plane in self.planes(shape, sequential):
-            for i in range(len(convs)):
-                neighbours = plane[:, None] + taps[i][None, :]  # (n, K)
-                gathered = acts[i][:, neighbours].permute(1, 2, 0).reshape(plane.numel(), -1)
-                check_exact(
-                    float(gathered.abs().max()) if gathered.numel() else 0.0, row_sums[i], "the 3D context model"
-                )
-                out = torch.addmm(biases[i], gathered, weights[i])
+            for i, layer in enumerate(layers):
+                out = self._layer(acts[i], plane, layer)
                 if i < last:
                     acts[i + 1][:, plane] = on_grid(F.relu(out)).t()
-            probs = torch.softmax(out, dim=1).numpy()
-            indices = step(plane, probs)
+            indices = step(plane, torch.softmax(out, dim=1).numpy())
             acts[0][0, plane] = means[indices]
+
+    @torch.no_grad()
+    def _probabilities(
+        self, indices: torch.Tensor, means: torch.Tensor, chunk: int = 8192
+    ) -> tuple[torch.Tensor, np.ndarray]:
+        """The encoder's shortcut: every symbol is known, so each layer runs over the whole volume at
+        once (in chunks of positions) instead of plane by plane. The sums are exact on the grid, so
+        the order of evaluation cannot change them: the probabilities are bit for bit the
+        wavefront's. Returns the symbols and their probabilities, both in decoding order."""
+        shape = cast(tuple[int, int, int], tuple(indices.shape))
+        d, h, w = shape
+        layers = self._exact(shape)
+        flat, _ = _padded_positions(shape)
+        acts = self._activations(shape)
+        acts[0][0, flat] = on_grid(means)[indices.flatten().long()]
+        for i, layer in enumerate(layers[:-1]):
+            for at in flat.split(chunk):
+                acts[i + 1][:, at] = on_grid(F.relu(self._layer(acts[i], at, layer))).t()
+        order = torch.cat(self.planes(shape))
+        probs = [torch.softmax(self._layer(acts[-1], at, layers[-1]), dim=1).numpy() for at in order.split(chunk)]
+        return indices.flatten().long()[_unpadded(shape)[order]], np.concatenate(probs)
 
     def compress(self, indices: torch.Tensor, means: torch.Tensor, sequential: bool = False) -> bytes:
         """Code a (D, H, W) volume of level indices.
 
-        ``sequential`` must match at decoding (one symbol per step: same model, slower, and its
-        probabilities may differ from the wavefront's in the last bits of float rounding).
+        ``sequential`` must match at decoding (one symbol per step: same model, slower). The wavefront
+        order is coded in one pass (:meth:`_probabilities`); the sequential one walks its steps.
         """
         if indices.dim() != 3:
             raise ValueError("expected one (D, H, W) volume of symbol indices")
-        d, h, w = indices.shape
-        shape = (d, h, w)
-        unpad, flat_idx, coder = _unpadded(shape), indices.flatten().long(), StepEncoder()
+        coder = StepEncoder()
+        if not sequential:
+            symbols, probs = self._probabilities(indices, means.detach().float())
+            coder.add(symbols.numpy(), probs)
+            return coder.finish()[0]
+        unpad, flat_idx = _unpadded(cast(tuple[int, int, int], tuple(indices.shape))), indices.flatten().long()
 
         def step(plane: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
             idx = flat_idx[unpad[plane]]
             coder.add(idx.numpy(), probs)
             return idx
 
-        self._run(shape, means.detach().float(), step, sequential)
+        self._run(cast(tuple[int, int, int], tuple(indices.shape)), means.detach().float(), step, sequential)
         return coder.finish()[0]
 
     def decompress(

@@ -59,7 +59,7 @@ class TrainConfig:
     diverge_factor: float = 4.0  # stop (writing nothing) when the loss collapses (curves.divergence); 0 = off
     seed: int = 0
     init: str | None = None  # checkpoint to fine-tune from
-    init_over: str | None = None  # a second checkpoint whose matching tensors replace init's (a new base under a trained decoder)
+    init_over: str | None = None  # a second checkpoint whose matching tensors replace init's
     data: str | None = None  # data root holding train/
     name: str = "model"
     out_dir: str = str(home() / "models")  # the zoo recipes pass lic_lab/zoo/checkpoints
