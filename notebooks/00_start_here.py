@@ -32,14 +32,15 @@
 # | 01, 07 | Hu, Yang, Ma, Liu, *Learning End-to-End Lossy Image Compression: A Benchmark*, TPAMI, [arXiv:2002.03711](https://arxiv.org/abs/2002.03711) (foundations, the benchmark, the coarse-to-fine hyperprior) |
 # | 02 | Zhong, Akutsu, Aizawa, *Channel-Level Variable Quantization Network for Deep Image Compression*, IJCAI 2020, [arXiv:2007.12619](https://arxiv.org/abs/2007.12619) |
 # | 03 | channel ablation: the measurement behind 02's motivation (same paper, sec. 2) |
-# | 04 | Li, Zuo, Gu, Zhao, Zhang, *Learning Content-Weighted Deep Image Compression*, TPAMI, [arXiv:1904.00664](https://arxiv.org/abs/1904.00664) |
+# | 04 | Li, Zuo, Gu, You, Zhang, *Learning Content-Weighted Deep Image Compression*, TPAMI, [arXiv:1904.00664](https://arxiv.org/abs/1904.00664) |
 # | 05 | Cui, Wang, Gao, Guo, Feng, Bai, *Asymmetric Gained Deep Image Compression with Continuous Rate Adaptation*, CVPR 2021, [arXiv:2003.02012](https://arxiv.org/abs/2003.02012) |
 # | 06 | Guo, Xu, Lu, *CBANet: Towards Complexity and Bitrate Adaptive Deep Image Compression using a Single Network*, TIP, [arXiv:2105.12386](https://arxiv.org/abs/2105.12386) |
 #
 # **A suggested path.** 01 first (everything else builds on it), then 03 → 02 (channels, then
 # channel-level quantization), 04 (importance maps), 05 (one model, any rate), 06 (one decoder,
-# any device), and 07 (the benchmark's view of the field) last. Each notebook is a lab of 60–90
-# minutes; the cell below lists what each one covers.
+# any device), and 07 (the benchmark's view of the field) last. Each notebook is a lab of 45 to 90
+# minutes; the cell below lists, from each notebook's own opening, what it covers, what it assumes
+# and how long it takes.
 #
 # **Running it.** `pip install -r requirements.txt` and `jupyter lab`. Every notebook runs top to
 # bottom on 2 CPU cores in a few minutes with the shipped models and an embedded photo; set
@@ -50,11 +51,14 @@
 #
 # **Training the models yourself.** Each notebook has a `FULL_TRAINING` switch at the top that re-runs
 # its shipped recipes (`scripts/train_zoo.sh`, CPU-hours; the model cards give each wall time). They
-# train on the data root's `train/` and `train-extra/`. Without a data root, the switch first builds the
-# public training set: `python -m lic_lab download-train` fetches 40 free-licensed photos (Debian's
+# train on the data root's `train/` (49 photos) and `train-extra/` (40), 80 of them for training and the
+# rest held out. Without a data root, the switch first builds the public half of that set: `python -m lic_lab download-train` fetches 40 free-licensed photos (Debian's
 # wallpaper packages and the scikit-image wheel; about 180 MB of archives, each checked against its
 # SHA-256) and converts them exactly as the zoo's `train-extra/` was made. `python -m lic_lab
-# download-kodak` fetches the evaluation set the same way.
+# download-kodak` fetches the evaluation set the same way. Trained on those 40 photos alone, the recipes
+# will not reproduce the model cards' numbers: `train/` (Wikimedia Commons photos, listed in its
+# `ATTRIBUTION.md`) has no download command, because its collection did not record which file came from
+# which source page.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -82,22 +86,11 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-
-def outline(path: Path) -> tuple[str, list[str]]:
-    """A notebook's title and the first line of each thing it teaches, read from its source."""
-    lines = path.read_text().splitlines()
-    title = next(line[4:] for line in lines if line.startswith("# # "))
-    learn = lines.index("# **What you will learn**") if "# **What you will learn**" in lines else None
-    points = []
-    for line in lines[learn + 1:] if learn is not None else []:
-        if not line.startswith("# - "):
-            break
-        points.append(line[4:].rstrip(";."))
-    return title, points
+from lic_lab.teaching import outline
 
 
-rows = ["| notebook | what you will learn |", "|---|---|"]
+rows = ["| notebook | what you will learn | assumes | time |", "|---|---|---|---|"]
 for source in sorted(Path(".").glob("0[1-9]_*.py")):
-    title, points = outline(source)
-    rows.append(f"| [{title}]({source.with_suffix('.ipynb').name}) | {'<br>'.join(points)} |")
+    o = outline.outline(source)  # read from the notebook's own opening; a missing part raises
+    rows.append(f"| [{o.title}]({source.with_suffix('.ipynb').name}) | {'<br>'.join(o.learn)} | {o.assumes} | {o.time} |")
 display(Markdown("\n".join(rows)))

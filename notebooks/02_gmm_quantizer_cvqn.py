@@ -87,7 +87,7 @@ print("mean loss per channel (dB) by group:", group_means, "; rises from group 1
       all(a < b for a, b in zip(group_means, group_means[1:])))
 
 # %% [markdown]
-# With **predefined** importance ($w_c = c$) the controller fixes, before training, that channels 0–7 get 3 levels, 8–23 get 5 and 24–31 get 7. The network can then *learn* to put its most important content where it has the most levels: check it in the mean loss per group printed above (if the network did, it rises from group 1 to group 3; the cell checks). This is the paper's explanation for why a fixed order works so well (sec. 4.2, citing *Rethinking the value of network pruning*): a pre-defined structure trained from the start is as good as a learned one.
+# With **predefined** importance ($w_c = c$) the controller fixes, before training, that channels 0–7 get 3 levels, 8–23 get 5 and 24–31 get 7. The network can then *learn* to put its most important content where it has the most levels. The mean loss per group printed above is consistent with that when it rises from group 1 to group 3 (the cell checks), but it cannot prove it: a channel with 7 levels carries more bits than one with 3, so zeroing it removes more whatever the network learned (section 6 meets the same confound). The paper finds the predefined order *distinctly outperforms* the learned SE and RE importance (sec. 4.2, Table 1) and relates this to network pruning research (Liu et al., *Rethinking the value of network pruning*): training a predefined structure from scratch "can have better performance" than pruning. Section 6 measures both at lab scale.
 #
 # ## 2. The GMM quantizer on a 1-D toy (sec. 3.2)
 #
@@ -101,7 +101,7 @@ print("mean loss per channel (dB) by group:", group_means, "; rises from group 1
 # * **backward** (eq. 4): through the soft value $\tilde z = \sum_j \text{resp}_j(z)\, \mu_j$, so gradients reach the encoder and the mixture (in code: `soft + (hard - soft).detach()`);
 # * **learning** (eq. 5): the mixture parameters minimise $L_{\text{GMM}} = -\sum_i \log \sum_q \pi_q \mathcal N(z_i|\mu_q,\sigma_q^2)$ by back-propagation, not by EM.
 #
-# Below: a 5-level quantizer fitted to 2,000 Gaussian samples with Adam (`fit_gmm`). Left, the weighted components; middle, the responsibilities; right, the hard staircase of the forward pass, the soft curve of the backward pass, and its derivative — the gradient the encoder receives. It is large only near the decision boundaries, where a small move of $z$ can change the level.
+# Below: a 5-level quantizer fitted to 2,000 Gaussian samples with Adam (`fit_gmm`). Left, the weighted components; middle, the responsibilities; right, the hard staircase of the forward pass, the soft curve of the backward pass, and its derivative — the gradient the encoder receives (dotted lines: the levels $\mu_q$; dashed: the decision boundaries, where the hard value jumps). How concentrated that gradient is depends on the fitted $\sigma_q$: with small $\sigma_q$ the responsibilities switch sharply and the gradient peaks at the boundaries; with the wide components fitted here it is spread over the whole range (read the sigmas printed below).
 
 # %%
 samples = toy_samples("gaussian")
@@ -220,14 +220,18 @@ for m in models:
                  "MS-SSIM": round(k["ms_ssim"], 4), "MS-SSIM (dB)": round(k["ms_ssim_db"], 2), "PSNR": round(k["psnr"], 2),
                  "steps from scratch": zoo.chain_steps(zoo.training_record(m.name)), "params": f"{e['params']:,}"})
 display(Markdown(viz.table(rows)))
-from lic_lab.training.curves import compared_windows, loss_flattened, loss_windows
+from lic_lab.training.curves import compared_windows, full_lr_windows, loss_flattened
 # cvqn-q2 trained in segments: 7,000 steps from scratch, then more steps from those weights at a lower lr, read from its chain
 segments = [r for r in zoo.training_chain(zoo.training_record("cvqn-q2")) if r["name"].startswith("cvqn-q2")][::-1]
-print("loss flattened (rule: at the segment's full lr, before its decay, the last 500-step mean within 5 % of the one "
-      "2,000 steps earlier; a window is labelled by its last step)")
+print("loss flattened (rule: among the 500-step windows at the segment's full lr, the last mean within 5 % of the last one "
+      "at least 2,000 steps earlier; a window is labelled by its last step; the decay at the end and the warm-up after "
+      "each resumed sitting are left out, so a window there may hold fewer steps)")
 for record in segments:
-    print(f"{record['name']} ({record['steps']:,} steps, lr {record['config']['lr']:g}): training loss, mean per 500 steps:",
-          [(step, round(mean, 3)) for step, mean in loss_windows(record["train_curve"])])
+    sittings = [seg["steps"][0] for seg in record.get("segments", [])[1:]]  # each later sitting restarts with a warm-up
+    print(f"{record['name']} ({record['steps']:,} steps, lr {record['config']['lr']:g}"
+          f"{', resumed at step ' + ', '.join(f'{s:,}' for s in sittings) if sittings else ''}): "
+          "training loss, mean per 500 full-lr steps:",
+          [(step, round(mean, 3)) for step, mean in full_lr_windows(record["train_curve"])])
     (s0, l0), (s1, l1) = compared_windows(record["train_curve"])
     print(f"  the rule compares the full-lr windows ending at step {s0} ({l0:.3f}) and {s1} ({l1:.3f}): "
           f"{100 * (l1 - l0) / l0:+.1f}% -> flattened: {loss_flattened(record['train_curve'])}")
@@ -372,12 +376,12 @@ for n, rho in S["re_rank_vs_index"].items():  # rule: rho >= 0.7 mostly, 0.4 .. 
     print(f"{n}: the learned order {'mostly' if rho >= 0.7 else 'partly' if rho >= 0.4 else 'hardly'} follows the fixed one")
 
 # %% [markdown]
-# How close the RE order ends up to the predefined one is printed above. One reason it can stay close, which the paper does not mention: eq. 6 quantizes with the grouping *in force*, so a channel that currently has 7 levels carries more of the image and measures as more important, and keeps its place. Our RE weights start as $w_c = c$ (nothing else is known before the first measurement), so the very first measurement already favours the channels that grouping gave 7 levels, and the order reinforces itself from there — although the shared base model was trained with one group, where the channel index means nothing. That is one way to read the paper's finding that a fixed order is as good as a learned one: the "learned" order inherits the fixed one to the degree the cell above states (its rule is in the code).
+# How close the RE order ends up to the predefined one is printed above. One reason it can stay close, which the paper does not mention: eq. 6 quantizes with the grouping *in force*, so a channel that currently has 7 levels carries more of the image and measures as more important, and keeps its place. Our RE weights start as $w_c = c$ (nothing else is known before the first measurement), so the very first measurement already favours the channels that grouping gave 7 levels, and the order reinforces itself from there — although the shared base model was trained with one group, where the channel index means nothing. That is one way to read the paper's finding that the fixed order *distinctly outperforms* the learned ones (Table 1): the "learned" order inherits the fixed one to the degree the cell above states (its rule is in the code), and can only add noise to it. The tables' "paper Δbpp" column is recomputed from the paper's rounded bpp, so it can differ from the percentages the paper prints in the last digit (e.g. −3.30 for its −3.31 %).
 
 # %% [markdown]
 # ## 7. Rate–distortion on Kodak
 #
-# The paper's Fig. 3 (right) compares CVQN in MS-SSIM dB against JPEG 2000, WebP, BPG and other learned codecs, and claims it beats them "for almost all tested BPPs, i.e., from 0.1 BPP to 0.6 BPP" — among methods *without a hyperprior* (sec. 1). We put our three widths, and the earlier, narrower ones (`cvqn (earlier)`), beside the foundation's mean-scale hyperprior trained for MS-SSIM (`meanscale-msssim`), the MSE-trained families, and the classical codecs we have (no BPG encoder on this machine); `meanscale-msssim` has a hyperprior, so beating it would go beyond the paper's claim.
+# The paper's Fig. 3 (right) compares CVQN in MS-SSIM dB against JPEG 2000, WebP, BPG and other learned codecs, and claims it beats them "for almost all tested BPPs, i.e., from 0.1 BPP to 0.6 BPP" — among methods *without a hyperprior* (the contributions at the end of sec. 2, and sec. 5). We put our three widths, and the earlier, narrower ones (`cvqn (earlier)`), beside the foundation's mean-scale hyperprior trained for MS-SSIM (`meanscale-msssim`), the MSE-trained families, and the classical codecs we have (no BPG encoder on this machine); `meanscale-msssim` has a hyperprior, so beating it would go beyond the paper's claim.
 
 # %%
 ms = evaluate.kodak_curves("ms_ssim_db", earlier=("cvqn",))
@@ -415,14 +419,15 @@ for codec in ("webp", "jpeg2000"):
     gaps = evaluate.quality_gaps(raw["cvqn"], raw[codec], GRID)
     above = [r for r, g in gaps.items() if g > 0]
     verdict = gaps_verdict(gaps.values())
+    untested = [r for r in GRID if r not in gaps]
     print(f"cvqn vs {codec}: above at {len(above)} of {len(gaps)} rates both curves reach "
-          f"({', '.join(f'{r} bpp {g:+.4f}' for r, g in gaps.items())} MS-SSIM; not reached: "
-          f"{[r for r in GRID if r not in gaps]} bpp) -> {verdict}")
+          f"({', '.join(f'{r} bpp {g:+.4f}' for r, g in gaps.items())} MS-SSIM) -> {verdict} at "
+          f"{min(gaps)}–{max(gaps)} bpp; untested (our curve does not reach them): {untested} bpp")
 
 # %% [markdown]
 # ## 8. What differs at lab scale
 #
-# * **Size and training.** The cell below reads our CVQN's size and training from its model card, beside the foundation's `meanscale-msssim`; the paper's en/decoder is 2–3 times wider per stage (section 3's table), with 6 RCABs per stage (ours 1). Section 3.2 shows whether `cvqn-q2`'s loss had flattened. Where section 7's target is not met, the cell below puts numbers on two candidate reasons without ranking them: how much of its eq. 7 bound each width uses on Kodak (a width close to its bound would gain from more levels), and how far `meanscale-msssim` — a hyperprior model with wider GDN transforms, trained on the same photos — is ahead at the same rate. That model differs in more than width (entropy model, unbounded uniform quantizer, λ, steps), so the gap measures what our lab-scale CVQN leaves on the table, not one cause. Compare also how much MS-SSIM C = 16 → 48 buys with how much rate it costs.
+# * **Size and training.** The cell below reads our CVQN's size and training from its model card, beside the foundation's `meanscale-msssim`; the paper's en/decoder is 2–3 times wider per stage (section 3's table), with 6 RCABs per stage (ours 1). Where section 7's target is not met, three candidate reasons, not ranked: **training** — section 3.2 prints, per segment of `cvqn-q2`, whether its loss had flattened and its validation MS-SSIM, so you can see whether it was still improving when it stopped; and two the cell below puts numbers on: how much of its eq. 7 bound each width uses on Kodak (a width close to its bound would gain from more levels), and how far `meanscale-msssim` — a hyperprior model with wider GDN transforms, trained on the same photos — is ahead at the same rate. That model differs in more than width (entropy model, unbounded uniform quantizer, λ, steps), so the gap measures what our lab-scale CVQN leaves on the table, not one cause. Compare also how much MS-SSIM C = 16 → 48 buys with how much rate it costs.
 # * **Ablations.** The variants share one base and differ by a short fine-tuning each (their cards give the steps); the paper trains every variant for 400 epochs on ~4,000 images, three times. The paper's effects are a few per cent in bpp (the tables' paper columns), at the edge of what our seeds resolve: the tables show the spreads, and the verdicts say which directions survive them.
 # * **Bits are real** here (bit-exact bitstreams, the cross-entropy shown beside them); the authors' code only estimates them. The SE importance sends its per-image channel order (32 bytes), which the paper does not discuss.
 # * **Not rebuilt:** BPG (no encoder here), the other learned codecs of Fig. 3, the paper's C = 64 and 80 models.
@@ -441,9 +446,9 @@ print(f"meanscale-msssim ahead of cvqn at {rate:.3f} bpp:", "—" if None in gap
 #
 # Compute each answer with code and set `answer_N`. The check cell prints *correct* or *not attempted yet*, and fails with a hint on a wrong answer; answers computed from data are checked to 1 part in 10⁵, so a rounded number copied from a printed table does not pass.
 #
-# 1. Using `bound_bpp`, what is the eq. 7 upper bound in bits per pixel for $C = 32$, stride 16, $\mathbf r = [20, 50, 30]\,\%$, $\mathbf q = [3, 6, 9]$? (a float)
-# 2. From `abl` and `group` (section 1), what is the *median* MS-SSIM loss (dB) of the channels in group 3 (`group == 2`)? (a float)
-# 3. How many wavefront steps does group 3 of `cvqn-q2` need to decode a 512×512 image? (an int; the latent is 1/16 of the image's size; use the formula of section 4 or `m2.contexts[2].planes`)
+# 1. From eq. 7 (section 6), with NumPy and without `bound_bpp`: what is the upper bound in bits per pixel for $C = 40$ channels, stride 16, $\mathbf r = [20, 50, 30]\,\%$ (8, 20 and 12 channels), $\mathbf q = [3, 6, 9]$? (a float)
+# 2. From `abl` and `group` (section 1), what is the *median* MS-SSIM loss (dB) of the channels in group 3? (a float)
+# 3. How many wavefront steps does group 3 of `cvqn-q2` need to decode a 512×512 image? (an int; the latent is 1/16 of the image's size in each direction; section 4 says how the symbols are grouped into steps)
 #
 # Solutions: `notebooks/solutions/02_gmm_quantizer_cvqn.md`.
 
@@ -453,7 +458,7 @@ answer_2 = None
 answer_3 = None
 
 # %%
-check(1, answer_1, [0.2, 0.5, 0.3], [3, 6, 9], book="02")
+check(1, answer_1, 40, [0.2, 0.5, 0.3], [3, 6, 9], book="02")
 check(2, answer_2, abl, group, book="02")
 check(3, answer_3, m2, book="02")
 
@@ -473,12 +478,12 @@ def responsibilities(z, weights, means, stds):
 check_code("02.responsibilities", responsibilities)
 
 # %%
-def gmm_quantize(z, weights, means, stds):
-    """Eq. 3: each value becomes the mean of its most responsible component."""
-    raise NotImplementedError  # your code here
+def gmm_nll(z, weights, means, stds):
+    """Eq. 5: the negative log-likelihood of the samples z under the mixture, in nats (summed over z)."""
+    raise NotImplementedError  # your code here: a scalar tensor
 
 
-check_code("02.gmm_quantize", gmm_quantize)
+check_code("02.gmm_nll", gmm_nll)
 
 # %% [markdown]
 # **Open experiment.** Fit `fit_gmm` on each toy distribution with 3, 5 and 9 levels and plot distortion against the entropy of the level indices. Where does a learned quantizer gain most over uniform rounding?

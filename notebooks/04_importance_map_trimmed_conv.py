@@ -18,14 +18,16 @@
 #
 # Paper: Li, Zuo, Gu, You, Zhang, *Learning Content-Weighted Deep Image Compression* (TPAMI; the journal version with TCAE), [arXiv:1904.00664](https://arxiv.org/abs/1904.00664).
 #
-# **You will learn**
+# **What you will learn**
 # - why a code should spend its bits where the image needs them, and how an **importance map** $\mathbf p$ does it: quantized to $L$ levels, it switches code channels on and off position by position (eqs. 3–4), and the number of kept codes *is* the rate proxy (eqs. 7–8);
 # - how to learn through two non-differentiable steps: a **straight-through** proxy for the code's quantizer (eqs. 11–12) and the paper's **two-stage relaxation** for the importance map (eqs. 13–19);
 # - the **learnt channel-wise multi-valued quantizer** (eqs. 1–2, 9): centres as cumulative sums of non-negative steps, moved by a quantization loss, dead levels re-spread;
 # - **trimmed convolutions**: masked kernels that make a fully convolutional network a valid context model for arithmetic coding (eqs. 22–25), and the **inclined** masks that let a whole plane of symbols decode at once (eqs. 26–27);
 # - how TCAE compares with a CABAC-like context and an i.i.d. model on real codes, and what parallel decoding buys on a CPU.
 #
-# **Assumes** notebook 01 (rate–distortion, entropy coding, real bitstreams); notebook 02's 3D context model is a close cousin of TCAE. **Time** 45–60 minutes to read and do the exercises; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
+# **Assumes** notebook 01 (rate–distortion, entropy coding, real bitstreams); notebook 02's 3D context model is a close cousin of TCAE.
+#
+# **Time** 45–60 minutes to read and do the exercises; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
 # Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cwic-base`, `cwic`, `cwic-noimp` and `cwic-quantizer` (model cards in `lic_lab/zoo/checkpoints/`). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cwic` (tests re-derive some from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
 

@@ -53,7 +53,7 @@ def test_versus_paper_puts_the_papers_numbers_beside_ours():
     paper = {"[5]": (None, 0.96, 0.25), "[3,5,7]": (None, 0.97, 0.24)}
     table = versus_paper(rows, {"[5]": "q5", "[3,5,7]": "q357"}, paper, "[5]", "q", extra={"[5]": {"note": "base"}})
     assert list(table[0])[:3] == ["q", "note", "seeds"] and "PSNR" not in table[0]
-    assert table[1]["Δbpp vs [5] (%)"] == "-7.50 ± 2.50" and table[1]["paper Δbpp (%)"] == -4.0
+    assert table[1]["Δbpp vs [5] (%)"] == "-7.50 ± 2.50" and table[1]["paper Δbpp (%, from its bpp)"] == "-4.00"
     assert beyond_noise(rows[1]) and not beyond_noise({"dbpp_percent": -1.0, "dbpp_spread": 1.5})
 
 

@@ -319,12 +319,11 @@ def test_exercise_checks_of_notebooks_02_05_06():
     from conftest import small
 
     from lic_lab.evaluation.complexity import decoder_flops
-    from lic_lab.quantization.variable import bound_bpp
     from lic_lab.teaching.channels import Ablation
 
-    want = bound_bpp(32, 16, [0.2, 0.5, 0.3], [3, 6, 9])
-    assert "correct" in verdict(1, want, [0.2, 0.5, 0.3], [3, 6, 9], book="02")
-    assert "not yet" in verdict(1, bound_bpp(32, 16, [0.25, 0.5, 0.25], [2, 5, 8]), [0.2, 0.5, 0.3], [3, 6, 9], book="02")
+    want = 40 * (0.2 * np.log2(3) + 0.5 * np.log2(6) + 0.3 * np.log2(9)) / 16**2  # eq. 7 by hand
+    assert "correct" in verdict(1, want, 40, [0.2, 0.5, 0.3], [3, 6, 9], book="02")
+    assert "not yet" in verdict(1, want * 16, 40, [0.2, 0.5, 0.3], [3, 6, 9], book="02")  # per latent position
     abl = Ablation(np.arange(6), np.full(6, 29.0), np.array([0.9, 0.9, 0.8, 0.7, 0.95, 0.5]), 30.0, 0.95)
     group = np.array([0, 1, 2, 2, 2, 1])
     median = float(np.median(abl.ms_ssim_loss_db[[2, 3, 4]]))

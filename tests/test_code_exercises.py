@@ -22,7 +22,8 @@ WRONG = {
     "01.ste": lambda y, step: y + (torch.round(y) - y).detach(),  # rounds to the unit grid
     "01.bin_mass": lambda v, b: torch.exp(-(v.abs()) / b) / (2 * b),  # the density, not the mass
     "02.responsibilities": lambda z, w, m, s: torch.softmax(-((z.unsqueeze(-1) - m) ** 2), -1),  # ignores weights, stds
-    "02.gmm_quantize": lambda z, w, m, s: m[(z.unsqueeze(-1) - m).abs().argmin(-1)],  # nearest mean
+    "02.gmm_nll": lambda z, w, m, s: -torch.logsumexp(torch.log(w) - 0.5 * ((z.unsqueeze(-1) - m) / s) ** 2 - torch.log(s),
+                                                      dim=-1).sum(),  # the constant 0.5 log 2 pi left out
     "03.channel_bits": lambda lik: (-torch.log(lik.double())).sum(dim=(0, 2, 3)),  # nats
     "03.spearman": lambda a, b: float(np.corrcoef(a, b)[0, 1]),  # Pearson on values
     "04.rate_loss": lambda mask, r: (mask.sum(dim=(1, 2, 3)) - r * mask[0].numel()).mean(),  # no hinge

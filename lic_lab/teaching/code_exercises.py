@@ -97,10 +97,10 @@ def _check_responsibilities(fn: Callable) -> None:
     _same(fn(z, weights, means, stds), q.responsibilities(z).detach(), "responsibilities (eq. 3's fraction)")
 
 
-def _check_gmm_quantize(fn: Callable) -> None:
+def _check_gmm_nll(fn: Callable) -> None:
     q, weights, means, stds = _random_gmm()
     z = torch.randn(300, generator=_gen(8)) * 3
-    _same(fn(z, weights, means, stds), q(z)[0].detach(), "quantized values (eq. 3)")
+    _same(fn(z, weights, means, stds), q.nll(z).detach(), "eq. 5 (nats, summed over the samples)", atol=1e-3)
 
 
 # --- 03 channels -----------------------------------------------------------------------------------
@@ -226,10 +226,11 @@ CODE_EXERCISES: dict[str, CodeExercise] = {
         "pi_q N(z | mu_q, sigma_q^2), normalised over q (a softmax of the log densities)",
         _check_responsibilities,
     ),
-    "02.gmm_quantize": CodeExercise(
-        "gmm_quantize(z, weights, means, stds): the mean of the most responsible component (eq. 3)",
-        "the mean of the component with the largest responsibility",
-        _check_gmm_quantize,
+    "02.gmm_nll": CodeExercise(
+        "gmm_nll(z, weights, means, stds): eq. 5, -sum_i log sum_q pi_q N(z_i | mu_q, sigma_q^2), in nats",
+        "work in logs and combine the components with a log-sum-exp; the Gaussian's normalising constant "
+        "cancels in the responsibilities but not here",
+        _check_gmm_nll,
     ),
     "03.channel_bits": CodeExercise(
         "channel_bits(likelihoods): bits of each channel of an (N, C, H, W) likelihood tensor",

@@ -244,13 +244,14 @@ def _c3(timing: dict):
 BENCHMARK = {1: _c1, 2: _c2, 3: _c3}
 
 
-def _q1(shares: list[float], levels: list[int]):
+def _q1(channels: int, shares: list[float], levels: list[int]):
     from lic_lab.quantization.variable import bound_bpp
 
     return (
-        bound_bpp(32, 16, shares, levels),
+        bound_bpp(channels, 16, shares, levels),
         _computed,
-        "C * sum_g r_g log2 q_g / 16^2 (eq. 7 per pixel)",
+        "eq. 7 counts bits over the whole latent; per pixel, remember the latent has 1/16 of the image's "
+        "rows and of its columns",
     )
 
 
@@ -261,7 +262,7 @@ def _q2(ablation, group):
     return (
         float(np.median(losses[np.asarray(group) == 2])),
         _computed,
-        "np.median of abl.ms_ssim_loss_db over the channels with group == 2 (group 3 counted from 1)",
+        "the median, not the mean; select group 3's channels with a boolean mask (groups count from 0 in `group`)",
     )
 
 
@@ -270,7 +271,7 @@ def _q3(model):
     return (
         len(model.contexts[2].planes((d, 512 // 16, 512 // 16))),
         _equal,
-        "4 (D - 1) + 2 (H - 1) + W with D = group 3's channels, H = W = 32",
+        "count the values t = 4c + 2h + w takes (section 4), for group 3's channels and a 32 x 32 latent",
     )
 
 

@@ -109,9 +109,17 @@ def gmm_figure(quantizer: Any, samples: torch.Tensor) -> plt.Figure:
     twin.plot(zs, grad.numpy(), "C2", lw=1, alpha=0.7)
     twin.set_ylabel("d soft / dz (gradient)", color="C2")
     axes[2].set_title("quantized value and its gradient")
+    index = resp.argmax(-1).numpy()
+    for k, edge in enumerate(np.flatnonzero(np.diff(index))):  # decision boundaries: the hard value jumps
+        axes[2].axvline(
+            (zs[edge] + zs[edge + 1]) / 2, color="C3", lw=0.8, ls="--", label="decision boundary" if k == 0 else None
+        )
     axes[2].legend(fontsize=8, loc="upper left")
+    axes[0].set_ylabel("density")
+    axes[1].set_ylabel("responsibility")
+    axes[2].set_ylabel("quantized value")
     for ax in axes:
-        ax.set_xlabel("z")
+        ax.set_xlabel("z (dotted: the levels mu_q)")
         for m in quantizer.means.detach().numpy():
             ax.axvline(m, color="k", lw=0.4, ls=":")
     fig.tight_layout()

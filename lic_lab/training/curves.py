@@ -17,16 +17,24 @@ def loss_windows(curve: Sequence[dict[str, float]], window: int = 500, key: str 
     return [((k + 1) * window, sum(v) / len(v)) for k, v in sorted(groups.items())]
 
 
+def full_lr_windows(curve: Sequence[dict[str, float]], window: int = 500) -> list[tuple[int, float]]:
+    """:func:`loss_windows` over the steps at the schedule's full learning rate only: the decay at the end
+    and the warm-up after each resumed sitting are left out, so a window there may hold fewer steps."""
+    if not curve:
+        return []
+    top = max(row["lr"] for row in curve)
+    return loss_windows([row for row in curve if row["lr"] == top], window)
+
+
 def compared_windows(
     curve: Sequence[dict[str, float]], window: int = 500, span: int = 2000
 ) -> tuple[tuple[int, float], tuple[int, float]] | None:
     """The two window means :func:`loss_flattened` compares, ``((step, mean) earlier, (step, mean) last)``:
-    at the schedule's full learning rate (before its decay, warm-ups left out), the last window and the
-    one ``span`` steps before it (each labelled by its last step). None when the run is too short."""
-    if not curve:
+    among :func:`full_lr_windows`, the last one and the last one at least ``span`` steps before it (each
+    labelled by its last step). None when the run is too short."""
+    windows = full_lr_windows(curve, window)
+    if not windows:
         return None
-    top = max(row["lr"] for row in curve)
-    windows = loss_windows([row for row in curve if row["lr"] == top], window)
     last_step, _ = windows[-1]
     earlier = [w for w in windows if w[0] <= last_step - span]
     return (earlier[-1], windows[-1]) if earlier else None

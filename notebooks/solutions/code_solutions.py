@@ -36,9 +36,11 @@ def responsibilities(z, weights, means, stds):
     return torch.softmax(log_density, dim=-1)
 
 
-def gmm_quantize(z, weights, means, stds):
-    """Eq. 3: the mean of the component with the largest responsibility."""
-    return means[responsibilities(z, weights, means, stds).argmax(-1)]
+def gmm_nll(z, weights, means, stds):
+    """Eq. 5: -sum_i log sum_q pi_q N(z_i | mu_q, sigma_q^2), in nats."""
+    d = (z.unsqueeze(-1) - means) / stds
+    log_joint = torch.log(weights) - 0.5 * d**2 - torch.log(stds) - 0.5 * math.log(2 * math.pi)
+    return -torch.logsumexp(log_joint, dim=-1).sum()
 
 
 # 03 channels
@@ -120,7 +122,7 @@ def rate_overlap(rate_a, rate_t) -> float:
 
 SOLUTIONS = {
     "01.noise": add_noise, "01.ste": ste_round, "01.bin_mass": bin_mass,
-    "02.responsibilities": responsibilities, "02.gmm_quantize": gmm_quantize,
+    "02.responsibilities": responsibilities, "02.gmm_nll": gmm_nll,
     "03.channel_bits": channel_bits, "03.spearman": spearman,
     "04.rate_loss": rate_loss, "04.importance_from_mask": importance_from_mask,
     "05.interpolation_weight": interpolation_weight, "05.gains_at": gains_at,
