@@ -127,7 +127,8 @@ def cbanet(images: list[tuple[str, torch.Tensor]]) -> dict:
 CBANET_PROBE = "data/training/cbanet/cbanet-probe-single64.pt"
 CBANET_ROUNDS = {"round 1": "data/training/cbanet/cbanet-round1.pt", "round 2": "data/training/cbanet/cbanet-round2.pt",
                  "round 3": "data/training/cbanet/cbanet-round3.pt",
-                 "round 4 (joint)": "lic_lab/zoo/checkpoints/cbanet.pt"}  # recipes cbanet, cbanet-long, cbanet-joint (shipped)
+                 "round 4 (joint)": "lic_lab/zoo/checkpoints/cbanet.pt",  # recipes cbanet, cbanet-long, cbanet-joint (shipped)
+                 "higher base (not shipped)": "data/training/cbanet/cbanet-top-joint.pt"}  # recipe cbanet-top: at lambda 0.0932
 
 
 def _psnr_per_k(model, images: list[torch.Tensor]) -> list[float]:
