@@ -195,6 +195,8 @@ def _download_train(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from lic_lab.training.train import TrainConfig, train_and_save
 
+    if args.init_over and not args.init:
+        raise UsageError("--init-over copies tensors over --init's: give --init too")
     extra = {}
     for item in args.arch_arg or []:
         key, sep, value = item.partition("=")

@@ -500,6 +500,7 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         f"| steps | {record['steps']:,} (Adam, lr {cfg['lr']}, divided by 10 after {int(cfg['lr_drop_at'] * 100)}%); "
         f"{chain_steps(record):,} from scratch along the fine-tuning chain |",
         f"| initialised from | {cfg['init'] or 'scratch'}"
+        f"{', then the matching tensors of ' + cfg['init_over'] if cfg.get('init_over') else ''}"
         f"{' as it was then (retired since: `' + Path(record['init_record']).stem + '`)' if record.get('init_record') else ''}"
         f"{' (' + record['init_report'] + ')' if record.get('init_report') else ''} |",
         f"| wall time | {record['wall_time_s'] / 60:.1f} min on {record['threads']} CPU thread(s); "

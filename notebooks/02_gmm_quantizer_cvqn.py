@@ -186,7 +186,7 @@ show_source(GMMQuantizer.responsibilities, GMMQuantizer.forward)
 
 # %%
 from lic_lab.models.cvqn import CVQN
-show_source(CVQN.forward, GMMQuantizer.nll, bound_bpp)  # eq. 8's terms, eq. 5, eq. 7
+show_source(CVQN.forward, bound_bpp)  # eq. 8's terms, eq. 7 (eq. 5 is an exercise at the end)
 
 # %%
 parts = {"encoder": m2.encoder, "decoder": m2.decoder, "GMM quantizers": m2.quantizers,
@@ -227,7 +227,7 @@ print("loss flattened (rule: among the 500-step windows at the segment's full lr
       "at least 2,000 steps earlier; a window is labelled by its last step; the decay at the end and the warm-up after "
       "each resumed sitting are left out, so a window there may hold fewer steps)")
 for record in segments:
-    sittings = [seg["steps"][0] for seg in record.get("segments", [])[1:]]  # each later sitting restarts with a warm-up
+    sittings = [seg["steps"][0] for seg in record.get("segments", [])[1:]]  # resumed from committed weights: lr warmed up again
     print(f"{record['name']} ({record['steps']:,} steps, lr {record['config']['lr']:g}"
           f"{', resumed at step ' + ', '.join(f'{s:,}' for s in sittings) if sittings else ''}): "
           "training loss, mean per 500 full-lr steps:",
@@ -376,7 +376,7 @@ for n, rho in S["re_rank_vs_index"].items():  # rule: rho >= 0.7 mostly, 0.4 .. 
     print(f"{n}: the learned order {'mostly' if rho >= 0.7 else 'partly' if rho >= 0.4 else 'hardly'} follows the fixed one")
 
 # %% [markdown]
-# How close the RE order ends up to the predefined one is printed above. One reason it can stay close, which the paper does not mention: eq. 6 quantizes with the grouping *in force*, so a channel that currently has 7 levels carries more of the image and measures as more important, and keeps its place. Our RE weights start as $w_c = c$ (nothing else is known before the first measurement), so the very first measurement already favours the channels that grouping gave 7 levels, and the order reinforces itself from there — although the shared base model was trained with one group, where the channel index means nothing. That is one way to read the paper's finding that the fixed order *distinctly outperforms* the learned ones (Table 1): the "learned" order inherits the fixed one to the degree the cell above states (its rule is in the code), and can only add noise to it. The tables' "paper Δbpp" column is recomputed from the paper's rounded bpp, so it can differ from the percentages the paper prints in the last digit (e.g. −3.30 for its −3.31 %).
+# How close the RE order ends up to the predefined one is printed above. One reason it can stay close, which the paper does not mention: eq. 6 quantizes with the grouping *in force*, so a channel that currently has 7 levels carries more of the image and measures as more important, and keeps its place. Our RE weights start as $w_c = c$ (nothing else is known before the first measurement), so the very first measurement already favours the channels that grouping gave 7 levels, and the order reinforces itself from there — although the shared base model was trained with one group, where the channel index means nothing. That is one way to read the paper's finding that the fixed order *distinctly outperforms* the learned ones (Table 1): the "learned" order inherits the fixed one to the degree the cell above states (its rule is in the code). The tables' "paper Δbpp" column is recomputed from the paper's rounded bpp, so it can differ from the percentages the paper prints in the last digit (e.g. −3.30 for its −3.31 %).
 
 # %% [markdown]
 # ## 7. Rate–distortion on Kodak

@@ -143,13 +143,17 @@ def _psnr_per_k(model, images: list[torch.Tensor]) -> list[float]:
 
 def cbanet_rounds(images: list[tuple[str, torch.Tensor]]) -> dict:
     """Mean PSNR with K = 1, 2, 3 at the base bitrate for each training round of CBANet, on Kodak and on the
-    validation photos (what a choice between rounds may look at), and each round's g_k."""
+    validation photos (what a choice between rounds may look at), each round's g_k, and its Kodak bpp at
+    the base (the entropy estimate; a round's base codes its frozen encoder's bits)."""
+    from lic_lab.training.train import validate
+
     validation = [data.read_image(p) for p in data.training_paths()[1]]
     report = {}
     for label, path in CBANET_ROUNDS.items():
         model = zoo.load_checkpoint_file(ROOT / path)[0]
         model.set_rate(model.bitrates)
         report[label] = {"psnr": _psnr_per_k(model, [x for _, x in images]),
+                         "bpp": validate(model, [x for _, x in images], 0.0, "mse")["bpp"],
                          "validation_psnr": _psnr_per_k(model, validation),
                          "g": [float(b.weight.detach()) for b in model.g_s.branches]}
     return report

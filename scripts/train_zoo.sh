@@ -180,8 +180,9 @@ case "${1:-}" in
   c2f-longer)
     # Not shipped (issue 16, notebook 07 section 2.5): is the two-level model's deficit against its
     # single-level ablation the short end-to-end stage (2,000 steps; the paper's is 400k)? Both q3
-    # models continue their joint stage 2,000 more steps at the same lr and crops; the validation
-    # R + lambda D gap before and after answers it (one run per variant).
+    # models get 2,000 more joint steps: a new run from their weights with a fresh optimizer at lr 5e-4
+    # (no warm-up; decay at 85%), the same crops and lambda; the validation R + lambda D gap before and
+    # after answers it (one run per variant).
     D=data/training
     A="--arch coarse_to_fine --batch 4 --patch 256 --val-every 1000 --stage joint --lmbda 0.013 --steps 2000 --lr 5e-4"
     stage $D/c2f c2f-q3-joint2 $A --arch-arg levels=2 --init $D/c2f-q3.pt

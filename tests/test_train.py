@@ -194,6 +194,32 @@ def test_staged_training_only_updates_the_stage(tmp_path, monkeypatch):
     assert changed and all(k.startswith(("bal.0.", "ibal.0.", "bal_z.0.", "ibal_z.0.")) for k in changed)
 
 
+def test_init_over_puts_a_new_base_under_a_trained_decoder(tmp_path, monkeypatch):
+    """--init-over: a second checkpoint's matching tensors replace --init's (CBANet's CAM on another
+    rate's frozen encoder); the record and card name both, and it refuses to run without --init."""
+    monkeypatch.setattr("lic_lab.training.train.RUNS_DIR", tmp_path / "runs")
+    from lic_lab.models import build_model
+    from lic_lab.zoo import save_checkpoint
+
+    config = {"arch": "cbanet_hp", "N": 16, "M": 24, "widths": [6, 6, 8], "bitrates": 3, "bam_hidden": 12,
+              "hyper_bam_hidden": 8}
+    torch.manual_seed(0)
+    decoder_side = build_model(config)
+    base = build_model({"arch": "scale_hyperprior", "N": 16, "M": 24})
+    save_checkpoint(decoder_side, tmp_path / "cam.pt", precision="fp32")
+    save_checkpoint(base, tmp_path / "base.pt", precision="fp32")
+    extra = {k: v for k, v in config.items() if k not in ("arch", "N", "M")}
+    cfg = _cfg(tmp_path, arch="cbanet_hp", extra=extra, stage="bam1", steps=0, init=str(tmp_path / "cam.pt"),
+               init_over=str(tmp_path / "base.pt"))
+    model, record = train(cfg, progress=False, images=embedded_paths()[:2])
+    assert torch.equal(model.g_a[0].weight, base.g_a[0].weight)  # the base's encoder
+    assert torch.equal(model.g_s.branches[0].net[0].weight, decoder_side.g_s.branches[0].net[0].weight)
+    assert "base.pt" in record["init_report"] and "g_a" in record["init_report"] and "g_s" not in record["init_report"]
+    with pytest.raises(ValueError, match="give init too"):
+        train(_cfg(tmp_path, arch="cbanet_hp", extra=extra, stage="bam1", steps=0, init_over=str(tmp_path / "base.pt")),
+              progress=False, images=embedded_paths()[:2])
+
+
 def test_branch_weights_learn_at_their_lower_learning_rate(tmp_path, monkeypatch):
     """CBANet's g_k at weight_lr_scale x the lr: an Adam step moves a parameter by at most about its
     group's lr, so g_2 moves less than 2 x steps x that, while branch 2's own weights move further."""

@@ -197,8 +197,9 @@ class ContextModel3D(nn.Module):
     def compress(self, indices: torch.Tensor, means: torch.Tensor, sequential: bool = False) -> bytes:
         """Code a (D, H, W) volume of level indices.
 
-        ``sequential`` must match at decoding (one symbol per step: same model, slower). The wavefront
-        order is coded in one pass (:meth:`_probabilities`); the sequential one walks its steps.
+        ``sequential`` must match at decoding: one symbol per step in raster order (slower; causal,
+        and so the trained model, only for the raster mask ``(4, 2)``). The wavefront order is coded
+        in one pass (:meth:`_probabilities`); the sequential one walks its steps.
         """
         if indices.dim() != 3:
             raise ValueError("expected one (D, H, W) volume of symbol indices")

@@ -119,7 +119,8 @@ def warm_start(model: CompressionModel, source: torch.nn.Module) -> str:
     source_state = model.adapt_state(dict(source.state_dict()))
     matched = {k: v for k, v in source_state.items() if k in own and own[k].shape == v.shape}
     model.load_state_dict(matched, strict=False)
-    return f"{len(matched)} of {len(own)} tensors copied"
+    parts = sorted({k.split(".")[0] for k in matched})
+    return f"{len(matched)} of {len(own)} tensors copied" + (f": {', '.join(parts)}" if len(matched) < len(own) else "")
 
 
 def validate_rates(model: CompressionModel, images: list[torch.Tensor], cfg: TrainConfig) -> dict[str, Any]:
@@ -302,8 +303,10 @@ def train(
         init_report = warm_start(model, load_checkpoint_file(cfg.init)[0])
         log(f"{cfg.name}: initialised from {cfg.init} ({init_report})")
     if cfg.init_over:
+        if not cfg.init:
+            raise ValueError("init_over copies tensors over init's: give init too")
         over = warm_start(model, load_checkpoint_file(cfg.init_over)[0])
-        init_report = f"{init_report}; then {over} from {cfg.init_over}" if init_report else over
+        init_report = f"{init_report}; then {over} from {cfg.init_over}"
         log(f"{cfg.name}: then from {cfg.init_over} ({over})")
     model.configure_training(cfg.stage)
     dev = dist.device()
