@@ -65,3 +65,16 @@ def test_ablate_set_zeroes_channels_together(small_model, photo):
     mse = torch.mean((x_hat.double() - x.double()) ** 2).item()
     assert res["psnr"] == pytest.approx(10 * np.log10(1 / mse), abs=1e-6)
     assert res["psnr_loss"] == pytest.approx(res["base_psnr"] - res["psnr"])
+
+
+def test_layout_correlation_reads_how_much_of_the_photo_a_channel_shows():
+    from lic_lab.teaching.channels import layout_correlation
+
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 64, 96)
+    luma = (x[0] * torch.tensor([0.299, 0.587, 0.114])[:, None, None]).sum(0)
+    small = torch.nn.functional.adaptive_avg_pool2d(luma[None, None], (4, 6))[0, 0]
+    y = torch.stack([small, -3 * small + 1, torch.ones(4, 6), torch.rand(4, 6)])[None]
+    r = layout_correlation(y, x)
+    assert r[0] == pytest.approx(1.0) and r[1] == pytest.approx(1.0)  # sign and scale do not matter
+    assert r[2] == 0.0 and 0.0 <= r[3] < 1.0  # a flat channel shows nothing

@@ -169,6 +169,20 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float((ra * rb).sum() / denom) if denom else float("nan")
 
 
+def layout_correlation(y_hat: torch.Tensor, x: torch.Tensor) -> np.ndarray:
+    """|Pearson correlation| of each latent channel with the image's luminance averaged down to the
+    latent's size: how much of the photo's layout a channel map shows (CVQN Fig. 3, left: "channels
+    containing much more profile and context information ... are allocated more bits"). A flat
+    channel scores 0."""
+    planes = y_hat[0].detach().double().flatten(1)  # (C, h w)
+    luma = (x[0].double() * torch.tensor([0.299, 0.587, 0.114], dtype=torch.float64)[:, None, None]).sum(0)
+    small = torch.nn.functional.adaptive_avg_pool2d(luma[None, None], tuple(y_hat.shape[-2:]))[0, 0].flatten()
+    a, b = planes - planes.mean(1, keepdim=True), small - small.mean()
+    denom = a.norm(dim=1) * b.norm()
+    r = torch.where(denom > 0, (a @ b) / denom.clamp_min(1e-300), torch.zeros_like(denom))
+    return r.abs().numpy()
+
+
 @dataclass
 class Stability:
     """How consistently channels rank across images."""
