@@ -176,7 +176,8 @@ def layout_correlation(y_hat: torch.Tensor, x: torch.Tensor) -> np.ndarray:
     channel scores 0."""
     planes = y_hat[0].detach().double().flatten(1)  # (C, h w)
     luma = (x[0].double() * torch.tensor([0.299, 0.587, 0.114], dtype=torch.float64)[:, None, None]).sum(0)
-    small = torch.nn.functional.adaptive_avg_pool2d(luma[None, None], tuple(y_hat.shape[-2:]))[0, 0].flatten()
+    size = (y_hat.shape[-2], y_hat.shape[-1])
+    small = torch.nn.functional.adaptive_avg_pool2d(luma[None, None], size)[0, 0].flatten()
     a, b = planes - planes.mean(1, keepdim=True), small - small.mean()
     denom = a.norm(dim=1) * b.norm()
     r = torch.where(denom > 0, (a @ b) / denom.clamp_min(1e-300), torch.zeros_like(denom))
