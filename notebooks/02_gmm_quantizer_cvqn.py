@@ -25,7 +25,7 @@
 # - a **3D masked context model** (Mentzer et al. 2018) as the entropy model, coded for real, and how to decode it in *wavefronts* instead of one symbol at a time;
 # - how to read an ablation at lab scale: paired seeds, spreads, and whether the paper's direction reproduces.
 #
-# **Assumes** notebook 01 (rate–distortion, entropy coding, real bitstreams). Notebook 03 goes deeper into channel ablation.
+# **Assumes** notebook 01 (rate–distortion, entropy coding, real bitstreams). Notebook 03 measures in depth the channel ablation that section 1 starts from: the suggested path (notebook 00) reads it first.
 #
 # **Time** 60 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
