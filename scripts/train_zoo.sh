@@ -326,11 +326,9 @@ case "${1:-}" in
       stage $D/cvqn cvqn-q2-seg4 $C --val-every 1000 --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --init $D/cvqn/cvqn-q2-seg3.pt
       stage $D cvqn-q2 $C --val-every 1000 --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --init $D/cvqn/cvqn-q2-seg4.pt ;;
     esac
-    # C = 16 and 48 are fine-tuned from the fourth segment (the fifth, added later, was not followed by
-    # them: their records name it through init_record, as they were trained from data/training/cvqn-q2.pt).
-    S4=$D/cvqn/cvqn-q2-seg4.pt
-    case "${STEP:-all}" in q1|all) stage $D cvqn-q1 $C --val-every 2000 --M 16 --lmbda 8 --steps 1500 --lr 2e-4 --init $S4 ;; esac
-    case "${STEP:-all}" in q3|all) stage $D cvqn-q3 $C --val-every 2000 --M 48 --lmbda 24 --steps 1500 --lr 2e-4 --init $S4 ;; esac
+    # C = 16 and 48 are fine-tuned again from each new q2 (delete data/training/cvqn-q1.* and -q3.* first).
+    case "${STEP:-all}" in q1|all) stage $D cvqn-q1 $C --val-every 2000 --M 16 --lmbda 8 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
+    case "${STEP:-all}" in q3|all) stage $D cvqn-q3 $C --val-every 2000 --M 48 --lmbda 24 --steps 1500 --lr 2e-4 --init $D/cvqn-q2.pt ;; esac
     ;;
   cvqn-base)
     # The ablations' shared starting point: q = [5], one group, C = 32, from scratch. Neutral on
