@@ -182,7 +182,6 @@ class ContextModel3D(nn.Module):
         the order of evaluation cannot change them: the probabilities are bit for bit the
         wavefront's. Returns the symbols and their probabilities, both in decoding order."""
         shape = cast(tuple[int, int, int], tuple(indices.shape))
-        d, h, w = shape
         layers = self._exact(shape)
         flat, _ = _padded_positions(shape)
         acts = self._activations(shape)
@@ -208,14 +207,15 @@ class ContextModel3D(nn.Module):
             symbols, probs = self._probabilities(indices, means.detach().float())
             coder.add(symbols.numpy(), probs)
             return coder.finish()[0]
-        unpad, flat_idx = _unpadded(cast(tuple[int, int, int], tuple(indices.shape))), indices.flatten().long()
+        shape = cast(tuple[int, int, int], tuple(indices.shape))
+        unpad, flat_idx = _unpadded(shape), indices.flatten().long()
 
         def step(plane: torch.Tensor, probs: np.ndarray) -> torch.Tensor:
             idx = flat_idx[unpad[plane]]
             coder.add(idx.numpy(), probs)
             return idx
 
-        self._run(cast(tuple[int, int, int], tuple(indices.shape)), means.detach().float(), step, sequential)
+        self._run(shape, means.detach().float(), step, sequential)
         return coder.finish()[0]
 
     def decompress(
