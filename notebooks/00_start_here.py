@@ -49,13 +49,14 @@
 # x86-64 includes it), the sliders code on the GPU, and `bash scripts/gpu_flagship.sh` trains a
 # wider model in minutes. Decoding stays bit-exact across devices (README, "What decoding guarantees").
 #
-# **Training the models yourself.** Each notebook has a `FULL_TRAINING` switch at the top that re-runs
-# its shipped recipes (`scripts/train_zoo.sh`, CPU-hours; the model cards give each wall time). They
+# **Training the models yourself.** Notebooks 01, 02 and 04–07 have a `FULL_TRAINING` switch at the top that re-runs
+# their shipped recipes (`scripts/train_zoo.sh`, CPU-hours; the model cards give each wall time). They
 # train on the data root's `train/` (49 photos) and `train-extra/` (40), 80 of them for training and the
 # rest held out. Without a data root, the switch first builds the public half of that set: `python -m lic_lab download-train` fetches 40 free-licensed photos (Debian's
 # wallpaper packages and the scikit-image wheel; about 180 MB of archives, each checked against its
 # SHA-256) and converts them exactly as the zoo's `train-extra/` was made. `python -m lic_lab
-# download-kodak` fetches the evaluation set the same way. Trained on those 40 photos alone, the recipes
+# download-kodak` fetches the evaluation set the same way. Trained on the 34 of those 40 that are training photos
+# (three are validation photos, three held out as large test photos), the recipes
 # will not reproduce the model cards' numbers: `train/` (Wikimedia Commons photos, listed in its
 # `ATTRIBUTION.md`) has no download command, because its collection did not record which file came from
 # which source page.

@@ -293,7 +293,7 @@ print(f"whole {S['image']} with {S['model']}: encode {t['1']['encode_s']:.2f} / 
 #
 # The photo's quantized latent, channels sorted by importance: the least important quarter with 3 levels, the middle half with 5, the most important quarter with 7 (each panel on its own symmetric scale: white is 0, red positive, blue negative). Then each group's learned mixture and how its levels are used.
 #
-# The paper reads its Fig. 3 as "the channels containing much more profile and context information of the original image are allocated more bits". One number for that: how closely each channel map follows the photo's luminance averaged down to the latent's size, as |Pearson correlation| (`channels.layout_correlation`; 1 = the channel is a small copy of the photo, 0 = nothing of its layout). Rule: the 7-level group shows more of the photo than the 3-level group when its mean is higher.
+# The paper reads its Fig. 3 as "the channels containing much more profile and context information of the original image are allocated more bits". One number for that: how closely each channel map follows the photo's luminance averaged down to the latent's size, as |Pearson correlation| (`channels.layout_correlation`; 1 = the channel is a small copy of the photo, 0 = nothing of its layout). Rule: the 7-level group shows more of the photo than the 3-level group when its mean is higher, both before quantization ($\mathbf y$) and after ($\hat{\mathbf y}$): after alone would be confounded, since a 3-level map can follow the photo less closely whatever the network learned (the confound of section 1).
 
 # %%
 viz.group_grid(out["y_hat"], out["order"].tolist(), m2.sizes, m2.levels); plt.show()
@@ -306,10 +306,14 @@ for g, (quant, idx) in enumerate(zip(m2.quantizers, out["indices"])):
                  "use (%)": str([round(100 * v) for v in (counts / counts.sum()).tolist()]),
                  "index entropy (bits)": round(float(-(p * p.log2()).sum()), 3), "log2 q": round(float(np.log2(quant.levels)), 3)})
 display(Markdown(viz.table(rows)))
-layout = channels.layout_correlation(out["y_hat"], x)
-by_group = [float(layout[group == g].mean()) for g in range(len(m2.sizes))]  # group: section 1's groups_of
-print("mean |correlation| with the photo's layout, group 1 / 2 / 3 (3 / 5 / 7 levels):", " / ".join(f"{v:.3f}" for v in by_group),
-      f"-> the 7-level group shows {'more' if by_group[-1] > by_group[0] else 'less'} of the photo than the 3-level group")
+more = []
+for key in ("y", "y_hat"):  # before and after quantization
+    layout = channels.layout_correlation(out[key], x)
+    by_group = [float(layout[group == g].mean()) for g in range(len(m2.sizes))]  # group: section 1's groups_of
+    more.append(by_group[-1] > by_group[0])
+    print(f"mean |correlation| of {key} with the photo's layout, group 1 / 2 / 3 (3 / 5 / 7 levels):",
+          " / ".join(f"{v:.3f}" for v in by_group))
+print(f"-> the 7-level group shows {'more' if all(more) else 'not consistently more'} of the photo than the 3-level group")
 
 # %% [markdown]
 # ## 6. The paper's ablations at lab scale (Tables 2 and 1)
@@ -419,7 +423,8 @@ for k in ("cvqn", "cvqn (earlier)", "meanscale-msssim", "webp", "jpeg2000"):
     target_rows.append({"curve": k, **{f"MS-SSIM at {r} bpp": fmt(v) for r, v in at.items()},
                         "target met": "—" if k in ("webp", "jpeg2000") else at[TARGET_BPP] is not None and at[TARGET_BPP] >= TARGET_MS_SSIM})
 display(Markdown(viz.table(target_rows)))
-# Fig. 3's claim, rate-matched (the rule is stated in the markdown above)
+# Fig. 3's claim, rate-matched (the rule is stated in the markdown above; it has no allowance, so read a gap of a few
+# 1e-4 MS-SSIM as a tie: section 6's seed spreads give the scale of run-to-run noise)
 GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 for codec in ("webp", "jpeg2000"):
     gaps = evaluate.quality_gaps(raw["cvqn"], raw[codec], GRID)
