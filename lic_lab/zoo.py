@@ -385,6 +385,11 @@ def chain_steps(record: dict[str, Any]) -> int:
     return sum(r["steps"] for r in training_chain(record))
 
 
+def stage_runs(name: str, stage: str) -> list[dict[str, Any]]:
+    """The runs of a staged recipe's ``stage`` along ``name``'s fine-tuning chain, newest first."""
+    return [r for r in training_chain(training_record(name)) if r["config"].get("stage") == stage]
+
+
 def family_budget(family: str) -> dict[str, Any]:
     """What a family's training cost, read from its models' records (for sentences in the notebooks).
 

@@ -165,8 +165,7 @@ print(f"the rule picks {'round 4' if ships else 'round 3'} (no worse at any K); 
 
 # %%
 top = st["rounds"]["higher base (not shipped)"]
-joint_lambda = lambda name: next(r["config"]["lmbda"] for r in zoo.training_chain(zoo.training_record(name))  # noqa: E731
-                                 if r["config"].get("stage") == "joint")
+joint_lambda = lambda name: zoo.stage_runs(name, "joint")[0]["config"]["lmbda"]  # noqa: E731 - its base bitrate
 helps = k_gain(top) - k_gain(r4) > MEASURABLE_DB
 print(f"gain K = 1 -> 3 on the validation photos: round 4 (base lambda {joint_lambda('cbanet')}) {k_gain(r4):+.3f} dB, "
       f"higher base (lambda {joint_lambda('cbanet-top-joint')}) {k_gain(top):+.3f} dB -> the higher base "

@@ -173,7 +173,7 @@ print(f"even crediting all of each gain to width, a wider model closes at most {
 
 # %%
 from PIL import Image
-from lic_lab.training.curves import validation_objective
+from lic_lab.training.curves import objective_change, validation_objective
 if data.data_root():  # the training photos' sizes (from their headers); the A/B itself is read from its records
     pixels = [Image.open(p).size for p in data.training_paths()[0]]
     print(f"training photos with more pixels than Kodak's 768x512: {sum(w * h > 768 * 512 for w, h in pixels)} of {len(pixels)}")
@@ -183,7 +183,7 @@ for arm, record in arms.items():
     print(f"{arm} (--downscale {record['config']['downscale']}): validation {last['bpp']:.4f} bpp, {last['psnr']:.2f} dB, "
           f"R + λD {validation_objective(record):.4f} | Kodak (fp16) {k['bpp']:.4f} bpp, {k['psnr']:.2f} dB, "
           f"{gain(f'meanscale-q6-{arm}'):+.2f} dB above the shipped family's curve at that rate")
-change = 100 * (validation_objective(arms["aug"]) / validation_objective(arms["ctl"]) - 1)
+change = objective_change(arms["aug"], arms["ctl"])
 outcome = {True: "adopted", False: "not adopted", None: "not adopted: no measurable difference at lab scale"}[direction(change)]
 print(f"down-scaling: R + λD on the validation photos {change:+.2f}% -> {outcome}; on Kodak it moves "
       f"the model {gain('meanscale-q6-aug') - gain('meanscale-q6-ctl'):+.2f} dB at equal rate (not used to choose)")
@@ -388,14 +388,12 @@ if "c2f-single-shared" in C["families"]:
 # **Fact 1, measured** (recipe `c2f-longer`, not shipped). Is the short end-to-end stage what holds the two-level model back? Both q3 models get 2,000 more joint steps (a new run from their weights with a fresh optimizer at the same lr, λ and crops), and their $R + \lambda D$ on the validation photos is compared before and after (`training.curves.validation_objective`; never Kodak). Rule: the extra steps narrow the two-level model's deficit when its relative gap to the single-level model shrinks by at least 0.5 percentage points (`ablation.direction` with `ONE_MODEL_RESOLUTION`, one run per variant).
 
 # %%
-from lic_lab.training.curves import validation_objective
-gap = []
+gap = []  # objective_change, validation_objective: imported in section 1.2
 for label, (two, one) in {"shipped": ("c2f-q3", "c2f-single-q3"), "c2f-longer": ("c2f-q3-joint2", "c2f-single-q3-joint2")}.items():
-    a, b = (validation_objective(zoo.training_record(n)) for n in (two, one))
-    joint = sum(r["steps"] for r in zoo.training_chain(zoo.training_record(two)) if r["config"].get("stage") == "joint"
-                and r["config"]["lmbda"] == zoo.training_record(two)["config"]["lmbda"])
-    gap.append(100 * (a / b - 1))
-    print(f"{label} ({joint:,} joint steps at q3's lambda): validation R + lambda D, two levels {a:.4f}, one level {b:.4f} "
+    a, b = (zoo.training_record(n) for n in (two, one))
+    joint = sum(r["steps"] for r in zoo.stage_runs(two, "joint"))
+    gap.append(objective_change(a, b))
+    print(f"{label} ({joint:,} joint steps): validation R + lambda D, two levels {validation_objective(a):.4f}, one level {validation_objective(b):.4f} "
           f"-> two levels {gap[-1]:+.2f}%")
 extra = zoo.training_record("c2f-q3-joint2")["steps"]
 print(f"{extra:,} more joint steps each", {True: "narrow the two-level model's deficit", False: "do not narrow it",

@@ -33,6 +33,10 @@ def test_validation_objective_is_r_plus_lambda_d_of_the_last_validation():
         validation_objective({**record, "config": {"lmbda": 8, "metric": "ms-ssim"}})
     with pytest.raises(ValueError, match="unfinished"):
         validation_objective({**record, "finished": False})
+    from lic_lab.training.curves import objective_change
+
+    change = objective_change(better, record)  # in %, negative when better
+    assert change == pytest.approx(100 * (validation_objective(better) / validation_objective(record) - 1)) and change < 0
 
 
 def test_divergence_flags_a_collapse_but_not_noise_or_a_falling_loss():

@@ -245,3 +245,9 @@ def test_training_kodak_means_belong_to_the_weights_in_data_training():
         paths = sorted((REPO_DIR / "data" / "training").rglob(f"{name}.pt"))
         assert paths, f"{name}: no weights in data/training"
         assert sha256_file(paths[0]) == m["sha256"], f"{name}: re-run scripts/eval_training.py {name}"
+
+
+def test_stage_runs_reads_a_stage_along_the_chain():
+    joint = zoo.stage_runs("c2f-q3-joint2", "joint")
+    assert [r["name"] for r in joint] == ["c2f-q3-joint2", "c2f-q3"]  # newest first; q1 and q5 branch off elsewhere
+    assert sum(r["steps"] for r in joint) == 4000 and not zoo.stage_runs("c2f-q3", "no-such-stage")

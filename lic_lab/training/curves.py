@@ -86,3 +86,9 @@ def validation_objective(record: dict) -> float:
     if not record.get("finished", False):
         raise ValueError(f"{record.get('name', 'this run')} is unfinished: its last validation is not its result")
     return float(last["bpp"]) + float(config["lmbda"]) * 255.0**2 * 10 ** (-float(last["psnr"]) / 10)
+
+
+def objective_change(record: dict, reference: dict) -> float:
+    """How much higher ``record``'s :func:`validation_objective` is than ``reference``'s, in % (negative:
+    better); what an A/B of one training choice, read with ``ablation.direction``, compares."""
+    return 100 * (validation_objective(record) / validation_objective(reference) - 1)
