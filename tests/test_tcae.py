@@ -1,9 +1,12 @@
 """CWIC's TCAE: code length (eq. 25) and bit-exact coding, sequential and inclined."""
+
+import numpy as np
 import pytest
 import torch
 
 from lic_lab.entropy.coder import BitstreamError
-from lic_lab.entropy.tcae import TCAE
+from lic_lab.entropy.fixed_point import on_grid_np
+from lic_lab.entropy.tcae import ACT_MAX, TCAE
 
 
 @pytest.mark.parametrize("one_hot", [False, True])
@@ -62,7 +65,7 @@ def test_masked_coding_skips_known_zeros_and_a_1x1_output_layer_stays_causal(inc
             changed = codes.clone()
             changed[k, i, j] = (changed[k, i, j] + 1) % 4
             diff = (model.logits(changed[None].float())[0] - base).abs().sum(0)
-            earlier = order[key < key[s]] if inclined else order[:s + 1]
+            earlier = order[key < key[s]] if inclined else order[: s + 1]
             assert diff[earlier[:, 0], earlier[:, 1], earlier[:, 2]].max() == 0
     with pytest.raises(ValueError, match="outside the mask"):
         model.compress(codes + 1 - mask, mask)
@@ -86,7 +89,7 @@ def test_coding_grid_is_exact_and_close_to_training(one_hot):
     # float64 sums of grid products do not depend on the order: reversed accumulation agrees
     w = on_grid(torch.randn(4000) * 0.3, 4.0)
     a = on_grid(torch.rand(4000) * 10, 64.0)
-    assert float((w * a).sum()) == float((w * a).flip(0).cumsum(0)[-1]) and GRID == 2.0 ** -14
+    assert float((w * a).sum()) == float((w * a).flip(0).cumsum(0)[-1]) and GRID == 2.0**-14
 
 
 @pytest.mark.parametrize("one_hot", [False, True])
@@ -126,3 +129,38 @@ def test_numpy_grid_matches_the_torch_grid_on_ties_and_clips():
     values = torch.cat([(k + 0.5) * GRID, k * GRID * 0.3, torch.tensor([70.0, -70.0, 63.99999])])  # half-way ties
     for limit in (None, 64.0):
         assert np.array_equal(on_grid_np(values.numpy(), limit), on_grid(values, limit).numpy())
+
+
+@pytest.mark.parametrize("one_hot", [False, True])
+@pytest.mark.parametrize("inclined", [False, True])
+def test_decoding_plan_gives_the_encoders_logits_bit_for_bit(inclined, one_hot):
+    """The decoder's kept-taps-only layers (a lookup table for one-hot inputs) evaluated everywhere
+    at once equal exact_logits, the encoder's full convolutions, exactly."""
+    torch.manual_seed(2)
+    model = TCAE(channels=3, symbols=4, groups=2, kernel=5, inclined=inclined, out_kernel=1, one_hot=one_hot)
+    with torch.no_grad():
+        for conv in model.trimmed_convs():
+            conv.bias.normal_()
+    codes = torch.randint(0, 4, (3, 6, 7))
+    d, h, w = codes.shape
+    r = model.pad
+    height, width = h + 2 * r, w + 2 * r
+    plan = model.decoding_plan(height, width)
+    symbols = np.full((d, height, width), model.symbols)
+    symbols[:, r : r + h, r : r + w] = codes.numpy()
+    acts = np.zeros((height, width, d))
+    acts[r : r + h, r : r + w] = on_grid_np(codes.numpy().transpose(1, 2, 0) * model.scale, ACT_MAX)
+    ys, xs = np.meshgrid(np.arange(h) + r, np.arange(w) + r, indexing="ij")
+    base = (ys * width + xs).ravel()
+    for i, layer in enumerate(plan):
+        inputs = symbols if i == 0 and one_hot else acts
+        out = np.zeros((len(base), len(layer[0].bias) * d))
+        for t, taps in enumerate(layer):
+            out[:, np.arange(len(taps.bias)) * d + t] = taps.apply(inputs, base)
+        if i < len(plan) - 1:
+            acts = np.zeros((height, width, out.shape[1]))
+            acts[r : r + h, r : r + w] = on_grid_np(np.maximum(out, 0.0), ACT_MAX).reshape(h, w, -1)
+    expected = model.exact_logits(codes).numpy()  # (symbols, d, h, w)
+    assert np.array_equal(out.reshape(h, w, model.symbols, d).transpose(2, 3, 0, 1), expected)
+    kept = sum(len(taps.offset) for taps in plan[1])
+    assert kept < 0.6 * d * model.trimmed_convs()[1].in_channels * 25  # trimmed: about half the taps

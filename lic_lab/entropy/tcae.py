@@ -22,7 +22,7 @@ rounding moves the probabilities by about 1e-4 against training (a negligible co
 
 from __future__ import annotations
 
-from typing import cast
+from typing import NamedTuple, cast
 
 import numpy as np
 import torch
@@ -189,55 +189,106 @@ class TCAE(nn.Module):
             coder.add(codes[c, y, x][coded].numpy(), self._probs(logits[:, c, y, x].t()[coded]))
         return coder.finish()[0]
 
+    def decoding_plan(self, height: int, width: int) -> list[list[_Taps]]:
+        """For every layer and output channel ``t``: the kept taps of its mask and their weights.
+
+        A trimmed kernel keeps about half of its taps (eqs. 22-27), so the decoder gathers only
+        those, each as one flat offset into the decoder's padded ``height x width`` arrays. The
+        one-hot first layer is a table instead: its input at a kept tap is one symbol, so its product
+        with the weights is a lookup of that symbol's entry (entry ``symbols``, zero, stands for "no
+        symbol yet" and for the padding). Sums of looked-up entries are as exact on the grid as the
+        products, so the logits are :meth:`exact_logits`' bit for bit.
+        """
+        plan = []
+        d = self.channels
+        for i, ((weight_t, bias_t), conv) in enumerate(zip(self.exact_layers(), self.trimmed_convs())):
+            weight, bias = weight_t.numpy(), bias_t.numpy()
+            r = weight.shape[-1] // 2
+            g_in, g_out = weight.shape[1] // d, weight.shape[0] // d
+            keep = conv.mask[:d, :d].bool().numpy()  # (t, k', i, j): the same for every pair of groups
+            layer = []
+            for t in range(d):
+                src, iy, ix = np.nonzero(keep[t])
+                w_t, b_t = weight[np.arange(g_out) * d + t], bias[np.arange(g_out) * d + t]  # output channel t
+                if i == 0 and self.one_hot:  # symbols array (d, height, width)
+                    planes = np.arange(self.symbols)[:, None] * d + src[None, :]  # (symbols, taps)
+                    table = np.zeros((g_out, len(src), self.symbols + 1))
+                    table[:, :, : self.symbols] = w_t[:, planes, iy, ix].transpose(0, 2, 1)
+                    offset = (src * height + iy - r) * width + ix - r
+                    first = np.arange(len(src)) * (self.symbols + 1)
+                    layer.append(_Taps(offset, table.reshape(g_out, -1), b_t, first))
+                else:  # activations (height, width, channels), channels-last
+                    cols = (np.arange(g_in)[:, None] * d + src[None, :]).ravel()
+                    iy, ix = np.tile(iy, g_in), np.tile(ix, g_in)
+                    offset = ((iy - r) * width + ix - r) * weight.shape[1] + cols
+                    layer.append(_Taps(offset, np.ascontiguousarray(w_t[:, cols, iy, ix].T), b_t))
+            plan.append(layer)
+        return plan
+
     def decompress(self, data: bytes, shape: tuple[int, int, int], mask: torch.Tensor | None = None) -> torch.Tensor:
         """Inverse of :meth:`compress`: one symbol (sequential) or one inclined plane per step.
 
         The decoder must know the same ``mask``; positions outside it are 0 and cost no bits, but
-        every layer is still evaluated there, as in training. The loop runs in NumPy (float64, the
-        same grid): a step is a few tiny array operations, where NumPy's per-call cost is a fraction
-        of PyTorch's, and exact sums make the result independent of the library.
+        every layer is still evaluated there, as in training. Each step evaluates each layer at its
+        positions, channel by channel, from the kept taps only (:meth:`decoding_plan`). The loop runs
+        in NumPy (float64, the same grid): a step is a few small array operations, where NumPy's
+        per-call cost is a fraction of PyTorch's, and exact sums make the result independent of the
+        library and of the summation order.
         """
         d, h, w = shape
         keep = np.ones(shape, dtype=bool) if mask is None else mask.cpu().bool().numpy()
         coder, out = StepDecoder(data), np.zeros(shape, dtype=np.int64)
         r = self.pad
-        layers = [(weight.numpy(), bias.numpy()) for weight, bias in self.exact_layers()]
-        # activations channels-last, (h + 2r, w + 2r, channels), so a patch gathers as (P, K, K, in)
-        acts = [np.zeros((h + 2 * r, w + 2 * r, weight.shape[1])) for weight, _ in layers]
-        # each layer's weights as (channel, K * K * in, groups_out), biases as (channel, groups_out)
-        per_channel = [
-            (
-                np.ascontiguousarray(
-                    weight.transpose(0, 2, 3, 1).reshape(weight.shape[0] // d, d, -1).transpose(1, 2, 0)
-                ),
-                np.ascontiguousarray(bias.reshape(-1, d).T),
-            )
-            for weight, bias in layers
-        ]
-        offsets = [np.arange(-(wt.shape[-1] // 2), wt.shape[-1] // 2 + 1) for wt, _ in layers]
-        last = len(per_channel) - 1
+        height, width = h + 2 * r, w + 2 * r
+        plan = self.decoding_plan(height, width)
+        # the symbols so far (one-hot input: `symbols` = none yet), padded by r
+        symbols = np.full((d, height, width), self.symbols, dtype=np.int64)
+        # each layer's input activations channels-last, (height, width, channels), padded by r
+        widths = [0 if i == 0 and self.one_hot else conv.in_channels for i, conv in enumerate(self.trimmed_convs())]
+        acts = [np.zeros((height, width, n)) for n in widths]
+        last = len(plan) - 1
         for pos in (p.numpy() for p in self.steps(shape)):  # positions of a step are sorted by channel
             c, y, x = pos[:, 0], pos[:, 1] + r, pos[:, 2] + r
+            base = y * width + x
             cuts = (np.flatnonzero(np.diff(c)) + 1).tolist()
             runs = list(zip([0, *cuts], [*cuts, len(c)]))
-            for i, (weight, bias) in enumerate(per_channel):
-                o = offsets[i]
-                patch = acts[i][(y[:, None] + o)[:, :, None], (x[:, None] + o)[:, None, :]].reshape(len(c), -1)
-                if len(runs) == 1:  # one channel (always, for the sequential TCAE)
-                    logits = patch @ weight[c[0]] + bias[c[0]]
-                else:
-                    logits = np.concatenate([patch[a:b] @ weight[c[a]] + bias[c[a]] for a, b in runs])
+            for i, layer in enumerate(plan):
+                inputs = symbols if i == 0 and self.one_hot else acts[i]
+                parts = [layer[c[a]].apply(inputs, base[a:b]) for a, b in runs]
+                logits = parts[0] if len(parts) == 1 else np.concatenate(parts)
                 if i < last:
-                    cols = np.arange(weight.shape[-1])[None, :] * d + c[:, None]
+                    cols = np.arange(logits.shape[1])[None, :] * d + c[:, None]
                     acts[i + 1][y[:, None], x[:, None], cols] = on_grid_np(np.maximum(logits, 0.0), ACT_MAX)
             coded = keep[pos[:, 0], pos[:, 1], pos[:, 2]]
             values = np.zeros(len(c), dtype=np.int64)
             if coded.any():
                 values[coded] = coder.decode(self._probs(logits[coded]))
             out[pos[:, 0], pos[:, 1], pos[:, 2]] = values
-            if self.one_hot:  # plane values * d + c: the step's symbols, one-hot
-                acts[0][y, x, values * d + c] = 1.0
+            if self.one_hot:
+                symbols[c, y, x] = values
             else:
                 acts[0][y, x, c] = on_grid_np(values * self.scale, ACT_MAX)
         coder.finish()
         return torch.from_numpy(out)
+
+
+class _Taps(NamedTuple):
+    """One output channel's kept taps in one layer (:meth:`TCAE.decoding_plan`).
+
+    ``offset``: each tap's flat offset from a position's base index; ``weight``: the
+    ``(taps, groups_out)`` matrix, or for the one-hot table ``(groups_out, taps * (symbols + 1))``
+    with ``first`` the first entry of each tap's block.
+    """
+
+    offset: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray
+    first: np.ndarray | None = None
+
+    def apply(self, inputs: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """This output channel's ``(P, groups_out)`` pre-activations at the flat positions ``base``:
+        ``inputs`` are the padded symbols (the one-hot table) or activations (channels-last)."""
+        if self.first is not None:
+            entries = self.first + inputs.take(base[:, None] + self.offset)  # (P, taps)
+            return self.weight.take(entries, axis=1).sum(axis=2).T + self.bias  # rows looked up and added
+        return inputs.take(base[:, None] * inputs.shape[2] + self.offset) @ self.weight + self.bias
