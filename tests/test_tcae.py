@@ -145,7 +145,7 @@ def test_decoding_plan_gives_the_encoders_logits_bit_for_bit(inclined, one_hot):
     d, h, w = codes.shape
     r = model.pad
     height, width = h + 2 * r, w + 2 * r
-    plan = model.decoding_plan(height, width)
+    plan = model.decoding_plan(h, w)
     symbols = np.full((d, height, width), model.symbols)
     symbols[:, r : r + h, r : r + w] = codes.numpy()
     acts = np.zeros((height, width, d))
@@ -162,5 +162,23 @@ def test_decoding_plan_gives_the_encoders_logits_bit_for_bit(inclined, one_hot):
             acts[r : r + h, r : r + w] = on_grid_np(np.maximum(out, 0.0), ACT_MAX).reshape(h, w, -1)
     expected = model.exact_logits(codes).numpy()  # (symbols, d, h, w)
     assert np.array_equal(out.reshape(h, w, model.symbols, d).transpose(2, 3, 0, 1), expected)
+    for layer, conv in zip(plan, model.trimmed_convs()):  # each kept tap once (per input group), no other
+        assert sum(len(taps.offset) for taps in layer) == conv.mask[:d].sum() // (
+            1 if layer[0].first is None else model.symbols
+        )
     kept = sum(len(taps.offset) for taps in plan[1])
     assert kept < 0.6 * d * model.trimmed_convs()[1].in_channels * 25  # trimmed: about half the taps
+
+
+@pytest.mark.parametrize("one_hot", [False, True])
+@pytest.mark.parametrize("inclined", [False, True])
+@pytest.mark.parametrize(
+    "shape, kernel, out_kernel", [((1, 1, 1), 3, None), ((1, 1, 4), 5, 1), ((2, 3, 1), 1, 3), ((3, 2, 5), 3, 7)]
+)
+def test_round_trip_at_odd_shapes_and_kernels(inclined, one_hot, shape, kernel, out_kernel):
+    """Tiny cuboids (smaller than the kernel), 1x1 kernels (channels with no kept tap) and an output
+    kernel wider than the others (layers padded by more than their own radius)."""
+    torch.manual_seed(3)
+    model = TCAE(shape[0], 3, groups=2, kernel=kernel, inclined=inclined, out_kernel=out_kernel, one_hot=one_hot)
+    codes = torch.randint(0, 3, shape)
+    assert torch.equal(model.decompress(model.compress(codes), shape), codes)

@@ -189,26 +189,28 @@ class TCAE(nn.Module):
             coder.add(codes[c, y, x][coded].numpy(), self._probs(logits[:, c, y, x].t()[coded]))
         return coder.finish()[0]
 
-    def decoding_plan(self, height: int, width: int) -> list[list[_Taps]]:
+    def decoding_plan(self, h: int, w: int) -> list[list[_Taps]]:
         """For every layer and output channel ``t``: the kept taps of its mask and their weights.
 
         A trimmed kernel keeps about half of its taps (eqs. 22-27), so the decoder gathers only
-        those, each as one flat offset into the decoder's padded ``height x width`` arrays. The
+        those, each as one flat offset into the decoder's arrays for an ``h x w`` cuboid, padded by
+        :attr:`pad` on every side (so no kept tap leaves its array, whatever the position). The
         one-hot first layer is a table instead: its input at a kept tap is one symbol, so its product
-        with the weights is a lookup of that symbol's entry (entry ``symbols``, zero, stands for "no
-        symbol yet" and for the padding). Sums of looked-up entries are as exact on the grid as the
+        with the weights is a lookup of that symbol's entry (the last entry of each tap's block, zero,
+        stands for "no symbol yet" and for the padding). Sums of looked-up entries are as exact on the grid as the
         products, so the logits are :meth:`exact_logits`' bit for bit.
         """
         plan = []
         d = self.channels
+        height, width = h + 2 * self.pad, w + 2 * self.pad
         for i, ((weight_t, bias_t), conv) in enumerate(zip(self.exact_layers(), self.trimmed_convs())):
             weight, bias = weight_t.numpy(), bias_t.numpy()
             r = weight.shape[-1] // 2
             g_in, g_out = weight.shape[1] // d, weight.shape[0] // d
-            keep = conv.mask[:d, :d].bool().numpy()  # (t, k', i, j): the same for every pair of groups
+            trim = conv.mask[:d, :d].bool().numpy()  # (t, k', i, j): the same for every pair of groups
             layer = []
             for t in range(d):
-                src, iy, ix = np.nonzero(keep[t])
+                src, iy, ix = np.nonzero(trim[t])
                 w_t, b_t = weight[np.arange(g_out) * d + t], bias[np.arange(g_out) * d + t]  # output channel t
                 if i == 0 and self.one_hot:  # symbols array (d, height, width)
                     planes = np.arange(self.symbols)[:, None] * d + src[None, :]  # (symbols, taps)
@@ -240,12 +242,15 @@ class TCAE(nn.Module):
         coder, out = StepDecoder(data), np.zeros(shape, dtype=np.int64)
         r = self.pad
         height, width = h + 2 * r, w + 2 * r
-        plan = self.decoding_plan(height, width)
+        plan = self.decoding_plan(h, w)
         # the symbols so far (one-hot input: `symbols` = none yet), padded by r
         symbols = np.full((d, height, width), self.symbols, dtype=np.int64)
-        # each layer's input activations channels-last, (height, width, channels), padded by r
-        widths = [0 if i == 0 and self.one_hot else conv.in_channels for i, conv in enumerate(self.trimmed_convs())]
-        acts = [np.zeros((height, width, n)) for n in widths]
+        # each layer's input activations channels-last, (height, width, channels), padded by r; a one-hot
+        # first layer reads `symbols` instead (its entry stays empty)
+        acts = [
+            np.zeros((height, width, 0 if i == 0 and self.one_hot else conv.in_channels))
+            for i, conv in enumerate(self.trimmed_convs())
+        ]
         last = len(plan) - 1
         for pos in (p.numpy() for p in self.steps(shape)):  # positions of a step are sorted by channel
             c, y, x = pos[:, 0], pos[:, 1] + r, pos[:, 2] + r
@@ -277,7 +282,7 @@ class _Taps(NamedTuple):
 
     ``offset``: each tap's flat offset from a position's base index; ``weight``: the
     ``(taps, groups_out)`` matrix, or for the one-hot table ``(groups_out, taps * (symbols + 1))``
-    with ``first`` the first entry of each tap's block.
+    with ``first`` the first entry of each tap's block; ``bias``: the ``(groups_out,)`` biases.
     """
 
     offset: np.ndarray
