@@ -59,7 +59,7 @@ if FULL_TRAINING:
     from lic_lab.teaching.full_training import run_recipes
     for recipe, seed in (("cvqn", 0), ("cvqn-ablation", 0), ("cvqn-ablation", 1), ("cvqn-ablation", 2)):
         run_recipes([recipe], env={"SEED": str(seed)})
-x = data.read_image(data.embedded_paths()[0])      # a 256 x 384 photo shipped with the workbook (not a training image)
+x = data.read_image(data.embedded_paths()[0])      # a 256 x 384 photo shipped with the workbook (not one of the zoo models' training photos)
 models = [zoo.load_model(f"cvqn-q{i}") for i in (1, 2, 3)]
 m2 = models[1]                                     # C = 32, q = [3, 5, 7], r = [25, 50, 25] %, predefined importance
 S = json.loads((REPO_DIR / "data" / "results" / "cvqn_studies.json").read_text())

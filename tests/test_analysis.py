@@ -399,3 +399,38 @@ def test_tcae_losses_reads_only_the_code_rows():
     ]
     assert tcae_losses(rows) == ["b"]
     assert tcae_losses(rows[:1] + rows[2:]) == []
+    assert tcae_losses(rows, "QI(p)") == [r["model"] for r in rows if r["coded"] == "QI(p)" and not r["tcae-inclined"] > r["cabac"]]
+
+
+def test_rate_matched_psnr_moves_a_point_along_the_curve():
+    from lic_lab.teaching.analysis import rate_matched_psnr
+
+    curve = ([0.2, 0.4, 0.8], [26.0, 29.0, 32.0])  # 3 dB per doubling: linear in ln bpp
+    assert rate_matched_psnr((0.4, 28.0), 0.8, curve) == pytest.approx(31.0)  # 1 dB under the curve stays 1 dB under
+    assert rate_matched_psnr((0.4, 29.5), 0.2, curve) == pytest.approx(26.5)
+    assert rate_matched_psnr((0.3, 27.0), 0.3, curve) == pytest.approx(27.0)
+    with pytest.raises(ValueError):
+        rate_matched_psnr((0.4, 28.0), 1.0, curve)
+
+
+def test_level_usage_counts_levels_of_kept_codes():
+    from lic_lab.models.cwic import CWIC
+    from lic_lab.teaching.analysis import level_usage
+
+    torch.manual_seed(0)
+    model = CWIC(M=8, widths=(8, 8, 8), tcae_groups=1, importance_levels=4).eval()
+    x = torch.rand(1, 3, 32, 32)
+    v = level_usage(model, x)
+    assert 1 <= v["levels_used"] <= model.quantizer.levels and v["tcae_bits"] > 0
+    # the weighted per-channel entropy is H(level | channel) = H(level, channel) - H(channel)
+    with torch.no_grad():
+        a = model.analyse(x)
+    o, mask = a["o"][0], a["mask"][0].bool()
+    channel = torch.arange(o.shape[0])[:, None, None].expand_as(o)[mask]
+    joint = torch.bincount(channel * 100 + o[mask]).double()
+
+    def h(counts):
+        q = counts[counts > 0] / counts.sum()
+        return float(-(q * torch.log2(q)).sum())
+
+    assert v["entropy"] == pytest.approx(h(joint) - h(torch.bincount(channel).double()))

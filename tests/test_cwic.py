@@ -148,7 +148,9 @@ def test_exercise_checks_of_notebook_04():
     from lic_lab.teaching.exercises import verdict
 
     model = small()
-    assert "correct" in verdict(1, 10, book="04") and "not yet" in verdict(1, 5, book="04")
+    qi = torch.tensor([[[[0, 3, 0], [15, 0, 1]]]])  # QI(p) of six positions, three keep nothing
+    assert "correct" in verdict(1, 0.5, qi, book="04")
+    assert "not yet" in verdict(1, 3, qi, book="04") and "not yet" in verdict(1, 0.4, qi, book="04")
     assert "correct" in verdict(2, 16 + 64 + 64 - 2, model, book="04")
     bits = {"cwic-q2": {"code": {"symbols": 100.0, "raw_bits": 300.0, "iid": 240.0, "tcae-inclined": 150.0}}}
     assert "correct" in verdict(3, 1.5, bits, book="04")  # inclined TCAE bits per symbol

@@ -6,11 +6,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 from lic_lab.data import crop_to, pad_to_multiple
 from lic_lab.entropy import GaussianConditional
-from lic_lab.evaluation.metrics import bpp_from_likelihoods, psnr
+from lic_lab.evaluation.metrics import bpp_from_likelihoods, pchip, psnr
 from lic_lab.models import CVQN, CWIC, CBANetHP, CompressionModel, FactorizedPrior
 from lic_lab.models import latents as latents  # the notebooks call it as analysis.latents
 from lic_lab.models.cbanet import running_sums
@@ -220,10 +221,11 @@ def compression_ratios(totals: dict[str, dict[str, dict[str, float]]]) -> list[d
     return rows
 
 
-def tcae_losses(rows: list[dict[str, Any]]) -> list[str]:
+def tcae_losses(rows: list[dict[str, Any]], coded: str = "o'") -> list[str]:
     """Fig. 12's rule: the models (rows of :func:`compression_ratios`) at which the inclined TCAE does not
-    compress ``o'`` better than the CABAC-like context; the paper's claim holds when none do."""
-    return [r["model"] for r in rows if r["coded"] == "o'" and not r["tcae-inclined"] > r["cabac"]]
+    compress the part ``coded`` (``o'`` or ``QI(p)``) better than the CABAC-like context; the paper's claim
+    holds when none do."""
+    return [r["model"] for r in rows if r["coded"] == coded and not r["tcae-inclined"] > r["cabac"]]
 
 
 def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, float]]) -> list[bool]:
@@ -233,6 +235,47 @@ def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, fl
     quality to rise with the rate, which a flat lab-scale curve may not do).
     """
     return [any(b <= bpp and q >= quality for b, q in others) for bpp, quality in points]
+
+
+def level_usage(model: CWIC, x: torch.Tensor) -> dict[str, float]:
+    """How a CWIC model's kept codes of the image ``x`` use its ``T`` levels, per channel.
+
+    ``levels_used``: levels that occur, averaged over the channels that keep any code; ``entropy``: the
+    entropy of each channel's level histogram, weighted by its kept codes (bits per kept code: what an
+    ideal per-channel i.i.d. code would spend on this image); ``tcae_bits``: what the model's TCAE spends
+    per kept code. A quantizer that spreads the codes over more levels lowers the quantization error
+    (eq. 9) but raises the entropy, which CWIC's rate loss (a count of kept codes, eq. 8) does not see.
+    """
+    with torch.no_grad():
+        a = model.analyse(pad_to_multiple(x, model.downsample)[0])
+    o, mask = a["o"][0], a["mask"][0].bool()
+    used, weighted, total = [], 0.0, 0
+    for k in range(o.shape[0]):
+        levels = o[k][mask[k]] - 1  # o' = level + 1 where kept
+        if levels.numel() == 0:
+            continue
+        counts = torch.bincount(levels.long(), minlength=model.quantizer.levels).double()
+        share = counts[counts > 0] / counts.sum()
+        used.append(len(share))
+        weighted += float(-(share * torch.log2(share)).sum()) * levels.numel()
+        total += levels.numel()
+    bits = context_information(model.tcae, o, mask)["bits"]
+    return {"levels_used": float(np.mean(used)), "entropy": weighted / total, "tcae_bits": bits}
+
+
+def rate_matched_psnr(point: tuple[float, float], bpp: float, curve: tuple[Sequence[float], Sequence[float]]) -> float:
+    """The PSNR of one RD ``point`` (bpp, dB) moved to rate ``bpp`` along a reference ``curve``.
+
+    The point keeps its vertical offset from the curve (PCHIP in ln bpp): to first order, what a model
+    like it would reach at ``bpp``. Single-point variants (one model each) are compared this way at a
+    common rate. Both rates must lie inside the curve's range.
+    """
+    rates, quality = np.log(np.asarray(curve[0], dtype=np.float64)), np.asarray(curve[1], dtype=np.float64)
+    here, there = np.log(point[0]), np.log(bpp)
+    if not rates.min() <= min(here, there) <= max(here, there) <= rates.max():
+        raise ValueError("both rates must lie inside the reference curve's range")
+    on_curve = pchip(rates, quality, [here, there])
+    return float(point[1] + on_curve[1] - on_curve[0])
 
 
 def importance_map_verdict(
@@ -291,8 +334,8 @@ def context_information(tcae: Any, codes: torch.Tensor, mask: torch.Tensor | Non
     """How much a context model's predictions depend on the context, in bits per (kept) symbol.
 
     ``H(mean p) - mean H(p)``: the entropy of the model's average prediction minus the average entropy
-    of its predictions, the mutual information between where a symbol is (its context) and what the
-    model predicts there. A model that predicts the same distribution everywhere scores 0 and can do
+    of its predictions, the mutual information between the context and a symbol drawn from the
+    model's prediction there. A model that predicts the same distribution everywhere scores 0 and can do
     no better than that one distribution; for a calibrated model (symbols drawn from its predictions)
     it is exactly the expected saving over coding every symbol with its average prediction. ``bits`` is
     what the model actually spends, ``-log2 p(symbol)`` on average: varying predictions save bits only

@@ -278,17 +278,19 @@ def _q3(model):
 CVQN = {1: _q1, 2: _q2, 3: _q3}
 
 
-def _w1():
-    from lic_lab.quantization.importance_map import importance_mask
-
-    return int(importance_mask(torch.tensor([[[5]]]), 32, 16).sum()), _equal, "eq. 4: k < n QI(p) / L, i.e. 32 x 5 / 16"
+def _w1(qi: torch.Tensor):
+    return (
+        float((qi == 0).double().mean()),
+        _computed,
+        "eq. 4 with QI(p) = 0 keeps no channel k; count those positions of the quantized map, over all of its positions",
+    )
 
 
 def _w2(model):
     return (
         len(model.tcae.steps((model.M, 512 // 8, 512 // 8))),
         _equal,
-        "one step per plane k + i + j = t: n + h + w - 2",
+        "one step per inclined plane: how many distinct values can k + i + j take in the code's cuboid?",
     )
 
 

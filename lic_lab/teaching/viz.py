@@ -222,13 +222,14 @@ def quantizer_centres(quantizer: Any, e: torch.Tensor) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(12, 4))
     for k in range(quantizer.channels):
         lo, hi = np.percentile(e[k].numpy(), [2, 98])
-        ax.plot([lo, hi], [k, k], color="0.8", lw=5, solid_capstyle="butt")
-        ax.scatter(centres[k], [k] * len(centres[k]), s=10, color="tab:blue")
-    ax.scatter(init, [-1.5] * len(init), s=10, color="tab:orange", label="initial centres (every channel)")
+        ax.plot([lo, hi], [k, k], color="0.8", lw=5, solid_capstyle="butt", zorder=1)
+        ax.scatter(centres[k], [k] * len(centres[k]), s=10, color="tab:blue", zorder=3)  # dots over the range bars
+    ax.scatter(init, [-1.5] * len(init), s=10, color="tab:orange", zorder=3, label="initial centres (every channel)")
     ax.set_xlabel("code value")
     ax.set_ylabel("channel k")
     ax.set_xlim(0, 1)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)  # outside: no centre hidden
+    fig.tight_layout()
     return fig
 
 
