@@ -46,7 +46,7 @@ print(timings.run_time_line("03_channel_ablation"))
 # %% [markdown]
 # ## 1. The latent channels as images
 #
-# The shipped scale hyperprior `hyperprior-q3` (M = 96 channels) on the embedded photo. Some channels look like a blurred copy of the image (low frequencies), others like edges or noise, and some are almost empty after rounding (the cell counts those with fewer than 5% non-zero symbols).
+# The shipped scale hyperprior `hyperprior-q3` (M = 96 channels) on the embedded photo. Some channels look like a blurred copy of the image (low frequencies), others like edges or noise, and some are almost empty after rounding (the cell counts those with fewer than 5% non-zero symbols). A channel with no non-zero symbol at all has been switched off by training: the entropy model predicts 0 there with near certainty, so it costs almost no bits, and the decoder has learnt not to need it.
 
 # %%
 model = zoo.load_model("hyperprior-q3")
@@ -57,12 +57,15 @@ y_hat = out["y_hat"]
 nonzero = (y_hat[0] != 0).float().mean(dim=(1, 2))
 print(f"y_hat: {tuple(y_hat.shape)}; channels with any non-zero symbol: {(nonzero > 0).sum().item()} of {y_hat.shape[1]}; "
       f"with fewer than 5% non-zero symbols: {(nonzero < 0.05).sum().item()}")
+print("switched off (every symbol 0):", torch.nonzero(nonzero == 0).flatten().tolist())
 fig = viz.channel_grid(y_hat, cols=12); plt.show()
 
 # %% [markdown]
 # ## 2. Ablation: remove one channel at a time
 #
-# CVQN (Fig. 1) sets one channel of the quantized feature map to zero, decodes, and plots the PSNR loss and the MS-SSIM loss in dB, $-10\log_{10}(1-\text{MS-SSIM})$. The paper's model is a small toy (the cell prints its setting from `references.CVQN_FIG1`: channels, levels, its Kodak MS-SSIM and rate, and which channels carry most and least of the reconstruction on its example image), and it reports that "this phenomenon appears on all images". AG-VAE repeats the experiment on the first channels of its own model (`references.AGVAE_FIG2`). Here is the same experiment on our model, every channel:
+# CVQN (Fig. 1) sets one channel of the quantized feature map to zero, decodes, and plots the PSNR loss and the MS-SSIM loss in dB, $-10\log_{10}(1-\text{MS-SSIM})$. The paper's model is a small toy (the cell prints its setting from `references.CVQN_FIG1`: channels, levels, its Kodak MS-SSIM and rate, and which channels carry most and least of the reconstruction on its example image), and it reports that "this phenomenon appears on all images". AG-VAE repeats the experiment on the first channels of its own model (`references.AGVAE_FIG2`). Here is the same experiment on our model, every channel.
+#
+# *Before you run it, guess:* how many of the 96 channels hold half of the damage, and how many does removing cost less than 0.1 dB?
 
 # %%
 from lic_lab.evaluation import references
@@ -80,13 +83,16 @@ plt.tight_layout(); viz.save_figure(fig, "channel_ablation.png"); plt.show()
 top = abl.ranking()[:5]
 print("full decode:", round(abl.base_psnr, 2), "dB; most important channels:", top.tolist())
 print("their PSNR losses (dB):", np.round(abl.psnr_loss[top], 2).tolist())
-print("channels holding half of the total PSNR loss:", channels.channels_for_share(abl.psnr_loss, 0.5), "of", len(abl.channels))
+print("fewest channels whose single losses sum to half of all single losses:", channels.channels_for_share(abl.psnr_loss, 0.5), "of", len(abl.channels))
+print("channels whose removal costs less than 0.1 dB:", int((abl.psnr_loss < 0.1).sum()))
 together = channels.ablate_set(model, x, top)
 print(f"removing those 5 together: {together['psnr']:.2f} dB ({together['psnr_loss']:.2f} dB lost); "
       f"the sum of their single losses is {abl.psnr_loss[top].sum():.2f} dB")
 
 # %% [markdown]
-# AG-VAE (Fig. 2 right) then *scales* the most damaging channel (`scaled_channel` above) by a factor instead of removing it, and reports that quality falls as the factor shrinks: a channel's amplitude controls its share of the reconstruction. Like the paper's, this sweep scales the quantized latent the decoder receives, so it measures distortion only; the rate side of a gain (a channel shrunk *before* rounding takes fewer symbols) is what notebook 05 measures. The cell prints whether PSNR rises monotonically with the factor and what half the amplitude costs.
+# **Reading the last line.** The five channels removed together cost less than the sum of their single losses. PSNR is a logarithm of the MSE, so dB losses do not add: once one low-frequency channel is gone, the picture is already far off, and each further removal adds less in dB. The "share of the loss" numbers of this notebook are therefore a *ranking* heuristic (`channels.channels_for_share`), not an accounting.
+#
+# AG-VAE (Fig. 2 right) then *scales* the channel that did the most damage among the first 32 it ablated (`scaled_channel` above) by a factor instead of removing it, and reports that quality falls as the factor shrinks. The paper says it scales the "latent representation" and does not say whether before or after rounding; we scale the quantized latent the decoder receives, so this sweep measures distortion only; the rate side of a gain (a channel shrunk *before* rounding takes fewer symbols) is what notebook 05 measures. The sweep also goes above 1: the cell prints whether PSNR rises monotonically up to the trained amplitude, what half the amplitude costs, and what 1.5 times it costs.
 
 # %%
 factors = np.round(np.linspace(0, 1.5, 16), 2)
@@ -98,7 +104,13 @@ plt.show()
 at = {f: float(sweep[list(factors).index(f)]) for f in (0.0, 0.5, 1.0)}
 print("PSNR at factor 0, 0.5, 1.0:", [round(v, 2) for v in at.values()])
 print("PSNR rises monotonically from factor 0 to 1:", bool(np.all(np.diff(sweep[factors <= 1]) >= 0)),
-      f"| half the amplitude costs {at[1.0] - at[0.5]:.2f} dB, removing the channel {at[1.0] - at[0.0]:.2f} dB")
+      f"| half the amplitude costs {at[1.0] - at[0.5]:.2f} dB, removing the channel {at[1.0] - at[0.0]:.2f} dB, "
+      f"1.5 times the amplitude {at[1.0] - float(sweep[-1]):.2f} dB")
+peak = float(factors[int(np.argmax(sweep))])
+display(Markdown(f"**Reading it.** PSNR peaks at factor {peak:g}" + (", the amplitude the decoder was trained on, and falls on both sides: "
+                 "a channel's amplitude is not a free quality knob, the decoder expects the one it was trained with. That is why "
+                 "AG-VAE pairs a gain *before* rounding with an inverse gain *after* it (notebook 05): the rate changes, and the "
+                 "decoder still receives the amplitude it expects." if peak == 1.0 else ".")))
 
 # %% [markdown]
 # **The code of the ablation**: every channel removed in turn, decoded in batches:
@@ -111,7 +123,7 @@ show_source(_channels.ablate_channels, _channels.decode_variants)
 # %% [markdown]
 # ## 3. Bits vs importance
 #
-# The entropy model says how many bits each channel costs (`channels.channel_bits`: the sum of $-\log_2 q(\hat y)$ over the channel). Do the expensive channels matter most?
+# The entropy model says how many bits each channel costs (`channels.channel_bits`: the sum of $-\log_2 q(\hat y)$ over the channel). Do the expensive channels matter most? Two measures answer differently: whether the *ranks* agree (Spearman), and how *concentrated* each is (the share of the bits and of the single-channel losses that the most important channels hold). Beware a built-in link: a channel with more and larger non-zero symbols both costs more bits and removes more signal when zeroed, so some rank agreement comes for free (notebook 02 meets the same confound).
 
 # %%
 bits = channels.channel_bits(model, x)
@@ -122,14 +134,24 @@ for c in top[:3]:
     ax.annotate(str(int(c)), (bits[c], abl.psnr_loss[c]), fontsize=8)
 ax.set_xscale("symlog", linthresh=10); ax.set_xlabel("bits spent on the channel"); ax.set_ylabel("PSNR loss when removed (dB)")
 ax.grid(alpha=.3); plt.show()
-share = bits[top].sum() / bits.sum()
+idle = np.flatnonzero(abl.psnr_loss < 0.1)
 print(f"Spearman rank correlation, bits vs PSNR loss: {rho:.2f}")
-print(f"the 5 most important channels cost {100 * share:.1f}% of the bits of y")
+display(Markdown(viz.table([
+    {"channels": "the 5 most important", "count": len(top), "share of the bits of y": f"{100 * channels.share_of(bits, top):.1f}%",
+     "share of the summed single losses": f"{100 * channels.share_of(abl.psnr_loss, top):.1f}%"},
+    {"channels": "removal costs < 0.1 dB", "count": len(idle), "share of the bits of y": f"{100 * channels.share_of(bits, idle):.1f}%",
+     "share of the summed single losses": f"{100 * channels.share_of(abl.psnr_loss, idle):.1f}%"}])))
+more_even = channels.share_of(bits, top) < channels.share_of(abl.psnr_loss, top)
+display(Markdown(f"**Reading it.** The ranks {'agree' if rho > 0.5 else 'agree only weakly'} (rule: Spearman above 0.5)"
+                 + (", but the bits are spread far more evenly than the damage: the channels that matter most cost a small share "
+                    "of the bits, and a large share goes to channels whose removal the image hardly notices. Spending bits "
+                    "evenly is what one rounding step for every channel does; CVQN and AG-VAE change exactly that." if more_even
+                    else ", and the bits are at least as concentrated as the damage.")))
 
 # %% [markdown]
 # ## 4. Is the ranking stable across images?
 #
-# CVQN says the phenomenon "appears on all images". We measure it: the ablation on every image of a set, then the mean pairwise Spearman correlation of the per-channel losses and the overlap of the top-10 sets. With the data root configured this runs on 256×256 centre crops of every second Kodak image (12 images; crops keep it short on a CPU — `python scripts/benchmark.py` runs all 24 at full size); otherwise on the embedded photos. Its output depends on which data this machine has, so nbval does not compare it.
+# CVQN says the phenomenon "appears on all images". We measure it: the ablation on every image of a set, then, over every pair of images, the Spearman correlation of their per-channel losses and the overlap of their top-10 sets ($|A\cap B|/10$ for the two images' ten most important channels $A$ and $B$), averaged over the pairs. With the data root configured this runs on 256×256 centre crops of every second Kodak image (12 images; crops keep it short on a CPU — `python scripts/benchmark.py` runs all 24 at full size); otherwise on the embedded photos. Its output depends on which data this machine has, so nbval does not compare it.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -141,15 +163,20 @@ print(f"{name}: {len(images)} images; mean pairwise Spearman {stab.mean_spearman
       f"top-10 overlap {100 * stab.top_overlap:.0f}%")
 mean_rank = stab.mean_ranking()[:10]
 print("most important channels on average:", mean_rank.tolist())
-fig, ax = plt.subplots(figsize=(12, 3))
+firsts = np.argmax(stab.losses, axis=1)
+common = int(np.bincount(firsts).argmax())
+print(f"the most important channel of each image is channel {common} on {int((firsts == common).sum())} of {len(images)} images; "
+      f"channels holding half of the single losses per image: {[channels.channels_for_share(row, 0.5) for row in stab.losses]}")
+fig, ax = plt.subplots(figsize=(12, 3.4))
 im = ax.imshow(stab.losses[:, stab.mean_ranking()], aspect="auto", cmap="viridis")
-ax.set_xlabel("channel (sorted by mean importance)"); ax.set_ylabel("image"); fig.colorbar(im, ax=ax, label="PSNR loss (dB)")
+ax.set_yticks(range(len(images))); ax.set_yticklabels([p.stem for p in (paths[::2] if name == "kodak" else paths)], fontsize=7)
+ax.set_xlabel("channel (sorted by mean importance)"); fig.colorbar(im, ax=ax, label="PSNR loss (dB)")
 plt.show()
 
 # %% [markdown]
 # ## 5. Explore
 #
-# Pick a channel and a scale factor: the left panel is the channel, the middle the image decoded with that channel scaled (0 removes it), the right what changed. The static figure below is the most important channel removed.
+# Pick a channel and a scale factor: the left panel is the channel, the middle the image decoded with that channel scaled (0 removes it), the right what changed (its colour scale follows the change, printed in its title). The static figure below is the most important channel removed: it is one of the "blurred copy" channels of section 1, carrying low-frequency brightness and colour. Without it the picture keeps its edges and structure but shifts in brightness and colour everywhere, and PSNR, which counts every shifted pixel, falls to the value printed in the middle panel's title.
 
 # %%
 from lic_lab.teaching.widgets import render_channel, channel_explorer
@@ -167,17 +194,17 @@ channel_explorer(model, x, int(top[0]))
 # %% [markdown]
 # ## 6. What this motivates
 #
-# - **Uneven importance → uneven quantization (CVQN, notebook 02).** If a handful of channels hold most of the loss, a codec can give them finer quantization and the rest coarser. CVQN sorts channels by importance and quantizes the least important 25% with 3 levels, the middle 50% with 5 and the top 25% with 7.
-# - **Monotone response to scaling → gain units (AG-VAE, notebook 05).** If quality rises monotonically as a channel is scaled up towards its trained size, its amplitude is a quality control; a learned per-channel gain applied *before* rounding also changes how many symbols the channel takes, which makes it a rate–distortion knob; AG-VAE learns one gain vector per rate and interpolates between them for a continuous rate.
-# - **Bits vs importance.** A high rank correlation in section 3 means the entropy model already spends its bits where they matter; what it cannot change is that every channel is rounded with the *same* step — which is exactly what both papers change.
+# - **Uneven importance → uneven quantization (CVQN, notebook 02).** If a handful of channels hold most of the damage, a codec can give them finer quantization and the rest coarser. CVQN orders its channels by an importance and quantizes the least important 25% with 3 levels, the middle 50% with 5 and the top 25% with 7. Two differences from this notebook: the variant CVQN keeps uses a *predefined* importance (channel $c$ gets weight $c$, so training learns to put important content in the high channels; its Table 1), which beats the measured ones; and its measured ("reconstruction error") importance averages the MS-SSIM loss over $N$ training images, where we rank by PSNR on one photo.
+# - **Quality peaks at the trained amplitude → gain *and* inverse gain (AG-VAE, notebook 05).** Section 2's sweep shows that a channel's amplitude matters, and that the decoder wants the amplitude it was trained on. AG-VAE therefore scales each channel by a learned gain *before* rounding (fewer or more symbols: a rate knob) and undoes it with an inverse gain before the decoder; it learns one gain vector per rate and interpolates between them for a continuous rate.
+# - **Bits vs importance.** Section 3: the ranks agree, but bits are spread more evenly than the damage, because every channel is rounded with the *same* step — which is exactly what both papers change.
 #
 # The numbers from this notebook behind each pointer:
 
 # %%
-n = len(abl.channels)
-print(f"share of the total PSNR loss held by the top 10% of channels: "
-      f"{100 * np.sort(abl.psnr_loss)[::-1][: n // 10].sum() / abl.psnr_loss.clip(0).sum():.0f}%")
-print("channels holding half the loss:", channels.channels_for_share(abl.psnr_loss, 0.5), "of", n)
+n, tenth = len(abl.channels), len(abl.channels) // 10
+print(f"share of the summed single-channel PSNR losses held by the top {tenth} of {n} channels (10%): "
+      f"{100 * channels.share_of(abl.psnr_loss, abl.ranking()[:tenth]):.0f}% (a ranking heuristic: dB losses do not add)")
+print("channels whose single losses sum to half of all:", channels.channels_for_share(abl.psnr_loss, 0.5), "of", n)
 print("PSNR rises monotonically as the top channel is scaled from 0 to 1:",
       bool(np.all(np.diff(sweep[factors <= 1]) >= 0)))
 print(f"bits vs importance, Spearman: {rho:.2f}")
@@ -187,8 +214,8 @@ print(f"bits vs importance, Spearman: {rho:.2f}")
 #
 # Compute each answer with code and set `answer_N`. The check cell prints *correct* or *not attempted yet*, and fails with a hint on a wrong answer; answers computed from data are checked to 1 part in 10⁵, so a rounded number copied from a printed table does not pass.
 #
-# 1. How many channels hold 75% of the total *MS-SSIM* loss (dB) on the photo? (use `abl.ms_ssim_loss_db`; an int)
-# 2. Which channel is the *least* important on the photo by PSNR loss? (an int)
+# 1. What share of the bits of $\mathbf y$ (`bits`, section 3) goes to channels whose removal costs less than 0.1 dB of PSNR (`abl.psnr_loss`)? (a float between 0 and 1)
+# 2. Among the channels that carry at least one non-zero symbol in `y_hat`, which one is the *least* important by PSNR loss? (an int)
 # 3. In section 2's scale sweep, at what scale factor does PSNR first come within 1 dB of the full decode? Interpolate linearly between the two sweep points around that crossing. (a float)
 #
 # Solutions: `notebooks/solutions/03_channel_ablation.md`.
@@ -199,14 +226,14 @@ answer_2 = None
 answer_3 = None
 
 # %%
-check(1, answer_1, abl, book="03")
-check(2, answer_2, abl, book="03")
+check(1, answer_1, abl, bits, book="03")
+check(2, answer_2, abl, y_hat, book="03")
 check(3, answer_3, factors, sweep, abl.base_psnr, book="03")
 
 # %% [markdown]
 # ## Write the code
 #
-# Each function below is an equation of this notebook. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with the right answer (`lic_lab`'s own code, or the variant's formula). A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
+# Each function below is a step of this notebook: the bits of a channel, the rank correlation, the share heuristic and the ablation itself (the source printed in section 2 decodes many channels at once; yours decodes one). Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with the right answer (`lic_lab`'s own code, or the variant's formula). A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
 
 # %%
 from lic_lab.teaching.code_exercises import check_code
@@ -220,11 +247,28 @@ check_code("03.channel_bits", channel_bits)
 
 # %%
 def spearman(a, b):
-    """Spearman rank correlation of two 1-D arrays (ties take their average rank)."""
+    """Spearman rank correlation of two 1-D arrays (ties take their average rank), without a library's Spearman."""
     raise NotImplementedError  # your code here
 
 
 check_code("03.spearman", spearman)
+
+# %%
+def channels_for_share(losses, share):
+    """The fewest channels, most important first, whose losses reach `share` (e.g. 0.5) of their total;
+    a removal that helps (a negative loss) counts as 0. Returns an int."""
+    raise NotImplementedError  # your code here
+
+
+check_code("03.channels_for_share", channels_for_share)
+
+# %%
+def psnr_without(model, y_hat, x, c):
+    """The ablation of section 2 for one channel: PSNR (dB) of x decoded from y_hat with channel c set to zero."""
+    raise NotImplementedError  # your code here
+
+
+check_code("03.psnr_without", psnr_without)
 
 # %% [markdown]
 # **Open experiment.** Repeat the ablation on another embedded photo and on a model of another rate: how stable is the channel ranking (`channels.importance_stability`)? Which channels stay in the top ten?

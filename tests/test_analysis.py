@@ -105,20 +105,21 @@ def test_channel_exercise_checks():
 
     from lic_lab.teaching.channels import Ablation
 
-    abl = Ablation(np.arange(4), np.array([20.0, 29.0, 29.5, 30.0]), np.full(4, 0.9), 30.0, 0.95)
-    assert "correct" in verdict(1, 3, abl, book="03")  # equal MS-SSIM losses: 3 of 4 channels hold 75%
-    assert "not yet" in verdict(1, 1, abl, book="03")
-    assert "correct" in verdict(2, 3, abl, book="03")  # the smallest PSNR loss
-    assert "not yet" in verdict(2, 0, abl, book="03")
-    tied = Ablation(np.arange(4), np.array([20.0, 30.0, 29.0, 30.0]), np.full(4, 0.9), 30.0, 0.95)
-    assert "correct" in verdict(2, 1, tied, book="03") and "correct" in verdict(2, 3, tied, book="03")  # a tie
+    # losses 10, 1, 0.05, 0 dB; channel 3 is empty (all symbols zero), channel 2 is the least important used one
+    abl = Ablation(np.arange(4), np.array([20.0, 29.0, 29.95, 30.0]), np.full(4, 0.9), 30.0, 0.95)
+    bits = np.array([100.0, 50.0, 40.0, 10.0])
+    assert "correct" in verdict(1, 0.25, abl, bits, book="03")  # channels 2 and 3 lose < 0.1 dB: 50 of 200 bits
+    assert "not yet" in verdict(1, 0.05, abl, bits, book="03") and "not yet" in verdict(1, 2, abl, bits, book="03")
+    y_hat = torch.ones(1, 4, 2, 2)
+    y_hat[0, 3] = 0
+    assert "correct" in verdict(2, 2, abl, y_hat, book="03")
+    assert "not yet" in verdict(2, 3, abl, y_hat, book="03")  # the empty channel: it costs nothing to remove
+    assert "correct" in verdict(2, np.int64(2), abl, y_hat, book="03") and "correct" in verdict(2, 2.0, abl, y_hat, book="03")
+    assert "not yet" in verdict(2, "2", abl, y_hat, book="03")
     crossing = 0.5 * (29.0 - 20.0) / (29.2 - 20.0)  # PSNR reaches 30 - 1 dB between factors 0 and 0.5
     assert "correct" in verdict(3, crossing, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
     assert "not yet" in verdict(3, 0.5, [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")  # the grid point
     assert "not yet" in verdict(3, round(crossing, 3), [0.0, 0.5, 1.0], [20.0, 29.2, 30.0], 30.0, book="03")
-    # an answer of any numeric type: a numpy integer index, a whole float
-    assert "correct" in verdict(2, np.int64(3), abl, book="03") and "correct" in verdict(1, 3.0, abl, book="03")
-    assert "not yet" in verdict(1, 3.5, abl, book="03") and "not yet" in verdict(2, "3", abl, book="03")
 
 
 def test_slider_widgets_build_and_update(small_model, small_photo):

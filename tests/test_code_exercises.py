@@ -26,6 +26,8 @@ WRONG = {
                                                       dim=-1).sum(),  # the constant 0.5 log 2 pi left out
     "03.channel_bits": lambda lik: (-torch.log(lik.double())).sum(dim=(0, 2, 3)),  # nats
     "03.spearman": lambda a, b: float(np.corrcoef(a, b)[0, 1]),  # Pearson on values
+    "03.channels_for_share": lambda losses, share: int(np.searchsorted(np.cumsum(np.sort(losses)[::-1]) / np.sum(losses), share) + 1),  # negatives kept
+    "03.psnr_without": lambda model, y_hat, x, c: float(10 * torch.log10(1 / torch.mean((model.synthesize(y_hat)[..., : x.shape[-2], : x.shape[-1]].clamp(0, 1) - x) ** 2))),  # no channel removed
     "04.rate_loss": lambda mask, r: (mask.sum(dim=(1, 2, 3)) - r * mask[0].numel()).mean(),  # no hinge
     "04.importance_from_mask": lambda mask, L: mask.sum(dim=1).long(),  # the count, not the level
     "05.interpolation_weight": lambda low, high, m: float(((m - low) / (high - low)).mean()),  # linear inverse
@@ -52,6 +54,14 @@ def test_the_solution_passes_and_a_wrong_answer_fails(key, capsys):
     assert capsys.readouterr().out.strip() == f"{key}: correct"
     with pytest.raises(AssertionError, match="not yet"):
         check_code(key, WRONG[key])
+
+
+def test_spearman_refuses_a_library_call():
+    from lic_lab.teaching import channels
+
+    with pytest.raises(AssertionError, match="without a library"):
+        check_code("03.spearman", lambda a, b: channels.spearman(a, b))
+    assert channels.spearman([1, 2, 3], [1, 3, 2]) == pytest.approx(0.5)  # the patch is gone afterwards
 
 
 def test_a_function_that_raises_fails_with_the_hint():

@@ -212,9 +212,19 @@ def importance_stability(
 
 
 def channels_for_share(losses: np.ndarray, share: float = 0.5) -> int:
-    """How many of the most important channels hold ``share`` of the total (positive) loss."""
+    """How many of the most important channels hold ``share`` of the total (positive) loss.
+
+    A ranking heuristic: the losses of separate single-channel removals do not add up to the loss of
+    removing them together (PSNR is a logarithm of the MSE), and a removal that helps counts as 0."""
     v = np.sort(np.clip(np.asarray(losses, float), 0, None))[::-1]
     total = v.sum()
     if total == 0:
         return 0
     return int(np.searchsorted(np.cumsum(v) / total, share) + 1)
+
+
+def share_of(values: np.ndarray, chosen: Sequence[int] | np.ndarray) -> float:
+    """The share of the summed (positive parts of) per-channel ``values`` that the ``chosen`` channels
+    hold: of the bits, or of the single-channel losses (the same heuristic as :func:`channels_for_share`)."""
+    v = np.clip(np.asarray(values, dtype=float), 0, None)
+    return float(v[np.asarray(chosen, dtype=int)].sum() / v.sum()) if v.sum() > 0 else 0.0

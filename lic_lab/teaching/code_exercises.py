@@ -110,15 +110,68 @@ def _check_channel_bits(fn: Callable) -> None:
     _same(fn(lik), want, "bits per channel", atol=1e-4)
 
 
+def _forbidden(*_: object, **__: object) -> float:
+    raise AssertionError("write the ranks and the correlation yourself, without a library's Spearman")
+
+
 def _check_spearman(fn: Callable) -> None:
-    from lic_lab.teaching.channels import spearman
+    from unittest import mock
+
+    from lic_lab.teaching import channels
 
     g = np.random.default_rng(10)
+    cases = []
     for _ in range(5):
         a = g.integers(0, 6, 20).astype(float)  # ties on purpose
-        b = a + g.normal(0, 2, 20)
-        got, want = float(fn(a, b)), spearman(a, b)
-        assert math.isclose(got, want, abs_tol=1e-6), f"got {got:.4f}, expected {want:.4f} (ties get average ranks)"
+        cases.append((a, a + g.normal(0, 2, 20)))
+    wants = [channels.spearman(a, b) for a, b in cases]
+    patches = [mock.patch.object(channels, "spearman", _forbidden)]
+    try:
+        import scipy.stats
+
+        patches.append(mock.patch.object(scipy.stats, "spearmanr", _forbidden))
+    except ImportError:  # scipy is optional
+        pass
+    for patch in patches:
+        patch.start()
+    try:
+        for (a, b), want in zip(cases, wants):
+            got = float(fn(a, b))
+            assert math.isclose(got, want, abs_tol=1e-6), f"got {got:.4f}, expected {want:.4f} (ties get average ranks)"
+    finally:
+        for patch in patches:
+            patch.stop()
+
+
+def _check_channels_for_share(fn: Callable) -> None:
+    from lic_lab.teaching.channels import channels_for_share
+
+    g = np.random.default_rng(11)
+    cases = [np.array([3.0, -0.5, 1.0, 1.0, 0.0, 5.0]), np.array([0.2, 0.2, 0.2, 0.2, -1.0])]
+    cases += [g.normal(0.5, 1.0, 30) for _ in range(3)]  # negatives: a removal that helps counts as 0
+    for losses in cases:
+        for share in (0.5, 0.75, 0.9):
+            got, want = fn(losses, share), channels_for_share(losses, share)
+            assert got == want, f"{got} channels for {share:.0%} of {np.round(losses, 2).tolist()}, expected {want}"
+
+
+def _check_psnr_without(fn: Callable) -> None:
+    from lic_lab.models import build_model
+    from lic_lab.teaching.channels import decode_variants
+
+    torch.manual_seed(12)
+    model = build_model({"arch": "scale_hyperprior", "N": 8, "M": 12}).eval()
+    y_hat = torch.randint(-6, 7, (1, 12, 3, 4), generator=_gen(13)).float()  # symbols of a 48 x 64 padded image
+    y_hat[0, 7] = 0  # an empty channel: removing it changes nothing
+    with torch.no_grad():  # the photo: the full decode plus a little noise, cropped to 40 x 56 (not a multiple of 16)
+        x = (model.synthesize(y_hat)[..., :40, :56] + 0.003 * torch.randn(1, 3, 40, 56, generator=_gen(12))).clamp(0, 1)
+    channels = [0, 5, 7, 11]
+    kept = y_hat.clone()
+    want, _ = decode_variants(model, x, y_hat, [(c, 0.0) for c in channels], batch=1, with_ms_ssim=False)
+    for c, w in zip(channels, want):
+        got = float(fn(model, y_hat, x, c))
+        assert math.isclose(got, float(w), abs_tol=1e-3), f"channel {c}: got {got:.3f} dB, expected {float(w):.3f}"
+    assert torch.equal(y_hat, kept), "your function changed y_hat itself: edit a copy"
 
 
 # --- 04 importance map -----------------------------------------------------------------------------
@@ -241,6 +294,19 @@ CODE_EXERCISES: dict[str, CodeExercise] = {
         "spearman(a, b): rank correlation, ties taking their average rank",
         "rank both (average ranks for ties), then the Pearson correlation of the ranks",
         _check_spearman,
+    ),
+    "03.channels_for_share": CodeExercise(
+        "channels_for_share(losses, share): the fewest channels, most important first, whose losses reach "
+        "`share` of the total",
+        "a removal that helps (a negative loss) counts as nothing; sort, accumulate, and stop at the first "
+        "count whose running total reaches the share",
+        _check_channels_for_share,
+    ),
+    "03.psnr_without": CodeExercise(
+        "psnr_without(model, y_hat, x, c): PSNR (dB) of x decoded from y_hat with channel c set to zero",
+        "edit a copy, never y_hat itself; model.synthesize decodes a padded image, so crop it to x's size "
+        "and keep it in [0, 1] before measuring",
+        _check_psnr_without,
     ),
     "04.rate_loss": CodeExercise(
         "rate_loss(mask, r): eqs. 7-8, the batch mean of each image's kept codes above its budget r n h w",

@@ -104,29 +104,27 @@ def _equal(got: Any, want: Any) -> bool:
     return _whole(got) == want
 
 
-def _ch1(ablation):
-    from lic_lab.teaching.channels import channels_for_share
+def _ch1(ablation, bits):
+    import numpy as np
 
+    idle = np.asarray(ablation.psnr_loss, dtype=float) < 0.1
     return (
-        channels_for_share(ablation.ms_ssim_loss_db, 0.75),
-        _equal,
-        "sort the MS-SSIM losses (dB) in decreasing order, accumulate, count until 75% of their sum "
-        "(a negative loss counts as 0)",
+        float(np.asarray(bits, dtype=float)[idle].sum() / np.asarray(bits, dtype=float).sum()),
+        _computed,
+        "pick the channels whose single removal costs under 0.1 dB (abl.psnr_loss), then their bits over all of y's bits",
     )
 
 
-def _ch2(ablation):
+def _ch2(ablation, y_hat: torch.Tensor):
     import numpy as np
 
-    losses = np.asarray(ablation.psnr_loss, dtype=float)
-    least = float(losses.min())
-
-    # many channels can tie at (almost) no loss: any of them is the least important one
-    def ok(got: Any, want: int) -> bool:
-        index = _whole(got)
-        return index is not None and 0 <= index < len(losses) and bool(losses[index] <= least + 1e-3)
-
-    return int(ablation.ranking()[-1]), ok, "the channel whose removal costs the least PSNR (abl.psnr_loss)"
+    used = (y_hat[0] != 0).flatten(1).any(dim=1).numpy()  # channels with at least one non-zero symbol
+    losses = np.where(used, np.asarray(ablation.psnr_loss, dtype=float), np.inf)
+    return (
+        int(ablation.channels[int(np.argmin(losses))]),
+        _equal,
+        "an empty channel costs nothing to remove: leave out the channels whose symbols are all zero, then take the smallest PSNR loss",
+    )
 
 
 def _ch3(factors, sweep, base_psnr: float):

@@ -158,6 +158,8 @@ def render_channel(
     ch = out["y_hat"][0, channel].numpy()
     lim = float(max(abs(ch).max(), 1e-6))
     scale = max(1, round(x.shape[-2] / ch.shape[0]))  # the latent at the image's size
+    change = error_map(out["x_hat"], x_mod)
+    top = float(max(np.percentile(change, 99), 1.0))  # the colour scale follows the change (99th percentile)
     image = panel_row(
         [
             Panel(ch, f"channel {channel} of y_hat", "coolwarm", -lim, lim, scale),
@@ -165,7 +167,7 @@ def render_channel(
                 to_uint8(x_mod),
                 f"channel x {factor:g}: {values['psnr_edited']:.2f} dB (full: {values['psnr_full']:.2f})",
             ),
-            Panel(error_map(out["x_hat"], x_mod), "|change| vs full decode (8-bit units)", "magma", 0, 20),
+            Panel(change, f"|change| vs full decode (8-bit units, 0-{top:.0f})", "magma", 0, top),
         ]
     )
     return image, values

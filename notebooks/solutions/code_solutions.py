@@ -64,6 +64,24 @@ def spearman(a, b) -> float:
     return float(np.corrcoef(ranks(a), ranks(b))[0, 1])
 
 
+def channels_for_share(losses, share: float) -> int:
+    """The fewest channels, largest loss first, whose (positive) losses reach ``share`` of their sum."""
+    v = np.sort(np.clip(np.asarray(losses, dtype=float), 0, None))[::-1]
+    if v.sum() == 0:
+        return 0
+    running = np.cumsum(v) / v.sum()
+    return int(np.argmax(running >= share) + 1)  # the first count that reaches the share
+
+
+def psnr_without(model, y_hat: torch.Tensor, x: torch.Tensor, c: int) -> float:
+    """Zero channel c of a copy of y_hat, decode, crop to x's size, clamp, and measure PSNR (dB)."""
+    y = y_hat.clone()
+    y[:, c] = 0
+    with torch.no_grad():
+        x_hat = model.synthesize(y)[..., : x.shape[-2], : x.shape[-1]].clamp(0, 1)
+    return float(10 * torch.log10(1 / torch.mean((x_hat - x) ** 2)))
+
+
 # 04 importance map
 def rate_loss(mask: torch.Tensor, r: float) -> torch.Tensor:
     """Eqs. 7-8 of CWIC: max(0, sum of the mask - r n h w) per image, averaged over the batch."""
@@ -124,6 +142,7 @@ SOLUTIONS = {
     "01.noise": add_noise, "01.ste": ste_round, "01.bin_mass": bin_mass,
     "02.responsibilities": responsibilities, "02.gmm_nll": gmm_nll,
     "03.channel_bits": channel_bits, "03.spearman": spearman,
+    "03.channels_for_share": channels_for_share, "03.psnr_without": psnr_without,
     "04.rate_loss": rate_loss, "04.importance_from_mask": importance_from_mask,
     "05.interpolation_weight": interpolation_weight, "05.gains_at": gains_at,
     "06.bal": bal, "06.ibal": ibal,
