@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 
@@ -82,11 +83,13 @@ def test_exercise_checks(capsys):
     assert "not attempted" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="Exercise 1: not yet - hint"):  # a wrong answer fails the cell
         check(1, 0.3, 12288, 512, 768)
-    y = torch.tensor([0.5, 0.25, 1.0])  # 1 + 2 + 0 bits over a 1 x 3 image: 1 bpp
-    assert "correct" in verdict(4, 1.0, {"y": y, "z": torch.tensor([0.5])}, 1, 3)
-    assert "correct" in verdict(4, -torch.log2(y).sum() / 3, {"y": y}, 1, 3)  # a 0-d tensor answer counts too
-    assert "not yet" in verdict(4, torch.ones(2), {"y": y}, 1, 3) and "not yet" in verdict(4, "1.0", {"y": y}, 1, 3)
-    assert "not yet" in verdict(4, 4 / 3, {"y": y, "z": torch.tensor([0.5])}, 1, 3)  # z is not part of the answer
+    y = torch.tensor([0.5, 0.25, 1.0] * 8)  # 1 + 2 + 0 bits, eight times: 24 bits ideal
+    section = bytes(4)  # 32 bits coded
+    assert "correct" in verdict(4, 100 / 3, {"y": y, "z": torch.tensor([0.5])}, section)
+    assert "correct" in verdict(4, torch.tensor(100 / 3), {"y": y}, section)  # a 0-d tensor answer counts too
+    assert "not yet" in verdict(4, 100 * (4 / 24 - 1), {"y": y}, section)  # bytes, not bits
+    assert "not yet" in verdict(4, 100 * (32 / 25 - 1), {"y": y, "z": torch.tensor([0.5])}, section)  # z counted
+    assert "not yet" in verdict(4, "33.3", {"y": y}, section)
 
 
 def test_render_channel_zero_and_identity(small_model, small_photo):
@@ -435,3 +438,19 @@ def test_level_usage_counts_levels_of_kept_codes():
         return float(-(q * torch.log2(q)).sum())
 
     assert v["entropy"] == pytest.approx(h(joint) - h(torch.bincount(channel).double()))
+
+
+def test_likelihood_floors_reads_the_two_floors():
+    from lic_lab import data, zoo
+    from lic_lab.entropy.gaussian import LIKELIHOOD_BOUND
+    from lic_lab.teaching.analysis import CODER_FLOOR, latents, likelihood_floors
+
+    model = zoo.load_model("hyperprior-q6")
+    x = data.read_image(data.embedded_paths()[0])[..., :128, :128]
+    v = likelihood_floors(model, x)
+    lik = latents(model, x, coding=True)["likelihoods"]["y"].double()
+    assert v["symbols"] == lik.numel() and v["at_floor"] == int((lik <= LIKELIHOOD_BOUND * (1 + 1e-6)).sum())
+    # the coder's floor is higher: the estimate with it is lower by the outliers' difference, no more
+    saving = v["estimate_bits"] - v["estimate_coder_floor_bits"]
+    assert 0 <= saving <= v["at_floor"] * (np.log2(CODER_FLOOR / LIKELIHOOD_BOUND) + 1e-6)
+    assert abs(v["coded_bits"] - v["estimate_coder_floor_bits"]) < 0.02 * v["coded_bits"] + 64

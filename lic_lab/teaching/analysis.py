@@ -48,6 +48,34 @@ def quantization_mismatch(model: CompressionModel, x: torch.Tensor, seed: int = 
     return result
 
 
+CODER_FLOOR = 2.0**-24  # about the smallest probability the ANS coder gives a symbol (24-bit precision)
+
+
+@torch.no_grad()
+def likelihood_floors(model: CompressionModel, x: torch.Tensor) -> dict[str, float]:
+    """Why a coded y section can come out *under* its estimate: the two floors on a probability.
+
+    The estimate (and training) bounds each likelihood below by ``LIKELIHOOD_BOUND`` = 1e-9, so a
+    symbol far outside its predicted distribution costs about 29.9 bits; the coder gives every
+    symbol of a table at least its smallest representable probability (``CODER_FLOOR``, about 24
+    bits; past a table's range an escape adds a few bits). For a model with a Gaussian conditional
+    on y. Returns the symbols, those at the estimate's floor, the estimate (bits), the estimate with
+    the coder's floor instead, and the coded y section (bits).
+    """
+    from lic_lab.bitstream import Bitstream
+    from lic_lab.entropy.gaussian import LIKELIHOOD_BOUND
+
+    lik = latents(model, x, coding=True)["likelihoods"]["y"].double()
+    coded = Bitstream.from_bytes(model.compress(x)).sections[-1]  # sections (z, y): y last
+    return {
+        "symbols": lik.numel(),
+        "at_floor": int((lik <= LIKELIHOOD_BOUND * (1 + 1e-6)).sum()),
+        "estimate_bits": float(-torch.log2(lik).sum()),
+        "estimate_coder_floor_bits": float(-torch.log2(lik.clamp_min(CODER_FLOOR)).sum()),
+        "coded_bits": 8 * len(coded),
+    }
+
+
 @torch.no_grad()
 def coding_report(model: CompressionModel, x: torch.Tensor) -> dict[str, Any]:
     """Real bytes vs estimate for one image, and whether decoding reproduced the forward pass."""
