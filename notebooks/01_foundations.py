@@ -54,7 +54,7 @@ print(timings.run_time_line("01_foundations"))
 #
 # The **rate** is the cross-entropy between the true distribution of $\hat{\mathbf{y}}$ and the model $q$ the coder uses (eq. 4, where the paper's $\mathbf y$ is already the quantized latent):
 # $$R = \mathbb{E}_{\hat{\mathbf{y}}\sim p_{\hat{\mathbf y}}}\left[-\log_2 q(\hat{\mathbf{y}})\right],$$
-# and training minimises (eq. 5) $\;R + \lambda D\;$ with $D$ the distortion. In `lic_lab.training.losses.rd_loss`, $D = 255^2\cdot\mathrm{MSE}$ and the rate is in bits per pixel, so $\lambda$ matches the values CompressAI quotes: our families use its eight, 0.0018 to 0.18 (printed in section 6); the benchmark paper's own models use 0.0012 to 0.03 (its training details). Each $\lambda$ gives one model and one point on the RD curve.
+# and training minimises (eq. 5) $\;R + \lambda D\;$ with $D$ the distortion. In `lic_lab.training.losses.rd_loss`, $D = 255^2\cdot\mathrm{MSE}$ and the rate is in bits per pixel, so $\lambda$ matches the values CompressAI quotes: our families' λ are CompressAI's, 0.0018 to 0.18 (section 6 prints each model's); the benchmark paper's own models use 0.0012 to 0.03 (its training details). Each $\lambda$ gives one model and one point on the RD curve.
 #
 # The loss, in code:
 
@@ -125,8 +125,8 @@ show_source(proxies.ste_round, proxies.quantize)
 
 # %%
 display(Markdown(f"**Reading it.** On this photo, training's rate term on $y+u$ is {abs(rate_gap):.1f}% {'above' if rate_gap > 0 else 'below'} "
-                 f"the same term on $\\mathrm{{round}}(y)$; the decoder loses {qm['psnr']['round'] - qm['psnr']['noise']:.2f} dB when fed $y+u$ "
-                 "instead of the rounded values it was trained on."))
+                 f"the same term on $\\mathrm{{round}}(y)$; fed $y+u$ instead of the rounded values it was trained on, the decoder "
+                 f"{'loses' if qm['psnr']['round'] >= qm['psnr']['noise'] else 'gains'} {abs(qm['psnr']['round'] - qm['psnr']['noise']):.2f} dB."))
 
 # %% [markdown]
 #
@@ -232,28 +232,27 @@ display(Markdown(viz.table(rows)))
 #
 # Over all 24 Kodak images, how far are the real bytes from the model's cross-entropy? Two answers: the entropy-coded sections alone (what the coder adds: 32-bit word alignment of the ANS stream, a 16-bit end marker per section that catches damaged or mismatched data, the snapping of predicted scales to a 256-entry table, probabilities quantized to 24 bits), and the whole file (adding the header and CRC that make it self-describing; section 4 printed their size). CompressAI's figure for its models is printed under the table, and under it the range over single images. Every image also decoded back to exactly the model's own forward pass.
 #
-# A coded section can come out *under* its estimate (a negative overhead: the scale hyperprior's higher rates, and single images of other families, printed below). Nothing beats the entropy of the model the coder uses, so the coder's model must differ from the estimate's there, and it does at the extremes. The estimate (like the training loss) floors every likelihood at $10^{-9}$, so a symbol far outside its predicted distribution costs it about 29.9 bits; the ANS coder gives every symbol of its table at least its smallest representable probability, about $2^{-24}$ (a little over 20 bits, plus a few for an escape past the table). The scale hyperprior predicts no mean, so it meets more such outliers at high rates. The second cell below counts them on the image where the overhead is lowest and recomputes the estimate with the coder's floor (`analysis.likelihood_floors`).
+# A coded section can come out *under* its estimate (a negative overhead: the scale hyperprior's higher rates, and single images of other families, printed below). Nothing beats the entropy of the model the coder uses, so the coder's model must differ from the estimate's there, and it does at the extremes. The estimate (like the training loss) floors every likelihood at $10^{-9}$, so a symbol far outside its predicted distribution costs it about 29.9 bits; the ANS coder gives every symbol of its table at least its smallest representable probability, about $2^{-24}$ (about 24 bits, plus a few for an escape past the table). It shows in the scale hyperprior at its higher rates (the table above). The second cell below counts them on the image where the overhead is lowest and recomputes the estimate with the coder's floor (`analysis.likelihood_floors`).
 
 # %%
 rows = []
 for n, e in sorted(zoo.registry().items()):
     if e["family"] not in FOUNDATION:
         continue
-    res = evaluate.load_results(zoo.ZOO_DIR / "results" / f"{n}.json")[0]
-    real = sum(r["bytes"] for r in res["images"]) * 8
-    est = sum(r["bpp_est"] * 8 * r["bytes"] / r["bpp"] for r in res["images"])  # bpp x pixels
-    payload = sum(r["payload_bytes"] for r in res["images"]) * 8
-    rows.append({"model": n, "estimated bits": int(round(est)), "entropy-coded bits": payload,
-                 "coding overhead (%)": round(100 * (payload / est - 1), 3),
-                 "file bits (with header + CRC)": real, "file overhead (%)": round(100 * (real / est - 1), 3),
-                 "bit-exact images": sum(r["roundtrip_max_abs"] == 0 for r in res["images"])})
+    images = evaluate.load_results(zoo.ZOO_DIR / "results" / f"{n}.json")[0]["images"]
+    rows.append({"model": n, "estimated bits": round(sum(8 * r["bpp_est"] * r["bytes"] / r["bpp"] for r in images)),
+                 "entropy-coded bits": 8 * sum(r["payload_bytes"] for r in images),
+                 "coding overhead (%)": round(evaluate.coding_overhead(images), 3),
+                 "file bits (with header + CRC)": 8 * sum(r["bytes"] for r in images),
+                 "file overhead (%)": round(evaluate.coding_overhead(images, whole_file=True), 3),
+                 "bit-exact images": sum(r["roundtrip_max_abs"] == 0 for r in images)})
 display(Markdown(viz.table(rows)))
 print("CompressAI's coded size over its entropy estimate: %.2f-%.2f %%" % references.COMPRESSAI_OVERHEAD_PERCENT)
 per_image = {}
 for n, e in sorted(zoo.registry().items()):
     if e["family"] in FOUNDATION:
         for r in evaluate.load_results(zoo.ZOO_DIR / "results" / f"{n}.json")[0]["images"]:
-            per_image[(n, r["image"])] = 100 * (r["payload_bytes"] / (r["bpp_est"] * r["bytes"] / r["bpp"]) - 1)
+            per_image[(n, r["image"])] = evaluate.coding_overhead([r])
 lowest = min(per_image, key=per_image.get)
 print(f"coding overhead of single images: {min(per_image.values()):+.2f}% ({lowest[0]}, {lowest[1]}) to {max(per_image.values()):+.2f}%")
 

@@ -65,7 +65,7 @@ fig = viz.channel_grid(y_hat, cols=12); plt.show()
 #
 # CVQN (Fig. 1) sets one channel of the quantized feature map to zero, decodes, and plots the PSNR loss and the MS-SSIM loss in dB, $-10\log_{10}(1-\text{MS-SSIM})$. The paper's model is a small toy (the cell prints its setting from `references.CVQN_FIG1`: channels, levels, its Kodak MS-SSIM and rate, and which channels carry most and least of the reconstruction on its example image), and it reports that "this phenomenon appears on all images". AG-VAE repeats the experiment on the first channels of its own model (`references.AGVAE_FIG2`). Here is the same experiment on our model, every channel.
 #
-# *Before you run it, guess:* how many of the 96 channels hold half of the damage, and how many does removing cost less than 0.1 dB?
+# *Before you run it, guess:* how many of the 96 channels hold half of the damage, and for how many does removal cost almost nothing (less than 0.1 dB)?
 
 # %%
 from lic_lab.evaluation import references
@@ -84,13 +84,14 @@ top = abl.ranking()[:5]
 print("full decode:", round(abl.base_psnr, 2), "dB; most important channels:", top.tolist())
 print("their PSNR losses (dB):", np.round(abl.psnr_loss[top], 2).tolist())
 print("fewest channels whose single losses sum to half of all single losses:", channels.channels_for_share(abl.psnr_loss, 0.5), "of", len(abl.channels))
-print("channels whose removal costs less than 0.1 dB:", int((abl.psnr_loss < 0.1).sum()))
+print(f"channels whose removal costs less than {channels.NEGLIGIBLE_DB} dB:", int((abl.psnr_loss < channels.NEGLIGIBLE_DB).sum()))
 together = channels.ablate_set(model, x, top)
 print(f"removing those 5 together: {together['psnr']:.2f} dB ({together['psnr_loss']:.2f} dB lost); "
-      f"the sum of their single losses is {abl.psnr_loss[top].sum():.2f} dB")
+      f"the sum of their single losses is {abl.psnr_loss[top].sum():.2f} dB "
+      f"({'more' if abl.psnr_loss[top].sum() > together['psnr_loss'] else 'less'} than together)")
 
 # %% [markdown]
-# **Reading the last line.** The five channels removed together cost less than the sum of their single losses. PSNR is a logarithm of the MSE, so dB losses do not add: once one low-frequency channel is gone, the picture is already far off, and each further removal adds less in dB. The "share of the loss" numbers of this notebook are therefore a *ranking* heuristic (`channels.channels_for_share`), not an accounting.
+# **The last line, and why dB losses do not add.** PSNR is a logarithm of the MSE, so the loss of removing several channels together is not the sum of their single losses (the cell above prints both). The "share of the loss" numbers of this notebook are therefore a *ranking* heuristic (`channels.channels_for_share`), not an accounting.
 #
 # AG-VAE (Fig. 2 right) then *scales* the channel that did the most damage among the first 32 it ablated (`scaled_channel` above) by a factor instead of removing it, and reports that quality falls as the factor shrinks. The paper says it scales the "latent representation" and does not say whether before or after rounding; we scale the quantized latent the decoder receives, so this sweep measures distortion only; the rate side of a gain (a channel shrunk *before* rounding takes fewer symbols) is what notebook 05 measures. The sweep also goes above 1: the cell prints whether PSNR rises monotonically up to the trained amplitude, what half the amplitude costs, and what 1.5 times it costs.
 
@@ -123,7 +124,7 @@ show_source(_channels.ablate_channels, _channels.decode_variants)
 # %% [markdown]
 # ## 3. Bits vs importance
 #
-# The entropy model says how many bits each channel costs (`channels.channel_bits`: the sum of $-\log_2 q(\hat y)$ over the channel). Do the expensive channels matter most? Two measures answer differently: whether the *ranks* agree (Spearman), and how *concentrated* each is (the share of the bits and of the single-channel losses that the most important channels hold). Beware a built-in link: a channel with more and larger non-zero symbols both costs more bits and removes more signal when zeroed, so some rank agreement comes for free (notebook 02 meets the same confound).
+# The entropy model says how many bits each channel costs (`channels.channel_bits`: the sum of $-\log_2 q(\hat y)$ over the channel). Do the expensive channels matter most? Two measures can answer differently: whether the *ranks* agree (Spearman), and how *concentrated* each is (the share of the bits and of the single-channel losses that the most important channels hold). Beware a built-in link: a channel with more and larger non-zero symbols both costs more bits and removes more signal when zeroed, so some rank agreement comes for free (notebook 02 meets the same confound).
 
 # %%
 bits = channels.channel_bits(model, x)
@@ -134,12 +135,12 @@ for c in top[:3]:
     ax.annotate(str(int(c)), (bits[c], abl.psnr_loss[c]), fontsize=8)
 ax.set_xscale("symlog", linthresh=10); ax.set_xlabel("bits spent on the channel"); ax.set_ylabel("PSNR loss when removed (dB)")
 ax.grid(alpha=.3); plt.show()
-idle = np.flatnonzero(abl.psnr_loss < 0.1)
+idle = np.flatnonzero(abl.psnr_loss < channels.NEGLIGIBLE_DB)
 print(f"Spearman rank correlation, bits vs PSNR loss: {rho:.2f}")
 display(Markdown(viz.table([
     {"channels": "the 5 most important", "count": len(top), "share of the bits of y": f"{100 * channels.share_of(bits, top):.1f}%",
      "share of the summed single losses": f"{100 * channels.share_of(abl.psnr_loss, top):.1f}%"},
-    {"channels": "removal costs < 0.1 dB", "count": len(idle), "share of the bits of y": f"{100 * channels.share_of(bits, idle):.1f}%",
+    {"channels": f"removal costs < {channels.NEGLIGIBLE_DB} dB", "count": len(idle), "share of the bits of y": f"{100 * channels.share_of(bits, idle):.1f}%",
      "share of the summed single losses": f"{100 * channels.share_of(abl.psnr_loss, idle):.1f}%"}])))
 more_even = channels.share_of(bits, top) < channels.share_of(abl.psnr_loss, top)
 display(Markdown(f"**Reading it.** The ranks {'agree' if rho > 0.5 else 'agree only weakly'} (rule: Spearman above 0.5)"
@@ -157,7 +158,8 @@ display(Markdown(f"**Reading it.** The ranks {'agree' if rho > 0.5 else 'agree o
 # NBVAL_IGNORE_OUTPUT
 # (the numbers depend on whether Kodak is configured on this machine)
 name, paths = data.evaluation_paths()
-images = [data.centre_crop(data.read_image(p), 256) for p in (paths[::2] if name == "kodak" else paths)]
+chosen = paths[::2] if name == "kodak" else paths
+images = [data.centre_crop(data.read_image(p), 256) for p in chosen]
 stab = channels.importance_stability(model, images, k=10)
 print(f"{name}: {len(images)} images; mean pairwise Spearman {stab.mean_spearman:.2f} (min {stab.min_spearman:.2f}); "
       f"top-10 overlap {100 * stab.top_overlap:.0f}%")
@@ -169,7 +171,7 @@ print(f"the most important channel of each image is channel {common} on {int((fi
       f"channels holding half of the single losses per image: {[channels.channels_for_share(row, 0.5) for row in stab.losses]}")
 fig, ax = plt.subplots(figsize=(12, 3.4))
 im = ax.imshow(stab.losses[:, stab.mean_ranking()], aspect="auto", cmap="viridis")
-ax.set_yticks(range(len(images))); ax.set_yticklabels([p.stem for p in (paths[::2] if name == "kodak" else paths)], fontsize=7)
+ax.set_yticks(range(len(images))); ax.set_yticklabels([p.stem for p in chosen], fontsize=7)
 ax.set_xlabel("channel (sorted by mean importance)"); fig.colorbar(im, ax=ax, label="PSNR loss (dB)")
 plt.show()
 
@@ -195,8 +197,8 @@ channel_explorer(model, x, int(top[0]))
 # ## 6. What this motivates
 #
 # - **Uneven importance → uneven quantization (CVQN, notebook 02).** If a handful of channels hold most of the damage, a codec can give them finer quantization and the rest coarser. CVQN orders its channels by an importance and quantizes the least important 25% with 3 levels, the middle 50% with 5 and the top 25% with 7. Two differences from this notebook: the variant CVQN keeps uses a *predefined* importance (channel $c$ gets weight $c$, so training learns to put important content in the high channels; its Table 1), which beats the measured ones; and its measured ("reconstruction error") importance averages the MS-SSIM loss over $N$ training images, where we rank by PSNR on one photo.
-# - **Quality peaks at the trained amplitude → gain *and* inverse gain (AG-VAE, notebook 05).** Section 2's sweep shows that a channel's amplitude matters, and that the decoder wants the amplitude it was trained on. AG-VAE therefore scales each channel by a learned gain *before* rounding (fewer or more symbols: a rate knob) and undoes it with an inverse gain before the decoder; it learns one gain vector per rate and interpolates between them for a continuous rate.
-# - **Bits vs importance.** Section 3: the ranks agree, but bits are spread more evenly than the damage, because every channel is rounded with the *same* step — which is exactly what both papers change.
+# - **Amplitude → gain *and* inverse gain (AG-VAE, notebook 05).** Section 2's sweep measures what a channel's amplitude does to the decode (its reading is computed there). A decoder wants the amplitude it was trained on; AG-VAE therefore scales each channel by a learned gain *before* rounding (fewer or more symbols: a rate knob) and undoes it with an inverse gain before the decoder; it learns one gain vector per rate and interpolates between them for a continuous rate.
+# - **Bits vs importance.** Section 3 compares how the bits and the damage are spread over the channels (its reading is computed there). Every channel is rounded with the *same* step, and that is exactly what both papers change.
 #
 # The numbers from this notebook behind each pointer:
 
@@ -214,7 +216,7 @@ print(f"bits vs importance, Spearman: {rho:.2f}")
 #
 # Compute each answer with code and set `answer_N`. The check cell prints *correct* or *not attempted yet*, and fails with a hint on a wrong answer; answers computed from data are checked to 1 part in 10⁵, so a rounded number copied from a printed table does not pass.
 #
-# 1. What share of the bits of $\mathbf y$ (`bits`, section 3) goes to channels whose removal costs less than 0.1 dB of PSNR (`abl.psnr_loss`)? (a float between 0 and 1)
+# 1. Which channel is the most *expensive per dB*: the most bits of $\mathbf y$ (`bits`, section 3) for each dB of PSNR its removal costs (`abl.psnr_loss`), among the channels worth at least `channels.NEGLIGIBLE_DB`? (an int)
 # 2. Among the channels that carry at least one non-zero symbol in `y_hat`, which one is the *least* important by PSNR loss? (an int)
 # 3. In section 2's scale sweep, at what scale factor does PSNR first come within 1 dB of the full decode? Interpolate linearly between the two sweep points around that crossing. (a float)
 #

@@ -56,12 +56,31 @@ def test_the_solution_passes_and_a_wrong_answer_fails(key, capsys):
         check_code(key, WRONG[key])
 
 
-def test_spearman_refuses_a_library_call():
-    from lic_lab.teaching import channels
+def test_exercises_refuse_a_ready_made_answer():
+    from scipy.stats import rankdata, spearmanr
 
-    with pytest.raises(AssertionError, match="without a library"):
-        check_code("03.spearman", lambda a, b: channels.spearman(a, b))
-    assert channels.spearman([1, 2, 3], [1, 3, 2]) == pytest.approx(0.5)  # the patch is gone afterwards
+    from lic_lab.teaching import channels
+    from lic_lab.teaching.channels import spearman as alias
+
+    def scipy_by_name(a, b):
+        return float(spearmanr(a, b)[0])
+
+    def ranks_from_scipy(a, b):
+        return float(np.corrcoef(rankdata(a), rankdata(b))[0, 1])
+
+    def nested(a, b):
+        def inner():
+            return alias(a, b)
+
+        return inner()
+
+    for fn in (lambda a, b: channels.spearman(a, b), scipy_by_name, ranks_from_scipy, nested):
+        with pytest.raises(AssertionError, match="yourself"):
+            check_code("03.spearman", fn)
+    with pytest.raises(AssertionError, match="yourself"):
+        check_code("03.channels_for_share", lambda losses, share: channels.channels_for_share(losses, share))
+    with pytest.raises(AssertionError, match="yourself"):
+        check_code("03.psnr_without", lambda model, y_hat, x, c: float(channels.decode_variants(model, x, y_hat, [(c, 0.0)])[0][0]))
 
 
 def test_a_function_that_raises_fails_with_the_hint():

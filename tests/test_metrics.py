@@ -293,3 +293,13 @@ def test_cross_metric_gives_bd_rates_under_the_overlap_rule_and_psnr_at_equal_ra
     assert cm["bd_rate"]["MS-SSIM (dB)"] < 0  # more MS-SSIM at every rate: fewer bits for it
     assert list(cm["psnr_gaps"]) == [0.3, 0.6]
     assert cm["psnr_gaps"][0.3] == pytest.approx(26.0 - quality_at(mse["psnr"], 0.3))
+
+
+def test_coding_overhead_sums_images_before_comparing():
+    from lic_lab.evaluation.evaluate import coding_overhead
+
+    a = {"bpp": 1.01, "bytes": 1010, "bpp_est": 1.01 * 1000 / 1010, "payload_bytes": 990}  # estimate 1,000 bytes
+    b = {"bpp": 2.0, "bytes": 2000, "bpp_est": 2.0 * 1900 / 2000, "payload_bytes": 1950}  # estimate 1,900 bytes
+    assert coding_overhead([a]) == pytest.approx(-1.0)
+    assert coding_overhead([a], whole_file=True) == pytest.approx(1.0)
+    assert coding_overhead([a, b]) == pytest.approx(100 * (2940 / 2900 - 1))  # sums, not a mean of percentages

@@ -292,6 +292,15 @@ def fp16_family_curve(family: str, metric: str = "psnr") -> tuple[list[float], l
 MIN_OVERLAP_DB = 1.5  # BD metrics only where two curves share at least this much quality range
 
 
+def coding_overhead(rows: Sequence[Mapping[str, Any]], whole_file: bool = False) -> float:
+    """How much larger (%) the coded sections of result ``rows`` (:func:`evaluate_image`; or, with
+    ``whole_file``, the files with their header and CRC) are than the model's entropy estimate of them,
+    summed over the rows (one row: one image's overhead). Negative: smaller than the estimate."""
+    estimate = sum(r["bpp_est"] * r["bytes"] / r["bpp"] for r in rows)  # bytes
+    coded = sum(r["bytes"] if whole_file else r["payload_bytes"] for r in rows)
+    return 100 * (coded / estimate - 1)
+
+
 def quality_at(curve: tuple[Sequence[float], Sequence[float]], bpp: float) -> float | None:
     """The quality an RD curve ``(bpp, quality)`` reaches at ``bpp``: the PCHIP interpolant of quality
     over log-rate (the curve BD-PSNR integrates), or None outside the rates it spans (never extrapolated)."""

@@ -11,7 +11,7 @@ import torch
 
 from lic_lab.data import crop_to, pad_to_multiple
 from lic_lab.entropy import GaussianConditional
-from lic_lab.evaluation.metrics import bpp_from_likelihoods, pchip, psnr
+from lic_lab.evaluation.metrics import bpp_from_likelihoods, psnr
 from lic_lab.models import CVQN, CWIC, CBANetHP, CompressionModel, FactorizedPrior
 from lic_lab.models import latents as latents  # the notebooks call it as analysis.latents
 from lic_lab.models.cbanet import running_sums
@@ -59,8 +59,8 @@ def likelihood_floors(model: CompressionModel, x: torch.Tensor) -> dict[str, flo
     symbol far outside its predicted distribution costs about 29.9 bits; the coder gives every
     symbol of a table at least its smallest representable probability (``CODER_FLOOR``, about 24
     bits; past a table's range an escape adds a few bits). For a model with a Gaussian conditional
-    on y. Returns the symbols, those at the estimate's floor, the estimate (bits), the estimate with
-    the coder's floor instead, and the coded y section (bits).
+    on y. Returns the symbols, those at the estimate's floor and those below the coder's, the
+    estimate (bits), the estimate with the coder's floor instead, and the coded y section (bits).
     """
     from lic_lab.bitstream import Bitstream
     from lic_lab.entropy.gaussian import LIKELIHOOD_BOUND
@@ -70,6 +70,7 @@ def likelihood_floors(model: CompressionModel, x: torch.Tensor) -> dict[str, flo
     return {
         "symbols": lik.numel(),
         "at_floor": int((lik <= LIKELIHOOD_BOUND * (1 + 1e-6)).sum()),
+        "below_coder_floor": int((lik < CODER_FLOOR).sum()),
         "estimate_bits": float(-torch.log2(lik).sum()),
         "estimate_coder_floor_bits": float(-torch.log2(lik.clamp_min(CODER_FLOOR)).sum()),
         "coded_bits": 8 * len(coded),
@@ -289,21 +290,6 @@ def level_usage(model: CWIC, x: torch.Tensor) -> dict[str, float]:
         total += levels.numel()
     bits = context_information(model.tcae, o, mask)["bits"]
     return {"levels_used": float(np.mean(used)), "entropy": weighted / total, "tcae_bits": bits}
-
-
-def rate_matched_psnr(point: tuple[float, float], bpp: float, curve: tuple[Sequence[float], Sequence[float]]) -> float:
-    """The PSNR of one RD ``point`` (bpp, dB) moved to rate ``bpp`` along a reference ``curve``.
-
-    The point keeps its vertical offset from the curve (PCHIP in ln bpp): to first order, what a model
-    like it would reach at ``bpp``. Single-point variants (one model each) are compared this way at a
-    common rate. Both rates must lie inside the curve's range.
-    """
-    rates, quality = np.log(np.asarray(curve[0], dtype=np.float64)), np.asarray(curve[1], dtype=np.float64)
-    here, there = np.log(point[0]), np.log(bpp)
-    if not rates.min() <= min(here, there) <= max(here, there) <= rates.max():
-        raise ValueError("both rates must lie inside the reference curve's range")
-    on_curve = pchip(rates, quality, [here, there])
-    return float(point[1] + on_curve[1] - on_curve[0])
 
 
 def importance_map_verdict(

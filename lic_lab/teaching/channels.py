@@ -223,8 +223,14 @@ def channels_for_share(losses: np.ndarray, share: float = 0.5) -> int:
     return int(np.searchsorted(np.cumsum(v) / total, share) + 1)
 
 
+NEGLIGIBLE_DB = 0.1  # a channel whose removal costs less PSNR than this is one the image hardly misses
+
+
 def share_of(values: np.ndarray, chosen: Sequence[int] | np.ndarray) -> float:
     """The share of the summed (positive parts of) per-channel ``values`` that the ``chosen`` channels
-    hold: of the bits, or of the single-channel losses (the same heuristic as :func:`channels_for_share`)."""
+    hold (indices, or a boolean mask over the channels): of the bits, or of the single-channel losses
+    (the same heuristic as :func:`channels_for_share`)."""
     v = np.clip(np.asarray(values, dtype=float), 0, None)
-    return float(v[np.asarray(chosen, dtype=int)].sum() / v.sum()) if v.sum() > 0 else 0.0
+    pick = np.asarray(chosen)
+    pick = pick if pick.dtype == bool else pick.astype(int)
+    return float(v[pick].sum() / v.sum()) if v.sum() > 0 else 0.0

@@ -113,18 +113,23 @@ def _equal(got: Any, want: Any) -> bool:
 def _ch1(ablation, bits):
     import numpy as np
 
-    idle = np.asarray(ablation.psnr_loss, dtype=float) < 0.1
+    from lic_lab.teaching.channels import NEGLIGIBLE_DB
+
+    losses, bits = np.asarray(ablation.psnr_loss, dtype=float), np.asarray(bits, dtype=float)[ablation.channels]
+    worth = losses >= NEGLIGIBLE_DB
+    per_db = np.where(worth, bits / np.where(worth, losses, 1.0), -np.inf)
     return (
-        float(np.asarray(bits, dtype=float)[idle].sum() / np.asarray(bits, dtype=float).sum()),
-        _computed,
-        "pick the channels whose single removal costs under 0.1 dB (abl.psnr_loss), then their bits over all of y's bits",
+        int(ablation.channels[int(np.argmax(per_db))]),
+        _equal,
+        "a price per dB is bits divided by the PSNR the channel is worth; only channels worth at least "
+        "channels.NEGLIGIBLE_DB compete",
     )
 
 
 def _ch2(ablation, y_hat: torch.Tensor):
     import numpy as np
 
-    used = (y_hat[0] != 0).flatten(1).any(dim=1).numpy()  # channels with at least one non-zero symbol
+    used = (y_hat[0] != 0).flatten(1).any(dim=1).numpy()[ablation.channels]  # measured channels with a non-zero symbol
     losses = np.where(used, np.asarray(ablation.psnr_loss, dtype=float), np.inf)
     return (
         int(ablation.channels[int(np.argmin(losses))]),
