@@ -405,6 +405,23 @@ def test_tcae_losses_reads_only_the_code_rows():
     assert tcae_losses(rows) == ["b"]
     assert tcae_losses(rows[:1] + rows[2:]) == []
     assert tcae_losses(rows, "QI(p)") == ["a"]  # on QI(p), model a's TCAE loses
+    assert tcae_losses(rows, None) == ["b o'", "a QI(p)"]
+
+
+def test_quantizer_rd_compares_each_variant_with_the_curve_at_its_rate():
+    from lic_lab.teaching.analysis import quantizer_rd
+
+    curve = ([0.2, 0.4, 0.8], [26.0, 29.0, 32.0])  # 3 dB per doubling of the rate
+    means = {"lcmq": {"bpp": 0.5, "psnr": 29.8}, "lmq": {"bpp": 0.3, "psnr": 27.4}, "fmq": {"bpp": 0.6, "psnr": 30.5}}
+    v = quantizer_rd(means, curve)
+    # on the curve: 0.5 bpp -> 29 + 3 log2(1.25) = 29.966, 0.3 -> 27.755 (PCHIP is exact on a line in ln bpp)
+    assert v["offset"]["lcmq"] == pytest.approx(29.8 - (29 + 3 * np.log2(1.25)), abs=1e-6)
+    assert v["offset"]["lmq"] == pytest.approx(27.4 - (26 + 3 * np.log2(1.5)), abs=1e-6)
+    assert v["verdict"] == "reproduced"  # LCMQ -0.17 dB off the curve, LMQ -0.35, FMQ 30.5 - 30.755 = -0.25
+    means["fmq"]["psnr"] = 31.0
+    assert quantizer_rd(means, curve)["verdict"] == "mixed"
+    with pytest.raises(ValueError):
+        quantizer_rd({**means, "lmq": {"bpp": 0.1, "psnr": 25.0}}, curve)
 
 
 def test_share_of_takes_indices_or_a_mask():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -250,11 +250,38 @@ def compression_ratios(totals: dict[str, dict[str, dict[str, float]]]) -> list[d
     return rows
 
 
-def tcae_losses(rows: list[dict[str, Any]], coded: str = "o'") -> list[str]:
+def tcae_losses(rows: list[dict[str, Any]], coded: str | None = "o'") -> list[str]:
     """Fig. 12's rule: the models (rows of :func:`compression_ratios`) at which the inclined TCAE does not
-    compress the part ``coded`` (``o'`` or ``QI(p)``) better than the CABAC-like context; the paper's claim
-    holds when none do."""
-    return [r["model"] for r in rows if r["coded"] == coded and not r["tcae-inclined"] > r["cabac"]]
+    compress the part ``coded`` (``o'`` or ``QI(p)``; None: either) better than the CABAC-like context;
+    the paper's claim holds when none do."""
+    return [
+        r["model"] if coded else f"{r['model']} {r['coded']}"
+        for r in rows
+        if coded in (None, r["coded"]) and not r["tcae-inclined"] > r["cabac"]
+    ]
+
+
+QUANTIZERS = ("lcmq", "lmq", "fmq")  # CWIC's Table 1 variants whose rates compare (BIN's n = 32 is not the paper's 96)
+
+
+def quantizer_rd(
+    means: Mapping[str, Mapping[str, float]], curve: tuple[Sequence[float], Sequence[float]]
+) -> dict[str, Any]:
+    """CWIC Fig. 10a's claim, LCMQ has the best RD, read from one model per variant at its own rate.
+
+    ``means``: Kodak means (``bpp``, ``psnr``) by variant (``"lcmq"``, ...); ``curve``: the shipped CWIC
+    family's (bpp, PSNR). Each variant's ``offset`` is its PSNR above the curve at its rate
+    (``evaluate.point_gaps``; to first order, the gap it keeps when moved along the curve to a common
+    rate). The verdict (``ablation.gaps_verdict``) asks that LCMQ's offset beat every other variant's.
+    """
+    from lic_lab.evaluation.evaluate import point_gaps
+    from lic_lab.teaching.ablation import gaps_verdict
+
+    offset = {v: point_gaps([(means[v]["bpp"], means[v]["psnr"])], curve) for v in QUANTIZERS}
+    if any(not gap for gap in offset.values()):
+        raise ValueError("every variant's rate must lie inside the curve's range")
+    offsets = {v: next(iter(gap.values())) for v, gap in offset.items()}
+    return {"offset": offsets, "verdict": gaps_verdict([offsets["lcmq"] - offsets[v] for v in QUANTIZERS[1:]])}
 
 
 def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, float]]) -> list[bool]:

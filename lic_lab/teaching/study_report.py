@@ -199,7 +199,13 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
     """CWIC: Table 1 (quantizers), Fig. 12 (entropy models), Table 2 (decoding time), Fig. 10b."""
     from lic_lab.evaluation.evaluate import kodak_curves
     from lic_lab.teaching.ablation import same_order
-    from lic_lab.teaching.analysis import compression_ratios, importance_map_verdict, tcae_losses
+    from lic_lab.teaching.analysis import (
+        QUANTIZERS,
+        compression_ratios,
+        importance_map_verdict,
+        quantizer_rd,
+        tcae_losses,
+    )
     from lic_lab.zoo import kodak_means
 
     rows: list[Row] = []
@@ -230,12 +236,12 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
     if q2:
         r = q2[0]
         keys = ("tcae-inclined", "tcae-sequential", "cabac", "iid")
-        beats = not tcae_losses(ratios)  # the rule of notebook 04
+        beats = not tcae_losses(ratios, None)  # the rule of notebook 04: o' and QI(p), every rate
         rows.append(
             (
                 "CWIC Fig. 12: compression ratio of o' (cwic-q2), inclined TCAE / sequential TCAE / CABAC-like / i.i.d.",
                 " / ".join("—" if r[k] is None else f"{r[k]:.2f}" for k in keys)
-                + ": the TCAE beats the CABAC-like context at every rate (paper: yes): "
+                + ": the TCAE beats the CABAC-like context on o' and QI(p) at every rate (paper: yes): "
                 + ("yes" if beats else "no"),
             )
         )
@@ -255,8 +261,20 @@ def cwic_rows(st: Mapping[str, Any]) -> list[Row]:
                 f"encoding is one pass ({inc['code']['encode_s']:.2f} s)",
             )
         )
-    noimp = kodak_means("cwic-abl-noimp")
     curves = kodak_curves("psnr")
+    variants = kodak_means("cwic-abl-")
+    if "cwic" in curves and all(f"cwic-abl-{v}-s0" in variants for v in QUANTIZERS):
+        fig10a = quantizer_rd(
+            {v: variants[f"cwic-abl-{v}-s0"] for v in QUANTIZERS}, curves["cwic"]
+        )  # notebook 04's rule
+        rows.append(
+            (
+                "CWIC Fig. 10a: LCMQ has the best RD (rule: its PSNR above the CWIC curve at its rate beats LMQ's and "
+                "FMQ's, each at its own rate; one model each)",
+                fig10a["verdict"] + ": " + ", ".join(f"{v.upper()} {g:+.2f} dB" for v, g in fig10a["offset"].items()),
+            )
+        )
+    noimp = kodak_means("cwic-abl-noimp")
     if noimp and "cwic" in curves:
         pts = sorted((v["bpp"], v["psnr"]) for v in noimp.values())
         cw = list(zip(*curves["cwic"]))
