@@ -121,10 +121,10 @@ from lic_lab.quantization import proxies
 show_source(proxies.ste_round, proxies.quantize)
 
 # %% [markdown]
-# Three things to notice, read from the numbers above by the cell below. The rounded latent is mostly zeros (the spike), which is where the bits are saved. The rate term on $y+u$ is only an estimate of what the codec pays: noise spreads a value over its whole bin, so it rarely sits on the bin's peak. And the decoded PSNRs show how much the decoder cares whether it gets $y+u$ or $\mathrm{round}(y)$; ours was trained on rounded values (STE), so rounded is what it knows.
+# Three things to notice. The rounded latent is mostly zeros (the spike in the histogram; the cell below prints the share), which is where the bits are saved. The rate term on $y+u$ is only an estimate of what the codec pays: noise spreads a value over its whole bin, so it rarely sits on the bin's peak. And the decoded PSNRs show how much the decoder cares whether it gets $y+u$ or $\mathrm{round}(y)$; ours was trained on rounded values (STE), so rounded is what it knows.
 
 # %%
-display(Markdown(f"**Reading it.** On this photo, training's rate term on $y+u$ is {abs(rate_gap):.1f}% {'above' if rate_gap > 0 else 'below'} "
+display(Markdown(f"**Reading it.** {100 * (v['round'] == 0).float().mean().item():.0f}% of the rounded latent is zero. On this photo, training's rate term on $y+u$ is {abs(rate_gap):.1f}% {'above' if rate_gap > 0 else 'below'} "
                  f"the same term on $\\mathrm{{round}}(y)$; fed $y+u$ instead of the rounded values it was trained on, the decoder "
                  f"{'loses' if qm['psnr']['round'] >= qm['psnr']['noise'] else 'gains'} {abs(qm['psnr']['round'] - qm['psnr']['noise']):.2f} dB."))
 
@@ -210,7 +210,7 @@ if FULL_TRAINING:  # the foundation families, every rate (CPU-hours: see the mod
 # %% [markdown]
 # ## 6. The shipped models
 #
-# Every model below was trained on the training photos of the data root (a few held out for validation; each card lists them), never on Kodak, by the command in its model card. For the factorized prior and the scale hyperprior, one rate (q3) was trained from scratch with the same number of steps, so section 8 compares them at equal budget, and each other rate was fine-tuned from its neighbour (CPU time is the scarce resource). The mean-scale family's q1–q6 were warm-started rate by rate from the scale hyperprior of the same λ, as Minnen et al. built on Ballé et al.; q1 and q4–q6, which no paper model starts from, then got a second segment from their first one (`…-seg1` in the `init` column; `steps from scratch` adds up the chain). The two ends of both hyperprior families, q0 and q7 (λ = 0.0018 and 0.18), were fine-tuned from their own q1 and q6. The weights are stored with int8 convolution weights (`weights` column); each card gives what that costs on Kodak next to the fp16 weights.
+# Every model below was trained on the training photos of the data root (a few held out for validation; each card lists them), never on Kodak, by the command in its model card. For the factorized prior and the scale hyperprior, one rate (q3) was trained from scratch with the same number of steps, so section 8 compares them at equal budget, and each other rate was fine-tuned from its neighbour (CPU time is the scarce resource). The mean-scale family's q1–q6 were warm-started rate by rate from the scale hyperprior of the same λ, as Minnen et al. built on Ballé et al.; q1 and q4–q6, which no paper model starts from, then got a second segment from their first one (`…-seg1` in the `init` column; `steps from scratch` adds up the chain). The two ends of both hyperprior families, q0 and q7 (λ = 0.0018 and 0.18), were fine-tuned from their own q1 and q6. The weights are stored with int8 convolution weights (`weights` column); each card gives what that costs on Kodak next to the fp16 weights. Quality is PSNR and MS-SSIM in dB, $-10\log_{10}(1-\text{MS-SSIM})$, which spreads out values close to 1.
 
 # %%
 rows = []
@@ -232,7 +232,7 @@ display(Markdown(viz.table(rows)))
 #
 # Over all 24 Kodak images, how far are the real bytes from the model's cross-entropy? Two answers: the entropy-coded sections alone (what the coder adds: 32-bit word alignment of the ANS stream, a 16-bit end marker per section that catches damaged or mismatched data, the snapping of predicted scales to a 256-entry table, probabilities quantized to 24 bits), and the whole file (adding the header and CRC that make it self-describing; section 4 printed their size). CompressAI's figure for its models is printed under the table, and under it the range over single images. Every image also decoded back to exactly the model's own forward pass.
 #
-# A coded section can come out *under* its estimate (a negative overhead: the scale hyperprior's higher rates, and single images of other families, printed below). Nothing beats the entropy of the model the coder uses, so the coder's model must differ from the estimate's there, and it does at the extremes. The estimate (like the training loss) floors every likelihood at $10^{-9}$, so a symbol far outside its predicted distribution costs it about 29.9 bits; the ANS coder gives every symbol of its table at least its smallest representable probability, about $2^{-24}$ (about 24 bits, plus a few for an escape past the table). It shows in the scale hyperprior at its higher rates (the table above). The second cell below counts them on the image where the overhead is lowest and recomputes the estimate with the coder's floor (`analysis.likelihood_floors`).
+# A coded section can come out *under* its estimate (a negative overhead in the table below; the line under it prints the lowest single image). Nothing beats the entropy of the model the coder uses, so the coder's model must differ from the estimate's there, and it does at the extremes. The estimate (like the training loss) floors every likelihood at $10^{-9}$, so a symbol far outside its predicted distribution costs it about 29.9 bits; the ANS coder gives every symbol of its table at least its smallest representable probability, about $2^{-24}$ (about 24 bits, plus a few for an escape past the table). It shows most in the scale hyperprior at its higher rates (the table below). The second cell below counts them on the image where the overhead is lowest and recomputes the estimate with the coder's floor (`analysis.likelihood_floors`).
 
 # %%
 rows = []
@@ -268,7 +268,7 @@ print(f"{lowest[0]} on {floor_image.name}: {f['at_floor']} of {f['symbols']:,} s
 # %% [markdown]
 # ## 8. Rate–distortion curves and BD-rate against classical codecs
 #
-# Classical codecs through Pillow on the same 24 Kodak images (`lic_lab.evaluation.codecs`): JPEG 4:4:4, JPEG 2000 with the irreversible 9/7 wavelet, WebP (method 6) and AVIF 4:4:4 (speed 4), all dashed. The black dashed line is the GPU-trained reference hyperprior of CompressAI (Ballé 2018, 2–3 times wider than ours, trained for days); what ours cost is printed at the end of this section. The right-hand panel measures quality as MS-SSIM in dB, $-10\log_{10}(1-\text{MS-SSIM})$, which spreads out values close to 1.
+# Classical codecs through Pillow on the same 24 Kodak images (`lic_lab.evaluation.codecs`): JPEG 4:4:4, JPEG 2000 with the irreversible 9/7 wavelet, WebP (method 6) and AVIF 4:4:4 (speed 4), all dashed. The black dashed line is the GPU-trained reference hyperprior of CompressAI (Ballé 2018, 2–3 times wider than ours, trained for days); what ours cost is printed at the end of this section. The right-hand panel measures quality as MS-SSIM in dB (section 6). The benchmark paper compares every codec with BPG (the HEVC-based image format), so its numbers against JPEG below are chained through that common anchor.
 
 # %%
 curves = evaluate.kodak_curves("psnr", families=FOUNDATION)
@@ -295,7 +295,7 @@ print(f"ours are over each pair's own PSNR overlap (above); the paper's median r
 # %% [markdown]
 # ### How a BD-rate is computed
 #
-# Bjøntegaard's delta rate asks: *at equal quality, how many more (or fewer) bits does the test codec spend, on average?* Turn both curves sideways (log rate as a function of quality $D$), interpolate each through its points (PCHIP, as the JCT-VC sheet does), and average the gap over the quality range $[D_L, D_H]$ that **both** curves cover:
+# Bjøntegaard's delta rate asks: *at equal quality, how many more (or fewer) bits does the test codec spend, on average?* Turn both curves sideways (log rate as a function of quality $D$), interpolate each through its points (PCHIP: piecewise cubic curves that never overshoot their points, as the JCT-VC sheet does), and average the gap over the quality range $[D_L, D_H]$ that **both** curves cover:
 #
 # $$\Delta = \frac{1}{D_H - D_L}\int_{D_L}^{D_H} \big(\ln R_\text{test}(D) - \ln R_\text{anchor}(D)\big)\,dD, \qquad \text{BD-rate} = e^{\Delta} - 1 .$$
 #
@@ -323,7 +323,7 @@ else:
     print("the paper's direction (the hyperprior needs fewer bits):", "reproduced" if ours < 0 else "not reproduced at this budget")
 
 # %% [markdown]
-# **Reading the tables.** Negative BD-rate = fewer bits for the same PSNR. BD-rate uses PCHIP interpolation (piecewise cubic curves that never overshoot their points) over the PSNR range both curves cover (`lic_lab.evaluation.metrics.bd_rate`, tested against published values). The paper's Table 7 compares every codec with BPG (the HEVC-based image format), so its numbers against JPEG are chained through that common anchor.
+# **Reading the tables.** Negative BD-rate = fewer bits for the same PSNR. BD-rate uses PCHIP interpolation over the PSNR range both curves cover (`lic_lab.evaluation.metrics.bd_rate`, tested against published values).
 #
 # **Where lab scale differs, honestly.** The paper's Table 7 numbers are printed under the BD table (against JPEG over the median PSNR range) and under the BD-rate figure (hyperprior against factorized over the full range). Our models are 2–3 times narrower (the widths are printed below, against the papers' N = 128, M = 192 at low rates and 192/320 at high rates) and were trained for hours on CPU threads (the budget lines below give steps, photos and CPU time), where the papers train for days on GPUs with tens of thousands of images or more. Both show at high rates: our curves flatten near the top of the PSNR plot while the reference keeps climbing, so every verdict against a codec covers only the PSNRs our curves reach (the overlap column). The cell below reads what each family cost from its model cards and states, by the BD-rate rule above, where it stands against each codec, at equal PSNR and at equal MS-SSIM: the two can disagree for a model trained for MSE (the benchmark paper's cross-metric point, sec. 7.4, which notebook 07 takes up). The black dashed CompressAI curve shows where a wider model of the same design goes with full training. Set `FULL_TRAINING` (or train longer with `python -m lic_lab train --init ...`) to move our curves towards it.
 

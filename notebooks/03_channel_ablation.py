@@ -142,12 +142,18 @@ display(Markdown(viz.table([
      "share of the summed single losses": f"{100 * channels.share_of(abl.psnr_loss, top):.1f}%"},
     {"channels": f"removal costs < {channels.NEGLIGIBLE_DB} dB", "count": len(idle), "share of the bits of y": f"{100 * channels.share_of(bits, idle):.1f}%",
      "share of the summed single losses": f"{100 * channels.share_of(abl.psnr_loss, idle):.1f}%"}])))
-more_even = channels.share_of(bits, top) < channels.share_of(abl.psnr_loss, top)
+top_bits, top_loss = channels.share_of(bits, top), channels.share_of(abl.psnr_loss, top)
+idle_bits, idle_loss = channels.share_of(bits, idle), channels.share_of(abl.psnr_loss, idle)
+# rule: the bits are "spread more evenly than the damage" when the top channels' share of the bits is below their
+# share of the damage and the negligible channels' share of the bits is above theirs
+more_even = top_bits < top_loss and idle_bits > idle_loss
 display(Markdown(f"**Reading it.** The ranks {'agree' if rho > 0.5 else 'agree only weakly'} (rule: Spearman above 0.5)"
-                 + (", but the bits are spread far more evenly than the damage: the channels that matter most cost a small share "
-                    "of the bits, and a large share goes to channels whose removal the image hardly notices. Spending bits "
+                 + (f", but the bits are spread more evenly than the damage: the {len(top)} most important channels hold "
+                    f"{100 * top_loss:.0f}% of the summed single losses for {100 * top_bits:.0f}% of the bits, and the {len(idle)} "
+                    f"negligible ones take {100 * idle_bits:.0f}% of the bits for {100 * idle_loss:.0f}% of the losses. Spending bits "
                     "evenly is what one rounding step for every channel does; CVQN and AG-VAE change exactly that." if more_even
-                    else ", and the bits are at least as concentrated as the damage.")))
+                    else ", and the bits are not spread more evenly than the damage (rule: the top channels' share of the bits "
+                    "below their share of the losses, the negligible channels' above theirs).")))
 
 # %% [markdown]
 # ## 4. Is the ranking stable across images?

@@ -23,7 +23,7 @@
 # - how to learn through two non-differentiable steps: a **straight-through** proxy for the code's quantizer (eqs. 11–12) and the paper's **two-stage relaxation** for the importance map (eqs. 13–19);
 # - the **learnt channel-wise multi-valued quantizer** (eqs. 1–2, 9): centres as cumulative sums of non-negative steps, moved by a quantization loss, dead levels re-spread;
 # - **trimmed convolutions**: masked kernels that make a fully convolutional network a valid context model for arithmetic coding (eqs. 22–25), and the **inclined** masks that let a whole plane of symbols decode at once (eqs. 26–27);
-# - how TCAE compares with a CABAC-like context model (adaptive symbol counts per neighbourhood, the idea of the CABAC coder in H.264 video) and an i.i.d. model on real codes, and what parallel decoding buys on a CPU.
+# - how TCAE (the trimmed convolutional arithmetic encoder, the paper's context model) compares with a CABAC-like context model (adaptive symbol counts per neighbourhood, the idea of the CABAC coder in H.264 video) and an i.i.d. model on real codes, and what parallel decoding buys on a CPU.
 #
 # **Assumes** notebook 01 (rate–distortion, entropy coding, real bitstreams); notebook 02's 3D context model is a close cousin of TCAE.
 #
@@ -213,6 +213,8 @@ display(Markdown(f"**Reading it.** {most} has the highest level entropy on the p
 # **Stage 1: which level does each position want?** Keeping channel $k$ lets its code move, and a first-order (Taylor) view of the distortion says what that is worth: with $\xi$ the largest useful move, keeping it lowers $\mathcal L_D$ by up to $\xi\,|\partial\mathcal L_D/\partial z_{kij}|$ (eqs. 13–16). When the image is over its budget each kept code also pays $\gamma$. The per-level loss $\mathcal L'_{ij}(l)$ (eq. 16) weighs the two, and each position picks the level $l^*$ that minimises it (eq. 17):
 #
 # $$\mathcal L'_{ij}(l) = \begin{cases}-\xi\sum_{k<nl/L} \big|\tfrac{\partial\mathcal L_D}{\partial z_{kij}}\big| & \text{under budget}\\[2pt] -\xi\sum_{k<nl/L}\Big(\big|\tfrac{\partial\mathcal L_D}{\partial z_{kij}}\big| - \tfrac{\gamma}{\xi}\Big) & \text{over budget}\end{cases}\qquad l^*_{ij} = \arg\min_l \mathcal L'_{ij}(l)$$
+#
+# (the paper's over-budget case also subtracts a term $\gamma r n$ that does not depend on $l$, so it does not move the argmin; we leave it out)
 #
 # **Stage 2: pull $\mathbf p$ toward $l^*$** with a continuous proxy whose gradient is a constant push (eqs. 18–19): $\partial/\partial p_{ij} = +\alpha$ if $L p_{ij} > l^*_{ij}$, $-\alpha$ if below.
 #
@@ -496,7 +498,7 @@ display(Markdown(" ".join(text)))
 # %% [markdown]
 # ## 7. What differs at lab scale
 #
-# * **Size and training.** The cell below prints our CWIC's size (its encoder's stage widths, its TCAE's layers and groups; the paper's encoder has 64 / 128 / 256-channel stages and its TCAE 9 layers of 8 groups) and its training budget beside the scale hyperprior family's, for MSE. Against the paper both are small: it trains on 500,000 patches of 384×384 cut from 10,000 Flickr photos, each down-sampled to 1/3 of its size (sec. 5.1), with its lr lowered only when the objective stops falling for five epochs (sec. 3.4). Against our own hyperpriors they are not (compare the printed parameters and CPU time), yet CWIC sits below them at its own rates (the printed PSNR gap). So part of the gap is structural: each kept code has $T = 8$ fixed levels (at most 3 bits before entropy coding), a position keeps at most 30 of 32 channels (section 1), the TCAE has no side information about the image (a hyperprior sends some), and the rate loss counts kept codes, not bits (section 2). Section 6's models without a map show the en/decoder alone: even keeping every channel, they stay below the hyperprior's PSNR.
+# * **Size and training.** The cell below prints our CWIC's size (its encoder's stage widths, its TCAE's layers and groups; the paper's encoder has 64 / 128 / 256-channel stages and its TCAE 9 layers of 8 groups) and its training budget beside the scale hyperprior family's, for MSE. Against the paper both are small: it trains on 500,000 patches of 384×384 cut from 10,000 Flickr photos, each down-sampled to 1/3 of its size (sec. 5.1), with its lr lowered only when the objective stops falling for five epochs (sec. 3.4). Against our own hyperpriors they are not: CWIC has more parameters, and as many steps along each chain (compare the printed lines), yet it sits below them at its own rates (the printed PSNR gap). So part of the gap is structural: each kept code has $T = 8$ fixed levels (at most 3 bits before entropy coding), a position keeps at most 30 of 32 channels (section 1), the TCAE has no side information about the image (a hyperprior sends some), and the rate loss counts kept codes, not bits (section 2). Section 6's models without a map show the en/decoder alone; the cell prints how far they sit from the hyperprior family at their own rates.
 # * **Decoder input scale.** The decoder first maps codes to $(z - \tfrac12)\cdot 16$ (`models.cwic.CodeGain`, fixed): fed raw (0, 1) codes with a spread of about 0.1, our default-initialised decoder stalled at a low PSNR in early trials.
 # * **Rate control** is the mask count, as in the paper; the entropy coder then squeezes the kept codes. $\gamma$ is measured, not hand-tuned (section 3). Our shipped rates are three ($r_0$ = 0.2, 0.45, 0.8; the paper seven).
 # * **TCAE** is two 5×5 trimmed layers and a 1×1 output layer with $G$ groups (the cell below prints our sizes; the paper: 2 + 3 residual blocks × 2 + 1 = 9 layers, 8 groups): a smaller context (two 5×5 layers reach 9×9 per channel; the paper's 37×37) and a smaller zoo. Both TCAEs are trained alone on each model's frozen codes for the same number of steps (printed below), as in the paper's separate training; the symbols enter one-hot and each layer starts from He initialisation over its kept inputs (section 4). Coding runs on a fixed-point grid (float64 sums of values rounded to $2^{-14}$), so the one-pass encoder and the step-wise decoders agree bit for bit by construction (`entropy.tcae`).
@@ -517,6 +519,8 @@ print(zoo.budget_line("hyperprior"))
 gaps = evaluate.quality_gaps(ps["cwic"], ps["hyperprior"], sorted(ps["cwic"][0]))
 print("cwic minus the hyperprior family, PSNR at cwic's own rates (dB):",
       {round(r, 3): round(g, 2) for r, g in gaps.items()} or "no rate both reach")
+print("without a map (n = 8, 16, 32) minus the hyperprior family, at their own rates (dB):",
+      {round(r, 3): round(g, 2) for r, g in evaluate.point_gaps(pts, ps["hyperprior"]).items()} or "no rate both reach")
 from lic_lab.training.curves import objective_change
 for shipped, probe in (("cwic-q2", "cwic-fill-q2"), ("cwic-q1", "cwic-fill-q1")):
     ra, rb = zoo.training_record(shipped), zoo.training_record(probe)

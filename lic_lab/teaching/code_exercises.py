@@ -304,8 +304,8 @@ CODE_EXERCISES: dict[str, CodeExercise] = {
     ),
     "01.bin_mass": CodeExercise(
         "bin_mass(v, b): P(round(Y) = v) for Y ~ Laplace(0, b)",
-        "a bin's mass is the CDF's rise across it, F(v + 1/2) - F(v - 1/2); the Laplace CDF is "
-        "F(x) = 1/2 + sign(x) (1 - exp(-|x| / b)) / 2",
+        "a bin's mass is the CDF's rise across it; integrate the density once for x < 0 and once for x > 0 "
+        "to get the CDF",
         _check_bin_mass,
     ),
     "02.responsibilities": CodeExercise(

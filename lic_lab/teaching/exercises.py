@@ -308,7 +308,7 @@ def _w3(entropy_bits: dict):
     return (
         t["tcae-inclined"] / t["symbols"],
         _computed,
-        "S['entropy_bits']['cwic-q2']['code']: the inclined TCAE's bits over the number of coded symbols",
+        "the Fig. 12 sums hold, for each model and coded part, the bits of each entropy model and the number of coded symbols",
     )
 
 
