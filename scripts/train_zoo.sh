@@ -65,7 +65,11 @@ case "${1:-}" in
           # from those weights at lr 3e-4 (decay at 85%). The first segment ran as data/training/$F-$S and
           # was moved to data/training/meanscale/$F-$S-seg1 (the stage below skips it as finished).
           stage $D/meanscale $F-$S-seg1 $MS --val-every 2000 --steps 2500 --lr 5e-4 --init $D/hyperprior-$S.pt
-          stage $D $F-$S $MS --val-every 1000 --steps 3000 --lr 3e-4 --init $D/meanscale/$F-$S-seg1.pt ;;
+          if [ "$S" = q6 ]; then  # q6's second segment, moved when recipe meanscale-long gave it a third
+            stage $D/meanscale $F-$S-seg2 $MS --val-every 1000 --steps 3000 --lr 3e-4 --init $D/meanscale/$F-$S-seg1.pt
+          else
+            stage $D $F-$S $MS --val-every 1000 --steps 3000 --lr 3e-4 --init $D/meanscale/$F-$S-seg1.pt
+          fi ;;
         *)
           stage $D $F-$S $MS --val-every 2000 --steps 2500 --lr 5e-4 --init $D/hyperprior-$S.pt ;;
       esac
@@ -107,7 +111,7 @@ case "${1:-}" in
     D=data/training; S=${STEP:-}
     case "$S" in ctl) X="";; aug) X="--downscale 0.5";; *) echo "STEP is ctl or aug" >&2; exit 2 ;; esac
     stage $D/meanscale-augment meanscale-q6-$S --arch mean_scale_hyperprior --N 64 --M 96 --batch 4 --patch 192 \
-      --lmbda 0.0932 --val-every 1000 --steps 2000 --lr 3e-4 --init $D/meanscale-q6.pt $X
+      --lmbda 0.0932 --val-every 1000 --steps 2000 --lr 3e-4 --init $D/meanscale/meanscale-q6-seg2.pt $X  # the q6 of then
     ;;
   # The earlier foundation recipes (6,000 + 2,000-step fine-tunes on train/ only) are gone: those models
   # were retired when the foundation was retrained (lic_lab/zoo/checkpoints/unshipped/<family>-earlier-q*,
@@ -124,7 +128,11 @@ case "${1:-}" in
     E="--arch $A --N 64 --M 96 --batch 4 --patch 192 --val-every 1000 --steps 3000 --lr 5e-4"
     case "${STEP:-}" in
       q0) stage $D $FAMILY-q0 $E --lmbda 0.0018 --init $D/$FAMILY-q1.pt ;;
-      q7) stage $D $FAMILY-q7 $E --lmbda 0.18 --init $D/$FAMILY-q6.pt ;;
+      q7) if [ "$FAMILY" = meanscale ]; then  # its first segment, from q6's second (recipe meanscale-long moved both)
+            stage $D/meanscale meanscale-q7-seg1 $E --lmbda 0.18 --init $D/meanscale/meanscale-q6-seg2.pt
+          else
+            stage $D $FAMILY-q7 $E --lmbda 0.18 --init $D/$FAMILY-q6.pt
+          fi ;;
       *) echo "STEP is q0 or q7" >&2; exit 2 ;;
     esac
     ;;
@@ -138,11 +146,11 @@ case "${1:-}" in
     # not what caps our high rates.
     D=data/training/meanscale-wide; W="--arch mean_scale_hyperprior --N 64 --M 192 --batch 4 --patch 192 --val-every 1000"
     case "${STEP:-all}" in
-      q6) stage $D meanscale-wide-q6 $W --lmbda 0.0932 --steps 4000 --lr 5e-4 --init data/training/meanscale-q6.pt ;;
+      q6) stage $D meanscale-wide-q6 $W --lmbda 0.0932 --steps 4000 --lr 5e-4 --init data/training/meanscale/meanscale-q6-seg2.pt ;;
       q5) stage $D meanscale-wide-q5 $W --lmbda 0.0483 --steps 4000 --lr 5e-4 --init data/training/meanscale-q5.pt ;;
       # the other half of the width question: transforms N = 64 -> 128 (g_a, g_s, h_a, h_s and z), M = 96
       n6) stage $D meanscale-n128-q6 --arch mean_scale_hyperprior --N 128 --M 96 --batch 4 --patch 192 --val-every 1000 \
-            --lmbda 0.0932 --steps 3500 --lr 5e-4 --init data/training/meanscale-q6.pt ;;
+            --lmbda 0.0932 --steps 3500 --lr 5e-4 --init data/training/meanscale/meanscale-q6-seg2.pt ;;
       all) for q in q6 q5 n6; do STEP=$q bash "$0" "$1"; done ;;
       *) echo "STEP is q5, q6, n6 or all" >&2; exit 2 ;;
     esac

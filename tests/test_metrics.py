@@ -281,6 +281,9 @@ def test_means_curve_sorts_model_means_by_rate(tmp_path, monkeypatch):
     from lic_lab.evaluation.evaluate import fp16_family_curve
 
     assert fp16_family_curve("a") == ([0.2, 0.5], [28.0, 31.0]) and fp16_family_curve("b") is None
+    runs["a-q1-seg1"] = {"bpp": 0.45, "psnr": 30.0, "ms_ssim": 0.94}  # q1 before it was trained on
+    (tmp_path / "kodak_means.json").write_text(json.dumps(runs))
+    assert fp16_family_curve("a", replace={"a-q1": "a-q1-seg1"}) == ([0.2, 0.45], [28.0, 30.0])
 
 
 def test_cross_metric_gives_bd_rates_under_the_overlap_rule_and_psnr_at_equal_rate():

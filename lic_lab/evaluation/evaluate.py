@@ -280,12 +280,19 @@ def means_curve(means: Iterable[Mapping[str, float]], metric: str = "psnr") -> t
     return rd_points([{"mean": m} for m in means], metric)
 
 
-def fp16_family_curve(family: str, metric: str = "psnr") -> tuple[list[float], list[float]] | None:
+def fp16_family_curve(
+    family: str, metric: str = "psnr", replace: Mapping[str, str] | None = None
+) -> tuple[list[float], list[float]] | None:
     """``family``'s Kodak curve from its training runs' fp16 weights (``zoo.fp16_family_means``), or None
-    where they were not measured: the like-with-like baseline for a model stored in fp16."""
-    from lic_lab.zoo import fp16_family_means
+    where they were not measured: the like-with-like baseline for a model stored in fp16. ``replace`` maps
+    members to other runs measured the same way (e.g. ``{"meanscale-q6": "meanscale-q6-seg2"}``): the
+    family as it was before a member was trained on."""
+    from lic_lab.zoo import fp16_family_means, training_kodak_means
 
     means = fp16_family_means(family)
+    if replace:
+        runs = training_kodak_means()
+        means = {n: runs[replace[n]] if n in replace else m for n, m in means.items()}
     return means_curve(means.values(), metric) if means else None
 
 
