@@ -165,7 +165,7 @@ print("width helps at high rates (paper, conclusion 2):", gaps_verdict(width_gai
 print(f"even crediting all of each gain to width, a wider model closes at most {100 * max(shares):.0f}% of the gap to WebP")
 for q in ("q6", "q7"):   # the budget itself, measured later: one long segment more at the same width
     now, then = zoo.training_record(f"meanscale-{q}"), fp16[THEN[f"meanscale-{q}"]]
-    later = zoo.kodak_means(f"meanscale-{q}")[f"meanscale-{q}"]   # the shipped weights are fp16
+    later = fp16[f"meanscale-{q}"]   # fp16 weights, like the family's curve
     print(f"meanscale-{q}, {now['steps']:,} more steps at N = 64, M = 96 (recipe meanscale-long): "
           f"{then['bpp']:.3f} bpp / {then['psnr']:.2f} dB -> {later['bpp']:.3f} bpp / {later['psnr']:.2f} dB on Kodak")
 
@@ -189,7 +189,7 @@ for arm, record in arms.items():
     last, k = record["history"][-1], fp16[f"meanscale-q6-{arm}"]
     print(f"{arm} (--downscale {record['config']['downscale']}): validation {last['bpp']:.4f} bpp, {last['psnr']:.2f} dB, "
           f"R + λD {validation_objective(record):.4f} | Kodak (fp16) {k['bpp']:.4f} bpp, {k['psnr']:.2f} dB, "
-          f"{gain(f'meanscale-q6-{arm}'):+.2f} dB above the shipped family's curve at that rate")
+          f"{gain(f'meanscale-q6-{arm}'):+.2f} dB above the family's curve of the time (section 1.1) at that rate")
 change = objective_change(arms["aug"], arms["ctl"])
 outcome = {True: "adopted", False: "not adopted", None: "not adopted: no measurable difference at lab scale"}[direction(change)]
 print(f"down-scaling: R + λD on the validation photos {change:+.2f}% -> {outcome}; on Kodak it moves "
