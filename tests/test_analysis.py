@@ -457,7 +457,8 @@ def test_level_usage_counts_levels_of_kept_codes():
     per_channel = [len(torch.unique(o[k][mask[k]])) for k in range(o.shape[0]) if mask[k].any()]
     assert v["levels_used"] == pytest.approx(sum(per_channel) / len(per_channel))
     kept = o[mask].long()
-    p = torch.softmax(model.tcae.logits(o[None].float())[0].double(), dim=0)[:, mask].t()
+    with torch.no_grad():
+        p = torch.softmax(model.tcae.logits(o[None].float())[0].double(), dim=0)[:, mask].t()
     assert v["tcae_bits"] == pytest.approx(float(-torch.log2(p.gather(1, kept[:, None])).mean()))
 
 
