@@ -96,8 +96,8 @@ case "${1:-}" in
     # moved run's; otherwise the moved run goes back.
     D=data/training; L="--arch mean_scale_hyperprior --N 64 --M 96 --batch 4 --patch 192 --val-every 2000 --lr 3e-4"
     case "${STEP:-}" in
-      q6) stage $D meanscale-q6 $L --lmbda 0.0932 --steps ${STEPS:-14000} --init $D/meanscale/meanscale-q6-seg2.pt ;;
-      q7) stage $D meanscale-q7 $L --lmbda 0.18 --steps ${STEPS:-14000} --init $D/meanscale/meanscale-q7-seg1.pt ;;
+      q6) stage $D meanscale-q6 $L --lmbda 0.0932 --steps ${STEPS:-13000} --init $D/meanscale/meanscale-q6-seg2.pt ;;
+      q7) stage $D meanscale-q7 $L --lmbda 0.18 --steps ${STEPS:-13000} --init $D/meanscale/meanscale-q7-seg1.pt ;;
       *) echo "STEP is q6 or q7" >&2; exit 2 ;;
     esac
     ;;
