@@ -144,9 +144,7 @@ display(Markdown(viz.table([
      "share of the summed single losses": f"{100 * channels.share_of(abl.psnr_loss, idle):.1f}%"}])))
 top_bits, top_loss = channels.share_of(bits, top), channels.share_of(abl.psnr_loss, top)
 idle_bits, idle_loss = channels.share_of(bits, idle), channels.share_of(abl.psnr_loss, idle)
-# rule: the bits are "spread more evenly than the damage" when the top channels' share of the bits is below their
-# share of the damage and the negligible channels' share of the bits is above theirs
-more_even = top_bits < top_loss and idle_bits > idle_loss
+more_even = channels.bits_spread_more_evenly(bits, abl.psnr_loss, top, idle)   # its rule is printed below when it fails
 display(Markdown(f"**Reading it.** The ranks {'agree' if rho > 0.5 else 'agree only weakly'} (rule: Spearman above 0.5)"
                  + (f", but the bits are spread more evenly than the damage: the {len(top)} most important channels hold "
                     f"{100 * top_loss:.0f}% of the summed single losses for {100 * top_bits:.0f}% of the bits, and the {len(idle)} "
@@ -171,9 +169,8 @@ print(f"{name}: {len(images)} images; mean pairwise Spearman {stab.mean_spearman
       f"top-10 overlap {100 * stab.top_overlap:.0f}%")
 mean_rank = stab.mean_ranking()[:10]
 print("most important channels on average:", mean_rank.tolist())
-firsts = np.argmax(stab.losses, axis=1)
-common = int(np.bincount(firsts).argmax())
-print(f"the most important channel of each image is channel {common} on {int((firsts == common).sum())} of {len(images)} images; "
+common, on = stab.top_channel()
+print(f"the most important channel of each image is channel {common} on {on} of {len(images)} images; "
       f"channels holding half of the single losses per image: {[channels.channels_for_share(row, 0.5) for row in stab.losses]}")
 fig, ax = plt.subplots(figsize=(12, 3.4))
 im = ax.imshow(stab.losses[:, stab.mean_ranking()], aspect="auto", cmap="viridis")

@@ -466,8 +466,9 @@ def test_likelihood_floors_reads_the_two_floors():
     import copy
 
     from lic_lab import data, zoo
+    from lic_lab.entropy.coder import PROBABILITY_FLOOR
     from lic_lab.entropy.gaussian import LIKELIHOOD_BOUND
-    from lic_lab.teaching.analysis import CODER_FLOOR, latents, likelihood_floors
+    from lic_lab.teaching.analysis import latents, likelihood_floors
 
     model = copy.deepcopy(zoo.load_model("hyperprior-q6"))
     with torch.no_grad():  # scales predicted 0.3 times too small: many symbols far outside their distribution
@@ -478,6 +479,6 @@ def test_likelihood_floors_reads_the_two_floors():
     lik = latents(model, x, coding=True)["likelihoods"]["y"].double()
     assert v["symbols"] == lik.numel() and v["at_floor"] == int((lik <= LIKELIHOOD_BOUND * (1 + 1e-6)).sum()) > 10
     saving = v["estimate_bits"] - v["estimate_coder_floor_bits"]
-    assert 0 < saving <= v["below_coder_floor"] * np.log2(CODER_FLOOR / LIKELIHOOD_BOUND)
+    assert 0 < saving <= v["below_coder_floor"] * np.log2(PROBABILITY_FLOOR / LIKELIHOOD_BOUND)
     # the coder pays what the estimate with its floor says, not what the estimate with 1e-9 says
     assert abs(v["coded_bits"] - v["estimate_coder_floor_bits"]) < 0.1 * saving

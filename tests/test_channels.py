@@ -55,6 +55,14 @@ def test_channels_for_share():
     assert channels.channels_for_share(np.zeros(3)) == 0
 
 
+def test_bits_spread_and_the_top_channel():
+    losses = np.array([10.0, 2.0, 0.05, 0.0])
+    assert channels.bits_spread_more_evenly(np.array([30.0, 30, 20, 20]), losses, [0], [2, 3])
+    assert not channels.bits_spread_more_evenly(np.array([90.0, 8, 1, 1]), losses, [0], [2, 3])  # bits as concentrated
+    st = channels.Stability(np.array([[5.0, 1, 0], [0.5, 4, 0], [6.0, 2, 1]]), 0.5, 0.2, 0.6, 2)
+    assert st.top_channel() == (0, 2)  # channel 0 leads on images 0 and 2
+
+
 def test_ablate_set_zeroes_channels_together(small_model, photo):
     x = photo[..., :192, :192]
     res = channels.ablate_set(small_model, x, [1, 4])

@@ -23,6 +23,9 @@ from lic_lab.errors import BitstreamError
 
 _MODEL = constriction.stream.model
 MAX_ESCAPE_BITS = 24
+# constriction's categorical models quantize probabilities to 24 bits and leave no symbol at 0: about the
+# smallest probability a symbol of a table is coded with (what an outlier costs, in the real bitstream)
+PROBABILITY_FLOOR = 2.0**-24
 # Every section ends with this 16-bit word (coded first, so decoded last). A decoder that lost sync
 # (damaged data) or ran past the end of its data (a size or model that does not match) reads
 # something else with probability 1 - 2^-16; an ANS decoder would otherwise go on decoding zeros.

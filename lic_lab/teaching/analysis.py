@@ -48,21 +48,19 @@ def quantization_mismatch(model: CompressionModel, x: torch.Tensor, seed: int = 
     return result
 
 
-CODER_FLOOR = 2.0**-24  # about the smallest probability the ANS coder gives a symbol (24-bit precision)
-
-
 @torch.no_grad()
 def likelihood_floors(model: CompressionModel, x: torch.Tensor) -> dict[str, float]:
     """Why a coded y section can come out *under* its estimate: the two floors on a probability.
 
     The estimate (and training) bounds each likelihood below by ``LIKELIHOOD_BOUND`` = 1e-9, so a
     symbol far outside its predicted distribution costs about 29.9 bits; the coder gives every
-    symbol of a table at least its smallest representable probability (``CODER_FLOOR``, about 24
-    bits; past a table's range an escape adds a few bits). For a model with a Gaussian conditional
+    symbol of a table at least its smallest representable probability (``entropy.coder.PROBABILITY_FLOOR``,
+    about 24 bits; past a table's range an escape adds a few bits). For a model with a Gaussian conditional
     on y. Returns the symbols, those at the estimate's floor and those below the coder's, the
     estimate (bits), the estimate with the coder's floor instead, and the coded y section (bits).
     """
     from lic_lab.bitstream import Bitstream
+    from lic_lab.entropy.coder import PROBABILITY_FLOOR
     from lic_lab.entropy.gaussian import LIKELIHOOD_BOUND
 
     lik = latents(model, x, coding=True)["likelihoods"]["y"].double()
@@ -70,9 +68,9 @@ def likelihood_floors(model: CompressionModel, x: torch.Tensor) -> dict[str, flo
     return {
         "symbols": lik.numel(),
         "at_floor": int((lik <= LIKELIHOOD_BOUND * (1 + 1e-6)).sum()),
-        "below_coder_floor": int((lik < CODER_FLOOR).sum()),
+        "below_coder_floor": int((lik < PROBABILITY_FLOOR).sum()),
         "estimate_bits": float(-torch.log2(lik).sum()),
-        "estimate_coder_floor_bits": float(-torch.log2(lik.clamp_min(CODER_FLOOR)).sum()),
+        "estimate_coder_floor_bits": float(-torch.log2(lik.clamp_min(PROBABILITY_FLOOR)).sum()),
         "coded_bits": 8 * len(coded),
     }
 
@@ -293,6 +291,11 @@ def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, fl
     return [any(b <= bpp and q >= quality for b, q in others) for bpp, quality in points]
 
 
+def _entropy_bits(q: torch.Tensor) -> torch.Tensor:
+    """Entropy in bits of each distribution along the last axis (zero probabilities count 0)."""
+    return -(q * torch.log2(q.clamp_min(1e-300))).sum(-1)
+
+
 def level_usage(model: CWIC, x: torch.Tensor) -> dict[str, float]:
     """How a CWIC model's kept codes of the image ``x`` use its ``T`` levels, per channel.
 
@@ -311,9 +314,8 @@ def level_usage(model: CWIC, x: torch.Tensor) -> dict[str, float]:
         if levels.numel() == 0:
             continue
         counts = torch.bincount(levels.long(), minlength=model.quantizer.levels).double()
-        share = counts[counts > 0] / counts.sum()
-        used.append(len(share))
-        weighted += float(-(share * torch.log2(share)).sum()) * levels.numel()
+        used.append(int((counts > 0).sum()))
+        weighted += float(_entropy_bits(counts / counts.sum())) * levels.numel()
         total += levels.numel()
     bits = context_information(model.tcae, o, mask)["bits"]
     return {"levels_used": float(np.mean(used)), "entropy": weighted / total, "tcae_bits": bits}
@@ -388,9 +390,5 @@ def context_information(tcae: Any, codes: torch.Tensor, mask: torch.Tensor | Non
     keep = torch.ones(codes.shape, dtype=torch.bool) if mask is None else mask.bool()
     p = p[:, keep].t()  # (kept, symbols)
     spent = float(-torch.log2(p.gather(1, codes[keep].long()[:, None]).clamp_min(1e-300)).mean())
-
-    def entropy(q: torch.Tensor) -> torch.Tensor:
-        return -(q * torch.log2(q.clamp_min(1e-300))).sum(-1)
-
-    marginal, mean = float(entropy(p.mean(0))), float(entropy(p).mean())
+    marginal, mean = float(_entropy_bits(p.mean(0))), float(_entropy_bits(p).mean())
     return {"marginal_entropy": marginal, "mean_entropy": mean, "information": marginal - mean, "bits": spent}

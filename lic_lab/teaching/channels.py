@@ -197,6 +197,12 @@ class Stability:
     def mean_ranking(self) -> np.ndarray:
         return np.argsort(-self.losses.mean(axis=0), kind="stable")
 
+    def top_channel(self) -> tuple[int, int]:
+        """The channel most often the most important one of an image, and on how many images it is."""
+        firsts = np.argmax(self.losses, axis=1)
+        common = int(np.bincount(firsts).argmax())
+        return common, int((firsts == common).sum())
+
 
 def importance_stability(
     model: CompressionModel, images: Sequence[torch.Tensor], k: int = 10, batch: int | None = None
@@ -234,3 +240,12 @@ def share_of(values: np.ndarray, chosen: Sequence[int] | np.ndarray) -> float:
     pick = np.asarray(chosen)
     pick = pick if pick.dtype == bool else pick.astype(int)
     return float(v[pick].sum() / v.sum()) if v.sum() > 0 else 0.0
+
+
+def bits_spread_more_evenly(
+    bits: np.ndarray, losses: np.ndarray, top: Sequence[int], negligible: Sequence[int]
+) -> bool:
+    """The rule of notebook 03's bits-vs-damage reading: the entropy model spreads its bits more evenly
+    than the damage when the ``top`` channels' share of the bits is below their share of the
+    single-channel losses and the ``negligible`` channels' share of the bits is above theirs."""
+    return share_of(bits, top) < share_of(losses, top) and share_of(bits, negligible) > share_of(losses, negligible)

@@ -15,7 +15,6 @@ import inspect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -54,24 +53,11 @@ def _refuse(fn: Callable, names: set[str], objects: Sequence[object], what: str)
         codes.extend(c for c in code.co_consts if inspect.iscode(c))
     found = seen & names
     env = getattr(fn, "__globals__", {})
-    cells = [c.cell_contents for c in getattr(fn, "__closure__", None) or () if _filled(c)]
-    aliased = [n for n in seen if any(env.get(n) is o for o in objects)] + [
-        "a captured function" for v in cells if any(v is o for o in objects)
-    ]
+    captured = inspect.getclosurevars(fn).nonlocals if inspect.isfunction(fn) else {}
+    aliased = [n for n in seen | set(captured) if any({**env, **captured}.get(n) is o for o in objects)]
     assert not (found or aliased), (
         f"write {what} yourself: your function calls {sorted(found)[0] if found else aliased[0]}"
     )
-
-
-def _filled(cell: Any) -> bool:
-    """Whether a closure cell holds a value (reading an empty one raises)."""
-    try:
-        return cell.cell_contents is not _EMPTY
-    except ValueError:
-        return False
-
-
-_EMPTY = object()
 
 
 # --- 01 foundations -------------------------------------------------------------------------------
