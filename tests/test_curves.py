@@ -29,8 +29,14 @@ def test_validation_objective_is_r_plus_lambda_d_of_the_last_validation():
     assert validation_objective(record) == pytest.approx(0.5 + 0.01 * 255.0**2 * 1e-3)
     better = {**record, "history": [{"step": 2, "bpp": 0.5, "psnr": 31.0}]}
     assert validation_objective(better) < validation_objective(record)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no validation MS-SSIM"):  # an MS-SSIM run is read on MS-SSIM
         validation_objective({**record, "config": {"lmbda": 8, "metric": "ms-ssim"}})
+    ms = {**record, "config": {"lmbda": 8, "metric": "ms-ssim"}, "history": [{"bpp": 0.2, "psnr": 26.0, "ms_ssim": 0.95}]}
+    assert validation_objective(ms) == pytest.approx(0.2 + 8 * 0.05)
+    with pytest.raises(ValueError, match="single-lambda"):
+        validation_objective({**record, "config": {"lmbda": 0.01, "lmbdas": [0.01, 0.02]}})
+    with pytest.raises(ValueError, match="knows MSE"):
+        validation_objective({**record, "config": {"lmbda": 0.01, "metric": "lpips"}})
     with pytest.raises(ValueError, match="unfinished"):
         validation_objective({**record, "finished": False})
     from lic_lab.training.curves import objective_change

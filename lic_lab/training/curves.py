@@ -76,15 +76,23 @@ def divergence(curve: Sequence[dict[str, float]], factor: float, recent: int = 2
 
 
 def validation_objective(record: dict) -> float:
-    """``R + lambda D`` on the validation photos at a finished run's end (an MSE run), from its last
-    logged means: ``bpp + lambda * 255^2 * 10^(-PSNR / 10)``. The MSE of the mean PSNR is the geometric
-    mean of the photos' MSEs, at most their mean: the same stand-in for both runs of a comparison.
-    Compares runs trained at the same ``lambda``, such as an A/B of one training choice."""
+    """``R + lambda D`` on the validation photos at a finished single-lambda run's end, from its last
+    logged means: for an MSE run ``bpp + lambda * 255^2 * 10^(-PSNR / 10)`` (the MSE of the mean PSNR is
+    the geometric mean of the photos' MSEs, at most their mean: the same stand-in for both runs of a
+    comparison); for an MS-SSIM run ``bpp + lambda * (1 - MS-SSIM)``, its training loss. Compares runs
+    trained at the same ``lambda`` and metric, such as an A/B of one training choice."""
     config, last = record["config"], record["history"][-1]
-    if config.get("metric", "mse") != "mse" or config.get("lmbdas"):
-        raise ValueError("validation_objective compares single-lambda MSE runs")
+    if config.get("lmbdas"):
+        raise ValueError("validation_objective compares single-lambda runs")
     if not record.get("finished", False):
         raise ValueError(f"{record.get('name', 'this run')} is unfinished: its last validation is not its result")
+    metric = config.get("metric", "mse")
+    if metric == "ms-ssim":
+        if "ms_ssim" not in last:
+            raise ValueError(f"{record.get('name', 'this run')} logged no validation MS-SSIM")
+        return float(last["bpp"]) + float(config["lmbda"]) * (1.0 - float(last["ms_ssim"]))
+    if metric != "mse":
+        raise ValueError(f"validation_objective knows MSE and MS-SSIM runs, not {metric!r}")
     return float(last["bpp"]) + float(config["lmbda"]) * 255.0**2 * 10 ** (-float(last["psnr"]) / 10)
 
 
