@@ -365,8 +365,8 @@ case "${1:-}" in
     # (training.curves.validation_objective) is lower than its first segment's; otherwise that one goes back.
     D=data/training; C="--arch cvqn --N 16 --metric ms-ssim --patch 192 --val-every 1000 --lr 2e-4"
     case "${STEP:-}" in
-      q1) stage $D cvqn-q1 $C --M 16 --lmbda 8 --steps ${STEPS:-6500} --init $D/cvqn/cvqn-q1-seg1.pt ;;
-      q3) stage $D cvqn-q3 $C --M 48 --lmbda 24 --steps ${STEPS:-6500} --init $D/cvqn/cvqn-q3-seg1.pt ;;
+      q1) stage $D cvqn-q1 $C --M 16 --lmbda 8 --steps ${STEPS:-10500} --init $D/cvqn/cvqn-q1-seg1.pt ;;
+      q3) stage $D cvqn-q3 $C --M 48 --lmbda 24 --steps ${STEPS:-10500} --init $D/cvqn/cvqn-q3-seg1.pt ;;
       *) echo "STEP is q1 or q3" >&2; exit 2 ;;
     esac
     ;;
