@@ -29,7 +29,7 @@
 #
 # **Time** 60 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
-# Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). `cvqn-q1..q3` were rebuilt wider and trained longer when the workbook's models were retrained (`cvqn-q2` in segments, each fine-tuned from the last one's weights with a fresh optimizer; section 3.2 shows whether its loss had flattened; `cvqn-q1` and `-q3` are fine-tuned from one of those segments, which their model cards name); a name with `(earlier)`, such as `cvqn (earlier)`, is the version it replaced, whose Kodak results stay for comparison. The ablation variants of section 6 were rebuilt too: they fine-tune a neutral base of the rebuilt width (`cvqn-base`, one group, q = [5]). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
+# Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). `cvqn-q1..q3` were rebuilt wider and trained longer when the workbook's models were retrained (`cvqn-q2` in segments, each fine-tuned from the last one's weights with a fresh optimizer; section 3.2 shows whether its loss had flattened; `cvqn-q1` and `-q3` start from `cvqn-q2` and train at their own width in two segments, which section 3.2's table counts); a name with `(earlier)`, such as `cvqn (earlier)`, is the version it replaced, whose Kodak results stay for comparison. The ablation variants of section 6 were rebuilt too: they fine-tune a shared base of the rebuilt width (`cvqn-base`, one group, q = [5]: the [5] control's own setting, so the split variants must adapt where the control need not, which if anything works against the paper's direction). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -43,7 +43,7 @@ import lic_lab
 from lic_lab import REPO_DIR, data, zoo
 from lic_lab.teaching import analysis, channels, viz, widgets, timings
 from lic_lab.evaluation import evaluate, references
-from lic_lab.teaching.ablation import ablation_rows, beyond_noise, gaps_beyond_noise, gaps_verdict, same_order, seed_results, versus_paper
+from lic_lab.teaching.ablation import ablation_rows, beyond_noise, gaps_beyond_noise, gaps_verdict, same_order, seed_results, seed_verdict, versus_paper
 from lic_lab.teaching.exercises import check
 from lic_lab.quantization.gmm import GMMQuantizer, fit_gmm, quantizer_stats, soft_quantize, toy_samples, TOY_DISTRIBUTIONS
 from lic_lab.quantization.variable import bound_bpp, groups_of
@@ -200,7 +200,7 @@ display(Markdown(viz.table([{"part": k, "parameters": f"{sum(p.numel() for p in 
 
 # %%
 from lic_lab.training.train import TrainConfig, train
-cfg = TrainConfig(arch="cvqn", N=m2.N, M=32, metric="ms-ssim", lmbda=16, steps=30, batch=4, patch=192, lr=5e-4,
+cfg = TrainConfig(arch="cvqn", N=m2.N, M=m2.C, metric="ms-ssim", lmbda=m2.C / 2, steps=30, batch=4, patch=192, lr=5e-4,
                   log_every=5, val_every=10**9, save_every=0, seed=0)
 demo, record = train(cfg, progress=False, images=data.embedded_paths(), resume=False, log=lambda msg: None)
 viz.training_curves(record["train_curve"], {"loss": "loss", "bpp": "estimated bpp (batch)"}); plt.show()
@@ -209,7 +209,7 @@ print(f"loss {record['train_curve'][0]['loss']:.3f} -> {record['train_curve'][-1
 # %% [markdown]
 # ### 3.2 The shipped models, and real bitstreams
 #
-# The rate is set by the number of latent channels $C$, as in the paper (and capped by eq. 7). Kodak numbers: mean over the 24 images, bits per pixel from the real files (header included) beside the context model's cross-entropy estimate.
+# The rate is set by the number of latent channels $C$, as in the paper (and capped by eq. 7). Kodak numbers: mean over the 24 images, bits per pixel from the real files (header included) beside the context model's cross-entropy estimate. "Steps at this C" counts the training at the model's own width and λ (`cvqn-q1` and `-q3` start from `cvqn-q2`). Each segment of `cvqn-q2` is a new run with the same seed, so it replays the same training crops in the same order: the flattening rule compares two windows of one segment (different batches), and the line after the segments compares one window across segments, batch for batch.
 
 # %%
 rows = []
@@ -218,7 +218,9 @@ for m in models:
     rows.append({"model": m.name, "C": m.C, "groups": str(m.sizes), "eq. 7 bound (bpp)": round(m.bound_bpp, 4),
                  "Kodak bpp (real)": round(k["bpp"], 4), "estimate": round(k["bpp_est"], 4),
                  "MS-SSIM": round(k["ms_ssim"], 4), "MS-SSIM (dB)": round(k["ms_ssim_db"], 2), "PSNR": round(k["psnr"], 2),
-                 "steps from scratch": zoo.chain_steps(zoo.training_record(m.name)), "params": f"{e['params']:,}"})
+                 "steps from scratch": zoo.chain_steps(zoo.training_record(m.name)),
+                 "steps at this C": sum(r["steps"] for r in zoo.training_chain(zoo.training_record(m.name)) if r["config"]["M"] == m.C),
+                 "params": f"{e['params']:,}"})
 display(Markdown(viz.table(rows)))
 from lic_lab.training.curves import compared_windows, full_lr_windows, loss_flattened
 # cvqn-q2 trained in segments: 7,000 steps from scratch, then more steps from those weights at a lower lr, read from its chain
@@ -232,11 +234,24 @@ for record in segments:
           f"{', resumed at step ' + ', '.join(f'{s:,}' for s in sittings) if sittings else ''}): "
           "training loss, mean per 500 full-lr steps:",
           [(step, round(mean, 3)) for step, mean in full_lr_windows(record["train_curve"])])
-    (s0, l0), (s1, l1) = compared_windows(record["train_curve"])
+    compared = compared_windows(record["train_curve"])
+    if compared is None:
+        print("  too short for the rule")
+        continue
+    (s0, l0), (s1, l1) = compared
     print(f"  the rule compares the full-lr windows ending at step {s0} ({l0:.3f}) and {s1} ({l1:.3f}): "
           f"{100 * (l1 - l0) / l0:+.1f}% -> flattened: {loss_flattened(record['train_curve'])}")
     print("  validation photos (step, PSNR, MS-SSIM where recorded):",
           [(h["step"], round(h["psnr"], 1), *([round(h["ms_ssim"], 4)] if "ms_ssim" in h else [])) for h in record["history"]])
+# every segment is a new run with the same seed, so it replays the same sequence of training crops: the same window of
+# two segments compares their losses on the same batches (a paired reading of how much a segment still bought)
+seeds = {r["config"].get("seed", 0) for r in segments}
+windows = [dict(full_lr_windows(r["train_curve"])) for r in segments[1:]]
+shared = sorted(set.intersection(*(set(w) for w in windows))) if windows else []
+if len(seeds) == 1 and shared:
+    print(f"segments 2 .. {len(segments)} all use seed {seeds.pop()} (the same crops in the same order); the full-lr window ending at step "
+          f"{shared[-1]}, segment by segment: {[round(w[shared[-1]], 3) for w in windows]} "
+          f"({', '.join(f'{100 * (b[shared[-1]] / a[shared[-1]] - 1):+.1f}%' for a, b in zip(windows, windows[1:]))})")
 stream = m2.compress(x)
 x_hat = m2.decompress(stream)
 ref = analysis.latents(m2, x, coding=True)["x_hat"].float()  # the forward pass as the codec runs it
@@ -318,9 +333,9 @@ print(f"-> the 7-level group shows {'more' if all(more) else 'not consistently m
 # %% [markdown]
 # ## 6. The paper's ablations at lab scale (Tables 2 and 1)
 #
-# **Eq. 7.** With $G$ groups of $C r_g$ channels and $q_g$ levels, the entropy of the quantized latent is at most $HWC\sum_g r_g \log_2 q_g$ bits, below the one-group bound $HWC\log_2 Q$ whenever $\mathbf r^\top \log_2 \mathbf q < \log_2 Q$: for $\mathbf q = [2,5,8]$ < $[3,5,7]$ < $[4,5,6]$ < $[5]$.
+# **Eq. 7.** With $G$ groups of $C r_g$ channels and $q_g$ levels, the entropy of the quantized latent is at most $HWC\sum_g r_g \log_2 q_g$ bits, below the one-group bound $HWC\log_2 Q$ whenever $\mathbf r^\top \log_2 \mathbf q < \log_2 Q$: for $\mathbf q = [2,5,8]$ < $[3,5,7]$ < $[4,5,6]$ < $[5]$. Table 2 below puts the bound's own change beside the paper's bpp changes, and how much of its bound each paper model uses: when every variant uses about the same share, the bpp change follows the bound's.
 #
-# **Protocol.** The paper trains each variant for 400 epochs, three times, and reports the mean. We cannot, so: one shared base with $\mathbf q = [5]$ and one group was trained from scratch (`cvqn-base`; the cell below prints its settings and steps); every variant — the $[5]$ control included — then fine-tunes its encoder and decoder for the same short budget with *fresh* GMM quantizers and context models (stage `new-entropy`), with seeds that change the data order and the initialisation of the new parts. Changes are paired by seed (variant minus the $[5]$ run of the same seed), and "±" is half the range over seeds, so you can see whether a difference is larger than the run-to-run noise. Everything is measured on Kodak with real bitstreams. Seeds 0, 1 and 2 were all trained and evaluated the same way; to keep the zoo well under its size cap only the SE and RE variants of seed 0 ship their weights (`cvqn-abl-se-s0`, `cvqn-abl-re-s0`: the studies below load them), while every other run ships its training record, model card (`lic_lab/zoo/checkpoints/unshipped/`) and per-image Kodak results (`lic_lab/zoo/results/`); `scripts/unship.py` is how a run's weights leave the zoo. To rebuild them: `bash scripts/train_zoo.sh cvqn-base`, then `SEED=s bash scripts/train_zoo.sh cvqn-ablation` for s = 0, 1, 2 (they replaced earlier runs on a narrower N = 12 base).
+# **Protocol.** The paper trains each variant for 400 epochs, three times, and reports the mean. We cannot, so: one shared base with $\mathbf q = [5]$ and one group was trained from scratch (`cvqn-base`; the cell below prints its settings and steps; it is the $[5]$ control's own setting, so in a short fine-tune the split variants must adapt where the control need not: if anything, a bias against the paper's direction); every variant — the $[5]$ control included — then fine-tunes its encoder and decoder for the same short budget with *fresh* GMM quantizers and context models (stage `new-entropy`), with seeds that change the data order and the initialisation of the new parts. Changes are paired by seed (variant minus the $[5]$ run of the same seed), and "±" is half the range over seeds, so you can see whether a difference is larger than the run-to-run noise. Everything is measured on Kodak with real bitstreams. Seeds 0, 1 and 2 were all trained and evaluated the same way; to keep the zoo well under its size cap only the SE and RE variants of seed 0 ship their weights (`cvqn-abl-se-s0`, `cvqn-abl-re-s0`: the studies below load them), while every other run ships its training record, model card (`lic_lab/zoo/checkpoints/unshipped/`) and per-image Kodak results (`lic_lab/zoo/results/`); `scripts/unship.py` is how a run's weights leave the zoo. To rebuild them: `bash scripts/train_zoo.sh cvqn-base`, then `SEED=s bash scripts/train_zoo.sh cvqn-ablation` for s = 0, 1, 2 (they replaced earlier runs on a narrower N = 12 base).
 
 # %%
 R = seed_results(zoo.kodak_means("cvqn-abl-"), "cvqn-abl-")
@@ -332,8 +347,10 @@ print(f"the ablation runs start from {base['name']} (N = {base['config']['N']}, 
 t2 = {"[5]": "q5", "[4,5,6]": "q456", "[3,5,7]": "q357", "[2,5,8]": "q258"}
 rows2 = {r["variant"]: r for r in ablation_rows(R, list(t2.values()), "q5")}
 levels = {label: [int(c) for c in label.strip("[]").split(",")] for label in t2}
-bounds = {label: {"eq. 7 bound (bpp)": round(bound_bpp(32, 16, [1.0] if len(q) == 1 else [0.25, 0.5, 0.25], q), 4)}
-          for label, q in levels.items()}
+bound = {label: bound_bpp(32, 16, [1.0] if len(q) == 1 else [0.25, 0.5, 0.25], q) for label, q in levels.items()}
+# the bound's own change against [5], and how much of it each paper model uses (its bpp / the bound)
+bounds = {label: {"eq. 7 bound (bpp)": round(b, 4), "bound Δ vs [5] (%)": round(100 * (b / bound["[5]"] - 1), 2),
+                  "paper bpp / bound": f"{100 * references.CVQN_TABLE2[label][2] / b:.0f}%"} for label, b in bound.items()}
 table2 = versus_paper(list(rows2.values()), t2, references.CVQN_TABLE2, "[5]", "q", extra=bounds)
 display(Markdown("**Table 2: the level vector q** (r = [25, 50, 25] %, predefined importance, C = 32)\n\n" + viz.table(table2)))
 
@@ -345,33 +362,39 @@ table1 = versus_paper(list(rows1.values()), t1, references.CVQN_TABLE1, "[5]", "
 display(Markdown("**Table 1: the channel importance module** (q = [3, 5, 7], r = [25, 50, 25] %)\n\n" + viz.table(table1)))
 
 # %% [markdown]
-# **Did the paper's directions reproduce?** Each claim checked on our numbers; "beyond noise" asks whether the difference is larger than its spread over seeds (a bpp change: larger than its own spread; a gap between two variants: larger than their two spreads together).
+# **Did the paper's directions reproduce?** Each claim checked on our numbers, with one verdict (`ablation.seed_verdict`): "reproduced" when our numbers go the paper's way by more than the seed spreads (a bpp change against [5]: larger than its own spread; a gap between two variants: larger than their two spreads together), "direction only, within seed noise" when they go its way by less, "not reproduced" otherwise.
 
 # %%
 bpp2 = {k: rows2[v]["bpp"] for k, v in t2.items()}
 ms2 = {k: rows2[v]["ms_ssim"] for k, v in t2.items()}
 bpp1 = {k: rows1[v]["bpp"] for k, v in t1.items() if k != "[5]"}
-claims = [
-    {"claim": "bpp falls with the eq. 7 bound: [5] > [4,5,6] > [3,5,7] > [2,5,8] (Table 2)",
-     "reproduced": same_order(bpp2, {k: p[2] for k, p in references.CVQN_TABLE2.items()}),
-     "beyond noise": all(beyond_noise(rows2[v]) for v in ("q456", "q357", "q258"))},
-    {"claim": "[3,5,7] has the best MS-SSIM of Table 2", "reproduced": max(ms2, key=ms2.get) == "[3,5,7]",
-     "beyond noise": gaps_beyond_noise(rows2, [("q357", v) for v in ("q5", "q456", "q258")], "ms_ssim")},
-    {"claim": "[2,5,8] loses quality (levels too different)", "reproduced": ms2["[2,5,8]"] < ms2["[3,5,7]"],
-     "beyond noise": gaps_beyond_noise(rows2, [("q357", "q258")], "ms_ssim")},
-    {"claim": "splitting saves bits at equal quality: [3,5,7] vs [5]",
-     "reproduced": rows2["q357"]["dbpp_percent"] < 0 and ms2["[3,5,7]"] >= ms2["[5]"] - rows2["q357"]["ms_ssim_spread"],
-     "beyond noise": beyond_noise(rows2["q357"])},
-    {"claim": "predefined < RE < SE in bpp (Table 1)",
-     "reproduced": same_order(bpp1, {k: p[2] for k, p in references.CVQN_TABLE1.items() if k != "[5]"}),
-     "beyond noise": gaps_beyond_noise(rows1, [("q357", "re"), ("re", "se")])},
+ms1 = {k: rows1[v]["ms_ssim"] for k, v in t1.items() if k != "[5]"}
+order2 = [("q5", "q456"), ("q456", "q357"), ("q357", "q258")]  # neighbours in the claimed order
+claims = [  # (claim, goes the paper's way, beyond the seed spreads)
+    ("bpp falls with the eq. 7 bound: [5] > [4,5,6] > [3,5,7] > [2,5,8] (Table 2)",
+     same_order(bpp2, {k: p[2] for k, p in references.CVQN_TABLE2.items()}), gaps_beyond_noise(rows2, order2)),
+    ("[3,5,7] has the best MS-SSIM of Table 2", max(ms2, key=ms2.get) == "[3,5,7]",
+     gaps_beyond_noise(rows2, [("q357", v) for v in ("q5", "q456", "q258")], "ms_ssim")),
+    ("[2,5,8] loses quality (levels too different)", ms2["[2,5,8]"] < ms2["[3,5,7]"],
+     gaps_beyond_noise(rows2, [("q357", "q258")], "ms_ssim")),
+    ("splitting saves bits at equal quality: [3,5,7] vs [5]",
+     rows2["q357"]["dbpp_percent"] < 0 and ms2["[3,5,7]"] >= ms2["[5]"] - rows2["q357"]["ms_ssim_spread"], beyond_noise(rows2["q357"])),
+    ("predefined importance distinctly outperforms SE and RE: fewest bits and best MS-SSIM (Table 1)",
+     min(bpp1, key=bpp1.get) == "predefined" and max(ms1, key=ms1.get) == "predefined",
+     gaps_beyond_noise(rows1, [("q357", "re"), ("q357", "se")]) and gaps_beyond_noise(rows1, [("q357", "re"), ("q357", "se")], "ms_ssim")),
+    ("predefined < RE < SE in bpp (Table 1)", same_order(bpp1, {k: p[2] for k, p in references.CVQN_TABLE1.items() if k != "[5]"}),
+     gaps_beyond_noise(rows1, [("q357", "re"), ("re", "se")])),
 ]
+claims = [{"claim": c, "verdict": seed_verdict(way, beyond)} for c, way, beyond in claims]
 display(Markdown(viz.table(claims)))
 
 # %% [markdown]
-# **The SE and RE importance modules.** In the authors' code only an arg-sort of the SE output is used, so no gradient ever reaches the SE weights: they stay at their random initialisation and the channel order changes from image to image with whatever they happen to compute (`tests/test_variable_quantization.py` proves the missing gradient for our implementation, which follows the code). Our SE variant therefore also sends its channel order in the bitstream (32 bytes). The RE module (eq. 6) measures, every 100 training steps on that step's batch of training crops, how much MS-SSIM each channel's removal costs; its last measurement fixes the order at test time.
+# **The SE and RE importance modules.** In the authors' code only an arg-sort of the SE output is used, so no gradient ever reaches the SE weights: they stay at their random initialisation and the channel order changes from image to image with whatever they happen to compute (`tests/test_variable_quantization.py` proves the missing gradient for our implementation, which follows the code). Our SE variant therefore also sends its channel order in the bitstream (one byte per channel: the cell prints what that costs in Table 1's bpp, which the paper's estimated bits do not include). The RE module (eq. 6) measures, every 100 training steps on that step's batch of training crops, how much MS-SSIM each channel's removal costs; its last measurement fixes the order at test time.
 
 # %%
+order_bpp = 8 * 32 / (768 * 512)  # C = 32 bytes on a 768x512 Kodak image
+print(f"SE's channel order: 32 bytes = {order_bpp:.5f} bpp, {100 * order_bpp / rows1['se']['bpp']:.2f}% of its Kodak bpp; "
+      f"SE minus RE {rows1['se']['bpp'] - rows1['re']['bpp']:+.5f} bpp, SE minus predefined {rows1['se']['bpp'] - rows1['q357']['bpp']:+.5f} bpp")
 for n, v in S["se_order"].items():
     print(f"{n}: {100 * v['moved_share']:.1f}% of (image, channel) pairs sit in another group than that channel's usual one; "
           f"{v['distinct_orders']} distinct orders over 24 Kodak images")
@@ -386,7 +409,7 @@ for n, rho in S["re_rank_vs_index"].items():  # rule: rho >= 0.7 mostly, 0.4 .. 
     print(f"{n}: the learned order {'mostly' if rho >= 0.7 else 'partly' if rho >= 0.4 else 'hardly'} follows the fixed one")
 
 # %% [markdown]
-# How close the RE order ends up to the predefined one is printed above. One reason it can stay close, which the paper does not mention: eq. 6 quantizes with the grouping *in force*, so a channel that currently has 7 levels carries more of the image and measures as more important, and keeps its place. Our RE weights start as $w_c = c$ (nothing else is known before the first measurement), so the very first measurement already favours the channels that grouping gave 7 levels, and the order reinforces itself from there — although the shared base model was trained with one group, where the channel index means nothing. That is one way to read the paper's finding that the fixed order *distinctly outperforms* the learned ones (Table 1): the "learned" order inherits the fixed one to the degree the cell above states (its rule is in the code). The tables' "paper Δbpp" column is recomputed from the paper's rounded bpp, so it can differ from the percentages the paper prints in the last digit (e.g. −3.30 for its −3.31 %).
+# How close the RE order ends up to the predefined one is printed above. A hypothesis for why it can stay close (not measured here: the training record keeps only the last weights), which the paper does not mention: eq. 6 quantizes with the grouping *in force*, so a channel that currently has 7 levels carries more of the image and measures as more important, and keeps its place. Our RE weights start as $w_c = c$ (nothing else is known before the first measurement), so the very first measurement would favour the channels that grouping gave 7 levels, and the order would reinforce itself from there — although the shared base model was trained with one group, where the channel index means nothing. That is one way to read the paper's finding that the fixed order *distinctly outperforms* the learned ones (Table 1): the "learned" order may inherit the fixed one, to the degree the cell above states (its rule is in the code). The tables' "paper Δbpp" column is recomputed from the paper's rounded bpp, so it can differ from the percentages the paper prints in the last digit (e.g. −3.30 for its −3.31 %).
 
 # %% [markdown]
 # ## 7. Rate–distortion on Kodak
@@ -408,7 +431,7 @@ span = {k: (round(min(ms[k][1]), 2), round(max(ms[k][1]), 2)) for k in ("cvqn", 
 print("MS-SSIM (dB) spanned on Kodak:", span)
 
 # %% [markdown]
-# **How close to the paper?** The paper's $C = 32$ model with $\mathbf q = [3,5,7]$ reaches MS-SSIM 0.9653 at 0.2576 bpp on Kodak (Table 2); this workbook's target for its rebuilt CVQN is MS-SSIM 0.95 at 0.3 bpp. Each curve is read at those rates, and at 0.1 and 0.2 bpp for a rate-matched comparison where BD-rate has too little overlap, through the PCHIP interpolant of MS-SSIM over log-rate (`evaluate.quality_at`, the curve BD-PSNR integrates; "—" where a curve does not reach the rate: it is never extrapolated). Rule: the target is met when the curve's MS-SSIM at 0.3 bpp is at least 0.95. Under the table, the paper's Fig. 3 claim (CVQN above JPEG 2000 and WebP from 0.1 to 0.6 bpp) is read at 0.1, 0.2, … 0.6 bpp, at the rates both curves reach; rule: "reproduced" when CVQN is above at all of them (the paper says "almost all"), "mixed" when at some, "not reproduced" at none; the rates our curve does not reach are listed, and decide nothing. The target is the workbook's (a lab-scale stand-in for the paper's 0.9653, read at a rate our curve reaches), so the codecs' rows leave it blank. A BD-rate (the table above) averages over the whole overlap; where two curves cross, as the rate-matched lines below show, a negative BD-rate and a "mixed" verdict can both hold.
+# **How close to the paper?** The paper's $C = 32$ model with $\mathbf q = [3,5,7]$ reaches MS-SSIM 0.9653 at 0.2576 bpp on Kodak (Table 2); this workbook's target for its rebuilt CVQN is MS-SSIM 0.95 at 0.3 bpp. Each curve is read at those rates, and at 0.1 and 0.2 bpp for a rate-matched comparison where BD-rate has too little overlap, through the PCHIP interpolant of MS-SSIM over log-rate (`evaluate.quality_at`, the curve BD-PSNR integrates; "—" where a curve does not reach the rate: it is never extrapolated). Rule: the target is met when the curve's MS-SSIM at 0.3 bpp is at least 0.95. Under the table, the paper's Fig. 3 claim (CVQN above JPEG 2000 and WebP from 0.1 to 0.6 bpp) is read at 0.1, 0.2, … 0.6 bpp, at the rates both curves reach; rule: "reproduced" when CVQN is above at all of them by more than the run-to-run noise (the largest MS-SSIM spread over seeds in section 6; the paper says "almost all"), "not resolved" when above at all but not by more than that everywhere, "mixed" when above at some, "not reproduced" at none; the rates our curve does not reach are listed, and decide nothing. The target is the workbook's (a lab-scale stand-in for the paper's 0.9653, read at a rate our curve reaches), so the codecs' rows leave it blank. A BD-rate (the table above) averages over the whole overlap; where two curves cross, as the rate-matched lines below show, a negative BD-rate and a "mixed" verdict can both hold.
 
 # %%
 raw = evaluate.kodak_curves("ms_ssim", codecs=("webp", "jpeg2000"), families=("cvqn", "meanscale-msssim"), earlier=("cvqn",))
@@ -423,13 +446,15 @@ for k in ("cvqn", "cvqn (earlier)", "meanscale-msssim", "webp", "jpeg2000"):
     target_rows.append({"curve": k, **{f"MS-SSIM at {r} bpp": fmt(v) for r, v in at.items()},
                         "target met": "—" if k in ("webp", "jpeg2000") else at[TARGET_BPP] is not None and at[TARGET_BPP] >= TARGET_MS_SSIM})
 display(Markdown(viz.table(target_rows)))
-# Fig. 3's claim, rate-matched (the rule is stated in the markdown above; it has no allowance, so read a gap of a few
-# 1e-4 MS-SSIM as a tie: section 6's seed spreads give the scale of run-to-run noise)
+# Fig. 3's claim, rate-matched (the rule is stated in the markdown above); a gap within run-to-run noise (the largest
+# MS-SSIM spread over seeds of section 6) decides nothing
+noise = max(r["ms_ssim_spread"] for r in (*rows1.values(), *rows2.values()))
+print(f"run-to-run noise: MS-SSIM gaps of {noise:.4f} or less are not resolved")
 GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 for codec in ("webp", "jpeg2000"):
     gaps = evaluate.quality_gaps(raw["cvqn"], raw[codec], GRID)
     above = [r for r, g in gaps.items() if g > 0]
-    verdict = gaps_verdict(gaps.values())
+    verdict = gaps_verdict(gaps.values(), noise)
     untested = [r for r in GRID if r not in gaps]
     print(f"cvqn vs {codec}: above at {len(above)} of {len(gaps)} rates both curves reach "
           f"({', '.join(f'{r} bpp {g:+.4f}' for r, g in gaps.items())} MS-SSIM) -> {verdict} at "
@@ -457,7 +482,7 @@ print(f"meanscale-msssim ahead of cvqn at {rate:.3f} bpp:", "—" if None in gap
 #
 # Compute each answer with code and set `answer_N`. The check cell prints *correct* or *not attempted yet*, and fails with a hint on a wrong answer; answers computed from data are checked to 1 part in 10⁵, so a rounded number copied from a printed table does not pass.
 #
-# 1. From eq. 7 (section 6), with NumPy and without `bound_bpp`: what is the upper bound in bits per pixel for $C = 40$ channels, stride 16, $\mathbf r = [20, 50, 30]\,\%$ (8, 20 and 12 channels), $\mathbf q = [3, 6, 9]$? (a float)
+# 1. Eq. 7 (section 6) bounds the bits of a split latent by $HWC\sum_g r_g\log_2 q_g$, and of one group with $Q$ levels by $HWC\log_2 Q$. For $\mathbf r = [25, 50, 25]\,\%$ and $\mathbf q = [3, 5, 7]$, what single $Q$ gives the same bound as the split? Is it above or below 5, and what does that say about the paper's claim that $[3,5,7]$ saves bits over $[5]$? (a float)
 # 2. From `abl` and `group` (section 1), what is the *median* MS-SSIM loss (dB) of the channels in group 3? (a float)
 # 3. How many wavefront steps does group 3 of `cvqn-q2` need to decode a 512×512 image? (an int; the latent is 1/16 of the image's size in each direction; section 4 says how the symbols are grouped into steps)
 #
@@ -469,7 +494,7 @@ answer_2 = None
 answer_3 = None
 
 # %%
-check(1, answer_1, 40, [0.2, 0.5, 0.3], [3, 6, 9], book="02")
+check(1, answer_1, [0.25, 0.5, 0.25], [3, 5, 7], book="02")
 check(2, answer_2, abl, group, book="02")
 check(3, answer_3, m2, book="02")
 

@@ -104,3 +104,11 @@ def test_gaps_verdict_reads_rate_matched_gaps():
     assert gaps_verdict([0.2, 0.1], allowance=0.15).startswith("not resolved")  # 0.1: within the allowance
     assert gaps_verdict([0.2, 0.3], allowance=0.15) == "reproduced"
     assert gaps_verdict([0.2, -0.1], allowance=0.15) == "mixed"
+
+
+def test_seed_verdict_separates_direction_from_noise():
+    from lic_lab.teaching.ablation import seed_verdict
+
+    assert seed_verdict(True, True) == "reproduced"
+    assert seed_verdict(True, False) == "direction only, within seed noise"
+    assert seed_verdict(False, True) == seed_verdict(False, False) == "not reproduced"

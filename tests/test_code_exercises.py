@@ -79,6 +79,20 @@ def test_exercises_refuse_a_ready_made_answer():
             check_code("03.spearman", fn)
     with pytest.raises(AssertionError, match="yourself"):
         check_code("03.channels_for_share", lambda losses, share: channels.channels_for_share(losses, share))
+    from lic_lab.evaluation import evaluate, metrics
+    from lic_lab.quantization import gain_units
+    from lic_lab.quantization.gmm import GMMQuantizer
+
+    ready_made = {
+        "02.responsibilities": lambda z, w, m, s: GMMQuantizer(len(m)).responsibilities(z),
+        "02.gmm_nll": lambda z, w, m, s: GMMQuantizer(len(m)).nll(z),
+        "05.gains_at": lambda M, R: torch.stack([gain_units.interpolate(M[0], M[1], float(r) % 1) for r in R]),
+        "07.bd_psnr": lambda ra, qa, rt, qt, integral: metrics.bd_psnr(ra, qa, rt, qt),
+        "07.rate_overlap": lambda ra, rt: evaluate.overlap_db(list(np.log(ra)), list(np.log(rt))),
+    }
+    for key, fn in ready_made.items():
+        with pytest.raises(AssertionError, match="yourself"):
+            check_code(key, fn)
     with pytest.raises(AssertionError, match="yourself"):
         check_code("03.psnr_without", lambda model, y_hat, x, c: float(channels.decode_variants(model, x, y_hat, [(c, 0.0)])[0][0]))
 

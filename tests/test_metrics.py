@@ -306,3 +306,14 @@ def test_coding_overhead_sums_images_before_comparing():
     assert coding_overhead([a]) == pytest.approx(-1.0)
     assert coding_overhead([a], whole_file=True) == pytest.approx(1.0)
     assert coding_overhead([a, b]) == pytest.approx(100 * (2940 / 2900 - 1))  # sums, not a mean of percentages
+
+
+def test_paper_steps_chain_through_the_bpg_anchor():
+    from lic_lab.evaluation.references import paper_bd_between, paper_saving_vs_jpeg
+
+    f, h = "ICLR18-Factorized", "ICLR18-HyperPrior"
+    assert paper_bd_between(h, h) == 0
+    step = paper_bd_between(h, f)  # Table 7: 3.06% and 32.75% over BPG at the median range
+    assert step == pytest.approx((1.0306 / 1.3275 - 1) * 100) and step < 0
+    # chaining two steps gives the direct comparison (rates at equal quality multiply)
+    assert (1 + step / 100) * (1 + paper_saving_vs_jpeg(f) / 100) == pytest.approx(1 + paper_saving_vs_jpeg(h) / 100)

@@ -75,12 +75,12 @@ class Branch(nn.Module):
 
 
 def running_sums(residuals: list[torch.Tensor]) -> list[torch.Tensor]:
-    """The image with K = 1, 2, ... branches: the running sums of the branches' outputs (eq. 6)."""
+    """The image with K = 1, 2, ... branches: the running sums of the branches' scaled outputs (eq. 7)."""
     return list(itertools.accumulate(residuals))
 
 
 class ComplexityAdaptiveDecoder(nn.Module):
-    """``x_hat = sum_{k <= K} g_k F_k(y_hat)`` (eqs. 6-7); ``active`` is K."""
+    """``x_hat = sum_{k <= K} g_k F_k(y_hat)`` (eq. 7, each ``F_k`` eq. 6's branch); ``active`` is K."""
 
     def __init__(self, latent: int, widths: tuple[int, ...]):
         super().__init__()
@@ -95,7 +95,7 @@ class ComplexityAdaptiveDecoder(nn.Module):
         return torch.stack(self.residuals(y_hat)).sum(0)
 
     def every_k(self, y_hat: torch.Tensor) -> list[torch.Tensor]:
-        """The image at each ``K = 1 .. active`` from one pass: the running sums of eq. 6."""
+        """The image at each ``K = 1 .. active`` from one pass: the running sums of eq. 7."""
         return running_sums(self.residuals(y_hat))
 
 

@@ -173,6 +173,15 @@ def gaps_beyond_noise(
 ONE_MODEL_RESOLUTION = 0.5  # % BD-rate: with one model (one seed) per variant, a smaller difference is not resolved
 
 
+def seed_verdict(reproduced: bool, beyond: bool) -> str:
+    """A claim read over several seeds: "reproduced" when our numbers go the paper's way by more than
+    their seed spreads, "direction only, within seed noise" when they go its way by less, else
+    "not reproduced"."""
+    if not reproduced:
+        return "not reproduced"
+    return "reproduced" if beyond else "direction only, within seed noise"
+
+
 def direction(change: float | None, resolution: float = ONE_MODEL_RESOLUTION) -> bool | None:
     """A change (%, negative = the claimed saving) read with one model per variant: True at ``-resolution``
     or below, False at ``+resolution`` or above (or missing), None within the resolution (not resolved)."""

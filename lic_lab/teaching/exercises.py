@@ -163,11 +163,18 @@ def _ch3(factors, sweep, base_psnr: float):
 CHANNELS = {1: _ch1, 2: _ch2, 3: _ch3}
 
 
-def _g1(model, channel: int, rate: float):
+def _g1(model, rate: float):
+    from lic_lab.quantization.gain_units import split_rate
+
+    s, l_ = split_rate(rate, model.levels)
+    m, mi = (u.matrix.detach().abs()[s - 1 : s + 1].double() for u in (model.gain, model.inverse_gain))
+    linear = ((1 - l_) * m[0] + l_ * m[1]) * ((1 - l_) * mi[0] + l_ * mi[1])
+    exponential = m[0] ** (1 - l_) * m[1] ** l_ * mi[0] ** (1 - l_) * mi[1] ** l_
     return (
-        float(model.gain.vector(rate)[channel].detach()),
+        float((linear / exponential).median()),
         _computed,
-        "eq. 8: which two rows of |M| does R fall between, and which of them weighs more as R grows?",
+        "blend |M| and |M'| between the two rows R falls between, once linearly and once with eq. 8; multiply "
+        "each pair (the product eq. 7 wants constant), divide linear by exponential per channel, take the median",
     )
 
 
@@ -206,11 +213,11 @@ def _b1(model, size: tuple[int, int], branches: int):
     )
 
 
-def _b2(storage: dict, bitrates: int):
+def _b2(storage: dict):
     return (
-        storage["cbanet"] + (bitrates - 1) * storage["bam_per_bitrate"],
-        _equal,
-        "one CAM decoder plus one BAM for every bitrate but the base",
+        storage["bam_per_bitrate"] / storage["baseline_three_levels"],
+        _computed,
+        "(CAM + (n - 1) BAMs) / (n x three baselines) -> BAM / three baselines as n grows: the CAM's share vanishes",
     )
 
 
@@ -253,14 +260,14 @@ def _c3(timing: dict):
 BENCHMARK = {1: _c1, 2: _c2, 3: _c3}
 
 
-def _q1(channels: int, shares: list[float], levels: list[int]):
-    from lic_lab.quantization.variable import bound_bpp
+def _q1(shares: list[float], levels: list[int]):
+    import numpy as np
 
     return (
-        bound_bpp(channels, 16, shares, levels),
+        float(2 ** np.dot(shares, np.log2(levels))),
         _computed,
-        "eq. 7 counts bits over the whole latent; per pixel, remember the latent has 1/16 of the image's "
-        "rows and of its columns",
+        "equate the two bounds of eq. 7: H W C log2 Q = H W C sum_g r_g log2 q_g, and solve for Q "
+        "(not an integer: a geometric mean of the levels, weighted by the shares)",
     )
 
 
