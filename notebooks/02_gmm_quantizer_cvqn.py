@@ -200,7 +200,7 @@ display(Markdown(viz.table([{"part": k, "parameters": f"{sum(p.numel() for p in 
 
 # %%
 from lic_lab.training.train import TrainConfig, train
-cfg = TrainConfig(arch="cvqn", N=m2.N, M=m2.C, metric="ms-ssim", lmbda=m2.C / 2, steps=30, batch=4, patch=192, lr=5e-4,
+cfg = TrainConfig(arch="cvqn", N=m2.N, M=m2.C, metric="ms-ssim", lmbda=zoo.training_record(m2.name)["config"]["lmbda"], steps=30, batch=4, patch=192, lr=5e-4,
                   log_every=5, val_every=10**9, save_every=0, seed=0)
 demo, record = train(cfg, progress=False, images=data.embedded_paths(), resume=False, log=lambda msg: None)
 viz.training_curves(record["train_curve"], {"loss": "loss", "bpp": "estimated bpp (batch)"}); plt.show()
@@ -245,7 +245,7 @@ for record in segments:
           [(h["step"], round(h["psnr"], 1), *([round(h["ms_ssim"], 4)] if "ms_ssim" in h else [])) for h in record["history"]])
 # every segment is a new run with the same seed, so it replays the same sequence of training crops: the same window of
 # two segments compares their losses on the same batches (a paired reading of how much a segment still bought)
-seeds = {r["config"].get("seed", 0) for r in segments}
+seeds = {r["config"].get("seed", 0) for r in segments[1:]}
 windows = [dict(full_lr_windows(r["train_curve"])) for r in segments[1:]]
 shared = sorted(set.intersection(*(set(w) for w in windows))) if windows else []
 if len(seeds) == 1 and shared:
@@ -392,8 +392,9 @@ display(Markdown(viz.table(claims)))
 # **The SE and RE importance modules.** In the authors' code only an arg-sort of the SE output is used, so no gradient ever reaches the SE weights: they stay at their random initialisation and the channel order changes from image to image with whatever they happen to compute (`tests/test_variable_quantization.py` proves the missing gradient for our implementation, which follows the code). Our SE variant therefore also sends its channel order in the bitstream (one byte per channel: the cell prints what that costs in Table 1's bpp, which the paper's estimated bits do not include). The RE module (eq. 6) measures, every 100 training steps on that step's batch of training crops, how much MS-SSIM each channel's removal costs; its last measurement fixes the order at test time.
 
 # %%
-order_bpp = 8 * 32 / (768 * 512)  # C = 32 bytes on a 768x512 Kodak image
-print(f"SE's channel order: 32 bytes = {order_bpp:.5f} bpp, {100 * order_bpp / rows1['se']['bpp']:.2f}% of its Kodak bpp; "
+se_c = zoo.training_record("cvqn-abl-se-s0")["config"]["M"]  # one byte per channel
+order_bpp = 8 * se_c / (768 * 512)  # on a 768x512 Kodak image
+print(f"SE's channel order: {se_c} bytes = {order_bpp:.5f} bpp, {100 * order_bpp / rows1['se']['bpp']:.2f}% of its Kodak bpp; "
       f"SE minus RE {rows1['se']['bpp'] - rows1['re']['bpp']:+.5f} bpp, SE minus predefined {rows1['se']['bpp'] - rows1['q357']['bpp']:+.5f} bpp")
 for n, v in S["se_order"].items():
     print(f"{n}: {100 * v['moved_share']:.1f}% of (image, channel) pairs sit in another group than that channel's usual one; "
@@ -446,8 +447,8 @@ for k in ("cvqn", "cvqn (earlier)", "meanscale-msssim", "webp", "jpeg2000"):
     target_rows.append({"curve": k, **{f"MS-SSIM at {r} bpp": fmt(v) for r, v in at.items()},
                         "target met": "—" if k in ("webp", "jpeg2000") else at[TARGET_BPP] is not None and at[TARGET_BPP] >= TARGET_MS_SSIM})
 display(Markdown(viz.table(target_rows)))
-# Fig. 3's claim, rate-matched (the rule is stated in the markdown above); a gap within run-to-run noise (the largest
-# MS-SSIM spread over seeds of section 6) decides nothing
+# Fig. 3's claim, rate-matched (the rule is stated in the markdown above): a positive gap within run-to-run noise (the
+# largest MS-SSIM spread over seeds of section 6) does not count as "above"
 noise = max(r["ms_ssim_spread"] for r in (*rows1.values(), *rows2.values()))
 print(f"run-to-run noise: MS-SSIM gaps of {noise:.4f} or less are not resolved")
 GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)

@@ -100,7 +100,7 @@ print("mean |residual| of branches 2 and 3 (8-bit units):", [round(255 * float(p
 
 # %%
 st = json.loads((lic_lab.REPO_DIR / "data" / "results" / "cbanet_studies.json").read_text())
-MEASURABLE_DB = 0.05  # the smallest PSNR step this notebook counts as a gain (the summary's rule uses it too)
+MEASURABLE_DB = 0.05  # the smallest change between two trained models (rounds, runs) this notebook counts as a change
 rows = [{"round": label, "Kodak bpp at the base": round(r["bpp"], 3), "g_1, g_2, g_3": ", ".join(f"{g:.3f}" for g in r["g"]),
          "Kodak PSNR, K = 1 / 2 / 3 (dB)": " / ".join(f"{v:.2f}" for v in r["psnr"]),
          "K = 1 -> 3 (dB)": round(r["psnr"][2] - r["psnr"][0], 3),
@@ -203,7 +203,7 @@ branch_explorer(view)
 # %% [markdown]
 # ### Try it: progressive training, live
 #
-# The shipped model's second branch trains for 20 more steps (4 crops of 64×64 from the embedded photos) with everything else frozen — the trainer's `stage` argument calls `configure_training`, which sets `requires_grad` as eq. 3's progressive training asks at the base bitrate's λ, which the recipe's branch stages use). Only branch-2 tensors change, and the cell checks it. The loss is that of each batch of 4 random crops, so it jumps from batch to batch; 20 steps show which tensors train, not a trend:
+# The shipped model's second branch trains for 20 more steps (4 crops of 64×64 from the embedded photos) with everything else frozen — the trainer's `stage` argument calls `configure_training`, which sets `requires_grad` as eq. 3's progressive training asks, at the base bitrate's λ, which the recipe's branch stages use. Only branch-2 tensors change, and the cell checks it. The loss is that of each batch of 4 random crops, so it jumps from batch to batch; 20 steps show which tensors train, not a trend:
 
 # %%
 from lic_lab.training.train import TrainConfig, train
@@ -342,20 +342,23 @@ summary = [
      # rule: every added branch gains PSNR and K = 1 -> 3 gains at least the paper's difference
      "holds": top[1] > top[0] and top[2] > top[1] and top[2] - top[0] >= fig7[2] - fig7[0]},
     {"claim": "at every bitrate, PSNR rises with each added branch (Fig. 7, observation 3)", "paper": "stated for all bitrates",
-     # rule: K = 2 above K = 1 and K = 3 above K = 2 at each of our bitrates
+     # rule: K = 2 above K = 1 and K = 3 above K = 2 at each of our bitrates (one model, the same bits: any positive step)
      "ours": f"smallest step up over bitrates 1 .. {model.bitrates}: {min(rises):+.3f} dB", "holds": min(rises) > 0},
     {"claim": "each added branch raises BD-PSNR against separate models (Table II)",
      "paper": f"{paper_bd[1] - paper_bd[0]:+.2f} / {paper_bd[2] - paper_bd[1]:+.2f} dB (K = 1 -> 2 / 2 -> 3)",
-     # rule: both steps positive (the paper's first step, +0.04 dB, is smaller than section 2.1's MEASURABLE_DB)
+     # rule: both steps positive. K is the decoder's choice on one model and the same bits, so a step involves no
+     # second training run and no run-to-run noise: any positive step is a gain (MEASURABLE_DB is for comparing runs)
      "ours": f"{gaps[1] - gaps[0]:+.2f} / {gaps[2] - gaps[1]:+.2f} dB", "holds": gaps[1] > gaps[0] and gaps[2] > gaps[1]},
     # rule: within 0.5 dB BD-PSNR of the separately trained family (the paper: 0.13 dB)
     {"claim": "K = 3 within 0.5 dB of separate models (Table II)", "paper": f"{references.CBANET_TABLE2[3][1]:+.2f} dB",
      "ours": f"{gaps[2]:+.2f} dB", "holds": gaps[2] > -0.5},
     {"claim": "the loss against separate models is largest at the lowest bitrate (Fig. 7, observation 4; the paper blames the BAM)",
      "paper": f"about {references.CBANET_FIG7_LOW_RATE_GAP[1]:.1f} dB at {references.CBANET_FIG7_LOW_RATE_GAP[0]} bpp",
-     # rule: of the bitrates where the family's curve reaches CBANet's rate, K = 3 falls furthest below it at the lowest
-     "ours": f"{min(read_gaps.values()):+.2f} dB at bitrate {min(read_gaps, key=read_gaps.get)} (of {sorted(read_gaps)})",
-     "holds": min(read_gaps, key=read_gaps.get) == min(read_gaps)},
+     # rule: read at bitrate 1 and at least one other (where the family's curve reaches CBANet's rate), K = 3 falls
+     # furthest below the family at bitrate 1; otherwise undecided
+     "ours": (f"{min(read_gaps.values()):+.2f} dB at bitrate {min(read_gaps, key=read_gaps.get)} (of {sorted(read_gaps)})"
+              if read_gaps else "no bitrate inside the family's rates"),
+     "holds": min(read_gaps, key=read_gaps.get) == 1 if 1 in read_gaps and len(read_gaps) > 1 else "undecided"},
     {"claim": "FLOPs 25 / 50 / 100%", "paper": " / ".join(f"{v}%" for v in references.CBANET_FLOP_SHARES_PERCENT), "ours": " / ".join(f"{100 * s:.0f}%" for s in flop_share),
      # rule: each share within 3 points of the paper's
      "holds": all(abs(100 * f - v) < 3 for f, v in zip(flop_share, references.CBANET_FLOP_SHARES_PERCENT))},

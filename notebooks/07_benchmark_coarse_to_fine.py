@@ -84,7 +84,7 @@ print(line)
 # 2. **Depth matters less than width.** Deeper transforms bring little; the network must be wide enough, especially at high rates (the authors double their width for λ ≥ 0.008).
 # 3. **Normalization (GDN) decorrelates** and is in most of the best models; batch norm does not help.
 #
-# Our zoo tests whether it retraces the first conclusion with transforms of one size ($N = 64$, $M = 96$) and mostly the entropy model changing: factorized → scale hyperprior → mean-scale hyperprior → coarse-to-fine hyperprior (the last step also brings the IAR decoder of section 2, so it is not the entropy model alone). Each has a row in the paper's Table 7 (its NeurIPS18 row is the mean-scale hyperprior without a context model: footnote 2). We have no context model (the paper's next step), so ours is a shorter ladder with hyperprior variants in its place. The budgets are not equal: the three foundation families were trained with long schedules on `train/` + `train-extra/`, and the coarse-to-fine family continues from the mean-scale model `meanscale-q3` with one to two thousand more steps per stage (5,500 for `c2f-q3`). The cell prints each family's budget from its model cards, so read the step from mean-scale to coarse-to-fine with that in mind (and the step from scale to mean-scale hyperprior too: the cell prints the steps `meanscale-q3` trained beyond `hyperprior-q3`). Each row of the table averages over its own PSNR window, so the rows must not be ranked against each other; the lines under it compare each step of the ladder directly, beside the paper's step (its Table 7 rows chained through BPG), and the summary judges each step with the one-model resolution of 0.5%.
+# Our zoo tests whether it retraces the first conclusion with transforms of one size ($N = 64$, $M = 96$) and mostly the entropy model changing: factorized → scale hyperprior → mean-scale hyperprior → coarse-to-fine hyperprior (the last step also brings the IAR decoder of section 2, so it is not the entropy model alone). Each has a row in the paper's Table 7 (its NeurIPS18 row is the mean-scale hyperprior without a context model: footnote 2). We have no context model (the paper's next step), so ours is a shorter ladder with hyperprior variants in its place. The budgets are not equal: the three foundation families were trained with long schedules on `train/` + `train-extra/`, and the coarse-to-fine family continues from the mean-scale model `meanscale-q3` with one to two thousand more steps per stage (5,500 for `c2f-q3`). The cell prints each family's budget from its model cards, so read the step from mean-scale to coarse-to-fine with that in mind (and the step from scale to mean-scale hyperprior too: the cell prints the steps `meanscale-q3` trained beyond `hyperprior-q3`). Each row of the table averages over its own PSNR window, so the rows must not be ranked against each other; the lines under it compare each step of the ladder directly, beside the paper's step (its Table 7 rows chained through BPG), and the summary judges each step with the one-model resolution (`ablation.ONE_MODEL_RESOLUTION`).
 
 # %%
 progress = ["factorized", "hyperprior", "meanscale", "c2f"]
@@ -390,7 +390,7 @@ if "c2f-single-shared" in C["families"]:
 #
 # 1. **Budget** (measured below). The recipe gives both variants the same total: the two-level model's first hyper level trains 1,000 steps before it is frozen for level 2, the single-level model's 2,000 (in 2.2's tables, the two-level model's estimated bpp on the validation photos stays above the single-level model's after every stage, the joint one included). The paper trains each level 20k steps and then 400k steps end to end; our joint stage has 2,000. The paper's own ablation (`c2f-single-shared`, rules printed above) removes that difference: it keeps the two-level model's 1,000-step first level and drops level 2, so comparing the two ablations' lines shows how much of the equal-budget verdict is the extra 1,000 steps of the single level.
 # 2. **Sizes.** Our largest test images (the held-out photos at 1/2 size) are about one megapixel: between the paper's 540p (0.5 MP) and 1080p (2 MP), far below its 4K (8 MP), where it finds the largest gain; the held-out photos at 1/4 and Kodak are below 540p. Full size is over the models' decode limit here.
-# 3. **One seed each.** How far a second run of the same chain would move these BD-rates is not measured for this family: the 0.5% resolution the verdicts use (`ONE_MODEL_RESOLUTION`) is a convention, not a measured noise level, so read gaps of a few percent as directions, not as settled.
+# 3. **One seed each.** How far a second run of the same chain would move these BD-rates is not measured for this family: the resolution the verdicts use (`ablation.ONE_MODEL_RESOLUTION`) is a convention, not a measured noise level, so read gaps of a few percent as directions, not as settled.
 #
 # Both variants against the mean-scale model they started from (the line above says whether they beat it everywhere): that gain belongs to the whole package — signal-preserving hyper transforms, the 5×5 probability estimation network, the IAR decoder — **and** to the extra training steps (compare the budgets); the single-level ablation separates the coarse-to-fine idea itself from the rest.
 
@@ -470,7 +470,7 @@ print("ranges where a learned curve has a BD-rate (the benchmark's coverage rule
 #
 # ### 3.3 Encode and decode times (Table 10)
 #
-# One 768×512 Kodak image, median of 5 runs after a warm-up, with 1 and 2 CPU threads (each family at its middle rate). The paper's Table 10 times its full-width model on an image of the CLIC 2019 validation set on an i7-7700K: encode 24.4 s / 13.6 s, decode 69.8 s / 41.4 s with 1 / 2 cores (the paper's table; that its model has no serial context model is why it parallelises at all). The cell prints each speed-up from 1 to 2 threads beside the paper's.
+# One 768×512 Kodak image, median of 5 runs after a warm-up, with 1 and 2 CPU threads (each family at its middle rate). The paper's Table 10 times its full-width model on an image of the CLIC 2019 validation set on an i7-7700K: encode 24.4 s / 13.6 s, decode 69.8 s / 41.4 s with 1 / 2 cores (the paper's table; it notes that its model, unlike context-model codecs, is not limited to a serial decoding scheme). The cell prints each speed-up from 1 to 2 threads beside the paper's.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -494,7 +494,7 @@ print(f"speed-up from 1 to 2 threads, {c2f_name}: encode {t[c2f_name]['1']['enco
 # %% [markdown]
 # ## 4. Cross-metric evaluation (sec. 7.4)
 #
-# The paper observes that "models trained on one objective may not perform well on the other metrics": "models trained with MS-SSIM as the loss function usually show lower PSNR values for a given range of bit-rates" (and different models so trained collapse to similar PSNR), while PSNR-optimized models keep their order when judged by MS-SSIM ("those with higher results in PSNR usually perform better in MS-SSIM"). It does not say that the MS-SSIM-trained models win on MS-SSIM; the summary checks that mirror claim as ours. Ours: the same mean-scale architecture, trained for MSE (the mean-scale family the MS-SSIM models were fine-tuned from; the cell prints which, and a name ending in `(earlier)` would mean a family retrained since, whose Kodak results stay in the zoo) and fine-tuned for MS-SSIM (`meanscale-msssim`: CompressAI's MS-SSIM λ values on $\lambda(1-\text{MS-SSIM})$, printed by the cell, 192 px crops), judged by both metrics. BD-rates follow the overlap rule of section 3 (at least `evaluate.MIN_OVERLAP_DB` dB of common quality). (The paper's third metric, a VGG-feature perceptual distance, needs ImageNet weights we cannot download here, so we stop at two.)
+# The paper observes that "models trained on one objective may not perform well on the other metrics": "models trained with MS-SSIM as the loss function usually show lower PSNR values for a given range of bit-rates" (and different models so trained collapse to similar PSNR), while PSNR-optimized models keep their order when judged by MS-SSIM ("those with higher results in PSNR usually perform better in MS-SSIM"). It says models "tend to be over-optimized on that specific objective only", which implies, without stating it, that the MS-SSIM-trained models win on MS-SSIM; the summary checks that mirror claim as ours. Ours: the same mean-scale architecture, trained for MSE (the mean-scale family the MS-SSIM models were fine-tuned from; the cell prints which, and a name ending in `(earlier)` would mean a family retrained since, whose Kodak results stay in the zoo) and fine-tuned for MS-SSIM (`meanscale-msssim`: CompressAI's MS-SSIM λ values on $\lambda(1-\text{MS-SSIM})$, printed by the cell, 192 px crops), judged by both metrics. BD-rates follow the overlap rule of section 3 (at least `evaluate.MIN_OVERLAP_DB` dB of common quality). (The paper's third metric, a VGG-feature perceptual distance, needs ImageNet weights we cannot download here, so we stop at two.)
 
 # %%
 base = zoo.built_on("meanscale-msssim-q3", "meanscale")  # the MSE family the MS-SSIM models were fine-tuned from
@@ -543,7 +543,9 @@ summary = [
     {"claim": "entropy model drives progress (sec. 7.2.2)", "paper": "factorized → hyperprior → context: each a step (ours: hyperprior variants, no context model)",
      "ours": ", ".join(f"{k}: {fmt(v)}" for k, v in steps.items()),
      # rule: every step saves bits beyond the one-model resolution (ablation.direction); one inside it decides nothing
-     "holds": False if False in (dirs := [direction(v) for v in steps.values()]) else None if None in dirs else True},
+     # (a step without enough overlap to compare is undecided, not a failure)
+     "holds": False if False in (dirs := [direction(v) if v is not None else None for v in steps.values()])
+              else None if None in dirs else True},
     {"claim": "coarse-to-fine beats single level (Table 8)", "paper": "-1.97% (540p) … -4.65% (4K)",
      "ours": t8_text["per_set"], "holds": t8["saves_everywhere"]},
     {"claim": "…and its BD-rate is lower at each larger size (a smaller loss counts)", "paper": "yes",
@@ -562,7 +564,7 @@ summary = [
      "ours": f"{cross['PSNR']:+.0f}% BD-rate in PSNR" if cross["PSNR"] is not None
              else "at equal rate: " + ", ".join(f"{g:+.2f} dB" for g in psnr_gaps.values()) + " (overlap too small for BD-rate)",
      "holds": cross["PSNR"] > 0 if cross["PSNR"] is not None else gaps_verdict(-g for g in psnr_gaps.values()) == "reproduced"},
-    {"claim": "…and win MS-SSIM (ours: the mirror claim)", "paper": "not stated",
+    {"claim": "…and win MS-SSIM (ours: the mirror claim)", "paper": "implied: models \"over-optimized on that specific objective\"",
      "ours": f"{cross['MS-SSIM (dB)']:+.0f}% BD-rate in MS-SSIM" if cross["MS-SSIM (dB)"] is not None else "overlap too small",
      "holds": cross["MS-SSIM (dB)"] is not None and cross["MS-SSIM (dB)"] < 0},
     # rule: every file decodes bit-exactly and no model's real size is more than 2% above its entropy estimate

@@ -326,9 +326,9 @@ def test_exercise_checks_of_notebooks_02_05_06():
     from lic_lab.evaluation.complexity import decoder_flops
     from lic_lab.teaching.channels import Ablation
 
-    want = 40 * (0.2 * np.log2(3) + 0.5 * np.log2(6) + 0.3 * np.log2(9)) / 16**2  # eq. 7 by hand
-    assert "correct" in verdict(1, want, 40, [0.2, 0.5, 0.3], [3, 6, 9], book="02")
-    assert "not yet" in verdict(1, want * 16, 40, [0.2, 0.5, 0.3], [3, 6, 9], book="02")  # per latent position
+    want = 3**0.25 * 5**0.5 * 7**0.25  # eq. 7's two bounds equated: a share-weighted geometric mean of the levels
+    assert "correct" in verdict(1, want, [0.25, 0.5, 0.25], [3, 5, 7], book="02")
+    assert "not yet" in verdict(1, 5.0, [0.25, 0.5, 0.25], [3, 5, 7], book="02")  # the arithmetic mean
     abl = Ablation(np.arange(6), np.full(6, 29.0), np.array([0.9, 0.9, 0.8, 0.7, 0.95, 0.5]), 30.0, 0.95)
     group = np.array([0, 1, 2, 2, 2, 1])
     median = float(np.median(abl.ms_ssim_loss_db[[2, 3, 4]]))
@@ -341,12 +341,22 @@ def test_exercise_checks_of_notebooks_02_05_06():
     units = [gained.gain, gained.inverse_gain] + ([gained.hyper_gain, gained.hyper_inverse_gain] if gained.hyper_gains else [])
     share = 100 * sum(u.matrix.numel() for u in units) / sum(p.numel() for p in gained.parameters())
     assert "correct" in verdict(3, share, gained, book="05") and "not yet" in verdict(3, 2 * share, gained, book="05")
+    with torch.no_grad():  # distinct rows, so the two blends differ
+        gained.gain.matrix.copy_(torch.rand_like(gained.gain.matrix) + 0.5)
+        gained.inverse_gain.matrix.copy_(torch.rand_like(gained.inverse_gain.matrix) + 0.5)
+    g, gi = gained.gain.matrix.detach().abs().double(), gained.inverse_gain.matrix.detach().abs().double()
+    linear = (0.5 * g[1] + 0.5 * g[2]) * (0.5 * gi[1] + 0.5 * gi[2])  # R = 2.5: rows 1 and 2, l = 0.5
+    ratio = linear / ((g[1] * g[2]).sqrt() * (gi[1] * gi[2]).sqrt())
+    assert float(ratio.min()) >= 1 - 1e-12  # the arithmetic mean is never below the geometric one
+    assert "correct" in verdict(1, float(ratio.mean()), gained, 2.5, book="05")
+    assert "not yet" in verdict(1, 1.0, gained, 2.5, book="05")
     cbanet = small("cbanet_hp")
     gflops = decoder_flops(cbanet, (256, 256), 2) / 1e9
     assert "correct" in verdict(1, gflops, cbanet, (256, 256), 2, book="06")
     assert "not yet" in verdict(1, decoder_flops(cbanet, (256, 256), 3) / 1e9, cbanet, (256, 256), 2, book="06")
-    storage = {"cbanet": 1000, "bam_per_bitrate": 10}
-    assert "correct" in verdict(2, 1070, storage, 8, book="06") and "not yet" in verdict(2, 1030, storage, 8, book="06")
+    storage = {"cbanet": 1000, "bam_per_bitrate": 10, "baseline_three_levels": 400}
+    assert "correct" in verdict(2, 10 / 400, storage, book="06")
+    assert "not yet" in verdict(2, (1000 + 3 * 10) / (4 * 400), storage, book="06")  # 4 bitrates, not the limit
 
 
 def test_context_information_is_zero_without_context_and_grows_with_it():

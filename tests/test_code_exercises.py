@@ -87,12 +87,16 @@ def test_exercises_refuse_a_ready_made_answer():
         "02.responsibilities": lambda z, w, m, s: GMMQuantizer(len(m)).responsibilities(z),
         "02.gmm_nll": lambda z, w, m, s: GMMQuantizer(len(m)).nll(z),
         "05.gains_at": lambda M, R: torch.stack([gain_units.interpolate(M[0], M[1], float(r) % 1) for r in R]),
+        "05.gains_at ": lambda M, R: torch.stack([gain_units.GainUnit(*M.shape).vector(float(r)) for r in R]),
+        "02.gmm_nll ": lambda z, w, m, s: -torch.distributions.MixtureSameFamily(
+            torch.distributions.Categorical(w), torch.distributions.Normal(m, s)).log_prob(z).sum(),
+        "07.bd_psnr ": lambda ra, qa, rt, qt, integral: evaluate.bd_table({"a": (ra, qa), "t": (rt, qt)}, ["t"], ["a"])[0]["BD-PSNR (dB)"],
         "07.bd_psnr": lambda ra, qa, rt, qt, integral: metrics.bd_psnr(ra, qa, rt, qt),
         "07.rate_overlap": lambda ra, rt: evaluate.overlap_db(list(np.log(ra)), list(np.log(rt))),
     }
-    for key, fn in ready_made.items():
+    for key, fn in ready_made.items():  # a trailing space: a second evasion of the same exercise
         with pytest.raises(AssertionError, match="yourself"):
-            check_code(key, fn)
+            check_code(key.strip(), fn)
     with pytest.raises(AssertionError, match="yourself"):
         check_code("03.psnr_without", lambda model, y_hat, x, c: float(channels.decode_variants(model, x, y_hat, [(c, 0.0)])[0][0]))
 

@@ -121,7 +121,7 @@ def _check_responsibilities(fn: Callable) -> None:
 
 def _check_gmm_nll(fn: Callable) -> None:
     q, weights, means, stds = _random_gmm()
-    _refuse(fn, {"nll", "GMMQuantizer"}, [type(q)], "eq. 5")
+    _refuse(fn, {"nll", "GMMQuantizer", "MixtureSameFamily"}, [type(q), torch.distributions.MixtureSameFamily], "eq. 5")
     z = torch.randn(300, generator=_gen(8)) * 3
     _same(fn(z, weights, means, stds), q.nll(z).detach(), "eq. 5 (nats, summed over the samples)", atol=1e-3)
 
@@ -227,9 +227,14 @@ def _check_interpolation_weight(fn: Callable) -> None:
 
 
 def _check_gains_at(fn: Callable) -> None:
-    from lic_lab.quantization.gain_units import interpolate, split_rate
+    from lic_lab.quantization.gain_units import GainUnit, interpolate, split_rate
 
-    _refuse(fn, {"interpolate", "split_rate"}, [interpolate, split_rate], "eq. 8 and the level split")
+    _refuse(
+        fn,
+        {"interpolate", "split_rate", "GainUnit", "vector"},
+        [interpolate, split_rate, GainUnit],
+        "eq. 8 and the level split",
+    )
     matrix = torch.rand(5, 8, generator=_gen(15)) * 3 + 0.1
     rates = torch.tensor([1.0, 1.25, 2.0, 2.5, 3.999, 4.0, 4.6, 5.0])
     want = torch.stack([interpolate(matrix[s - 1], matrix[s], l) for s, l in (split_rate(float(r), 5) for r in rates)])
@@ -260,11 +265,12 @@ def _random_curves(g: np.random.Generator) -> tuple[np.ndarray, ...]:
 
 
 def _check_bd_psnr(fn: Callable) -> None:
-    from lic_lab.evaluation import metrics
+    from lic_lab.evaluation import evaluate, metrics
     from lic_lab.evaluation.metrics import _pchip_integral, bd_psnr
 
-    ready = {"bd_psnr", "bd_rate", "_mean_gap", "bd_psnr_safe"}
-    _refuse(fn, ready, [getattr(metrics, n) for n in ready if hasattr(metrics, n)], "BD-PSNR")
+    ready = {"bd_psnr", "bd_rate", "_mean_gap", "bd_table"}
+    found = [getattr(m, n) for m in (metrics, evaluate) for n in ready if hasattr(m, n)]
+    _refuse(fn, ready, found, "BD-PSNR")
     g = np.random.default_rng(17)
     for _ in range(10):
         r1, q1, r2, q2 = _random_curves(g)

@@ -171,10 +171,10 @@ def _g1(model, rate: float):
     linear = ((1 - l_) * m[0] + l_ * m[1]) * ((1 - l_) * mi[0] + l_ * mi[1])
     exponential = m[0] ** (1 - l_) * m[1] ** l_ * mi[0] ** (1 - l_) * mi[1] ** l_
     return (
-        float((linear / exponential).median()),
+        float((linear / exponential).mean()),
         _computed,
         "blend |M| and |M'| between the two rows R falls between, once linearly and once with eq. 8; multiply "
-        "each pair (the product eq. 7 wants constant), divide linear by exponential per channel, take the median",
+        "each pair (the product eq. 7 wants constant), divide linear by exponential per channel, take the mean",
     )
 
 
