@@ -226,7 +226,7 @@ if FULL_TRAINING:
 #
 # ### 4.1 PSNR vs bpp for K = 1, 2, 3 against separately trained models (Fig. 7, Table II)
 #
-# The baseline is the scale-hyperprior family CBANet was built on (`zoo.built_on` reads it from the training chain): separately trained models, one 64-channel decoder each, of which `hyperprior-q1` … `q5` have CBANet's five λs. The same λ does not give the same rate, so the last line printed below compares them at equal bpp, through the family's curve; BD metrics average over the PSNR range both curves cover, and a positive BD-rate means CBANet needs more bits. CBANet reuses `hyperprior-q5`'s encoder, so at bitrate 5 it differs only by its decoder. CBANet is stored in fp16 and the family in int8 (the first line printed says what int8 costs each of its models); so the baseline here is the family's fp16 weights, measured the same way (`zoo.fp16_family_means`), and the curves so labelled. Both training budgets are printed at the end of section 4.
+# The baseline is the scale-hyperprior family CBANet was built on (`zoo.built_on` reads it from the training chain): separately trained models, one 64-channel decoder each, of which `hyperprior-q1` … `q5` have CBANet's five λs. The same λ does not give the same rate, so the last line printed below compares them at equal bpp, through the family's curve; BD-rate averages the rate gap over the PSNR range both curves cover, BD-PSNR the PSNR gap over the rate range both cover; a positive BD-rate means CBANet needs more bits. The paper's Table II covers its seven bitrates from two base models, ours our five, all at or below our base bitrate: the range where the paper's curves also lose most (Fig. 7, observation 4). CBANet reuses `hyperprior-q5`'s encoder, so at bitrate 5 it differs only by its decoder. CBANet is stored in fp16 and the family in int8 (the first line printed says what int8 costs each of its models); so the baseline here is the family's fp16 weights, measured the same way (`zoo.fp16_family_means`), and the curves so labelled. Both training budgets are printed at the end of section 4.
 
 # %%
 curves = evaluate.kodak_curves(earlier=("hyperprior",))
@@ -318,6 +318,11 @@ for label, s_ in (("paper size", paper_size), ("lab size", lab)):
 # The paper: the BAM takes 0.26 GFLOPs of 61.52 (0.42%) at the low bitrates. Ours at 768×512, counting the decoder side (IBAL on $y$ and on $z$, plus synthesis and hyper decoder):
 
 # %%
+paper_P = references.CBANET_PAPER_SIZE["bam_hidden"] / references.CBANET_PAPER_SIZE["M"]
+print(f"BAM width P = {model.config['bam_hidden']} = {model.config['bam_hidden'] / model.M:.1f} M (paper: P = "
+      f"{references.CBANET_PAPER_SIZE['bam_hidden']} = {paper_P:.1f} M)"
+      + (": relative to the latent, ours is wider, so its share of the decoder's FLOPs is larger"
+         if model.config["bam_hidden"] / model.M > paper_P else ""))
 low, base_ = st["flops"]["K=3, bitrate 1 (with IBAL)"]["all"], st["flops"]["K=3"]["all"]
 print(f"decoder at the base bitrate {base_ / 1e9:.2f} GFLOPs; at bitrate 1 {low / 1e9:.2f} GFLOPs: "
       f"the IBALs add {(low - base_) / 1e9:.3f} GFLOPs ({100 * (low - base_) / low:.2f}%; paper {references.CBANET_IBAL_FLOP_PERCENT}%)")
