@@ -72,7 +72,8 @@ if "measured" in S:  # older summaries do not say what --reuse took from the run
     line += (f": it took {len(S['measured'])} models or codecs anew (coded here, or the zoo's own Kodak evaluation of that exact "
              f"checkpoint, `scripts/build_zoo.py`) and reused {len(S['reused'])} from the run before")
     if S["reused"]:
-        line += " (--reuse); a run from scratch codes every setting of every model and codec on every image"
+        line += (" (--reuse), so its time says little about a run from scratch, which codes every setting of every "
+                 "model and codec on every image")
 print(line)
 
 # %% [markdown]
