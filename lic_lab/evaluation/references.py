@@ -105,7 +105,8 @@ CBANET_FIG7_PSNR_AT_149_BPP = (39.47, 39.54, 39.72)
 CBANET_FIG7_LOW_RATE_GAP = (0.28, 0.5)
 # The decoders' FLOPs with K = 1, 2, 3 branches, in % of K = 3's (the names CBANet-HP-25%, -50%, -100%).
 CBANET_FLOP_SHARES_PERCENT = (25, 50, 100)
-# The paper's CBANet-HP size, for Table III: N, M, branch widths, BAM hidden widths (y, z).
+# The paper's CBANet-HP size, for Table III: N, M, BAM hidden widths (y, z); the branch widths 60, 60, 88
+# are the authors' released code's (the paper's text gives the 25 / 50 / 100% FLOP split).
 CBANET_PAPER_SIZE: dict[str, Any] = {
     "N": 128,
     "M": 192,

@@ -79,7 +79,7 @@ def validation_objective(record: dict) -> float:
     """``R + lambda D`` on the validation photos at a finished single-lambda run's end, from its last
     logged means: for an MSE run ``bpp + lambda * 255^2 * 10^(-PSNR / 10)`` (the MSE of the mean PSNR is
     the geometric mean of the photos' MSEs, at most their mean: the same stand-in for both runs of a
-    comparison); for an MS-SSIM run ``bpp + lambda * (1 - MS-SSIM)``, its training loss. Compares runs
+    comparison); for an MS-SSIM run ``bpp + lambda * (1 - MS-SSIM)``, its rate-distortion objective. Compares runs
     trained at the same ``lambda`` and metric, such as an A/B of one training choice."""
     config, last = record["config"], record["history"][-1]
     if config.get("lmbdas"):
