@@ -541,11 +541,20 @@ def model_card(entry: dict[str, Any], record: dict[str, Any]) -> str:
         "",
         "## Validation during training (held-out photos, entropy estimate)",
         "",
-        "| step | bpp | PSNR |",
-        "|---|---|---|",
-        *[f"| {h['step']} | {_val_cell(h, 'bpp', 4)} | {_val_cell(h, 'psnr', 2)} |" for h in record["history"]],
+        *_validation_table(record["history"]),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _validation_table(history: list[dict[str, Any]]) -> list[str]:
+    """The validation rows of a card: bpp and PSNR, and MS-SSIM where the run logged it (MS-SSIM runs)."""
+    ms = any("ms_ssim" in h for h in history)
+    head = ["| step | bpp | PSNR |" + (" MS-SSIM |" if ms else ""), "|---|---|---|" + ("---|" if ms else "")]
+    return head + [
+        f"| {h['step']} | {_val_cell(h, 'bpp', 4)} | {_val_cell(h, 'psnr', 2)} |"
+        + ((f" {h['ms_ssim']:.4f} |" if "ms_ssim" in h else " — |") if ms else "")
+        for h in history
+    ]
 
 
 def _storage_text(entry: dict[str, Any], record: dict[str, Any]) -> str:

@@ -251,3 +251,14 @@ def test_stage_runs_reads_a_stage_along_the_chain():
     joint = zoo.stage_runs("c2f-q3-joint2", "joint")
     assert [r["name"] for r in joint] == ["c2f-q3-joint2", "c2f-q3"]  # newest first; q1 and q5 branch off elsewhere
     assert sum(r["steps"] for r in joint) == 4000 and not zoo.stage_runs("c2f-q3", "no-such-stage")
+
+
+def test_card_validation_table_shows_ms_ssim_for_ms_ssim_runs():
+    from lic_lab.zoo import _validation_table
+
+    mse = _validation_table([{"step": 1000, "bpp": 0.5, "psnr": 30.0}])
+    assert mse[0] == "| step | bpp | PSNR |" and mse[2] == "| 1000 | 0.5000 | 30.00 |"
+    ms = _validation_table([{"step": 1000, "bpp": 0.2, "psnr": 25.0}, {"step": 2000, "bpp": 0.2, "psnr": 26.0, "ms_ssim": 0.95}])
+    assert ms[0].endswith("MS-SSIM |") and ms[2].endswith("| — |") and ms[3].endswith("| 0.9500 |")
+    card = (zoo.CHECKPOINT_DIR / "cvqn-q3.md").read_text()  # an MS-SSIM run's card, as shipped
+    assert "| step | bpp | PSNR | MS-SSIM |" in card
