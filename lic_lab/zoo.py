@@ -552,7 +552,7 @@ def _validation_table(history: list[dict[str, Any]]) -> list[str]:
     head = ["| step | bpp | PSNR |" + (" MS-SSIM |" if ms else ""), "|---|---|---|" + ("---|" if ms else "")]
     return head + [
         f"| {h['step']} | {_val_cell(h, 'bpp', 4)} | {_val_cell(h, 'psnr', 2)} |"
-        + ((f" {h['ms_ssim']:.4f} |" if "ms_ssim" in h else " — |") if ms else "")
+        + ((f" {_val_cell(h, 'ms_ssim', 4)} |" if "ms_ssim" in h else " — |") if ms else "")
         for h in history
     ]
 

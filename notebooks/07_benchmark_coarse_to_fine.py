@@ -41,7 +41,7 @@ from lic_lab import REPO_DIR, data, zoo
 from lic_lab.teaching import analysis, viz, timings
 from lic_lab.evaluation import evaluate, references
 from lic_lab.evaluation.metrics import bd_rate
-from lic_lab.teaching.ablation import direction, gaps_verdict, verdict
+from lic_lab.teaching.ablation import all_outcomes, direction, gaps_verdict, verdict
 from lic_lab.teaching.exercises import check
 
 FULL_TRAINING = False   # <- switch: True re-trains the three new families (CPU time: the model cards give each wall time); False uses the shipped checkpoints
@@ -546,8 +546,7 @@ coding = S["coding"]
 over = [c["overhead_percent"] for c in coding.values()]
 # rule: every step of the ladder saves bits beyond the one-model resolution (ablation.direction); a step inside it, or
 # without enough overlap to compare, is undecided (None), not a failure
-dirs = [direction(v) if v is not None else None for v in steps.values()]
-ladder_holds = all(dirs) if None not in dirs else (None if False not in dirs else False)
+ladder_holds = all_outcomes([direction(v) if v is not None else None for v in steps.values()])
 summary = [
     {"claim": "entropy model drives progress (sec. 7.2.2)", "paper": "factorized → hyperprior → context: each a step (ours: hyperprior variants, no context model)",
      "ours": ", ".join(f"{k}: {fmt(v)}" for k, v in steps.items()),

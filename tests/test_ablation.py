@@ -112,3 +112,17 @@ def test_seed_verdict_separates_direction_from_noise():
     assert seed_verdict(True, True) == "reproduced"
     assert seed_verdict(True, False) == "direction only, within seed noise"
     assert seed_verdict(False, True) == seed_verdict(False, False) == "not reproduced"
+
+
+def test_order_verdict_reads_neighbours_in_the_papers_order_and_all_outcomes_combines():
+    from lic_lab.teaching.ablation import all_outcomes, order_verdict
+
+    rows = {v: {"bpp": b, "dbpp_percent": d, "dbpp_spread": 0.2} for v, b, d in
+            (("a", 0.30, 0.0), ("b", 0.29, -3.0), ("c", 0.28, -6.0))}
+    variants, paper = {"A": "a", "B": "b", "C": "c"}, {"A": 0.27, "B": 0.26, "C": 0.25}
+    assert order_verdict(rows, variants, paper) == "reproduced"
+    rows["b"]["dbpp_spread"] = 3.0  # b within noise of both neighbours (gaps of 3 points, spreads 3.2 together)
+    assert order_verdict(rows, variants, paper) == "direction only, within seed noise"
+    assert order_verdict(rows, variants, {"A": 0.25, "B": 0.26, "C": 0.27}) == "not reproduced"
+    assert all_outcomes([True, True]) is True and all_outcomes([True, None]) is None
+    assert all_outcomes([None, False]) is False

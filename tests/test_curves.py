@@ -94,3 +94,14 @@ def test_the_trainer_stops_on_divergence_and_writes_nothing(tmp_path, monkeypatc
         train_and_save(cfg, progress=False)
     assert not (tmp_path / "runs" / "boom" / "last.pt").exists()  # no diverged run checkpoint to resume from
     assert not (tmp_path / "out").exists()  # and no weights or record
+
+
+def test_same_window_pairs_segments_on_their_last_shared_window():
+    from lic_lab.training.curves import same_window
+
+    def curve(steps, scale):  # full-lr steps only (lr constant), logged every 50
+        return [{"step": s, "loss": scale * (1 + 1000 / s), "lr": 1e-3} for s in range(50, steps + 1, 50)]
+
+    step, means = same_window([curve(3000, 1.0), curve(2000, 0.9)])
+    assert step == 2000 and means[1] < means[0]  # the shorter segment bounds the shared windows
+    assert same_window([]) is None and same_window([curve(3000, 1.0), []]) is None

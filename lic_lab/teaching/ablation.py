@@ -173,6 +173,17 @@ def gaps_beyond_noise(
 ONE_MODEL_RESOLUTION = 0.5  # % BD-rate: with one model (one seed) per variant, a smaller difference is not resolved
 
 
+def order_verdict(
+    rows: Mapping[str, Mapping[str, Any]], variants: Mapping[str, str], paper: Mapping[str, float]
+) -> str:
+    """Whether our variants' bpp (``rows[variants[label]]``) fall in the paper's order of ``paper[label]``,
+    each pair of neighbours in that order apart by more than their seed spreads (:func:`seed_verdict`)."""
+    ours = {label: rows[v]["bpp"] for label, v in variants.items()}
+    ranked = sorted(variants, key=lambda label: paper[label])
+    pairs = [(variants[a], variants[b]) for a, b in zip(ranked, ranked[1:])]
+    return seed_verdict(same_order(ours, paper), gaps_beyond_noise(rows, pairs))
+
+
 def seed_verdict(reproduced: bool, beyond: bool) -> str:
     """A claim read over several seeds: "reproduced" when our numbers go the paper's way by more than
     their seed spreads, "direction only, within seed noise" when they go its way by less, else
@@ -188,6 +199,13 @@ def direction(change: float | None, resolution: float = ONE_MODEL_RESOLUTION) ->
     if change is None or change >= resolution:
         return False
     return True if change <= -resolution else None
+
+
+def all_outcomes(outcomes: Sequence[bool | None]) -> bool | None:
+    """A claim over several outcomes: False if any is False, True if all are True, else None (not resolved)."""
+    if any(o is False for o in outcomes):
+        return False
+    return True if all(o is True for o in outcomes) else None
 
 
 def verdict(reproduced: bool | None, bd_rate: float | None = None, resolution: float = ONE_MODEL_RESOLUTION) -> str:

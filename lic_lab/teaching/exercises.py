@@ -164,14 +164,16 @@ CHANNELS = {1: _ch1, 2: _ch2, 3: _ch3}
 
 
 def _g1(model, rate: float):
-    from lic_lab.quantization.gain_units import split_rate
+    from lic_lab.quantization.gain_units import interpolate, split_rate
 
     s, l_ = split_rate(rate, model.levels)
     m, mi = (u.matrix.detach().abs()[s - 1 : s + 1].double() for u in (model.gain, model.inverse_gain))
-    linear = ((1 - l_) * m[0] + l_ * m[1]) * ((1 - l_) * mi[0] + l_ * mi[1])
-    exponential = m[0] ** (1 - l_) * m[1] ** l_ * mi[0] ** (1 - l_) * mi[1] ** l_
+
+    def product(mode: str) -> torch.Tensor:  # m_R * m'_R, the product eq. 7 wants constant
+        return interpolate(m[0], m[1], l_, mode) * interpolate(mi[0], mi[1], l_, mode)
+
     return (
-        float((linear / exponential).mean()),
+        float((product("linear") / product("exponential")).mean()),
         _computed,
         "blend |M| and |M'| between the two rows R falls between, once linearly and once with eq. 8; multiply "
         "each pair (the product eq. 7 wants constant), divide linear by exponential per channel, take the mean",
@@ -261,10 +263,10 @@ BENCHMARK = {1: _c1, 2: _c2, 3: _c3}
 
 
 def _q1(shares: list[float], levels: list[int]):
-    import numpy as np
+    from lic_lab.quantization.variable import entropy_bound_bits
 
     return (
-        float(2 ** np.dot(shares, np.log2(levels))),
+        2 ** entropy_bound_bits((1, 1, 1), shares, levels),  # eq. 7's bound per latent element: log2 of the Q
         _computed,
         "equate the two bounds of eq. 7: H W C log2 Q = H W C sum_g r_g log2 q_g, and solve for Q "
         "(not an integer: a geometric mean of the levels, weighted by the shares)",

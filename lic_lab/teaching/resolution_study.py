@@ -12,20 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lic_lab.teaching.ablation import ONE_MODEL_RESOLUTION, direction
+from lic_lab.teaching.ablation import ONE_MODEL_RESOLUTION, all_outcomes, direction
 
 
 def photos_and_factor(key: str) -> tuple[str, int]:
     """``"Kodak 1/2"`` -> ("Kodak", 2); ``"Kodak"`` -> ("Kodak", 1)."""
     name, _, factor = key.rpartition(" 1/")
     return (name, int(factor)) if name and factor.isdigit() else (key, 1)
-
-
-def _all(outcomes: list[bool | None]) -> bool | None:
-    """A claim over several outcomes: False if any is False, True if all are True, else None (not resolved)."""
-    if any(o is False for o in outcomes):
-        return False
-    return True if all(o is True for o in outcomes) else None
 
 
 def table8(
@@ -52,14 +45,14 @@ def table8(
     for photos, items in groups.items():
         values = [v for _, v in sorted(items)]  # largest size (smallest factor) first
         if len(values) > 1:
-            by_photos[photos] = _all(
+            by_photos[photos] = all_outcomes(
                 [False if a is None or b is None else direction(a - b, resolve) for a, b in zip(values, values[1:])]
             )
     return {
         "per_set": per_set,
-        "saves_everywhere": _all([direction(v, resolve) for v in per_set.values()]),
+        "saves_everywhere": all_outcomes([direction(v, resolve) for v in per_set.values()]),
         "by_photos": by_photos,
-        "grows_with_size": _all(list(by_photos.values())) if by_photos else False,
+        "grows_with_size": all_outcomes(list(by_photos.values())) if by_photos else False,
         "unresolved": [k for k, v in per_set.items() if v is not None and direction(v, resolve) is None],
         "resolve": resolve,
     }

@@ -109,10 +109,10 @@ def cvqn_rows(st: Mapping[str, Any] | None) -> list[Row]:
         ablation_rows,
         beyond_noise,
         gaps_beyond_noise,
+        order_verdict,
         paper_bpp_change,
         same_order,
         seed_results,
-        seed_verdict,
     )
     from lic_lab.zoo import kodak_means
 
@@ -127,9 +127,8 @@ def cvqn_rows(st: Mapping[str, Any] | None) -> list[Row]:
         seeds = min(r[v]["seeds"] for v in split)
         paper2 = {label: paper_bpp_change(ref.CVQN_TABLE2, label, "[5]") for label in t2 if label != "[5]"}
         # rules (notebook 02): the paper's order of bpp over the four rows, each neighbouring pair apart by more
-        # than their seed spreads together (ablation.seed_verdict); and which changes vs [5] exceed their own spread
-        order2 = same_order({k: r[v]["bpp"] for k, v in t2.items()}, {k: p[2] for k, p in ref.CVQN_TABLE2.items()})
-        verdict2 = seed_verdict(order2, gaps_beyond_noise(r, [("q5", "q456"), ("q456", "q357"), ("q357", "q258")]))
+        # than their seed spreads together (ablation.order_verdict); and which changes vs [5] exceed their own spread
+        verdict2 = order_verdict(r, t2, {k: p[2] for k, p in ref.CVQN_TABLE2.items()})
         beyond = [k for k, v in t2.items() if v != "q5" and beyond_noise(r[v])]
         noise2 = (
             ", beyond seed noise"

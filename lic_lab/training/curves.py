@@ -75,6 +75,18 @@ def divergence(curve: Sequence[dict[str, float]], factor: float, recent: int = 2
     return None
 
 
+def same_window(curves: Sequence[Sequence[dict[str, float]]], window: int = 500) -> tuple[int, list[float]] | None:
+    """The last :func:`full_lr_windows` window that every curve has, and each curve's mean loss there (None
+    when they share none). Segments of a chain that replay the same crops (one seed) meet the same batches
+    in it: a paired reading of what each segment still bought."""
+    windows = [dict(full_lr_windows(c, window)) for c in curves]
+    shared = set.intersection(*(set(w) for w in windows)) if windows else set()
+    if not shared:
+        return None
+    step = max(shared)
+    return step, [w[step] for w in windows]
+
+
 def validation_objective(record: dict) -> float:
     """``R + lambda D`` on the validation photos at a finished single-lambda run's end, from its last
     logged means: for an MSE run ``bpp + lambda * 255^2 * 10^(-PSNR / 10)`` (the MSE of the mean PSNR is
