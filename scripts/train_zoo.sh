@@ -387,8 +387,8 @@ case "${1:-}" in
     # than the segment it continues; otherwise that one goes back.
     D=data/training; C="--arch cvqn --N 16 --metric ms-ssim --patch 192 --val-every 1000 --lr 2e-4"
     case "${STEP:-}" in
-      q2) stage $D cvqn-q2 $C --M 32 --lmbda 16 --steps ${STEPS:-10500} --seed 6 --init $D/cvqn/cvqn-q2-seg5.pt ;;
-      q3) stage $D cvqn-q3 $C --M 48 --lmbda 24 --steps ${STEPS:-10500} --seed 3 --init $D/cvqn/cvqn-q3-seg2.pt ;;
+      q2) stage $D cvqn-q2 $C --M 32 --lmbda 16 --steps ${STEPS:-14000} --seed 6 --init $D/cvqn/cvqn-q2-seg5.pt ;;
+      q3) stage $D cvqn-q3 $C --M 48 --lmbda 24 --steps ${STEPS:-14000} --seed 3 --init $D/cvqn/cvqn-q3-seg2.pt ;;
       *) echo "STEP is q2 or q3" >&2; exit 2 ;;
     esac
     ;;
