@@ -213,7 +213,7 @@ print(f"loss {record['train_curve'][0]['loss']:.3f} -> {record['train_curve'][-1
 # %% [markdown]
 # ### 3.2 The shipped models, and real bitstreams
 #
-# The rate is set by the number of latent channels $C$, as in the paper (and capped by eq. 7). Kodak numbers: mean over the 24 images, bits per pixel from the real files (header included) beside the context model's cross-entropy estimate. "Steps at this C" counts the training at the model's own width and λ (`cvqn-q1` and `-q3` start from `cvqn-q2`). Each segment of `cvqn-q2` is a new run with the same seed, so it replays the same training crops in the same order: the flattening rule compares two windows of one segment (different batches), and the line after the segments compares one window across segments, batch for batch.
+# The rate is set by the number of latent channels $C$, as in the paper (and capped by eq. 7). Kodak numbers: mean over the 24 images, bits per pixel from the real files (header included) beside the context model's cross-entropy estimate. "Steps at this C" counts the training at the model's own width and λ (`cvqn-q1` and `-q3` start from weights of `cvqn-q2`'s chain). Each segment of `cvqn-q2` is a new run; those with the same seed replay the same training crops in the same order. The flattening rule compares two windows of one segment (different batches); the line after the segments compares one window across the segments that share a seed, batch for batch, and names any segment that drew new crops.
 
 # %%
 rows = []
@@ -247,15 +247,19 @@ for record in segments:
           f"{100 * (l1 - l0) / l0:+.1f}% -> flattened: {loss_flattened(record['train_curve'])}")
     print("  validation photos (step, PSNR, MS-SSIM where recorded):",
           [(h["step"], round(h["psnr"], 1), *([round(h["ms_ssim"], 4)] if "ms_ssim" in h else [])) for h in record["history"]])
-# every segment is a new run with the same seed, so it replays the same sequence of training crops: the same window of
-# two segments compares their losses on the same batches (a paired reading of how much a segment still bought)
-seeds = {r["config"].get("seed", 0) for r in segments[1:]}
-paired = same_window([r["train_curve"] for r in segments[1:]])
-if len(seeds) == 1 and paired:
+# segments that are new runs with the same seed replay the same sequence of training crops: the same window of two such
+# segments compares their losses on the same batches (a paired reading of how much a segment still bought)
+replayed = [r for r in segments[1:] if r["config"].get("seed", 0) == segments[0]["config"].get("seed", 0)]
+paired = same_window([r["train_curve"] for r in replayed])
+if len(replayed) > 1 and paired:
     step, means = paired
-    print(f"segments 2 .. {len(segments)} all use seed {seeds.pop()} (the same crops in the same order); the full-lr window ending at step "
-          f"{step}, segment by segment: {[round(m, 3) for m in means]} "
+    print(f"{', '.join(r['name'] for r in replayed)} use seed {replayed[0]['config'].get('seed', 0)} (the same crops in the same "
+          f"order); the full-lr window ending at step {step}, segment by segment: {[round(m, 3) for m in means]} "
           f"({', '.join(f'{100 * (b / a - 1):+.1f}%' for a, b in zip(means, means[1:]))})")
+for r in segments[1:]:
+    if r not in replayed:
+        print(f"{r['name']} draws new crops (seed {r['config']['seed']}): its training loss pairs with no earlier segment's; "
+              "the validation photos above compare it")
 stream = m2.compress(x)
 x_hat = m2.decompress(stream)
 ref = analysis.latents(m2, x, coding=True)["x_hat"].float()  # the forward pass as the codec runs it

@@ -46,7 +46,7 @@ print(timings.run_time_line("03_channel_ablation"))
 # %% [markdown]
 # ## 1. The latent channels as images
 #
-# The shipped scale hyperprior `hyperprior-q3` (M = 96 channels) on the embedded photo. Some channels look like a blurred copy of the image (low frequencies), others like edges or noise, and some are almost empty after rounding (the cell counts those with fewer than 5% non-zero symbols). A channel with no non-zero symbol at all has been switched off by training: the entropy model predicts 0 there with near certainty, so it costs almost no bits, and the decoder has learnt not to need it.
+# The shipped scale hyperprior `hyperprior-q3` (M = 96 channels) on the embedded photo. Some channels look like a blurred copy of the image (low frequencies), others like edges or noise, and some are almost empty after rounding (the cell counts those with fewer than 5% non-zero symbols). A channel with no non-zero symbol at all on this photo is switched off here: removing it changes nothing (section 2), and section 3 shows what its zeros cost in bits (little, when the entropy model predicts them). Other photos may use it.
 
 # %%
 model = zoo.load_model("hyperprior-q3")
@@ -63,7 +63,7 @@ fig = viz.channel_grid(y_hat, cols=12); plt.show()
 # %% [markdown]
 # ## 2. Ablation: remove one channel at a time
 #
-# CVQN (Fig. 1) sets one channel of the quantized feature map to zero, decodes, and plots the PSNR loss and the MS-SSIM loss in dB, $-10\log_{10}(1-\text{MS-SSIM})$. The paper's model is a small toy (the cell prints its setting from `references.CVQN_FIG1`: channels, levels, its Kodak MS-SSIM and rate, and which channels carry most and least of the reconstruction on its example image), and it reports that "this phenomenon appears on all images". AG-VAE repeats the experiment on the first channels of its own model (`references.AGVAE_FIG2`). Here is the same experiment on our model, every channel.
+# CVQN (Fig. 1) sets one channel of the quantized feature map to zero, decodes, and plots the PSNR loss and the MS-SSIM loss in dB, $-10\log_{10}(1-\text{MS-SSIM})$. The paper's model is a small toy (the cell prints its setting from `references.CVQN_FIG1`: channels, levels, its Kodak MS-SSIM and rate, and which channels carry most and least of the reconstruction on its example image), and it reports that "this phenomenon appears on all images". AG-VAE repeats the experiment on the first channels of its own model (`references.AGVAE_FIG2`). Here is the same experiment on our model, every channel. It is not the papers' setting: ours is the MSE-trained scale hyperprior `hyperprior-q3` (its card gives its rate and quality), with integer rounding and 96 channels, on an embedded photo; CVQN's toy and AG-VAE's model are printed beside it.
 #
 # *Before you run it, guess:* how many of the 96 channels hold half of the damage, and for how many does removal cost almost nothing (less than 0.1 dB)?
 
@@ -71,6 +71,9 @@ fig = viz.channel_grid(y_hat, cols=12); plt.show()
 from lic_lab.evaluation import references
 print("CVQN Fig. 1:", references.CVQN_FIG1)
 print("AG-VAE Fig. 2:", references.AGVAE_FIG2)
+card = zoo.registry()["hyperprior-q3"]
+print(f"ours: hyperprior-q3, {card['arch']}, M = {model.M} channels, trained for {card['metric'].upper()} (lambda {card['lmbda']}), "
+      f"Kodak {card['kodak']['bpp']:.3f} bpp, {card['kodak']['psnr']:.2f} dB, MS-SSIM {card['kodak']['ms_ssim']:.4f}")
 abl = channels.ablate_channels(model, x)
 fig, axes = plt.subplots(2, 2, figsize=(13, 6))
 axes[0, 0].bar(abl.channels, abl.psnr_loss, color="#3182bd"); axes[0, 0].set_title("PSNR loss per channel (dB)")
@@ -148,15 +151,17 @@ more_even = channels.bits_spread_more_evenly(bits, abl.psnr_loss, top, idle)   #
 display(Markdown(f"**Reading it.** The ranks {'agree' if rho > 0.5 else 'agree only weakly'} (rule: Spearman above 0.5)"
                  + (f", but the bits are spread more evenly than the damage: the {len(top)} most important channels hold "
                     f"{100 * top_loss:.0f}% of the summed single losses for {100 * top_bits:.0f}% of the bits, and the {len(idle)} "
-                    f"negligible ones take {100 * idle_bits:.0f}% of the bits for {100 * idle_loss:.0f}% of the losses. Spending bits "
-                    "evenly is what one rounding step for every channel does; CVQN and AG-VAE change exactly that." if more_even
+                    f"negligible ones take {100 * idle_bits:.0f}% of the bits for {100 * idle_loss:.0f}% of the losses. An even spread "
+                    "is not waste by itself: in rate-distortion theory (reverse water-filling, at high rates) a channel's bits grow "
+                    "only with the log of its variance, while the damage of dropping it grows with the variance itself. "
+                    "Whether channels should be quantized differently is CVQN's question (notebook 02)." if more_even
                     else ", and the bits are not spread more evenly than the damage (rule: the top channels' share of the bits "
                     "below their share of the losses, the negligible channels' above theirs).")))
 
 # %% [markdown]
 # ## 4. Is the ranking stable across images?
 #
-# CVQN says the phenomenon "appears on all images". We measure it: the ablation on every image of a set, then, over every pair of images, the Spearman correlation of their per-channel losses and the overlap of their top-10 sets ($|A\cap B|/10$ for the two images' ten most important channels $A$ and $B$), averaged over the pairs. With the data root configured this runs on 256×256 centre crops of every second Kodak image (12 images; crops keep it short on a CPU — `python scripts/benchmark.py` runs all 24 at full size); otherwise on the embedded photos. Its output depends on which data this machine has, so nbval does not compare it.
+# CVQN says the phenomenon "appears on all images". We measure it: the ablation on every image of a set, then, over every pair of images, the Spearman correlation of their per-channel losses and the overlap of their top-10 sets ($|A\cap B|/10$ for the two images' ten most important channels $A$ and $B$), averaged over the pairs. With the data root configured this runs on 256×256 centre crops of every second Kodak image (12 images; crops keep it short on a CPU — `python scripts/benchmark.py` runs all 24 at full size); otherwise on the embedded photos. Its output depends on which data this machine has, so nbval does not compare it. CVQN's sentence can be read two ways, and the cell judges both: importance is uneven on every image, or the same channels matter on every image. The second is what a fixed channel order needs: CVQN's reconstruction-error importance (eq. 6) is one weight vector averaged over $N$ training images.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -170,8 +175,14 @@ print(f"{name}: {len(images)} images; mean pairwise Spearman {stab.mean_spearman
 mean_rank = stab.mean_ranking()[:10]
 print("most important channels on average:", mean_rank.tolist())
 common, on = stab.top_channel()
+halves = [channels.channels_for_share(row, 0.5) for row in stab.losses]
 print(f"the most important channel of each image is channel {common} on {on} of {len(images)} images; "
-      f"channels holding half of the single losses per image: {[channels.channels_for_share(row, 0.5) for row in stab.losses]}")
+      f"channels holding half of the single losses per image: {halves}")
+uneven = max(halves) <= stab.losses.shape[1] // 4  # rule: on every image a quarter of the channels or fewer hold half
+same = stab.min_spearman > 0.5  # rule: every pair of images ranks the channels alike (Spearman above 0.5, as section 3)
+print(f"'appears on all images', read two ways: importance is uneven on every image (rule: half of the losses in at most "
+      f"{stab.losses.shape[1] // 4} channels): {'yes' if uneven else 'no'}; the same channels matter on every image "
+      f"(rule: Spearman above 0.5 for every pair of images): {'yes' if same else 'no'}")
 fig, ax = plt.subplots(figsize=(12, 3.4))
 im = ax.imshow(stab.losses[:, stab.mean_ranking()], aspect="auto", cmap="viridis")
 ax.set_yticks(range(len(images))); ax.set_yticklabels([p.stem for p in chosen], fontsize=7)
@@ -199,15 +210,15 @@ channel_explorer(model, x, int(top[0]))
 # %% [markdown]
 # ## 6. What this motivates
 #
-# - **Uneven importance → uneven quantization (CVQN, notebook 02).** If a handful of channels hold most of the damage, a codec can give them finer quantization and the rest coarser. CVQN orders its channels by an importance and quantizes the least important 25% with 3 levels, the middle 50% with 5 and the top 25% with 7. Two differences from this notebook: the variant CVQN keeps uses a *predefined* importance (channel $c$ gets weight $c$, so training learns to put important content in the high channels; its Table 1), which beats the measured ones; and its measured ("reconstruction error") importance averages the MS-SSIM loss over $N$ training images, where we rank by PSNR on one photo.
+# - **Uneven importance → uneven quantization (CVQN, notebook 02).** If a handful of channels hold most of the damage, a codec can give them finer quantization and the rest coarser. CVQN orders its channels by an importance and quantizes the least important 25% with 3 levels, the middle 50% with 5 and the top 25% with 7. Two differences from this notebook: its Table 1 compares three importances and ranks first (it "distinctly outperforms" the others, says the paper; notebook 02 prints the margins) a *predefined* one (channel $c$ gets weight $c$, so training learns to put important content in the high channels) ahead of two computed from data (eq. 6's reconstruction error, and squeeze-excitation weights); and its measured ("reconstruction error") importance averages the MS-SSIM loss over $N$ training images, where we rank by PSNR on one photo.
 # - **Amplitude → gain *and* inverse gain (AG-VAE, notebook 05).** Section 2's sweep measures what a channel's amplitude does to the decode (its reading is computed there). A decoder wants the amplitude it was trained on; AG-VAE therefore scales each channel by a learned gain *before* rounding (fewer or more symbols: a rate knob) and undoes it with an inverse gain before the decoder; it learns one gain vector per rate and interpolates between them for a continuous rate.
-# - **Bits vs importance.** Section 3 compares how the bits and the damage are spread over the channels (its reading is computed there). Every channel is rounded with the *same* step, and that is exactly what both papers change.
+# - **Bits vs importance.** Section 3 compares how the bits and the damage are spread over the channels (its reading is computed there). Here every channel is rounded to the same integer grid (only the encoder's amplitude differs between channels); CVQN gives channels of different importance quantizers with different numbers of levels (its $q = [3, 5, 7]$), and AG-VAE scales each channel by a learned gain per rate before rounding.
 #
 # The numbers from this notebook behind each pointer:
 
 # %%
 n, tenth = len(abl.channels), len(abl.channels) // 10
-print(f"share of the summed single-channel PSNR losses held by the top {tenth} of {n} channels (10%): "
+print(f"share of the summed single-channel PSNR losses held by the top {tenth} of {n} channels ({100 * tenth / n:.1f}%): "
       f"{100 * channels.share_of(abl.psnr_loss, abl.ranking()[:tenth]):.0f}% (a ranking heuristic: dB losses do not add)")
 print("channels whose single losses sum to half of all:", channels.channels_for_share(abl.psnr_loss, 0.5), "of", n)
 print("PSNR rises monotonically as the top channel is scaled from 0 to 1:",

@@ -100,7 +100,7 @@ print("mean |residual| of branches 2 and 3 (8-bit units):", [round(255 * float(p
 
 # %%
 st = json.loads((lic_lab.REPO_DIR / "data" / "results" / "cbanet_studies.json").read_text())
-MEASURABLE_DB = 0.05  # the smallest change between two trained models (rounds, runs) this notebook counts as a change
+MEASURABLE_DB = evaluate.ONE_MODEL_RESOLUTION_DB  # the smallest change between two trained models (rounds, runs) this notebook counts as a change
 rows = [{"round": label, "Kodak bpp at the base": round(r["bpp"], 3), "g_1, g_2, g_3": ", ".join(f"{g:.3f}" for g in r["g"]),
          "Kodak PSNR, K = 1 / 2 / 3 (dB)": " / ".join(f"{v:.2f}" for v in r["psnr"]),
          "K = 1 -> 3 (dB)": round(r["psnr"][2] - r["psnr"][0], 3),

@@ -428,6 +428,8 @@ def test_quantizer_rd_compares_each_variant_with_the_curve_at_its_rate():
     assert v["offset"]["lcmq"] == pytest.approx(29.8 - (29 + 3 * np.log2(1.25)), abs=1e-6)
     assert v["offset"]["lmq"] == pytest.approx(27.4 - (26 + 3 * np.log2(1.5)), abs=1e-6)
     assert v["verdict"] == "reproduced"  # LCMQ -0.17 dB off the curve, LMQ -0.35, FMQ 30.5 - 30.755 = -0.25
+    means["fmq"]["psnr"] = 30.755 - 0.17 - 0.03  # behind LCMQ by 0.03 dB: within one model's resolution (0.05 dB)
+    assert quantizer_rd(means, curve)["verdict"].startswith("not resolved")
     means["fmq"]["psnr"] = 31.0
     assert quantizer_rd(means, curve)["verdict"] == "mixed"
     with pytest.raises(ValueError):

@@ -40,7 +40,13 @@ def test_trimmed_mask_planes_match_fig_5():
     assert "10 of 25" in titles[2] and "15 of 25" in titles[3]
     assert "25 of 25" in trimmed_mask_planes(-1).axes[0].get_title()  # an earlier channel: all of it
     assert "0 of 25" in trimmed_mask_planes(1).axes[1].get_title()  # a later channel: none
-    assert mask_explorer().children[0].min == -2
+    # the inclined masks are diagonal cuts: whole only from k - t = -5 (input) / -4 (hidden), some taps up to +3 / +4
+    assert "25 of 25" in trimmed_mask_planes(-5).axes[2].get_title() and "25 of 25" not in trimmed_mask_planes(-4).axes[2].get_title()
+    assert "25 of 25" in trimmed_mask_planes(-4).axes[3].get_title()
+    assert "1 of 25" in trimmed_mask_planes(3).axes[2].get_title() and "0 of 25" in trimmed_mask_planes(4).axes[2].get_title()
+    assert "1 of 25" in trimmed_mask_planes(4).axes[3].get_title()
+    slider = mask_explorer().children[0]
+    assert (slider.min, slider.max) == (-5, 5)  # the slider reaches all of it
 
 
 def test_colorize_uses_the_colour_map_and_clips():

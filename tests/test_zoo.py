@@ -176,9 +176,10 @@ def test_standing_states_the_rule():
     from lic_lab.evaluation.evaluate import standing
 
     rows = [{"model": "m", "anchor": "jpeg", "BD-rate (%)": -12.0}, {"model": "m", "anchor": "webp", "BD-rate (%)": 30.0},
-            {"model": "m", "anchor": "avif", "BD-rate (%)": None}]
+            {"model": "m", "anchor": "avif", "BD-rate (%)": None}, {"model": "m", "anchor": "jpeg2000", "BD-rate (%)": 0.2}]
     assert standing(rows) == {"m": "m needs fewer bits than jpeg (-12.0%), more bits than webp (+30.0%), "
-                                    "not compared with avif (overlap too small)"}
+                                    "not compared with avif (overlap too small), "
+                                    "about the bits of jpeg2000 (+0.2%, within +/-0.5%)"}
 
 
 def test_retired_families_keep_their_results_and_the_chains_built_on_them():

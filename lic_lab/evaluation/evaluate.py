@@ -410,15 +410,26 @@ def bd_table(
     return rows
 
 
+# % BD-rate: with one model (one seed) per curve or variant, a smaller difference is not resolved
+ONE_MODEL_RESOLUTION = 0.5
+# dB: the smallest quality change between two single trained models counted as a change; a stated threshold, not
+# measured as ONE_MODEL_RESOLUTION was (teaching.resolution_study)
+ONE_MODEL_RESOLUTION_DB = 0.05
+
+
 def standing(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """One sentence per tested curve from :func:`bd_table` rows, the verdict computed by a stated rule:
-    a negative BD-rate is "fewer bits than" the anchor at equal quality, a positive one "more bits
-    than"; anchors whose overlap is too small are named as not compared."""
+    a BD-rate at -ONE_MODEL_RESOLUTION % or below is "fewer bits than" the anchor at equal quality, one at
+    +ONE_MODEL_RESOLUTION % or above "more bits than", one in between "about the bits of" (not resolved, the
+    edges of ``teaching.ablation.direction``); anchors
+    whose overlap is too small are named as not compared."""
     out: dict[str, list[str]] = {}
     for row in rows:
         rate = row["BD-rate (%)"]
         if rate is None:
             phrase = f"not compared with {row['anchor']} (overlap too small)"
+        elif abs(rate) < ONE_MODEL_RESOLUTION:
+            phrase = f"about the bits of {row['anchor']} ({rate:+.1f}%, within +/-{ONE_MODEL_RESOLUTION}%)"
         else:
             phrase = f"{'fewer' if rate < 0 else 'more'} bits than {row['anchor']} ({rate:+.1f}%)"
         out.setdefault(row["model"], []).append(phrase)

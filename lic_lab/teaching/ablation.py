@@ -14,6 +14,8 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
+from lic_lab.evaluation.evaluate import ONE_MODEL_RESOLUTION
+
 METRICS = ("bpp", "bpp_est", "psnr", "ms_ssim")
 
 
@@ -168,9 +170,6 @@ def gaps_beyond_noise(
     more than their two seed spreads of it together."""
     spread = {"dbpp_percent": "dbpp_spread", "ms_ssim": "ms_ssim_spread"}[value]
     return all(abs(rows[a][value] - rows[b][value]) > rows[a][spread] + rows[b][spread] for a, b in pairs)
-
-
-ONE_MODEL_RESOLUTION = 0.5  # % BD-rate: with one model (one seed) per variant, a smaller difference is not resolved
 
 
 def order_verdict(

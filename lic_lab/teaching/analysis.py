@@ -270,16 +270,20 @@ def quantizer_rd(
     ``means``: Kodak means (``bpp``, ``psnr``) by variant (``"lcmq"``, ...); ``curve``: the shipped CWIC
     family's (bpp, PSNR). Each variant's ``offset`` is its PSNR above the curve at its rate
     (``evaluate.point_gaps``; to first order, the gap it keeps when moved along the curve to a common
-    rate). The verdict (``ablation.gaps_verdict``) asks that LCMQ's offset beat every other variant's.
+    rate). The verdict (``ablation.gaps_verdict``) asks that LCMQ's offset beat every other variant's by more
+    than ``evaluate.ONE_MODEL_RESOLUTION_DB`` (one model, one seed per variant).
     """
-    from lic_lab.evaluation.evaluate import point_gaps
+    from lic_lab.evaluation.evaluate import ONE_MODEL_RESOLUTION_DB, point_gaps
     from lic_lab.teaching.ablation import gaps_verdict
 
     offset = {v: point_gaps([(means[v]["bpp"], means[v]["psnr"])], curve) for v in QUANTIZERS}
     if any(not gap for gap in offset.values()):
         raise ValueError("every variant's rate must lie inside the curve's range")
     offsets = {v: next(iter(gap.values())) for v, gap in offset.items()}
-    return {"offset": offsets, "verdict": gaps_verdict([offsets["lcmq"] - offsets[v] for v in QUANTIZERS[1:]])}
+    return {
+        "offset": offsets,
+        "verdict": gaps_verdict([offsets["lcmq"] - offsets[v] for v in QUANTIZERS[1:]], ONE_MODEL_RESOLUTION_DB),
+    }
 
 
 def dominated_by(points: list[tuple[float, float]], others: list[tuple[float, float]]) -> list[bool]:

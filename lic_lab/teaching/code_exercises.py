@@ -10,6 +10,8 @@ NotImplementedError``) prints "not attempted yet". Worked solutions: ``notebooks
 
 from __future__ import annotations
 
+import dis
+import functools
 import importlib
 import inspect
 import math
@@ -41,23 +43,74 @@ def _gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+_GLOBAL_LOADS = {"LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_CLASSDEREF"}
+_ATTRIBUTE_LOADS = {"LOAD_ATTR", "LOAD_METHOD", "IMPORT_NAME", "IMPORT_FROM"}
+
+
+def _callables_in(obj: object) -> list[object]:
+    """What calling ``obj`` may run: the function itself (unwrapped from decorators), a partial's function,
+    a callable instance's ``__call__``, and functions given as default arguments."""
+    out: list[object] = []
+    if isinstance(obj, functools.partial):
+        return [obj, *_callables_in(obj.func)]
+    if inspect.isfunction(obj) or inspect.ismethod(obj):
+        fn = inspect.unwrap(obj.__func__ if inspect.ismethod(obj) else obj)
+        out.append(fn)
+        defaults = [*(getattr(fn, "__defaults__", None) or ()), *(getattr(fn, "__kwdefaults__", None) or {}).values()]
+        for value in defaults:
+            out += _callables_in(value) if callable(value) else []
+        return out
+    call = inspect.getattr_static(type(obj), "__call__", None)
+    if call is not None and inspect.isfunction(call) and not isinstance(obj, type):
+        out.append(call)
+    return [obj, *out]
+
+
 def _refuse(fn: Callable, names: set[str], objects: Sequence[object], what: str) -> None:
     """Fail when ``fn`` calls a ready-made answer: a function of ``names`` (by any module path) or one of
-    ``objects`` under any alias, in its body, nested functions or closure."""
-    codes, seen = [getattr(fn, "__code__", None)], set()
-    while codes:
-        code = codes.pop()
-        if code is None:
+    ``objects`` under any alias, in its body, nested functions, closure, default arguments or decorators'
+    wrapped function, or in a helper of the student's own that it calls (a function defined beside ``fn``,
+    e.g. ``def rk(v): return rankdata(v)``; a helper's own name is never held against it)."""
+    todo, visited, found = _callables_in(fn), set(), []
+    home = getattr(inspect.unwrap(fn) if inspect.isfunction(fn) else fn, "__globals__", None)
+
+    def own_helper(obj: object) -> bool:
+        return inspect.isfunction(obj) and inspect.unwrap(obj).__globals__ is home
+
+    while todo:
+        f = todo.pop()
+        if id(f) in visited:
             continue
-        seen.update(code.co_names)
-        codes.extend(c for c in code.co_consts if inspect.iscode(c))
-    found = seen & names
-    env = getattr(fn, "__globals__", {})
-    captured = inspect.getclosurevars(fn).nonlocals if inspect.isfunction(fn) else {}
-    aliased = [n for n in seen | set(captured) if any({**env, **captured}.get(n) is o for o in objects)]
-    assert not (found or aliased), (
-        f"write {what} yourself: your function calls {sorted(found)[0] if found else aliased[0]}"
-    )
+        visited.add(id(f))
+        if any(f is o for o in objects):
+            found.append(getattr(f, "__name__", repr(f)))
+            continue
+        if not inspect.isfunction(f):
+            continue
+        try:
+            captured = inspect.getclosurevars(f).nonlocals
+        except ValueError:  # an empty closure cell
+            captured = {}
+        scope = {**f.__globals__, **captured}
+        codes = [f.__code__]
+        while codes:
+            code = codes.pop()
+            codes.extend(c for c in code.co_consts if inspect.iscode(c))
+            for ins in dis.get_instructions(code):
+                name = ins.argval
+                if not isinstance(name, str):
+                    continue
+                if ins.opname in _GLOBAL_LOADS:
+                    obj = scope.get(name)
+                    if own_helper(obj):
+                        todo += _callables_in(obj)  # judged by what it calls, not by its name
+                    elif name in names or any(obj is o for o in objects):
+                        found.append(name)
+                    elif callable(obj):
+                        todo += [c for c in _callables_in(obj) if own_helper(c) or any(c is o for o in objects)]
+                elif ins.opname in _ATTRIBUTE_LOADS and name in names:
+                    found.append(name)
+    assert not found, f"write {what} yourself: your function calls {found[0]}"
 
 
 # --- 01 foundations -------------------------------------------------------------------------------
@@ -94,6 +147,12 @@ def _check_ste(fn: Callable) -> None:
 def _check_bin_mass(fn: Callable) -> None:
     values = torch.round(torch.randn(500, generator=_gen(4)) * 4)
     scales = torch.rand(500, generator=_gen(5)) * 5 + 0.2
+    _refuse(
+        fn,
+        {"Laplace", "laplace"},
+        [torch.distributions.Laplace, *_library("scipy.stats", "laplace")],
+        "the Laplace CDF",
+    )
     laplace = torch.distributions.Laplace(torch.zeros(500), scales)
     want = laplace.cdf(values + 0.5) - laplace.cdf(values - 0.5)
     _same(fn(values, scales), want, "P(bin) under Laplace(0, b)", atol=1e-5)
@@ -201,6 +260,7 @@ def _check_psnr_without(fn: Callable) -> None:
 def _check_rate_loss(fn: Callable) -> None:
     from lic_lab.quantization.importance_map import rate_loss
 
+    _refuse(fn, {"rate_loss"}, [rate_loss], "the rate loss")
     mask = (torch.rand(4, 32, 6, 7, generator=_gen(11)) < torch.tensor([0.2, 0.45, 0.6, 0.9]).view(4, 1, 1, 1)).float()
     _same(fn(mask, 0.5), rate_loss(mask, 0.5), "the rate loss (eqs. 7-8)")
 

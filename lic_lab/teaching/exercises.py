@@ -80,7 +80,8 @@ def _ex3(anchor: tuple, test: tuple):
     return (
         bd_rate(*anchor, *test),
         _computed,
-        "section 8 printed the function that turns two RD curves into a BD-rate; mind which curve is the anchor",
+        "section 8 printed the function that turns two RD curves into a BD-rate; use the MS-SSIM (dB) curves `ms`, "
+        "and mind which curve is the anchor",
     )
 
 

@@ -483,14 +483,16 @@ def importance_explorer(models: Sequence[CompressionModel], x: torch.Tensor):
 
 
 def mask_explorer(kernel: int = 5):
-    """A slider over the kernel plane ``k - t`` of the trimmed convolution masks (CWIC Fig. 5);
-    the five planes are drawn when the widget is built."""
+    """A slider over the kernel plane ``k - t`` of the trimmed convolution masks (CWIC Fig. 5), over
+    ``±(2 (kernel // 2) + 1)``: from the first plane the inclined input mask sees whole to the first past the
+    last one the hidden mask sees any of; every plane is drawn when the widget is built."""
     import ipywidgets as widgets
 
     from lic_lab.teaching.viz import trimmed_mask_planes
 
     views = CachedViews(lambda offset: (trimmed_mask_planes(offset, kernel), {}))
-    slider = widgets.IntSlider(value=0, min=-2, max=2, description="k - t", continuous_update=True)
+    reach = 2 * (kernel // 2) + 1
+    slider = widgets.IntSlider(value=0, min=-reach, max=reach, description="k - t", continuous_update=True)
     for offset in range(slider.min, slider.max + 1):
         views(offset)
     image = widgets.Image(format="png")
