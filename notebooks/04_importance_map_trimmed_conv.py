@@ -217,7 +217,7 @@ display(Markdown(f"**Reading it.** {most} has the highest level entropy on the p
 #
 # (the paper's over-budget case also subtracts a term, printed $r \cdot n$ in eqs. 15–16, that does not depend on $l$, so it does not move the argmin; we leave it out)
 #
-# **Stage 2: pull $\mathbf p$ toward $l^*$** with a continuous proxy whose gradient is a constant push (eqs. 18–19): $\partial/\partial p_{ij} = +\alpha$ if $L p_{ij} > l^*_{ij}$, $-\alpha$ if below.
+# **Stage 2: pull $\mathbf p$ toward $l^*$** with a continuous proxy whose gradient is a constant push (eqs. 18–19): $\partial/\partial p_{ij} = +\alpha$ if $L p_{ij} > l^*_{ij}$, $-\alpha$ if below. (Eq. 18 as printed, $\alpha\,|l^* - pL|$, would push with $\pm\alpha L$; we follow eq. 19's $\pm\alpha$, which is eq. 18 divided by $L$: see `importance_loss`.)
 #
 # In `lic_lab` this is `models.cwic.ImportanceRelaxation`: its forward pass is $\mathbf z = \mathbf m\circ Q(\mathbf e)$; its backward pass receives $\partial\mathcal L_D/\partial\mathbf z$ — exactly what stage 1 needs, even at dropped codes — computes $l^*$ (`importance_map.importance_targets`, with the paper's $\xi = 0.1$) and hands $\mathbf p$ the gradient of eqs. 18–19 (`importance_map.importance_loss`, $\pm\alpha$ with the paper's $\alpha = 0.001$). The paper's $\gamma$ is set "to make the gradient of $\mathcal L_R$ comparable to that of $\mathcal L_D$"; we make that precise: on the pre-trained model's gradients, $\gamma$ is the value at which stage 1's targets for an image over its budget keep, on average, *half* the budgeted share $r$ of the codes (`importance_map.gamma_for_ratio`). An image over budget is then pulled clearly below it, one under budget is pushed up (stage 1 wants every channel when $\gamma$ does not apply), and the mask moves toward $r$ (section 6 prints how close it gets on Kodak). (Calibrated at $r$ itself, the push down was too weak in our trials: the mask kept far more codes than the budget.)
 #
@@ -264,7 +264,7 @@ print(f"share of codes kept on the photo: {kept_before:.3f} (cwic-q2) -> {kept_a
 #
 # Hidden layers may include the centre because their features at that position were computed only from earlier symbols. With $G$ feature groups per layer, every group pair uses the same mask (eq. 24), and training minimises the code length (eq. 25): $\sum -\log_2 P(o'_{kij})$ over the kept codes, where $o'_{kij}$ is the stored symbol: the code's level plus one where it is kept, 0 where the mask dropped it (section 5 codes exactly these).
 #
-# **Inclined TCAE** codes plane by plane, $k + i + j = \tau$ for $\tau = 0, 1, 2, \dots$, with masks $(k - t) + i + j < 0$ (input) and $\le 0$ (hidden) for output channel $t$ (eqs. 26–27): every symbol of a plane depends only on earlier planes, so a whole plane decodes at once — one step per plane instead of one per symbol ($nhw$).
+# **Inclined TCAE** codes plane by plane, $k + i + j = \tau$ for $\tau = 0, 1, 2, \dots$, with masks $(k - t) + i + j < 0$ (input) and $\le 0$ (hidden) for output channel $t$ (eqs. 26–27, which print $i + k + j$; our reading takes $k$ relative to the output channel $t$ and $i, j$ as kernel offsets from the centre): every symbol of a plane depends only on earlier planes, so a whole plane decodes at once — one step per plane instead of one per symbol ($nhw$).
 #
 # The paper's Fig. 5 draws the $5\times5$ mask planes of the sequential scheme; the slider draws the same view, $k - t = 0$, for both schemes (the inclined one from eqs. 26–27) (triangle: the symbol being predicted); drag the slider to see other channels. In the sequential scheme an earlier channel ($k<t$) is seen whole and a later one ($k>t$) not at all; the inclined masks are diagonal cuts instead: with offsets $i, j \in [-r, r]$ ($r = 2$ for our 5×5 kernels), $i + j$ runs from $-2r$ to $2r$, so they still see part of later channels (the input mask up to $k-t = 2r-1$, the hidden one up to $2r$) and not all of earlier ones (whole only from $k-t = -(2r+1)$ for the input mask, $-2r$ for the hidden one); the slider spans $\pm(2r+1)$.
 
@@ -332,7 +332,7 @@ print(f"cwic-q2's TCAE: symbols enter {'one-hot' if m2.tcae.one_hot else 'as val
 #
 # We code the code $\mathbf o' = (\mathbf o + 1)\circ\mathbf m$ ($T + 1$ symbols: the $T$ levels plus "not coded") and the quantized importance map $QI(\mathbf p)$ ($L$ symbols). $QI(\mathbf p)$ goes first, so the decoder knows the mask and only kept codes cost bits. Four entropy models, on the same Kodak codes (the sequential TCAE exists only for `cwic-q2`'s codes: `cwic-abl-sequential-s0`; its cells are blank for q1 and q3):
 #
-# * **TCAE** (sequential) and **inclined TCAE**: trimmed layers with 5×5 kernels, then a 1×1 output layer, $G$ groups each (section 7 prints our sizes; the paper: 9 layers, 8 groups);
+# * **TCAE** (sequential) and **inclined TCAE**: trimmed layers with 5×5 kernels, then a 1×1 output layer, $G$ groups each (section 7 prints our sizes; the paper: 9 layers, 8 groups for $\mathbf o'$ and 32 for $QI(\mathbf p)$, sec. 4.3);
 # * **CABAC-like**: adaptive counts per context, the context being the symbols above and to the left and the same position in the previous channel (the paper's "modified CABAC"; above and left for $QI(\mathbf p)$);
 # * **i.i.d.**: one adaptive distribution for every symbol.
 #
@@ -507,10 +507,10 @@ display(Markdown(" ".join(text)))
 # %% [markdown]
 # ## 7. What differs at lab scale
 #
-# * **Size and training.** The cell below prints our CWIC's size (its encoder's stage widths, its TCAE's layers and groups; the paper's encoder has 64 / 128 / 256-channel stages and its TCAE 9 layers of 8 groups) and its training budget beside the scale hyperprior family's, for MSE. Against the paper both are small: it trains on 500,000 patches of 384×384 cut from 10,000 Flickr photos, each down-sampled to 1/3 of its size (sec. 5.1), with its lr lowered only when the objective stops falling for five epochs (sec. 3.4). Against our own hyperpriors they are not: CWIC has more parameters and somewhat fewer steps along each chain (compare the printed lines), yet it sits below them at its own rates (the printed PSNR gap). So part of the gap is structural: each kept code has $T = 8$ fixed levels (at most 3 bits before entropy coding), a position keeps at most 30 of 32 channels (section 1), the TCAE has no side information about the image (a hyperprior sends some), and the rate loss counts kept codes, not bits (section 2). Section 6's models without a map show the en/decoder alone; the cell prints how far they sit from the hyperprior family at their own rates.
+# * **Size and training.** The cell below prints our CWIC's size (its encoder's stage widths, its TCAE's layers and groups; the paper's encoder has 64 / 128 / 256-channel stages and its TCAE 9 layers of 8 groups for $\mathbf o'$, 32 for $QI(\mathbf p)$) and its training budget beside the scale hyperprior family's, for MSE. Against the paper both are small: it trains on 500,000 patches of 384×384 cut from 10,000 Flickr photos, each down-sampled to 1/3 of its size (sec. 5.1), with its lr lowered only when the objective stops falling for five epochs (sec. 3.4). Against our own hyperpriors they are not: CWIC has more parameters and somewhat fewer steps along each chain (compare the printed lines), yet it sits below them at its own rates (the printed PSNR gap). So part of the gap is structural: each kept code has $T = 8$ fixed levels (at most 3 bits before entropy coding), a position keeps at most 30 of 32 channels (section 1), the TCAE has no side information about the image (a hyperprior sends some), and the rate loss counts kept codes, not bits (section 2). Section 6's models without a map show the en/decoder alone; the cell prints how far they sit from the hyperprior family at their own rates.
 # * **Decoder input scale.** The decoder first maps codes to $(z - \tfrac12)\cdot 16$ (`models.cwic.CodeGain`, fixed): fed raw (0, 1) codes with a spread of about 0.1, our default-initialised decoder stalled at a low PSNR in early trials.
 # * **Rate control** is the mask count, as in the paper; the entropy coder then squeezes the kept codes. $\gamma$ is measured, not hand-tuned (section 3). Our shipped rates are three ($r_0$ = 0.2, 0.45, 0.8; the paper seven).
-# * **TCAE** is two 5×5 trimmed layers and a 1×1 output layer with $G$ groups (the cell below prints our sizes; the paper: 2 + 3 residual blocks × 2 + 1 = 9 layers, 8 groups): a smaller context (two 5×5 layers reach 9×9 per channel; the paper's 37×37) and a smaller zoo. Both TCAEs are trained alone on each model's frozen codes for the same number of steps (printed below), as in the paper's separate training; the symbols enter one-hot and each layer starts from He initialisation over its kept inputs (section 4). Coding runs on a fixed-point grid (float64 sums of values rounded to $2^{-14}$), so the one-pass encoder and the step-wise decoders agree bit for bit by construction (`entropy.tcae`).
+# * **TCAE** is two 5×5 trimmed layers and a 1×1 output layer with $G$ groups (the cell below prints our sizes; the paper: 2 + 3 residual blocks × 2 + 1 = 9 layers, 8 groups for $\mathbf o'$ and 32 for $QI(\mathbf p)$): a smaller context (two 5×5 layers reach 9×9 per channel; the paper's 37×37) and a smaller zoo. Both TCAEs are trained alone on each model's frozen codes for the same number of steps (printed below), as in the paper's separate training; the symbols enter one-hot and each layer starts from He initialisation over its kept inputs (section 4). Coding runs on a fixed-point grid (float64 sums of values rounded to $2^{-14}$), so the one-pass encoder and the step-wise decoders agree bit for bit by construction (`entropy.tcae`).
 # * **Dropped codes** decode as 0, as in the paper ($\mathbf z = \mathbf m \circ Q(\mathbf e)$); after `CodeGain` that is $-8$, below a kept code at the lowest level (where the lowest learnt centres land after `CodeGain`, the cell below prints), so the decoder can hardly tell "dropped" from "dark". A probe (`scripts/train_zoo.sh cwic-fill`, not shipped; `CWIC(masked_value=0.5)`) trains the same stages with dropped codes decoded as $\tfrac12$, which reaches the decoder as 0; the cell below compares the two on the validation photos (the trainers' last evaluation).
 # * **Leaky ReLU** instead of ReLU in the dense blocks: with plain ReLU, in early trials, many of our small model's units died early in training and it stalled at a low PSNR.
 # * **Bits are real** (bit-exact bitstreams with both TCAE kinds); the count baselines are exact adaptive code lengths. The sequential TCAE here decodes on a CPU, one symbol per step, reusing every earlier activation; the paper's GPU times are per network evaluation.
@@ -570,7 +570,7 @@ check(3, answer_3, S["entropy_bits"], book="04")
 # %% [markdown]
 # ## Write the code
 #
-# Each function below is an equation of this notebook that section 1 did not print (eqs. 7–8), or one printed there run backwards (eq. 4), so the shown source guides you but is not the answer. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with the right answer (`lic_lab`'s own code, or the variant's formula). A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
+# Each function below is an equation of this notebook that section 1 did not print (eqs. 7–8), one printed there run backwards (eq. 4), or section 4's inclined masks (eqs. 26–27) on a rectangular kernel, so the shown source guides you but is not the answer. Replace `raise NotImplementedError` with your code and run the cell: the check calls your function on fresh random inputs and compares it with the right answer (`lic_lab`'s own code, or the variant's formula). A right answer prints *correct*; a wrong one fails the cell with a hint. Worked solutions: `notebooks/solutions/code_solutions.py` (try first).
 
 # %%
 from lic_lab.teaching.code_exercises import check_code
@@ -591,6 +591,17 @@ def importance_from_mask(mask, L):
 
 
 check_code("04.importance_from_mask", importance_from_mask)
+
+# %%
+def inclined_mask(channels, kh, kw, first):
+    """Eqs. 26-27 on a kh x kw kernel (odd sizes; section 4's are square): the (n, n, kh, kw) 0/1 mask
+    m[t, k, i, j] of the inclined TCAE's trimmed convolution, for output channel t, input channel k and kernel
+    offsets i (rows), j (columns) from the centre. first: the input layer (the symbol's own plane excluded)
+    rather than a hidden one (included)."""
+    raise NotImplementedError  # your code here
+
+
+check_code("04.inclined_mask", inclined_mask)
 
 # %% [markdown]
 # **Open experiment.** Compress your own photo with `cwic-q1` and `cwic-q3`, draw their importance maps side by side, and count the kept channels per position. Where does the model spend its channels?

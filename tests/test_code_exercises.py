@@ -32,6 +32,8 @@ WRONG = {
     "03.psnr_without": lambda model, y_hat, x, c: float(10 * torch.log10(1 / torch.mean((model.synthesize(y_hat)[..., : x.shape[-2], : x.shape[-1]].clamp(0, 1) - x) ** 2))),  # no channel removed
     "04.rate_loss": lambda mask, r: (mask.sum(dim=(1, 2, 3)) - r * mask[0].numel()).mean(),  # no hinge
     "04.importance_from_mask": lambda mask, L: mask.sum(dim=1).long(),  # the count, not the level
+    "04.inclined_mask": lambda n, kh, kw, first: torch.ones(n, n, kh, kw).tril().flip(-1)[..., :kh, :kw]
+    if kh == kw else torch.zeros(n, n, kh, kw),  # a triangle drawn by hand, the channels left out
     "05.interpolation_weight": lambda low, high, m: float(((m - low) / (high - low)).mean()),  # linear inverse
     "05.gains_at": lambda M, R: torch.stack([(1 - (r - r.floor().clamp(max=M.shape[0] - 1))) * M[int(r.floor().clamp(max=M.shape[0] - 1)) - 1]
                                              + (r - r.floor().clamp(max=M.shape[0] - 1)) * M[int(r.floor().clamp(max=M.shape[0] - 1))]
@@ -125,6 +127,7 @@ def test_exercises_refuse_a_ready_made_answer():
     with pytest.raises(AssertionError, match="yourself"):
         check_code("03.channels_for_share", lambda losses, share: channels.channels_for_share(losses, share))
     from lic_lab.evaluation import evaluate, metrics
+    from lic_lab.layers import trimmed_conv
     from lic_lab.quantization import gain_units, importance_map
     from lic_lab.quantization.gmm import GMMQuantizer
 
@@ -133,6 +136,7 @@ def test_exercises_refuse_a_ready_made_answer():
         - torch.distributions.Laplace(0.0, b).cdf(v - 0.5),
         "01.bin_mass ": lambda v, b: torch.as_tensor(scipy.stats.laplace.cdf(v + 0.5, scale=b) - scipy.stats.laplace.cdf(v - 0.5, scale=b)),
         "04.rate_loss": lambda mask, r: importance_map.rate_loss(mask, r),
+        "04.inclined_mask": lambda n, kh, kw, first: trimmed_conv.trimmed_mask(n, kh, first, inclined=True),
         "02.responsibilities": lambda z, w, m, s: GMMQuantizer(len(m)).responsibilities(z),
         "02.gmm_nll": lambda z, w, m, s: GMMQuantizer(len(m)).nll(z),
         "05.gains_at": lambda M, R: torch.stack([gain_units.interpolate(M[0], M[1], float(r) % 1) for r in R]),

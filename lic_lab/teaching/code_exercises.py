@@ -275,6 +275,21 @@ def _check_importance_from_mask(fn: Callable) -> None:
         _same(got, qi, f"the levels QI(p) that eq. 4 turned into this mask (n = {n}, L = {levels})", atol=0)
 
 
+def _check_inclined_mask(fn: Callable) -> None:
+    from lic_lab.layers import trimmed_conv
+
+    _refuse(fn, {"trimmed_mask", "TrimmedConv2d"}, [trimmed_conv.trimmed_mask, trimmed_conv.TrimmedConv2d], "the mask")
+    for channels, kh, kw in ((3, 5, 5), (4, 3, 5), (2, 7, 3), (3, 1, 5)):
+        r, rh, rw = max(kh, kw) // 2, kh // 2, kw // 2
+        for first in (True, False):
+            got = torch.as_tensor(fn(channels, kh, kw, first)).float()
+            # a rectangular kernel's offsets are the centre rows and columns of the square one's
+            square = trimmed_conv.trimmed_mask(channels, max(kh, kw), first, inclined=True)
+            want = square[..., r - rh : r + rh + 1, r - rw : r + rw + 1]
+            layer = "input layer (eq. 26)" if first else "hidden layer (eq. 27)"
+            _same(got, want, f"the inclined mask m[t, k, i, j] of {channels} channels, {kh}x{kw}, {layer}", atol=0)
+
+
 # --- 05 gain units ---------------------------------------------------------------------------------
 def _check_interpolation_weight(fn: Callable) -> None:
     from lic_lab.quantization.gain_units import interpolate
@@ -411,6 +426,12 @@ CODE_EXERCISES: dict[str, CodeExercise] = {
         "importance_from_mask(mask, L): undo eq. 4, the (N, h, w) levels QI(p) of an (N, n, h, w) mask",
         "count the kept channels at each position: eq. 4 keeps n QI(p) / L of them",
         _check_importance_from_mask,
+    ),
+    "04.inclined_mask": CodeExercise(
+        "inclined_mask(channels, kh, kw, first): the (n, n, kh, kw) mask m[t, k, i, j] of eqs. 26-27",
+        "offsets i run from -(kh // 2) to kh // 2 and j from -(kw // 2) to kw // 2 around the centre; keep a tap when "
+        "(k - t) + i + j < 0 in the input layer (first), <= 0 in a hidden one",
+        _check_inclined_mask,
     ),
     "05.interpolation_weight": CodeExercise(
         "interpolation_weight(low, high, m): eq. 8 backwards, the l at which the two levels give m",

@@ -95,6 +95,17 @@ def importance_from_mask(mask: torch.Tensor, L: int) -> torch.Tensor:
     return (mask.sum(dim=1) * L / n).round().long()
 
 
+def inclined_mask(channels: int, kh: int, kw: int, first: bool) -> torch.Tensor:
+    """Eqs. 26-27 on a kh x kw kernel: keep input channel k at offset (i, j) for output channel t when
+    (k - t) + i + j < 0 (input layer) or <= 0 (hidden layers): every tap lies on an earlier inclined plane."""
+    t = torch.arange(channels).view(-1, 1, 1, 1)
+    k = torch.arange(channels).view(1, -1, 1, 1)
+    i = torch.arange(-(kh // 2), kh // 2 + 1).view(1, 1, -1, 1)
+    j = torch.arange(-(kw // 2), kw // 2 + 1).view(1, 1, 1, -1)
+    key = (k - t) + i + j
+    return (key < 0 if first else key <= 0).float()
+
+
 # 05 gain units
 def interpolation_weight(low: torch.Tensor, high: torch.Tensor, m: torch.Tensor) -> float:
     """Eq. 8 backwards: log m = (1 - l) log low + l log high, so l = log(m / low) / log(high / low)
@@ -143,7 +154,7 @@ SOLUTIONS = {
     "02.responsibilities": responsibilities, "02.gmm_nll": gmm_nll,
     "03.channel_bits": channel_bits, "03.spearman": spearman,
     "03.channels_for_share": channels_for_share, "03.psnr_without": psnr_without,
-    "04.rate_loss": rate_loss, "04.importance_from_mask": importance_from_mask,
+    "04.rate_loss": rate_loss, "04.importance_from_mask": importance_from_mask, "04.inclined_mask": inclined_mask,
     "05.interpolation_weight": interpolation_weight, "05.gains_at": gains_at,
     "06.bal": bal, "06.ibal": ibal,
     "07.bd_psnr": bd_psnr, "07.rate_overlap": rate_overlap,
