@@ -132,7 +132,7 @@ display(Markdown(f"**Reading it.** {100 * (v['round'] == 0).float().mean().item(
 #
 # ## 3. Entropy models: factorized prior vs hyperprior
 #
-# - **Factorized prior** (Ballé et al. 2017): one learned density per channel, the same at every position (`lic_lab.entropy.FactorizedDensity`, Ballé 2018 appendix 6.1). It cannot know that a sky region is flat and a tree is busy.
+# - **Factorized prior** (Ballé et al. 2017): one learned density per channel, the same at every position (`lic_lab.entropy.FactorizedDensity`, Ballé 2018 appendix 6.1): a monotone cumulative $c(y) = \mathrm{sigmoid}(f_K \circ \dots \circ f_1(y))$ built from small layers $f_k(x) = g_k(H_k x + b_k)$, $g_k(x) = x + a_k \tanh(x)$ with $H_k > 0$ and $|a_k| < 1$, and a symbol's probability $q(\hat y) = c(\hat y + \tfrac12) - c(\hat y - \tfrac12)$ (the code is shown below). It cannot know that a sky region is flat and a tree is busy.
 # - **Scale hyperprior** (Ballé et al. 2018): a second autoencoder computes side information $\mathbf{z}=h_a(|\mathbf{y}|)$, codes it with a factorized density, and predicts a scale $\sigma$ for every element of $\mathbf{y}$: $q(\hat y_i\mid\hat{\mathbf z}) = \Phi\big(\tfrac{\hat y_i+1/2}{\sigma_i}\big)-\Phi\big(\tfrac{\hat y_i-1/2}{\sigma_i}\big)$ (`lic_lab.entropy.GaussianConditional`).
 # - **Mean-scale hyperprior** (Minnen, Ballé, Toderici 2018, without their context model): the same side information predicts a mean $\mu_i$ as well as the scale, $q(\hat y_i\mid\hat{\mathbf z}) = \Phi\big(\tfrac{\hat y_i-\mu_i+1/2}{\sigma_i}\big)-\Phi\big(\tfrac{\hat y_i-\mu_i-1/2}{\sigma_i}\big)$ (`lic_lab.models.MeanScaleHyperprior`). Minnen et al. code $\mathrm{round}(y)$; we code $\mathrm{round}(y-\mu)$ and decode $\mathrm{round}(y-\mu)+\mu$ (as Minnen and Singh 2020 and CompressAI do), so the symbols sit near zero. It is the `meanscale` family, and the base of notebooks 05 and 07's models; exercise 3 measures whether the mean pays. The two families' budgets are not equal (the mean-scale models start from the hyperprior's and train on; section 8 prints both), so read exercise 3's answer as "what the mean-scale family gives here", not as a controlled comparison.
 #
@@ -154,14 +154,16 @@ for r in reports.values():
 display(Markdown(viz.table(rows)))
 
 # %% [markdown]
-# **The whole model, in code.** The analysis and synthesis transforms (with GDN, generalized divisive normalization, $z_i = x_i / \sqrt{\beta_i + \sum_j \gamma_{ij} x_j^2}$: each channel divided by a learned mix of all channels' energies at that position; the synthesis uses its inverse), the hyper analysis / synthesis that predict the scales, and the Gaussian's bin probability (the likelihood the rate term is the -log2 of):
+# **The whole model, in code.** The analysis and synthesis transforms (with GDN, generalized divisive normalization, $z_i = x_i / \sqrt{\beta_i + \sum_j \gamma_{ij} x_j^2}$: each channel divided by a learned mix of all channels' energies at that position; the synthesis uses its inverse), the hyper analysis (fed $|\mathbf y|$) / synthesis that predict the scales, the factorized density's cumulative and bin probability, and the Gaussian's bin probability (the likelihoods the rate term is the -log2 of):
 
 # %%
 from lic_lab.layers import GDN
 from lic_lab.models import balle
 from lic_lab.entropy import GaussianConditional
+from lic_lab.entropy import FactorizedDensity
 show_source(balle.analysis_transform, balle.synthesis_transform, GDN.forward,
-            balle.ScaleHyperprior.build_hyper_analysis, balle.ScaleHyperprior.build_hyper_synthesis,
+            balle.ScaleHyperprior.hyper_input, balle.ScaleHyperprior.build_hyper_analysis,
+            balle.ScaleHyperprior.build_hyper_synthesis, FactorizedDensity.logits_cdf, FactorizedDensity.likelihood,
             GaussianConditional.likelihood)
 
 # %% [markdown]

@@ -92,9 +92,14 @@ together = channels.ablate_set(model, x, top)
 print(f"removing those 5 together: {together['psnr']:.2f} dB ({together['psnr_loss']:.2f} dB lost); "
       f"the sum of their single losses is {abl.psnr_loss[top].sum():.2f} dB "
       f"({'more' if abl.psnr_loss[top].sum() > together['psnr_loss'] else 'less'} than together)")
+kept_mean = channels.mean_ablation(model, x, top)   # each channel replaced by its own rounded mean instead of 0
+print("the same 5, each replaced by its own mean instead of 0 (dB lost):", np.round(kept_mean, 2).tolist(),
+      f"- on average {100 * (1 - kept_mean.sum() / abl.psnr_loss[top].sum()):.0f}% of their zeroing loss was their mean level")
 
 # %% [markdown]
-# **The last line, and why dB losses do not add.** PSNR is a logarithm of the MSE, so the loss of removing several channels together is not the sum of their single losses (the cell above prints both). The "share of the loss" numbers of this notebook are therefore a *ranking* heuristic, not an accounting: with the losses clipped at 0, $L^+_c = \max(\Delta\text{PSNR}_c, 0)$, and sorted from the largest, $L^+_{(1)} \ge L^+_{(2)} \ge \dots$, the channels for a share $s$ are $\min\{k : \sum_{i \le k} L^+_{(i)} \ge s \sum_c L^+_c\}$ (`channels.channels_for_share`).
+# **Zero is not neutral.** A channel whose symbols are mostly positive (or negative) carries an offset: zeroing it shifts brightness or colour across the whole image, on top of removing its detail. The cell's last line replaces each of the top channels by its own mean instead (`channels.mean_ablation`), which keeps the offset and removes only the detail; the difference is how much of a channel's "importance" by zeroing was its mean level. CVQN and AG-VAE zero, as we do above.
+#
+# **The next-to-last line, and why dB losses do not add.** PSNR is a logarithm of the MSE, so the loss of removing several channels together is not the sum of their single losses (the cell above prints both). The "share of the loss" numbers of this notebook are therefore a *ranking* heuristic, not an accounting: with the losses clipped at 0, $L^+_c = \max(\Delta\text{PSNR}_c, 0)$, and sorted from the largest, $L^+_{(1)} \ge L^+_{(2)} \ge \dots$, the channels for a share $s$ are $\min\{k : \sum_{i \le k} L^+_{(i)} \ge s \sum_c L^+_c\}$ (`channels.channels_for_share`).
 #
 # AG-VAE (Fig. 2 right) then *scales* the channel that did the most damage among the first 32 it ablated (`scaled_channel` above) by a factor instead of removing it, and reports that quality falls as the factor shrinks. The paper says it scales the "latent representation" and does not say whether before or after rounding; we scale the quantized latent the decoder receives, so this sweep measures distortion only; the rate side of a gain (a channel shrunk *before* rounding takes fewer symbols) is what notebook 05 measures. The sweep also goes above 1: the cell prints whether PSNR rises monotonically up to the trained amplitude, what half the amplitude costs, and what 1.5 times it costs.
 

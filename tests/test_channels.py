@@ -86,3 +86,22 @@ def test_layout_correlation_reads_how_much_of_the_photo_a_channel_shows():
     r = layout_correlation(y, x)
     assert r[0] == pytest.approx(1.0) and r[1] == pytest.approx(1.0)  # sign and scale do not matter
     assert r[2] == 0.0 and 0.0 <= r[3] < 1.0  # a flat channel shows nothing
+
+
+def test_mean_ablation_keeps_the_channels_offset(small_model, photo):
+    """Replacing a channel by its rounded mean decodes as a hand-made edit would; a channel that is already constant
+    loses nothing, where zeroing it (unless its constant is 0) does."""
+    x = photo[..., :192, :192]
+    y_hat = latents(small_model, x)["y_hat"]
+    loss = channels.mean_ablation(small_model, x, [2])
+    y = y_hat.clone()
+    y[:, 2] = torch.round(y_hat[:, 2].mean())
+    from lic_lab.evaluation.metrics import psnr
+
+    with torch.no_grad():
+        base = psnr(x, small_model.synthesize(y_hat).clamp(0, 1)[..., :192, :192])
+        edited = psnr(x, small_model.synthesize(y).clamp(0, 1)[..., :192, :192])
+    assert loss[0] == pytest.approx(base - edited, abs=1e-6)
+    constant = [c for c in range(y_hat.shape[1]) if torch.all(y_hat[:, c] == torch.round(y_hat[:, c].mean()))]
+    if constant:  # e.g. a channel training switched off on this photo
+        assert channels.mean_ablation(small_model, x, constant[:1])[0] == pytest.approx(0.0, abs=1e-9)

@@ -130,6 +130,23 @@ def ablate_set(
 
 
 @torch.no_grad()
+def mean_ablation(model: CompressionModel, x: torch.Tensor, channels: Sequence[int]) -> np.ndarray:
+    """PSNR loss (dB) when each channel is replaced by its own rounded mean instead of 0 (a constant map that
+    keeps the channel's offset, still a codable symbol): beside :func:`ablate_channels`' zeroing, how much of
+    a channel's loss is its mean level (a shift of brightness or colour) rather than its detail."""
+    out = latents(model, x)
+    y_hat = out["y_hat"]
+    base = _batch_quality(x, out["x_hat"], False)[0][0]
+    losses = []
+    for c in channels:
+        y = y_hat.clone()
+        y[:, int(c)] = torch.round(y_hat[:, int(c)].mean())
+        x_hat = crop_to(model.synthesize(y).clamp(0, 1), x.shape[-2:])
+        losses.append(float(base - _batch_quality(x, x_hat, False)[0][0]))
+    return np.array(losses)
+
+
+@torch.no_grad()
 def scale_sweep(
     model: CompressionModel, x: torch.Tensor, channel: int, factors: Sequence[float], batch: int | None = None
 ) -> np.ndarray:
