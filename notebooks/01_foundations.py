@@ -241,19 +241,9 @@ display(Markdown(viz.table(rows)))
 # %%
 import math
 from lic_lab.entropy import coder, gaussian
-rows, overhead, per_image = [], {}, {}
-for n, e in sorted(zoo.registry().items()):
-    if e["family"] not in FOUNDATION:
-        continue
-    images = evaluate.load_results(zoo.ZOO_DIR / "results" / f"{n}.json")[0]["images"]
-    overhead[n] = evaluate.coding_overhead(images)
-    per_image.update({(n, r["image"]): evaluate.coding_overhead([r]) for r in images})
-    rows.append({"model": n, "estimated bits": round(sum(8 * r["bpp_est"] * r["bytes"] / r["bpp"] for r in images)),
-                 "entropy-coded bits": 8 * sum(r["payload_bytes"] for r in images),
-                 "coding overhead (%)": round(overhead[n], 3),
-                 "file bits (with header + CRC)": 8 * sum(r["bytes"] for r in images),
-                 "file overhead (%)": round(evaluate.coding_overhead(images, whole_file=True), 3),
-                 "bit-exact images": sum(r["roundtrip_max_abs"] == 0 for r in images)})
+results = {n: evaluate.load_results(zoo.ZOO_DIR / "results" / f"{n}.json")[0]["images"]
+           for n, e in sorted(zoo.registry().items()) if e["family"] in FOUNDATION}
+rows, overhead, per_image = evaluate.overhead_table(results)
 display(Markdown(viz.table(rows)))
 print("CompressAI's coded size over its entropy estimate: %.2f-%.2f %%" % references.COMPRESSAI_OVERHEAD_PERCENT)
 lowest = min(per_image, key=per_image.get)

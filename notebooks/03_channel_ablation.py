@@ -101,7 +101,7 @@ print("the same 5, each replaced by its own mean instead of 0 (dB lost):", np.ro
 #
 # **The next-to-last line, and why dB losses do not add.** PSNR is a logarithm of the MSE, so the loss of removing several channels together is not the sum of their single losses (the cell above prints both). The "share of the loss" numbers of this notebook are therefore a *ranking* heuristic, not an accounting: with the losses clipped at 0, $L^+_c = \max(\Delta\text{PSNR}_c, 0)$, and sorted from the largest, $L^+_{(1)} \ge L^+_{(2)} \ge \dots$, the channels for a share $s$ are $\min\{k : \sum_{i \le k} L^+_{(i)} \ge s \sum_c L^+_c\}$ (`channels.channels_for_share`).
 #
-# AG-VAE (Fig. 2 right) then *scales* the channel that did the most damage among the first 32 it ablated (`scaled_channel` above) by a factor instead of removing it, and reports that quality falls as the factor shrinks. The paper says it scales the "latent representation" and does not say whether before or after rounding; we scale the quantized latent the decoder receives, so this sweep measures distortion only; the rate side of a gain (a channel shrunk *before* rounding takes fewer symbols) is what notebook 05 measures. The sweep also goes above 1: the cell prints whether PSNR rises monotonically up to the trained amplitude, what half the amplitude costs, and what 1.5 times it costs.
+# AG-VAE (Fig. 2 right) then *scales* the channel that did the most damage among the first 32 it ablated (`scaled_channel` above) by a factor instead of removing it, and reports that quality falls as the factor shrinks. The paper says it scales the "latent representation" and does not say whether before or after rounding; we scale the quantized latent the decoder receives, so this sweep measures distortion only; the rate side of a gain (a channel shrunk *before* rounding takes fewer symbols) is what notebook 05 measures. The sweep also goes above 1: the cell prints whether PSNR rises monotonically up to the amplitude the encoder produced, what half the amplitude costs, and what 1.5 times it costs.
 
 # %%
 factors = np.round(np.linspace(0, 1.5, 16), 2)
@@ -110,16 +110,18 @@ fig, ax = plt.subplots(figsize=(6, 3.2))
 ax.plot(factors, sweep, marker="o"); ax.axvline(1.0, color="grey", ls=":")
 ax.set_xlabel(f"scale factor of channel {int(top[0])}"); ax.set_ylabel("PSNR (dB)"); ax.grid(alpha=.3)
 plt.show()
-at = {f: float(sweep[list(factors).index(f)]) for f in (0.0, 0.5, 1.0)}
-print("PSNR at factor 0, 0.5, 1.0:", [round(v, 2) for v in at.values()])
-print("PSNR rises monotonically from factor 0 to 1:", bool(np.all(np.diff(sweep[factors <= 1]) >= 0)),
-      f"| half the amplitude costs {at[1.0] - at[0.5]:.2f} dB, removing the channel {at[1.0] - at[0.0]:.2f} dB, "
-      f"1.5 times the amplitude {at[1.0] - float(sweep[-1]):.2f} dB")
-peak = float(factors[int(np.argmax(sweep))])
-display(Markdown(f"**Reading it.** PSNR peaks at factor {peak:g}" + (", the amplitude the decoder was trained on, and falls on both sides: "
-                 "a channel's amplitude is not a free quality knob, the decoder expects the one it was trained with. That is why "
-                 "AG-VAE pairs a gain *before* rounding with an inverse gain *after* it (notebook 05): the rate changes, and the "
-                 "decoder still receives the amplitude it expects." if peak == 1.0 else ".")))
+read = channels.sweep_reading(factors, sweep)
+print("PSNR at factor 0, 0.5, 1.0:", [round(v, 2) for v in read["at"].values()])
+print("PSNR rises monotonically from factor 0 to 1:", read["monotone"],
+      f"| half the amplitude costs {read['half_cost']:.2f} dB, removing the channel {read['removal_cost']:.2f} dB, "
+      f"{read['largest']:g} times the amplitude {read['largest_cost']:.2f} dB")
+display(Markdown(f"**Reading it.** PSNR peaks at factor {read['peak']:g}" + (
+    ", the amplitude the encoder produced for this photo, and falls on both sides: a channel's amplitude is not a free "
+    "quality knob, the decoder expects what the encoder gives it. That is why AG-VAE pairs a gain *before* rounding with an "
+    "inverse gain *after* it (notebook 05): the rate changes, and the decoder still receives the amplitude it expects. "
+    f"Half and {read['largest']:g} times the amplitude are the same distance from 1: a decoder that were linear in this "
+    f"channel would lose the same on both sides (its error grows with $(f-1)^2$); ours loses {read['half_cost']:.2f} and "
+    f"{read['largest_cost']:.2f} dB." if read["peak"] == 1.0 else ".")))
 
 # %% [markdown]
 # **The code of the ablation**: every channel removed in turn, decoded in batches:
@@ -226,8 +228,7 @@ n, tenth = len(abl.channels), len(abl.channels) // 10
 print(f"share of the summed single-channel PSNR losses held by the top {tenth} of {n} channels ({100 * tenth / n:.1f}%): "
       f"{100 * channels.share_of(abl.psnr_loss, abl.ranking()[:tenth]):.0f}% (a ranking heuristic: dB losses do not add)")
 print("channels whose single losses sum to half of all:", channels.channels_for_share(abl.psnr_loss, 0.5), "of", n)
-print("PSNR rises monotonically as the top channel is scaled from 0 to 1:",
-      bool(np.all(np.diff(sweep[factors <= 1]) >= 0)))
+print("PSNR rises monotonically as the top channel is scaled from 0 to 1:", read["monotone"])
 print(f"bits vs importance, Spearman: {rho:.2f}")
 
 # %% [markdown]

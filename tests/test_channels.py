@@ -105,3 +105,11 @@ def test_mean_ablation_keeps_the_channels_offset(small_model, photo):
     constant = [c for c in range(y_hat.shape[1]) if torch.all(y_hat[:, c] == torch.round(y_hat[:, c].mean()))]
     if constant:  # e.g. a channel training switched off on this photo
         assert channels.mean_ablation(small_model, x, constant[:1])[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_sweep_reading_finds_the_peak_and_the_costs():
+    factors = [0.0, 0.5, 1.0, 1.5]
+    read = channels.sweep_reading(factors, [20.0, 27.0, 30.0, 27.5])
+    assert read["monotone"] and read["peak"] == 1.0 and read["largest"] == 1.5
+    assert (read["removal_cost"], read["half_cost"], read["largest_cost"]) == (10.0, 3.0, 2.5)
+    assert not channels.sweep_reading(factors, [20.0, 31.0, 30.0, 27.5])["monotone"]

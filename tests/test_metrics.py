@@ -308,6 +308,18 @@ def test_coding_overhead_sums_images_before_comparing():
     assert coding_overhead([a, b]) == pytest.approx(100 * (2940 / 2900 - 1))  # sums, not a mean of percentages
 
 
+def test_overhead_table_per_model_and_per_image():
+    from lic_lab.evaluation.evaluate import overhead_table
+
+    a = {"image": "a.png", "bpp": 1.01, "bytes": 1010, "bpp_est": 1.01 * 1000 / 1010, "payload_bytes": 990, "roundtrip_max_abs": 0}
+    b = {"image": "b.png", "bpp": 2.0, "bytes": 2000, "bpp_est": 2.0 * 1900 / 2000, "payload_bytes": 1950, "roundtrip_max_abs": 1}
+    rows, per_model, per_image = overhead_table({"m": [a, b], "n": [a]})
+    assert per_model == {"m": pytest.approx(100 * (2940 / 2900 - 1)), "n": pytest.approx(-1.0)}
+    assert per_image[("m", "b.png")] == pytest.approx(100 * (1950 / 1900 - 1)) and len(per_image) == 3
+    assert rows[0]["estimated bits"] == 8 * 2900 and rows[0]["entropy-coded bits"] == 8 * 2940
+    assert rows[0]["bit-exact images"] == 1 and rows[1]["file overhead (%)"] == pytest.approx(1.0)
+
+
 def test_paper_steps_chain_through_the_bpg_anchor():
     from lic_lab.evaluation.references import paper_bd_between, paper_saving_vs_jpeg
 

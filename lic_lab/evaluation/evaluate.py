@@ -308,6 +308,30 @@ def coding_overhead(rows: Sequence[Mapping[str, Any]], whole_file: bool = False)
     return 100 * (coded / estimate - 1)
 
 
+def overhead_table(
+    images: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> tuple[list[dict[str, Any]], dict[str, float], dict[tuple[str, str], float]]:
+    """Real bytes against the entropy estimate for each model's result rows (``images[model]``, one row per
+    image): a table row per model (estimated and coded bits, :func:`coding_overhead` of the coded sections and
+    of the whole files, bit-exact decodes), the overhead per model, and per (model, image)."""
+    rows, per_model, per_image = [], {}, {}
+    for name, imgs in images.items():
+        per_model[name] = coding_overhead(imgs)
+        per_image.update({(name, r["image"]): coding_overhead([r]) for r in imgs})
+        rows.append(
+            {
+                "model": name,
+                "estimated bits": round(sum(8 * r["bpp_est"] * r["bytes"] / r["bpp"] for r in imgs)),
+                "entropy-coded bits": 8 * sum(r["payload_bytes"] for r in imgs),
+                "coding overhead (%)": round(per_model[name], 3),
+                "file bits (with header + CRC)": 8 * sum(r["bytes"] for r in imgs),
+                "file overhead (%)": round(coding_overhead(imgs, whole_file=True), 3),
+                "bit-exact images": sum(r["roundtrip_max_abs"] == 0 for r in imgs),
+            }
+        )
+    return rows, per_model, per_image
+
+
 def quality_at(curve: tuple[Sequence[float], Sequence[float]], bpp: float) -> float | None:
     """The quality an RD curve ``(bpp, quality)`` reaches at ``bpp``: the PCHIP interpolant of quality
     over log-rate (the curve BD-PSNR integrates), or None outside the rates it spans (never extrapolated)."""

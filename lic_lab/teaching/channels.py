@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -153,6 +154,22 @@ def scale_sweep(
     """PSNR after multiplying one channel of the quantized latent by each factor (AG-VAE Fig. 2 right)."""
     y_hat = latents(model, x)["y_hat"]
     return decode_variants(model, x, y_hat, [(channel, float(f)) for f in factors], batch, with_ms_ssim=False)[0]
+
+
+def sweep_reading(factors: Sequence[float], sweep: Sequence[float]) -> dict[str, Any]:
+    """What a :func:`scale_sweep` shows: whether PSNR rises monotonically from factor 0 to 1, the factor where it
+    peaks, and what factors 0, 0.5 and the largest cost against 1 (dB; ``factors`` must hold 0, 0.5 and 1)."""
+    f, q = np.asarray(factors, float), np.asarray(sweep, float)
+    at = {v: float(q[int(np.flatnonzero(np.isclose(f, v))[0])]) for v in (0.0, 0.5, 1.0)}
+    return {
+        "monotone": bool(np.all(np.diff(q[f <= 1]) >= 0)),
+        "peak": float(f[int(np.argmax(q))]),
+        "at": at,
+        "removal_cost": at[1.0] - at[0.0],
+        "half_cost": at[1.0] - at[0.5],
+        "largest": float(f[-1]),
+        "largest_cost": at[1.0] - float(q[-1]),
+    }
 
 
 @torch.no_grad()
