@@ -8,6 +8,7 @@ int8 convolution weights with ``"int8_scales"``), "meta"}``; ``lic_lab/zoo/regis
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -359,6 +360,18 @@ def training_chain(record: dict[str, Any]) -> list[dict[str, Any]]:
         chain.append({**record, "name": parent.stem} if moved else record)  # e.g. meanscale-earlier-q3
         init = chain[-1]["config"].get("init")
     return chain
+
+
+def chain_until(record: dict[str, Any], stop: Iterable[str]) -> list[dict[str, Any]]:
+    """:func:`training_chain` (newest first) up to, not including, the first ancestor named in ``stop``: the
+    stages one round of training added on top of an earlier round."""
+    stop = set(stop)
+    out = []
+    for run in training_chain(record):
+        if run.get("name") in stop:
+            break
+        out.append(run)
+    return out
 
 
 def earlier_name(name: str) -> str:

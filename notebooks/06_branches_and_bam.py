@@ -96,7 +96,7 @@ print("mean |residual| of branches 2 and 3 (8-bit units):", [round(255 * float(p
 # %% [markdown]
 # ### 2.1 Why branches 2 and 3 add so little: four rounds and a probe
 #
-# The shipped CAM is the fourth round of its training (recipes `cbanet`, `cbanet-long` and `cbanet-joint`; rounds 1 to 3 are kept in `data/training/cbanet/`). In round 1 branch 1 had 8,000 steps at lr $10^{-3}$, branches 2 and 3 only 2,500 each at $5\cdot10^{-4}$. Round 2 started from round 1 and trained branches 2 and 3 on for 5,500 more steps each at $10^{-3}$ (8,000 in all, as branch 1), then refitted the BAMs. During it $g_2$ and $g_3$ drifted towards 0: $g_k$ multiplies the scale of $\mathcal F_k$'s last layer, so the loss only sees their product, and along that flat direction Adam's steps (about the lr each, whatever the gradient's size) can move $g_k$ by up to 5.5 in 5,500 steps. Round 3 repeated round 2 with $g_k$ learning at 1/100 of the lr (the model's `weight_lr_scale`, used by `CBANetHP.lr_scales`), so each $g_k$ stays near round 1's value. Round 4 comes after the probe below, and the last row, a CAM on a higher base bitrate (not shipped), after round 4. The base bitrate, every round in fp16, on Kodak and on the validation photos (`scripts/paper_studies.py cbanet`):
+# The shipped CAM is the fourth round of its training (recipes `cbanet`, `cbanet-long` and `cbanet-joint`; rounds 1 to 3 are kept in `data/training/cbanet/`). Each round's stages, with their steps and lr, are read from the training records in the table under this paragraph. In round 1 branches 2 and 3 had fewer steps at a lower lr than branch 1. Round 2 started from round 1 and trained branches 2 and 3 on until each had as many steps as branch 1, at its lr, then refitted the BAMs. During it $g_2$ and $g_3$ drifted towards 0: $g_k$ multiplies the scale of $\mathcal F_k$'s last layer, so the loss only sees their product, and along that flat direction Adam's steps (about the lr each, whatever the gradient's size) can move $g_k$ by up to lr × steps (printed under the table). Round 3 repeated round 2 with $g_k$ learning at 1/100 of the lr (the model's `weight_lr_scale`, used by `CBANetHP.lr_scales`), so each $g_k$ stays near round 1's value. Round 4 comes after the probe below, and the last row, a CAM on a higher base bitrate (not shipped), after round 4. The base bitrate, every round in fp16, on Kodak and on the validation photos (`scripts/paper_studies.py cbanet`):
 
 # %%
 st = json.loads((lic_lab.REPO_DIR / "data" / "results" / "cbanet_studies.json").read_text())
@@ -108,6 +108,15 @@ rows = [{"round": label, "Kodak bpp at the base": round(r["bpp"], 3), "g_1, g_2,
          "validation K = 1 -> 3 (dB)": round(r["validation_psnr"][2] - r["validation_psnr"][0], 3)}
         for label, r in st["rounds"].items()]
 display(Markdown(viz.table(rows)))
+records = {n: json.loads((lic_lab.REPO_DIR / "data" / "training" / "cbanet" / f"{n}.json").read_text())
+           for n in ("cbanet-round1", "cbanet-round2", "cbanet-round3", "cbanet-round4")}
+stages = [{"round": n, "stage": r["config"].get("stage"), "run": r["name"], "steps": f"{r['steps']:,}",
+           "lr": f"{r['config']['lr']:g}", "lambda": r["config"]["lmbda"]}   # each round's own stages, in training order
+          for i, n in enumerate(records) for r in zoo.chain_until(records[n], [*list(records)[:i], "hyperprior-q5"])[::-1]]
+display(Markdown(viz.table(stages)))
+drift = next(r for r in zoo.chain_until(records["cbanet-round2"], ["cbanet-round1"]) if r["config"].get("stage") == "branch2")
+print(f"round 2's branch-2 stage: {drift['steps']:,} steps at lr {drift['config']['lr']:g}, so Adam can move g_2 by up to "
+      f"{drift['steps'] * drift['config']['lr']:.1f}")
 gains = [r["validation_psnr"][2] - r["validation_psnr"][0] for r in st["rounds"].values()]  # read on the validation photos
 # rule: a change under MEASURABLE_DB is no change; rounds are compared on the validation photos, never on Kodak
 print(f"8,000 instead of 2,500 steps for branches 2 and 3 (round 1 -> 2): {gains[1] - gains[0]:+.3f} dB of K = 1 -> 3 gain on the validation photos "

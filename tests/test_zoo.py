@@ -263,3 +263,13 @@ def test_card_validation_table_shows_ms_ssim_for_ms_ssim_runs():
     assert ms[0].endswith("MS-SSIM |") and ms[2].endswith("| — |") and ms[3].endswith("| 0.9500 |")
     card = (zoo.CHECKPOINT_DIR / "cvqn-q3.md").read_text()  # an MS-SSIM run's card, as shipped
     assert "| step | bpp | PSNR | MS-SSIM |" in card
+
+
+def test_chain_until_gives_the_stages_one_round_added():
+    import json
+
+    record = json.loads((zoo.REPO_DIR / "data" / "training" / "cbanet" / "cbanet-round2.json").read_text())
+    stages = zoo.chain_until(record, {"cbanet-round1"})
+    assert [r["name"] for r in stages][:1] == ["cbanet-round2"] and "cbanet-round1" not in [r["name"] for r in stages]
+    assert {r["config"]["stage"] for r in stages} >= {"branch2", "branch3", "bam1"}
+    assert zoo.chain_until(record, set()) == zoo.training_chain(record)
