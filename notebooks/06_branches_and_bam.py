@@ -147,7 +147,7 @@ print(f"of the {q5 - at_base[3]:.2f} dB between K = 3 and hyperprior-q5's decode
       f"{100 * (at_base[3] - at_base[1]) / (probe - at_base[1]):.0f}% of the {probe - at_base[1]:.2f} dB a 64-channel decoder adds to branch 1")
 
 # %% [markdown]
-# **Round 4: the branches trained together** (recipe `cbanet-joint`; not the paper's schedule, which trains them one by one, eq. 3). If freezing each branch before training the next holds them back, training all three at once should raise the gain from $K = 1$ to $3$. From round 3, stage `joint` trains every branch for 4,000 steps at lr $3\cdot10^{-4}$ on
+# **Round 4: the branches trained together** (recipe `cbanet-joint`; not the paper's schedule, which trains them one by one, eq. 3). If freezing each branch before training the next holds them back, training all three at once should raise the gain from $K = 1$ to $3$. From round 3, stage `joint` trains every branch at once (its steps and lr are in the stage table above) on
 #
 # $$\mathcal L = R + \lambda\,\tfrac1{3}\textstyle\sum_{K=1}^{3} D\big(x, \sum_{k\le K} g_k\mathcal F_k(\hat y)\big),$$
 #
