@@ -44,13 +44,16 @@
 #
 # **Running it.** `pip install -r requirements.txt` and `jupyter lab`. Every notebook runs top to
 # bottom on 2 CPU cores in a few minutes with the shipped models and an embedded photo; set
-# `LIC_LAB_DATA` to a folder holding `kodak/` to measure on Kodak. **On a GPU** the same commands
+# `LIC_LAB_DATA` to a folder holding `kodak/` to measure on Kodak yourself (the notebooks read the stored Kodak
+# results; notebook 07's `RUN_BENCHMARK` re-measures them). **On a GPU** the same commands
 # work: `lic_lab.device()` picks CUDA when PyTorch sees it (the PyPI wheel of torch 2.13 on Linux
 # x86-64 includes it), the sliders code on the GPU, and `bash scripts/gpu_flagship.sh` trains a
 # wider model in minutes. Decoding stays bit-exact across devices (README, "What decoding guarantees").
 #
 # **Training the models yourself.** Notebooks 01, 02 and 04–07 have a `FULL_TRAINING` switch at the top that re-runs
-# their shipped recipes (`scripts/train_zoo.sh`, CPU-hours; the model cards give each wall time). They
+# their shipped recipes (`scripts/train_zoo.sh`, CPU-hours; the model cards give each wall time). A recipe skips
+# every stage whose record is already finished in `data/training/`, as the shipped ones are: move `data/training/`
+# and `runs/` aside first to train from scratch (the switch prints this reminder). They
 # train on the data root's `train/` (49 photos) and `train-extra/` (40), 80 of them for training and the
 # rest held out. Without a data root, the switch first builds the public half of that set: `python -m lic_lab download-train` fetches 40 free-licensed photos (Debian's
 # wallpaper packages and the scikit-image wheel; about 180 MB of archives, each checked against its

@@ -183,11 +183,17 @@ for q in ("q6", "q7"):   # the budget itself, measured later: one long segment m
 # **Rule** (`training.curves.validation_objective`): down-scaling is adopted when its arm ends with an $R + \lambda D$ on the validation photos lower by at least 0.5% (`ablation.direction` with `ONE_MODEL_RESOLUTION`: one run per arm); within ±0.5% neither arm is resolved better. The validation photos come from the same pool as the training photos, so the rule asks whether it helps on photos like ours; Kodak is printed beside it for the reader and is never used to choose.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (the training photos are read only where the data root holds them)
 from PIL import Image
-from lic_lab.training.curves import objective_change, validation_objective
-if data.data_root():  # the training photos' sizes (from their headers); the A/B itself is read from its records
+try:  # the training photos' sizes (from their headers); the A/B itself is read from its records below
     pixels = [Image.open(p).size for p in data.training_paths()[0]]
     print(f"training photos with more pixels than Kodak's 768x512: {sum(w * h > 768 * 512 for w, h in pixels)} of {len(pixels)}")
+except FileNotFoundError as err:
+    print(f"no training photos here ({err})")
+
+# %%
+from lic_lab.training.curves import objective_change, validation_objective
 arms = {arm: zoo.training_record(f"meanscale-q6-{arm}") for arm in ("ctl", "aug")}
 for arm, record in arms.items():
     last, k = record["history"][-1], fp16[f"meanscale-q6-{arm}"]

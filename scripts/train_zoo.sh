@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Train the foundation zoo on ../shared/datasets/train (CPU, one thread per chain).
 # Each rate is fine-tuned from its neighbour instead of trained from scratch (see the model cards).
-# Usage: LIC_LAB_DATA=../shared/datasets bash scripts/train_zoo.sh hyperprior|factorized|meanscale|agvae|cbanet|...
+# Usage: LIC_LAB_DATA=../shared/datasets bash scripts/train_zoo.sh RECIPE (foundation-hyperprior, cvqn, ...; the list: run it without one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CK=lic_lab/zoo/checkpoints
@@ -483,5 +483,5 @@ case "${1:-}" in
         --arch-arg quantizer="\"$V\"" --stage new-quantizer --steps ${STEPS:-600} --lr 5e-4 --init data/training/cwic/cwic-imp2.pt
     done
     ;;
-  *) echo "usage: $0 hyperprior|factorized|meanscale|foundation-ends|meanscale-long|meanscale-wide|meanscale-augment|meanscale-msssim|c2f|c2f-single|c2f-longer|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-joint|cbanet-top|cbanet-probe|cvqn|cvqn-ends-long|cvqn-long-2|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
+  *) echo "usage: $0 foundation-hyperprior|foundation-factorized|foundation-meanscale|meanscale-long|meanscale-augment|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|c2f-single-shared|c2f-longer|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-joint|cbanet-top|cbanet-probe|cvqn|cvqn-ends-long|cvqn-long-2|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
 esac

@@ -132,3 +132,17 @@ def test_full_training_uses_the_data_root_or_the_public_set(tmp_path, monkeypatc
     import os
 
     assert os.environ["LIC_LAB_DATA"] == str(tmp_path / "public")  # the recipes read it
+
+
+def test_full_training_names_the_finished_records_it_would_skip(tmp_path):
+    import json
+
+    from lic_lab.teaching import full_training
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.json").write_text(json.dumps({"finished": True}))
+    (tmp_path / "sub" / "b.json").write_text(json.dumps({"finished": False}))
+    (tmp_path / "c.json").write_text("not json")
+    assert full_training.finished_records(tmp_path) == ["a"]
+    assert full_training.finished_records(tmp_path / "missing") == []
+    assert "cvqn-q1" in full_training.finished_records()  # the shipped records: a recipe skips their stages

@@ -6,6 +6,7 @@ public training set is downloaded first (:mod:`lic_lab.public_data`, SHA-256 che
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -31,10 +32,33 @@ def training_data_root() -> Path:
     return default_root()
 
 
+def finished_records(folder: Path = PACKAGE_DIR.parent / "data" / "training") -> list[str]:
+    """The finished training records under ``folder``: stages a recipe skips (``train_and_save``)."""
+    names = []
+    for path in sorted(folder.rglob("*.json")) if folder.is_dir() else []:
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("finished"):
+            names.append(path.stem)
+    return names
+
+
 def run_recipes(recipes: Sequence[str], env: Mapping[str, str] | None = None) -> None:
-    """Run ``scripts/train_zoo.sh RECIPE`` for each recipe (extra environment: ``env``, e.g. SEED)."""
+    """Run ``scripts/train_zoo.sh RECIPE`` for each recipe (extra environment: ``env``, e.g. SEED).
+
+    A recipe skips every stage whose record in ``data/training/`` is finished, so in a checkout as shipped it
+    trains nothing: move ``data/training/`` (and ``runs/``) aside first to train from scratch; the notice
+    printed here says so."""
     if not RECIPES.is_file():
         raise UsageError(f"{RECIPES}: the training recipes live in a checkout of the repository")
+    done = finished_records()
+    if done:
+        print(
+            f"data/training/ holds {len(done)} finished training records (the shipped ones): every stage they cover is "
+            "skipped. To train from scratch, move data/training/ and runs/ aside first."
+        )
     root = training_data_root()
     for recipe in recipes:
         subprocess.run(
