@@ -43,7 +43,8 @@
 # and how long it takes.
 #
 # **Running it.** `pip install -r requirements.txt` and `jupyter lab`. Every notebook runs top to
-# bottom on 2 CPU cores in a few minutes with the shipped models and an embedded photo; set
+# bottom on 2 CPU cores in a few minutes with the shipped models and an embedded photo (photos by Wikimedia Commons
+# contributors, under Creative Commons licences: `lic_lab/embedded/ATTRIBUTION.md`); set
 # `LIC_LAB_DATA` to a folder holding `kodak/` to measure on Kodak yourself (the notebooks read the stored Kodak
 # results; notebook 07's `RUN_BENCHMARK` re-measures them). **On a GPU** the same commands
 # work: `lic_lab.device()` picks CUDA when PyTorch sees it (the PyPI wheel of torch 2.13 on Linux
