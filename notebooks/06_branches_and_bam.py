@@ -119,7 +119,9 @@ print(f"round 2's branch-2 stage: {drift['steps']:,} steps at lr {drift['config'
       f"{drift['steps'] * drift['config']['lr']:.1f}")
 gains = [r["validation_psnr"][2] - r["validation_psnr"][0] for r in st["rounds"].values()]  # read on the validation photos
 # rule: a change under MEASURABLE_DB is no change; rounds are compared on the validation photos, never on Kodak
-print(f"8,000 instead of 2,500 steps for branches 2 and 3 (round 1 -> 2): {gains[1] - gains[0]:+.3f} dB of K = 1 -> 3 gain on the validation photos "
+branch2 = {n: sum(r["steps"] for r in zoo.chain_until(records[n], ["hyperprior-q5"]) if r["config"].get("stage") == "branch2")
+           for n in ("cbanet-round1", "cbanet-round2")}   # branch 2's steps in all, up to each round
+print(f"{branch2['cbanet-round2']:,} instead of {branch2['cbanet-round1']:,} steps for branches 2 and 3 (round 1 -> 2): {gains[1] - gains[0]:+.3f} dB of K = 1 -> 3 gain on the validation photos "
       f"({'a change' if abs(gains[1] - gains[0]) >= MEASURABLE_DB else 'no change'}); g_k kept in place (round 2 -> 3): "
       f"{gains[2] - gains[1]:+.3f} dB ({'a change' if abs(gains[2] - gains[1]) >= MEASURABLE_DB else 'no change'})")
 

@@ -13,7 +13,7 @@ COMPRESSAI_HYPERPRIOR = (
     [27.58, 29.20, 30.97, 32.84, 34.53, 36.74, 38.58, 40.56],
 )
 COMPRESSAI_FACTORIZED = ([0.123, 0.189, 0.288, 0.440, 0.648, 0.967], [26.91, 28.22, 29.62, 31.28, 32.96, 35.38])
-COMPRESSAI_OVERHEAD_PERCENT = (0.14, 0.26)  # coded size over entropy estimate
+COMPRESSAI_OVERHEAD_PERCENT = (0.14, 0.26)  # coded size over entropy estimate (../shared/notes/implementation-notes.md)
 
 # Benchmark paper, Table 7 (Kodak, PSNR-optimised, BD-rate against BPG 4:4:4, full / median range).
 BENCHMARK_TABLE7_KODAK = {
