@@ -8,7 +8,7 @@ int8 convolution weights with ``"int8_scales"``), "meta"}``; ``lic_lab/zoo/regis
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -372,6 +372,24 @@ def chain_until(record: dict[str, Any], stop: Iterable[str]) -> list[dict[str, A
             break
         out.append(run)
     return out
+
+
+def round_stages(rounds: Sequence[str], base: str) -> list[dict[str, Any]]:
+    """The stages each of ``rounds`` (run names, in training order, each built on the one before, the first on
+    ``base``) added, in training order: round, stage, run, steps, lr, lambda, read from the records."""
+    out = []
+    for i, name in enumerate(rounds):
+        for run in chain_until(training_record(name), [*rounds[:i], base])[::-1]:
+            cfg = run["config"]
+            out.append({"round": name, "stage": cfg.get("stage"), "run": run["name"], "steps": run["steps"],
+                        "lr": cfg["lr"], "lambda": cfg["lmbda"]})  # fmt: skip
+    return out
+
+
+def stage_steps(name: str, stage: str, base: str) -> int:
+    """Steps of training ``stage`` (e.g. ``"branch2"``) along ``name``'s chain down to ``base``, all rounds."""
+    runs = chain_until(training_record(name), [base])
+    return sum(r["steps"] for r in runs if r["config"].get("stage") == stage)
 
 
 def earlier_name(name: str) -> str:

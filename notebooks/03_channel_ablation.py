@@ -93,11 +93,11 @@ print(f"removing those 5 together: {together['psnr']:.2f} dB ({together['psnr_lo
       f"the sum of their single losses is {abl.psnr_loss[top].sum():.2f} dB "
       f"({'more' if abl.psnr_loss[top].sum() > together['psnr_loss'] else 'less'} than together)")
 kept_mean = channels.mean_ablation(model, x, top)   # each channel replaced by its own rounded mean instead of 0
-print("the same 5, each replaced by its own mean instead of 0 (dB lost):", np.round(kept_mean, 2).tolist(),
-      f"- on average {100 * (1 - kept_mean.sum() / abl.psnr_loss[top].sum()):.0f}% of their zeroing loss was their mean level")
+print("the same 5, each replaced by its own mean instead of 0, dB lost (zeroed -> mean kept):",
+      ", ".join(f"channel {int(c)}: {z:.2f} -> {m:.2f}" for c, z, m in zip(top, abl.psnr_loss[top], kept_mean)))
 
 # %% [markdown]
-# **Zero is not neutral.** A channel whose symbols are mostly positive (or negative) carries an offset: zeroing it shifts brightness or colour across the whole image, on top of removing its detail. The cell's last line replaces each of the top channels by its own mean instead (`channels.mean_ablation`), which keeps the offset and removes only the detail; the difference is how much of a channel's "importance" by zeroing was its mean level. CVQN and AG-VAE zero, as we do above.
+# **Zero is not neutral.** A channel whose symbols are mostly positive (or negative) carries an offset: zeroing it shifts brightness or colour across the whole image, on top of removing its detail. The cell's last line replaces each of the top channels by its own mean instead (`channels.mean_ablation`), which keeps the offset and removes only the detail; the difference, channel by channel, is what of its "importance" by zeroing was its mean level. CVQN and AG-VAE zero, as we do above.
 #
 # **The next-to-last line, and why dB losses do not add.** PSNR is a logarithm of the MSE, so the loss of removing several channels together is not the sum of their single losses (the cell above prints both). The "share of the loss" numbers of this notebook are therefore a *ranking* heuristic, not an accounting: with the losses clipped at 0, $L^+_c = \max(\Delta\text{PSNR}_c, 0)$, and sorted from the largest, $L^+_{(1)} \ge L^+_{(2)} \ge \dots$, the channels for a share $s$ are $\min\{k : \sum_{i \le k} L^+_{(i)} \ge s \sum_c L^+_c\}$ (`channels.channels_for_share`).
 #
@@ -119,9 +119,9 @@ display(Markdown(f"**Reading it.** PSNR peaks at factor {read['peak']:g}" + (
     ", the amplitude the encoder produced for this photo, and falls on both sides: a channel's amplitude is not a free "
     "quality knob, the decoder expects what the encoder gives it. That is why AG-VAE pairs a gain *before* rounding with an "
     "inverse gain *after* it (notebook 05): the rate changes, and the decoder still receives the amplitude it expects. "
-    f"Half and {read['largest']:g} times the amplitude are the same distance from 1: a decoder that were linear in this "
-    f"channel would lose the same on both sides (its error grows with $(f-1)^2$); ours loses {read['half_cost']:.2f} and "
-    f"{read['largest_cost']:.2f} dB." if read["peak"] == 1.0 else ".")))
+    (f"Half and {read['largest']:g} times the amplitude are the same distance from 1: a decoder that were linear in this "
+     f"channel would lose the same on both sides (its error grows with $(f-1)^2$); ours loses {read['half_cost']:.2f} and "
+     f"{read['largest_cost']:.2f} dB." if np.isclose(1 - 0.5, read["largest"] - 1) else "") if read["peak"] == 1.0 else ".")))
 
 # %% [markdown]
 # **The code of the ablation**: every channel removed in turn, decoded in batches:
@@ -182,14 +182,11 @@ print(f"{name}: {len(images)} images; mean pairwise Spearman {stab.mean_spearman
 mean_rank = stab.mean_ranking()[:10]
 print("most important channels on average:", mean_rank.tolist())
 common, on = stab.top_channel()
-halves = [channels.channels_for_share(row, 0.5) for row in stab.losses]
 print(f"the most important channel of each image is channel {common} on {on} of {len(images)} images; "
-      f"channels holding half of the single losses per image: {halves}")
-uneven = max(halves) <= stab.losses.shape[1] // 4  # rule: on every image a quarter of the channels or fewer hold half
-same = stab.min_spearman > 0.5  # rule: every pair of images ranks the channels alike (Spearman above 0.5, as section 3)
+      f"channels holding half of the single losses per image: {stab.halves()}")
 print(f"'appears on all images', read two ways: importance is uneven on every image (rule: half of the losses in at most "
-      f"{stab.losses.shape[1] // 4} channels): {'yes' if uneven else 'no'}; the same channels matter on every image "
-      f"(rule: Spearman above 0.5 for every pair of images): {'yes' if same else 'no'}")
+      f"{stab.losses.shape[1] // 4} channels): {'yes' if stab.uneven_everywhere() else 'no'}; the same channels matter on "
+      f"every image (rule: Spearman above 0.5 for every pair of images): {'yes' if stab.same_everywhere() else 'no'}")
 fig, ax = plt.subplots(figsize=(12, 3.4))
 im = ax.imshow(stab.losses[:, stab.mean_ranking()], aspect="auto", cmap="viridis")
 ax.set_yticks(range(len(images))); ax.set_yticklabels([p.stem for p in chosen], fontsize=7)

@@ -332,7 +332,7 @@ print(f"cwic-q2's TCAE: symbols enter {'one-hot' if m2.tcae.one_hot else 'as val
 #
 # We code the code $\mathbf o' = (\mathbf o + 1)\circ\mathbf m$ ($T + 1$ symbols: the $T$ levels plus "not coded") and the quantized importance map $QI(\mathbf p)$ ($L$ symbols). $QI(\mathbf p)$ goes first, so the decoder knows the mask and only kept codes cost bits. Four entropy models, on the same Kodak codes (the sequential TCAE exists only for `cwic-q2`'s codes: `cwic-abl-sequential-s0`; its cells are blank for q1 and q3):
 #
-# * **TCAE** (sequential) and **inclined TCAE**: trimmed layers with 5×5 kernels, then a 1×1 output layer, $G$ groups each (section 7 prints our sizes; the paper: 9 layers, 8 groups for $\mathbf o'$ and 32 for $QI(\mathbf p)$, sec. 4.3);
+# * **TCAE** (sequential) and **inclined TCAE**: trimmed layers with 5×5 kernels, then a 1×1 output layer, $G$ groups each (section 7 prints our sizes; the paper: 9 layers with, in the first eight, 8 groups for $\mathbf o'$ and 32 for $QI(\mathbf p)$, sec. 4.5);
 # * **CABAC-like**: adaptive counts per context, the context being the symbols above and to the left and the same position in the previous channel (the paper's "modified CABAC"; above and left for $QI(\mathbf p)$);
 # * **i.i.d.**: one adaptive distribution for every symbol.
 #

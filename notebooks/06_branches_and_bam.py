@@ -108,25 +108,21 @@ rows = [{"round": label, "Kodak bpp at the base": round(r["bpp"], 3), "g_1, g_2,
          "validation K = 1 -> 3 (dB)": round(r["validation_psnr"][2] - r["validation_psnr"][0], 3)}
         for label, r in st["rounds"].items()]
 display(Markdown(viz.table(rows)))
-records = {n: json.loads((lic_lab.REPO_DIR / "data" / "training" / "cbanet" / f"{n}.json").read_text())
-           for n in ("cbanet-round1", "cbanet-round2", "cbanet-round3", "cbanet-round4")}
-stages = [{"round": n, "stage": r["config"].get("stage"), "run": r["name"], "steps": f"{r['steps']:,}",
-           "lr": f"{r['config']['lr']:g}", "lambda": r["config"]["lmbda"]}   # each round's own stages, in training order
-          for i, n in enumerate(records) for r in zoo.chain_until(records[n], [*list(records)[:i], "hyperprior-q5"])[::-1]]
-display(Markdown(viz.table(stages)))
-drift = next(r for r in zoo.chain_until(records["cbanet-round2"], ["cbanet-round1"]) if r["config"].get("stage") == "branch2")
-print(f"round 2's branch-2 stage: {drift['steps']:,} steps at lr {drift['config']['lr']:g}, so Adam can move g_2 by up to "
-      f"{drift['steps'] * drift['config']['lr']:.1f}")
+rounds = ["cbanet-round1", "cbanet-round2", "cbanet-round3", "cbanet-round4"]
+stages = zoo.round_stages(rounds, base="hyperprior-q5")   # each round's own stages, in training order
+display(Markdown(viz.table([{**r, "steps": f"{r['steps']:,}", "lr": f"{r['lr']:g}"} for r in stages])))
+drift = next(r for r in stages if r["round"] == "cbanet-round2" and r["stage"] == "branch2")
+print(f"round 2's branch-2 stage: {drift['steps']:,} steps at lr {drift['lr']:g}, so Adam can move g_2 by up to "
+      f"{drift['steps'] * drift['lr']:.1f}")
 gains = [r["validation_psnr"][2] - r["validation_psnr"][0] for r in st["rounds"].values()]  # read on the validation photos
 # rule: a change under MEASURABLE_DB is no change; rounds are compared on the validation photos, never on Kodak
-branch2 = {n: sum(r["steps"] for r in zoo.chain_until(records[n], ["hyperprior-q5"]) if r["config"].get("stage") == "branch2")
-           for n in ("cbanet-round1", "cbanet-round2")}   # branch 2's steps in all, up to each round
+branch2 = {n: zoo.stage_steps(n, "branch2", base="hyperprior-q5") for n in rounds[:2]}   # branch 3 trained alike
 print(f"{branch2['cbanet-round2']:,} instead of {branch2['cbanet-round1']:,} steps for branches 2 and 3 (round 1 -> 2): {gains[1] - gains[0]:+.3f} dB of K = 1 -> 3 gain on the validation photos "
       f"({'a change' if abs(gains[1] - gains[0]) >= MEASURABLE_DB else 'no change'}); g_k kept in place (round 2 -> 3): "
       f"{gains[2] - gains[1]:+.3f} dB ({'a change' if abs(gains[2] - gains[1]) >= MEASURABLE_DB else 'no change'})")
 
 # %% [markdown]
-# **A probe: the budget, or the branches?** If keeping $g_k$ in place made no change, its drift was harmless, and something else holds branches 2 and 3 back. `cbanet-probe-single64` (recipe `cbanet-probe`, not shipped) asks what: one 64-channel branch, the baseline decoder's width, trained exactly as branch 1 was (8,000 steps at lr $10^{-3}$ on the same frozen encoder, so it codes the same bits; branches 2 and 3 had 8,000 steps each on top of branch 1's). If it does no better than $K = 3$, steps on a frozen encoder are the limit; if it does better by more than 0.05 dB (`MEASURABLE_DB`) with about the same FLOPs, the progressive sum of narrow branches is. What the probe cannot separate: narrow branches summed, versus each branch trained with the earlier ones frozen (round 4 below asks that); and each model is one seed. Kodak at the base bitrate, every model in fp16:
+# **A probe: the budget, or the branches?** If keeping $g_k$ in place made no change, its drift was harmless, and something else holds branches 2 and 3 back. `cbanet-probe-single64` (recipe `cbanet-probe`, not shipped) asks what: one 64-channel branch, the baseline decoder's width, trained exactly as branch 1 was (its steps and lr are branch 1's in the stage table above, on the same frozen encoder, so it codes the same bits; branches 2 and 3 had as many each on top of branch 1's). If it does no better than $K = 3$, steps on a frozen encoder are the limit; if it does better by more than 0.05 dB (`MEASURABLE_DB`) with about the same FLOPs, the progressive sum of narrow branches is. What the probe cannot separate: narrow branches summed, versus each branch trained with the earlier ones frozen (round 4 below asks that); and each model is one seed. Kodak at the base bitrate, every model in fp16:
 
 # %%
 fp16_means = zoo.training_kodak_means()

@@ -351,7 +351,7 @@ case "${1:-}" in
       stage $D/cvqn cvqn-q2-seg5 $C --val-every 1000 --M 32 --lmbda 16 --steps 4000 --lr 2e-4 --init $D/cvqn/cvqn-q2-seg4.pt ;;
     esac
     # Segment 5 ran as data/training/cvqn-q2 and shipped until recipe cvqn-long-2 continued it (moved to
-    # cvqn/cvqn-q2-seg5; the q1/q3 first segments below name it by its old path, their records' init_record
+    # cvqn/cvqn-q2-seg5; the records of the q1/q3 first segments below name it by its old path, their init_record
     # points at the moved record). C = 16 and 48 are fine-tuned again from each new q2 (delete their runs in
     # data/training/cvqn/ first); these first segments shipped as cvqn-q1 and cvqn-q3 until recipe
     # cvqn-ends-long continued them.

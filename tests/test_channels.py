@@ -113,3 +113,13 @@ def test_sweep_reading_finds_the_peak_and_the_costs():
     assert read["monotone"] and read["peak"] == 1.0 and read["largest"] == 1.5
     assert (read["removal_cost"], read["half_cost"], read["largest_cost"]) == (10.0, 3.0, 2.5)
     assert not channels.sweep_reading(factors, [20.0, 31.0, 30.0, 27.5])["monotone"]
+
+
+def test_stability_reads_appears_on_all_images_two_ways():
+    from lic_lab.teaching.channels import Stability
+
+    losses = np.array([[9.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]])
+    stab = Stability(losses, mean_spearman=0.6, min_spearman=0.6, top_overlap=1.0, k=2)
+    assert stab.halves() == [1, 4] and not stab.uneven_everywhere()  # the second image spreads its losses: 4 > 8 // 4
+    assert stab.same_everywhere() and not Stability(losses[:1], 0.9, 0.4, 1.0, 2).same_everywhere()
+    assert Stability(losses[:1], 0.9, 0.4, 1.0, 2).uneven_everywhere()

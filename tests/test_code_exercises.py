@@ -84,6 +84,24 @@ def test_helpers_of_the_students_own_pass():
 
     check_code("03.spearman", spearman)
 
+    def spearman_local(a, b):  # a local helper under the library's name, used from a generator (a closure cell)
+        def rankdata(v):
+            return _own_ranks(v)
+
+        ra, rb = (rankdata(v) for v in (a, b))
+        return float(np.corrcoef(ra, rb)[0, 1])
+
+    check_code("03.spearman", spearman_local)
+
+    def gains_at(matrix, rates):  # a local `vector`, named like GainUnit.vector, used in a comprehension
+        def vector(r):
+            s = min(max(int(r), 1), matrix.shape[0] - 1)
+            return matrix[s - 1] ** (1 - (r - s)) * matrix[s] ** (r - s)
+
+        return torch.stack([vector(float(r)) for r in rates])
+
+    check_code("05.gains_at", gains_at)
+
 
 def test_exercises_refuse_a_ready_made_answer():
     from scipy.stats import rankdata as scipy_rankdata
@@ -152,6 +170,17 @@ def test_exercises_refuse_a_ready_made_answer():
             check_code(key.strip(), fn)
     with pytest.raises(AssertionError, match="yourself"):
         check_code("03.psnr_without", lambda model, y_hat, x, c: float(channels.decode_variants(model, x, y_hat, [(c, 0.0)])[0][0]))
+    decode = functools.partial(channels.decode_variants, batch=1, with_ms_ssim=False)  # a decorated function, aliased
+
+    def by_partial(model, y_hat, x, c):
+        return float(decode(model, x, y_hat, [(c, 0.0)])[0][0])
+
+    def by_decorated_default(model, y_hat, x, c, dv=channels.decode_variants):
+        return float(dv(model, x, y_hat, [(c, 0.0)], batch=1, with_ms_ssim=False)[0][0])
+
+    for fn in (by_partial, by_decorated_default):
+        with pytest.raises(AssertionError, match="yourself"):
+            check_code("03.psnr_without", fn)
 
 
 def test_a_function_that_raises_fails_with_the_hint():

@@ -273,3 +273,14 @@ def test_chain_until_gives_the_stages_one_round_added():
     assert [r["name"] for r in stages][:1] == ["cbanet-round2"] and "cbanet-round1" not in [r["name"] for r in stages]
     assert {r["config"]["stage"] for r in stages} >= {"branch2", "branch3", "bam1"}
     assert zoo.chain_until(record, set()) == zoo.training_chain(record)
+
+
+def test_round_stages_and_stage_steps_read_the_records():
+    stages = zoo.round_stages(["cbanet-round1", "cbanet-round2"], base="hyperprior-q5")
+    first = [r for r in stages if r["round"] == "cbanet-round1"]
+    assert first[0]["stage"] == "branch1" and first[-1]["run"] == "cbanet-round1"  # training order: branches, then BAMs
+    second = {r["stage"]: r for r in stages if r["round"] == "cbanet-round2"}
+    assert "branch1" not in second and second["branch2"]["steps"] > 0  # round 2 only continued branches 2 and 3
+    assert zoo.stage_steps("cbanet-round2", "branch2", base="hyperprior-q5") == (
+        zoo.stage_steps("cbanet-round1", "branch2", base="hyperprior-q5") + second["branch2"]["steps"]
+    )

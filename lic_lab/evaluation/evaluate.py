@@ -299,11 +299,16 @@ def fp16_family_curve(
 MIN_OVERLAP_DB = 1.5  # BD metrics only where two curves share at least this much quality range
 
 
+def estimated_bytes(rows: Sequence[Mapping[str, Any]]) -> float:
+    """The model's entropy estimate of result ``rows`` (:func:`evaluate_image`), in bytes, summed over the rows."""
+    return sum(r["bpp_est"] * r["bytes"] / r["bpp"] for r in rows)
+
+
 def coding_overhead(rows: Sequence[Mapping[str, Any]], whole_file: bool = False) -> float:
     """How much larger (%) the coded sections of result ``rows`` (:func:`evaluate_image`; or, with
     ``whole_file``, the files with their header and CRC) are than the model's entropy estimate of them,
     summed over the rows (one row: one image's overhead). Negative: smaller than the estimate."""
-    estimate = sum(r["bpp_est"] * r["bytes"] / r["bpp"] for r in rows)  # bytes
+    estimate = estimated_bytes(rows)
     coded = sum(r["bytes"] if whole_file else r["payload_bytes"] for r in rows)
     return 100 * (coded / estimate - 1)
 
@@ -321,7 +326,7 @@ def overhead_table(
         rows.append(
             {
                 "model": name,
-                "estimated bits": round(sum(8 * r["bpp_est"] * r["bytes"] / r["bpp"] for r in imgs)),
+                "estimated bits": round(8 * estimated_bytes(imgs)),
                 "entropy-coded bits": 8 * sum(r["payload_bytes"] for r in imgs),
                 "coding overhead (%)": round(per_model[name], 3),
                 "file bits (with header + CRC)": 8 * sum(r["bytes"] for r in imgs),
@@ -441,20 +446,27 @@ ONE_MODEL_RESOLUTION = 0.5
 ONE_MODEL_RESOLUTION_DB = 0.05
 
 
+def direction(change: float | None, resolution: float = ONE_MODEL_RESOLUTION) -> bool | None:
+    """A change (%, negative = the claimed saving) read with one model per variant: True at ``-resolution``
+    or below, False at ``+resolution`` or above (or missing), None within the resolution (not resolved)."""
+    if change is None or change >= resolution:
+        return False
+    return True if change <= -resolution else None
+
+
 def standing(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    """One sentence per tested curve from :func:`bd_table` rows, the verdict computed by a stated rule:
-    a BD-rate at -ONE_MODEL_RESOLUTION % or below is "fewer bits than" the anchor at equal quality, one at
-    +ONE_MODEL_RESOLUTION % or above "more bits than", one in between "about the bits of" (not resolved, the
-    edges of ``teaching.ablation.direction``); anchors
-    whose overlap is too small are named as not compared."""
+    """One sentence per tested curve from :func:`bd_table` rows, the verdict computed by a stated rule
+    (:func:`direction`): a BD-rate at -ONE_MODEL_RESOLUTION % or below is "fewer bits than" the anchor at equal
+    quality, one at +ONE_MODEL_RESOLUTION % or above "more bits than", one in between "about the bits of" (not
+    resolved); anchors whose overlap is too small are named as not compared."""
     out: dict[str, list[str]] = {}
     for row in rows:
         rate = row["BD-rate (%)"]
         if rate is None:
             phrase = f"not compared with {row['anchor']} (overlap too small)"
-        elif abs(rate) < ONE_MODEL_RESOLUTION:
+        elif direction(rate) is None:
             phrase = f"about the bits of {row['anchor']} ({rate:+.1f}%, within +/-{ONE_MODEL_RESOLUTION}%)"
         else:
-            phrase = f"{'fewer' if rate < 0 else 'more'} bits than {row['anchor']} ({rate:+.1f}%)"
+            phrase = f"{'fewer' if direction(rate) else 'more'} bits than {row['anchor']} ({rate:+.1f}%)"
         out.setdefault(row["model"], []).append(phrase)
     return {model: f"{model} needs " + ", ".join(phrases) for model, phrases in out.items()}

@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from lic_lab.evaluation.evaluate import ONE_MODEL_RESOLUTION
+from lic_lab.evaluation.evaluate import ONE_MODEL_RESOLUTION, direction  # noqa: F401 - re-exported: notebooks call ablation.direction
 
 METRICS = ("bpp", "bpp_est", "psnr", "ms_ssim")
 
@@ -190,14 +190,6 @@ def seed_verdict(reproduced: bool, beyond: bool) -> str:
     if not reproduced:
         return "not reproduced"
     return "reproduced" if beyond else "direction only, within seed noise"
-
-
-def direction(change: float | None, resolution: float = ONE_MODEL_RESOLUTION) -> bool | None:
-    """A change (%, negative = the claimed saving) read with one model per variant: True at ``-resolution``
-    or below, False at ``+resolution`` or above (or missing), None within the resolution (not resolved)."""
-    if change is None or change >= resolution:
-        return False
-    return True if change <= -resolution else None
 
 
 def all_outcomes(outcomes: Sequence[bool | None]) -> bool | None:

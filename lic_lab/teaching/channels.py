@@ -158,8 +158,10 @@ def scale_sweep(
 
 def sweep_reading(factors: Sequence[float], sweep: Sequence[float]) -> dict[str, Any]:
     """What a :func:`scale_sweep` shows: whether PSNR rises monotonically from factor 0 to 1, the factor where it
-    peaks, and what factors 0, 0.5 and the largest cost against 1 (dB; ``factors`` must hold 0, 0.5 and 1)."""
-    f, q = np.asarray(factors, float), np.asarray(sweep, float)
+    peaks, and what factors 0, 0.5 and the largest cost against 1 (dB; ``factors``, in any order, must hold 0, 0.5
+    and 1)."""
+    order = np.argsort(np.asarray(factors, float))
+    f, q = np.asarray(factors, float)[order], np.asarray(sweep, float)[order]
     at = {v: float(q[int(np.flatnonzero(np.isclose(f, v))[0])]) for v in (0.0, 0.5, 1.0)}
     return {
         "monotone": bool(np.all(np.diff(q[f <= 1]) >= 0)),
@@ -236,6 +238,20 @@ class Stability:
         firsts = np.argmax(self.losses, axis=1)
         common = int(np.bincount(firsts).argmax())
         return common, int((firsts == common).sum())
+
+    def halves(self) -> list[int]:
+        """Per image, the channels whose single losses hold half of all (:func:`channels_for_share`)."""
+        return [channels_for_share(row, 0.5) for row in self.losses]
+
+    def uneven_everywhere(self) -> bool:
+        """CVQN's "appears on all images", read as: importance is uneven on every image (rule: on each, a quarter
+        of the channels or fewer hold half of the single losses)."""
+        return max(self.halves()) <= self.losses.shape[1] // 4
+
+    def same_everywhere(self, threshold: float = 0.5) -> bool:
+        """The same sentence read as: the same channels matter on every image (rule: every pair of images ranks
+        the channels alike, Spearman above ``threshold``)."""
+        return self.min_spearman > threshold
 
 
 def importance_stability(

@@ -43,56 +43,76 @@ def _gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-_GLOBAL_LOADS = {"LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_CLASSDEREF"}
+_GLOBAL_LOADS = {"LOAD_GLOBAL", "LOAD_NAME"}
+_CLOSURE_LOADS = {"LOAD_DEREF", "LOAD_CLASSDEREF"}
 _ATTRIBUTE_LOADS = {"LOAD_ATTR", "LOAD_METHOD", "IMPORT_NAME", "IMPORT_FROM"}
 
 
+def _unwrapped(obj: object) -> object:
+    """``obj`` without its decorators' wrappers (itself when the chain of ``__wrapped__`` loops)."""
+    try:
+        return inspect.unwrap(obj)  # type: ignore[arg-type]
+    except ValueError:
+        return obj
+
+
 def _callables_in(obj: object) -> list[object]:
-    """What calling ``obj`` may run: the function itself (unwrapped from decorators), a partial's function,
-    a callable instance's ``__call__``, and functions given as default arguments."""
-    out: list[object] = []
+    """What calling ``obj`` may run: the object, its undecorated function, a partial's or a method's function,
+    a callable instance's ``__call__``, and callables given as default arguments."""
     if isinstance(obj, functools.partial):
         return [obj, *_callables_in(obj.func)]
-    if inspect.isfunction(obj) or inspect.ismethod(obj):
-        fn = inspect.unwrap(obj.__func__ if inspect.ismethod(obj) else obj)
-        out.append(fn)
-        defaults = [*(getattr(fn, "__defaults__", None) or ()), *(getattr(fn, "__kwdefaults__", None) or {}).values()]
-        for value in defaults:
-            out += _callables_in(value) if callable(value) else []
+    if inspect.ismethod(obj):
+        return [obj, *_callables_in(obj.__func__)]
+    if inspect.isfunction(obj):
+        fn = _unwrapped(obj)
+        out = [obj, fn]
+        if inspect.isfunction(fn):
+            for value in [*(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]:
+                out += _callables_in(value) if callable(value) else []
         return out
     call = inspect.getattr_static(type(obj), "__call__", None)
-    if call is not None and inspect.isfunction(call) and not isinstance(obj, type):
-        out.append(call)
-    return [obj, *out]
+    return [obj, call] if inspect.isfunction(call) and not isinstance(obj, type) else [obj]
 
 
 def _refuse(fn: Callable, names: set[str], objects: Sequence[object], what: str) -> None:
     """Fail when ``fn`` calls a ready-made answer: a function of ``names`` (by any module path) or one of
-    ``objects`` under any alias, in its body, nested functions, closure, default arguments or decorators'
-    wrapped function, or in a helper of the student's own that it calls (a function defined beside ``fn``,
-    e.g. ``def rk(v): return rankdata(v)``; a helper's own name is never held against it)."""
-    todo, visited, found = _callables_in(fn), set(), []
-    home = getattr(inspect.unwrap(fn) if inspect.isfunction(fn) else fn, "__globals__", None)
+    ``objects`` (decorated or not) under any alias, in its body, nested functions, closure or default
+    arguments, or in a helper of the student's own that it calls (a function defined where ``fn`` was, e.g.
+    ``def rk(v): return rankdata(v)``). A helper of the student's own, or a local variable, is judged by what
+    it does, never by its name."""
+    refused = {id(o) for o in objects} | {id(_unwrapped(o)) for o in objects}
+    first = _callables_in(fn)
+    home = next((getattr(_unwrapped(c), "__globals__", None) for c in first if inspect.isfunction(c)), None)
 
     def own_helper(obj: object) -> bool:
-        return inspect.isfunction(obj) and inspect.unwrap(obj).__globals__ is home
+        return inspect.isfunction(obj) and home is not None and getattr(_unwrapped(obj), "__globals__", None) is home
+
+    todo, visited, found = list(first), set(), []
+
+    def judge(name: str, obj: object) -> None:
+        if own_helper(obj):
+            todo.extend(_callables_in(obj))  # judged by what it calls, not by its name
+        elif name in names or id(obj) in refused:
+            found.append(name)
+        elif callable(obj):
+            todo.extend(c for c in _callables_in(obj) if own_helper(c) or id(c) in refused)
 
     while todo:
         f = todo.pop()
         if id(f) in visited:
             continue
         visited.add(id(f))
-        if any(f is o for o in objects):
+        if id(f) in refused:
             found.append(getattr(f, "__name__", repr(f)))
             continue
-        if not inspect.isfunction(f):
+        if not own_helper(f):  # library code given as a default or wrapped: only its identity counts
             continue
         try:
-            captured = inspect.getclosurevars(f).nonlocals
+            captured = inspect.getclosurevars(f).nonlocals  # type: ignore[arg-type]
         except ValueError:  # an empty closure cell
             captured = {}
-        scope = {**f.__globals__, **captured}
-        codes = [f.__code__]
+        outside = set(f.__code__.co_freevars)  # type: ignore[attr-defined]
+        codes = [f.__code__]  # type: ignore[attr-defined]
         while codes:
             code = codes.pop()
             codes.extend(c for c in code.co_consts if inspect.iscode(c))
@@ -101,13 +121,9 @@ def _refuse(fn: Callable, names: set[str], objects: Sequence[object], what: str)
                 if not isinstance(name, str):
                     continue
                 if ins.opname in _GLOBAL_LOADS:
-                    obj = scope.get(name)
-                    if own_helper(obj):
-                        todo += _callables_in(obj)  # judged by what it calls, not by its name
-                    elif name in names or any(obj is o for o in objects):
-                        found.append(name)
-                    elif callable(obj):
-                        todo += [c for c in _callables_in(obj) if own_helper(c) or any(c is o for o in objects)]
+                    judge(name, f.__globals__.get(name))  # type: ignore[attr-defined]
+                elif ins.opname in _CLOSURE_LOADS and name in outside:  # else a local of f: its code is scanned
+                    judge(name, captured.get(name))
                 elif ins.opname in _ATTRIBUTE_LOADS and name in names:
                     found.append(name)
     assert not found, f"write {what} yourself: your function calls {found[0]}"

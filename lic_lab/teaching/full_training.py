@@ -33,7 +33,8 @@ def training_data_root() -> Path:
 
 
 def finished_records(folder: Path = PACKAGE_DIR.parent / "data" / "training") -> list[str]:
-    """The finished training records under ``folder``: stages a recipe skips (``train_and_save``)."""
+    """The finished training records under ``folder``: stages a recipe skips (``train_and_save`` skips a stage
+    whose record is finished with at least the steps the recipe asks for, as every shipped one is)."""
     names = []
     for path in sorted(folder.rglob("*.json")) if folder.is_dir() else []:
         try:
