@@ -385,11 +385,12 @@ case "${1:-}" in
     # seed (the segment's number). Rule (validation photos, never Kodak), written before training: a segment
     # ships when its validation bpp + lambda (1 - MS-SSIM) (training.curves.validation_objective) is lower
     # than the segment it continues; otherwise that one goes back. Planned at 10,500 steps, set to 14,000 once the
-    # speed was measured (at step 500) and to 13,000 at step 7,000 to fit the session, both before the lr decay.
+    # speed was measured (at step 500), to 13,000 at step 7,000 and 12,000 at step 8,500 to fit the session, all
+    # before the lr decay.
     D=data/training; C="--arch cvqn --N 16 --metric ms-ssim --patch 192 --val-every 1000 --lr 2e-4"
     case "${STEP:-}" in
-      q2) stage $D cvqn-q2 $C --M 32 --lmbda 16 --steps ${STEPS:-13000} --seed 6 --init $D/cvqn/cvqn-q2-seg5.pt ;;
-      q3) stage $D cvqn-q3 $C --M 48 --lmbda 24 --steps ${STEPS:-13000} --seed 3 --init $D/cvqn/cvqn-q3-seg2.pt ;;
+      q2) stage $D cvqn-q2 $C --M 32 --lmbda 16 --steps ${STEPS:-12000} --seed 6 --init $D/cvqn/cvqn-q2-seg5.pt ;;
+      q3) stage $D cvqn-q3 $C --M 48 --lmbda 24 --steps ${STEPS:-12000} --seed 3 --init $D/cvqn/cvqn-q3-seg2.pt ;;
       *) echo "STEP is q2 or q3" >&2; exit 2 ;;
     esac
     ;;
