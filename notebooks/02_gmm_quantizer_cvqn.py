@@ -29,7 +29,7 @@
 #
 # **Time** 60 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
-# Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn`, `cvqn-ends-long`, `cvqn-base` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). `cvqn-q1..q3` were rebuilt wider and trained longer when the workbook's models were retrained (`cvqn-q2` in segments, each fine-tuned from the last one's weights with a fresh optimizer; section 3.2 shows whether its loss had flattened; `cvqn-q1` and `-q3` start from `cvqn-q2` and train at their own width in two segments, which section 3.2's table counts); a name with `(earlier)`, such as `cvqn (earlier)`, is the version it replaced, whose Kodak results stay for comparison. The ablation variants of section 6 were rebuilt too: they fine-tune a shared base of the rebuilt width (`cvqn-base`, one group, q = [5]: the [5] control's own setting, so the split variants must adapt where the control need not, which if anything works against the paper's direction). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
+# Every model here was trained by `python -m lic_lab train` through `scripts/train_zoo.sh cvqn`, `cvqn-ends-long`, `cvqn-long-2`, `cvqn-base` and `cvqn-ablation` (model cards in `lic_lab/zoo/checkpoints/`). `cvqn-q1..q3` were rebuilt wider and trained longer when the workbook's models were retrained (`cvqn-q2` in segments, each fine-tuned from the last one's weights with a fresh optimizer; section 3.2 shows whether its loss had flattened; `cvqn-q1` and `-q3` start from `cvqn-q2` and train at their own width in segments, which section 3.2's table counts); a name with `(earlier)`, such as `cvqn (earlier)`, is the version it replaced, whose Kodak results stay for comparison. The ablation variants of section 6 were rebuilt too: they fine-tune a shared base of the rebuilt width (`cvqn-base`, one group, q = [5]: the [5] control's own setting, so the split variants must adapt where the control need not, which if anything works against the paper's direction). Kodak numbers come from `scripts/build_zoo.py` and `scripts/paper_studies.py cvqn` (tests re-derive them from the checkpoints); per-image demos use an embedded photo, so the notebook runs without any data.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -60,6 +60,8 @@ if FULL_TRAINING:
     run_recipes(["cvqn"])
     for step in ("q1", "q3"):  # C = 16 and 48: their long second segments
         run_recipes(["cvqn-ends-long"], env={"STEP": step})
+    for step in ("q2", "q3",):  # one more long segment on new crops
+        run_recipes(["cvqn-long-2"], env={"STEP": step})
     run_recipes(["cvqn-base"])
     for seed in (0, 1, 2):
         run_recipes(["cvqn-ablation"], env={"SEED": str(seed)})
