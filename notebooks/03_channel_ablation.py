@@ -119,9 +119,9 @@ display(Markdown(f"**Reading it.** PSNR peaks at factor {read['peak']:g}" + (
     ", the amplitude the encoder produced for this photo, and falls on both sides: a channel's amplitude is not a free "
     "quality knob, the decoder expects what the encoder gives it. That is why AG-VAE pairs a gain *before* rounding with an "
     "inverse gain *after* it (notebook 05): the rate changes, and the decoder still receives the amplitude it expects. "
-    + (f"Half and {read['largest']:g} times the amplitude are the same distance from 1: a decoder that were linear in this "
-     f"channel would lose the same on both sides (its error grows with $(f-1)^2$); ours loses {read['half_cost']:.2f} and "
-     f"{read['largest_cost']:.2f} dB." if np.isclose(1 - 0.5, read["largest"] - 1) else "") if read["peak"] == 1.0 else ".")))
+    + (f"Half and 1.5 times the amplitude are the same distance from 1: a decoder that were linear in this channel would lose "
+       f"the same on both sides (its error grows with $(f-1)^2$); ours loses {read['half_cost']:.2f} and {read['mirror_cost']:.2f} dB."
+       if read["mirror_cost"] is not None else "") if read["peak"] == 1.0 else ".")))
 
 # %% [markdown]
 # **The code of the ablation**: every channel removed in turn, decoded in batches:

@@ -113,6 +113,7 @@ def test_sweep_reading_finds_the_peak_and_the_costs():
     assert read["monotone"] and read["peak"] == 1.0 and read["largest"] == 1.5
     assert (read["removal_cost"], read["half_cost"], read["largest_cost"]) == (10.0, 3.0, 2.5)
     assert not channels.sweep_reading(factors, [20.0, 31.0, 30.0, 27.5])["monotone"]
+    assert read["mirror_cost"] == 2.5 and channels.sweep_reading([0.0, 0.5, 1.0], [20.0, 27.0, 30.0])["mirror_cost"] is None
 
 
 def test_stability_reads_appears_on_all_images_two_ways():

@@ -462,11 +462,12 @@ def standing(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     out: dict[str, list[str]] = {}
     for row in rows:
         rate = row["BD-rate (%)"]
+        fewer = direction(rate)
         if rate is None:
             phrase = f"not compared with {row['anchor']} (overlap too small)"
-        elif direction(rate) is None:
+        elif fewer is None:
             phrase = f"about the bits of {row['anchor']} ({rate:+.1f}%, within +/-{ONE_MODEL_RESOLUTION}%)"
         else:
-            phrase = f"{'fewer' if direction(rate) else 'more'} bits than {row['anchor']} ({rate:+.1f}%)"
+            phrase = f"{'fewer' if fewer else 'more'} bits than {row['anchor']} ({rate:+.1f}%)"
         out.setdefault(row["model"], []).append(phrase)
     return {model: f"{model} needs " + ", ".join(phrases) for model, phrases in out.items()}

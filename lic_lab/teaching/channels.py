@@ -80,15 +80,16 @@ def decode_variants(
     batch: int | None = None,
     with_ms_ssim: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Decode ``y_hat`` edited by each ``(channel or channels, factor)`` of ``edits``; PSNR and MS-SSIM of each."""
+    """Decode ``y_hat`` edited by each ``(channel or channels, factor)`` or ``(channel or channels, factor, offset)``
+    of ``edits`` (the channel becomes ``factor * y + offset``); PSNR and MS-SSIM of each."""
     batch = batch or default_batch(model)
     psnrs, msss = [], []
     size = x.shape[-2:]
     for start in range(0, len(edits), batch):
         chunk = edits[start : start + batch]
         y = y_hat.repeat(len(chunk), 1, 1, 1)
-        for i, (channel, factor) in enumerate(chunk):
-            y[i, channel] *= factor
+        for i, (channel, factor, *offset) in enumerate(chunk):
+            y[i, channel] = y[i, channel] * factor + (offset[0] if offset else 0.0)
         x_hat = crop_to(model.synthesize(y).clamp(0, 1), size)
         p, m = _batch_quality(x, x_hat, with_ms_ssim)
         psnrs.append(p)
@@ -138,13 +139,8 @@ def mean_ablation(model: CompressionModel, x: torch.Tensor, channels: Sequence[i
     out = latents(model, x)
     y_hat = out["y_hat"]
     base = _batch_quality(x, out["x_hat"], False)[0][0]
-    losses = []
-    for c in channels:
-        y = y_hat.clone()
-        y[:, int(c)] = torch.round(y_hat[:, int(c)].mean())
-        x_hat = crop_to(model.synthesize(y).clamp(0, 1), x.shape[-2:])
-        losses.append(float(base - _batch_quality(x, x_hat, False)[0][0]))
-    return np.array(losses)
+    edits = [(int(c), 0.0, float(torch.round(y_hat[:, int(c)].mean()))) for c in channels]
+    return base - decode_variants(model, x, y_hat, edits, with_ms_ssim=False)[0]
 
 
 @torch.no_grad()
@@ -171,6 +167,10 @@ def sweep_reading(factors: Sequence[float], sweep: Sequence[float]) -> dict[str,
         "half_cost": at[1.0] - at[0.5],
         "largest": float(f[-1]),
         "largest_cost": at[1.0] - float(q[-1]),
+        # 1.5 mirrors 0.5 about the peak the decoder expects: a decoder linear in the channel loses the same at both
+        "mirror_cost": at[1.0] - float(q[int(np.flatnonzero(np.isclose(f, 1.5))[0])])
+        if np.isclose(f, 1.5).any()
+        else None,
     }
 
 
