@@ -93,12 +93,15 @@ case "${1:-}" in
     # first: meanscale-q6 to data/training/meanscale/meanscale-q6-seg2, meanscale-q7 to
     # data/training/meanscale/meanscale-q7-seg1. Rule (validation photos, never Kodak): a new segment
     # ships when its validation R + lambda D (training.curves.validation_objective) is lower than the
-    # moved run's; otherwise the moved run goes back.
+    # moved run's; otherwise the moved run goes back. STEP=q5 (a later sitting, the same rule): q5
+    # (0.0483) had 8,500 steps along its own lambda's chain; its shipped run moved to
+    # data/training/meanscale/meanscale-q5-seg2 first. 12,000 steps, to fit one sitting.
     D=data/training; L="--arch mean_scale_hyperprior --N 64 --M 96 --batch 4 --patch 192 --val-every 2000 --lr 3e-4"
     case "${STEP:-}" in
+      q5) stage $D meanscale-q5 $L --lmbda 0.0483 --steps ${STEPS:-12000} --init $D/meanscale/meanscale-q5-seg2.pt ;;
       q6) stage $D meanscale-q6 $L --lmbda 0.0932 --steps ${STEPS:-13000} --init $D/meanscale/meanscale-q6-seg2.pt ;;
       q7) stage $D meanscale-q7 $L --lmbda 0.18 --steps ${STEPS:-13000} --init $D/meanscale/meanscale-q7-seg1.pt ;;
-      *) echo "STEP is q6 or q7" >&2; exit 2 ;;
+      *) echo "STEP is q5, q6 or q7" >&2; exit 2 ;;
     esac
     ;;
   meanscale-augment)
@@ -310,6 +313,25 @@ case "${1:-}" in
     stage $R cbanet-top-joint $W --stage joint --lmbda 0.0932 --steps 6000 --lr 3e-4 --init $R/cbanet-round4.pt \
       --init-over $D/hyperprior-q6.pt
     ;;
+  cbanet-top2)
+    # Issue 16: the paper reads its +0.25 dB (K = 1 -> 3) at 1.49 bpp on its high-rate model. Recipe
+    # cbanet-top moved our base one rung up (lambda 0.0932): +0.213 dB on the validation photos against
+    # round 4's +0.184, under the rule's 0.05. This moves it two rungs up, to hyperprior-q7 (lambda 0.18,
+    # Kodak about 1.1 bpp), with the same budget as cbanet-top (round 4's CAM, 6,000 joint steps at lr
+    # 3e-4), so the two differ only by the base. Rule (written before training; validation photos, never
+    # Kodak; scripts/cbanet_rule.py): the BAMs are fitted (at the lambdas of hyperprior-q6..q3) and it
+    # ships as round 5 only if its gain from K = 1 to 3 beats round 4's by more than 0.05 dB.
+    D=data/training; R=$D/cbanet
+    W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
+    set -f
+    stage $R cbanet-top2-joint $W --stage joint --lmbda 0.18 --steps 6000 --lr 3e-4 --init $R/cbanet-round4.pt \
+      --init-over $D/hyperprior-q7.pt
+    python scripts/cbanet_rule.py $R/cbanet-top2-joint.pt $R/cbanet-round4.pt || exit 0
+    stage $R cbanet-top2-bam4 $W --stage bam4 --lmbda 0.0932 --steps 1000 --lr 1e-3 --init $R/cbanet-top2-joint.pt
+    stage $R cbanet-top2-bam3 $W --stage bam3 --lmbda 0.0483 --steps 1000 --lr 1e-3 --init $R/cbanet-top2-bam4.pt
+    stage $R cbanet-top2-bam2 $W --stage bam2 --lmbda 0.025 --steps 1000 --lr 1e-3 --init $R/cbanet-top2-bam3.pt
+    stage $D cbanet $W --stage bam1 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/cbanet-top2-bam2.pt
+    ;;
   cbanet-probe)
     # Not shipped (issue 16): is the sum of progressively trained narrow branches the limit, or the
     # budget? One 64-channel branch (the baseline decoder's width; about K = 3's synthesis FLOPs: notebook 06)
@@ -487,5 +509,5 @@ case "${1:-}" in
         --arch-arg quantizer="\"$V\"" --stage new-quantizer --steps ${STEPS:-600} --lr 5e-4 --init data/training/cwic/cwic-imp2.pt
     done
     ;;
-  *) echo "usage: $0 foundation-hyperprior|foundation-factorized|foundation-meanscale|meanscale-long|meanscale-augment|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|c2f-single-shared|c2f-longer|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-joint|cbanet-top|cbanet-probe|cvqn|cvqn-ends-long|cvqn-long-2|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
+  *) echo "usage: $0 foundation-hyperprior|foundation-factorized|foundation-meanscale|meanscale-long|meanscale-augment|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|c2f-single-shared|c2f-longer|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-joint|cbanet-top|cbanet-top2|cbanet-probe|cvqn|cvqn-ends-long|cvqn-long-2|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
 esac
