@@ -59,7 +59,7 @@ print(timings.run_time_line("05_gain_units"))
 # (the paper writes $M\in\mathbb{R}^{c\times n}$, one column per level; `lic_lab` stores it as levels × channels, one row per level.)
 # **Inverse gain unit** (eq. 5): a second learned matrix $M'$ maps the code back before synthesis, $y'_s = \hat y_s \odot m'_s$ — *not* forced to be $1/m_s$, because rounding changes the numbers.
 #
-# **Training** (eq. 6): each batch draws one level $s$ and minimises $R + \lambda_s D$ with that level's gains. Our model has one level per $\lambda$ of the fixed-rate families from 0.0035 to 0.0932 (their q1–q6; the next cell prints them), is warm-started from `meanscale-q3`, and its gains start at $\sqrt{\lambda_s/\lambda_3}$ (the high-rate rule that the step size scales as $\lambda^{-1/2}$; see the model card), its inverse gains at the reciprocals (ours; third-party code starts both at ones).
+# **Training** (eq. 6): one set of weights minimises the sum over all levels, $\sum_s R_s + \beta_s D_s$, where level $s$ codes with its gains $m_s$, $m'_s$ and its Lagrange multiplier $\beta_s$ (our $\lambda_s$; the paper's eq. 6 writes the minimum over $\theta, \phi, \psi, \beta$, where $\beta$ should read $\tau$, the inverse gains' parameters). In training (sec. 4.1) each iteration draws one level $s$ at random and minimises $R_s + \lambda_s D_s$: a stochastic estimate of that sum (the trainer's `draw_level`, printed in section 3's live training). Our model has one level per $\lambda$ of the fixed-rate families from 0.0035 to 0.0932 (their q1–q6; the next cell prints them), is warm-started from `meanscale-q3`, and its gains start at $\sqrt{\lambda_s/\lambda_3}$ (the high-rate rule that the step size scales as $\lambda^{-1/2}$; see the model card), its inverse gains at the reciprocals (ours; third-party code starts both at ones).
 
 # %%
 model = zoo.load_model("agvae")
@@ -162,7 +162,8 @@ gain_rate_explorer(view)
 # The shipped recipe in miniature: a three-level gained model warm-started from `meanscale-q2` (λ = 0.0067, the retrained family's; its transforms are copied; the gain units are new, initialised at $\sqrt{\lambda_s/\lambda_2}$), trained for 30 steps of 4 crops of 64×64 from the embedded photos with the same trainer as the zoo. Every batch draws a level and its λ (eq. 6), so the loss jumps with the level. Compare the three rates this short run gives from one set of weights (printed below). `FULL_TRAINING = True` runs the real recipe instead.
 
 # %%
-from lic_lab.training.train import TrainConfig, train, validate_rates
+from lic_lab.training.train import TrainConfig, draw_level, train, validate_rates
+show_source(draw_level)  # eq. 6 in training: one level per batch
 lams = [0.0018, 0.0067, 0.025]
 cfg = TrainConfig(arch="gained_mean_scale", extra={"levels": 3, "gain_init": [round((l / lams[1]) ** 0.5, 3) for l in lams]},
                   lmbdas=lams, steps=30, batch=4, patch=64, lr=1e-4, name="demo-gained", save_every=0, log_every=5,
@@ -225,7 +226,7 @@ fig, ax = plt.subplots(figsize=(6, 4)); viz.rd_plot(interp_curves, ax=ax, title=
 # %% [markdown]
 # ### 4.3 Gains on the hyperprior (HCVR vs CVR)
 #
-# HCVR (sec. 3.4, Fig. 11) adds a second pair of gain units around the hyper latent $z$, so the side information can be scaled with the rate too (the table below shows at which levels it costs less than without them). The paper reports "slightly better R-D performance … in the whole bit-rate range". Bits of $z$ (estimate) per level on the photo for the seed-0 HCVR and CVR variants, then the Kodak comparison, seed by seed:
+# HCVR (sec. 3.4, Fig. 11) adds a second pair of gain units around the hyper latent $z$, so the side information can be scaled with the rate too; the paper says this "reduces the rate consumption of z" and reports "slightly better R-D performance … in the whole bit-rate range". The table gives, per level on the photo, the bits of $z$ (estimate, in bpp), its share of all bits and the total for the seed-0 HCVR and CVR variants; the line under it lists the levels where HCVR's $z$ costs fewer bits. Then the Kodak comparison, seed by seed:
 
 # %%
 from lic_lab.teaching import ablation
@@ -237,10 +238,13 @@ for s in range(1, hcvr0.levels + 1):
         m.set_rate(float(s))
         lik = latents(m, x)["likelihoods"]
         bits = {n: float(-torch.log2(v).sum()) for n, v in lik.items()}
+        row[f"{label} z bpp"] = bits["z"] / (x.shape[-2] * x.shape[-1])
         row[f"{label} z share"] = f"{100 * bits['z'] / (bits['y'] + bits['z']):.1f}%"
         row[f"{label} bpp"] = (bits["y"] + bits["z"]) / (x.shape[-2] * x.shape[-1])
     rows.append(row)
 display(Markdown(viz.table(rows)))
+cheaper = [r["level"] for r in rows if r["HCVR z bpp"] < r["CVR z bpp"]]
+print(f"levels where HCVR's z costs fewer bits than CVR's on this photo: {cheaper or 'none'} of 1..{hcvr0.levels}")
 seeds = ablation.seed_curves("agvae-abl-")   # {variant: {seed: Kodak curve over the levels}}
 hcvr = ablation.paired_bd_rates(seeds, "hcvr", "cvr")
 print("Kodak, HCVR vs CVR BD-rate per seed (same seed = same data order):", ablation.describe_paired(hcvr),
@@ -257,14 +261,20 @@ show_source(asymmetric.split_normal_mass, asymmetric.AsymmetricGaussianCondition
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3))
+apart = {}
 for m_, colour in ((model, "#3182bd"), (hcvr0, "#e6550d")):  # the shipped model, and the ablation variant judged below
     m_.set_rate(3.0)
     scales = latents(m_, x)["scales"].clamp_min(asymmetric.SCALE_MIN)  # the coder's lower bound on a scale
     ratio = torch.log2(scales[1] / scales[0]).flatten().numpy()
     ax.hist(ratio, bins=80, color=colour, alpha=0.6, label=m_.name)
-    print(f"{m_.name}: elements whose two scales differ by more than 25%: {100 * float(np.mean(np.abs(ratio) > np.log2(1.25))):.1f}%")
+    apart[m_.name] = float(np.mean(np.abs(ratio) > np.log2(1.25)))
+    print(f"{m_.name}: elements whose two scales differ by more than 25%: {100 * apart[m_.name]:.1f}%")
 ax.set_xlabel("log2(right scale / left scale), level 3"); ax.set_ylabel("latent elements"); ax.legend(fontsize=8)
 ax.grid(alpha=.3); plt.show()
+params = {v: sum(p.numel() for p in zoo.load_model(f"agvae-abl-{v}-s0").parameters()) for v in ("hcvr", "symmetric")}
+print(f"the asymmetric head predicts three maps per latent (mean, left and right scale) where the symmetric one predicts two: "
+      f"{params['hcvr']:,} parameters against {params['symmetric']:,} (+{params['hcvr'] - params['symmetric']:,}), so the "
+      "comparison below is of the head, its extra capacity included")
 asym = ablation.paired_bd_rates(seeds, "hcvr", "symmetric")
 print("Kodak, asymmetric vs symmetric BD-rate per seed:", ablation.describe_paired(asym), "(negative = asymmetric better)")
 band = {k: evaluate.quality_gaps(seeds["hcvr"][k], seeds["symmetric"][k], (0.4, 0.5, 0.6))
@@ -280,7 +290,7 @@ plt.show()
 # %% [markdown]
 # ### 4.5 What the gain units cost (the paper's Table 1)
 #
-# A gain unit is one multiplication per latent element and $n\times c$ numbers. The paper reports, for HCVR on Minnen et al.'s model, 0.040% extra parameters and 0.0002% extra FLOPs. Ours, for the lab model and for the same layout at the paper's size (c = 192 channels throughout, its sec. 3.1; 6 levels; no context model, so the base is smaller than the paper's). The paper does not say at what image size it counts FLOPs; ours are at 768×512:
+# A gain unit is one multiplication per latent element and $n\times c$ numbers. The paper reports, for HCVR on Minnen et al.'s model, 0.040% extra parameters and 0.0002% extra FLOPs. Ours, for the lab model and for the same layout at the paper's size (c = 192 channels throughout, its sec. 3.1; 6 levels; no context model, so the base is smaller than the paper's). The paper does not say at what image size it counts FLOPs; ours are at 768×512. The bases differ too: the paper's percentages are of its fixed-rate base model (Minnen et al. with a context model), ours of the gained model itself (gains and asymmetric head included), so only the order of magnitude compares:
 
 # %%
 from lic_lab.models import build_model
@@ -289,8 +299,9 @@ for label, m in ((f"lab (N={model.N}, M={model.M}, {model.levels} levels)", mode
                  ("paper size (N=192, M=192, 6 levels)", build_model({"arch": "gained_mean_scale", "N": 192, "M": 192, "levels": 6}))):
     o = complexity.gain_unit_overhead(m, (512, 768))
     rows.append({"model": label, "gain parameters": o["gain_params"], "extra params": f"{o['params_pct']:.3f}%",
-                 "extra FLOPs (768x512)": f"{o['flops_pct']:.4f}%"})
-rows.append({"model": "paper, HCVR on Minnen et al. (Table 1)", "gain parameters": None, "extra params": "0.040%", "extra FLOPs (768x512)": "0.0002%"})
+                 "extra FLOPs": f"{o['flops_pct']:.4f}% (768x512)"})
+rows.append({"model": "paper, HCVR on Minnen et al. (Table 1)", "gain parameters": None, "extra params": "0.040%",
+             "extra FLOPs": "0.0002% (size not stated)"})
 display(Markdown(viz.table(rows)))
 
 # %% [markdown]
@@ -312,16 +323,27 @@ print(f"one slider update, {sl['size']}, {sl['threads']} threads (median): {sl['
 
 # %%
 from lic_lab.teaching.ablation import verdict, seeded_verdict
-# rules: "similar RD" holds when the variable-rate model's BD-rate against the fixed-rate family is within +-5%;
-# below -5% it is better than the family (not "similar": a different finding, confounded by its asymmetric head and
-# its extra steps); "exponential beats linear" holds when linear interpolation needs more bits (BD-rate > 0,
-# resolved beyond 0.5%); an ablation's mean paired BD-rate under 0.5% or under its seed spread is not resolved
+ONE_MODEL_RESOLUTION, ONE_MODEL_RESOLUTION_DB = evaluate.ONE_MODEL_RESOLUTION, evaluate.ONE_MODEL_RESOLUTION_DB
+SIMILAR = 5.0  # % BD-rate: our reading of the paper's "similar"
+print(f"rules: \"similar RD\" holds when the variable-rate model's BD-rate against the fixed-rate family is within "
+      f"+-{SIMILAR:g}%; below -{SIMILAR:g}% it is better than the family (not \"similar\": a different finding); "
+      f"\"does not degrade\" holds when no interpolated point lies more than {ONE_MODEL_RESOLUTION_DB} dB below the chord "
+      f"between its two trained levels; \"exponential beats linear\" holds when linear interpolation needs more bits "
+      f"(BD-rate > 0, resolved beyond {ONE_MODEL_RESOLUTION}%: one model, evaluate.ONE_MODEL_RESOLUTION); an "
+      f"ablation's mean paired BD-rate under {ONE_MODEL_RESOLUTION}% or under its seed spread is not resolved")
 bd_ms = vs_fixed[0]["BD-rate (%)"]
+level_points = [(r["bpp"], r["psnr"]) for r in k]  # agvae's trained levels on Kodak, level 1 first
+chords = {mode: rate_control.chord_gaps(inter[mode], level_points) for mode in ("exponential", "linear")}
 summary = [
     {"claim": "one variable-rate model ~ separate fixed-rate models (Fig. 10)", "paper": "similar RD",
      "ours": f"{bd_ms:+.1f}% BD-rate vs the {vs_fixed[0]['anchor']} family",
-     "verdict": verdict(abs(bd_ms) < 5) if bd_ms > -5 else "better than the family (asymmetric head and extra steps confound it)"},
-    {"claim": "continuous rate: bpp rises with R everywhere (sec. 3.3)", "paper": "whole range covered",
+     "verdict": verdict(abs(bd_ms) < SIMILAR) if bd_ms > -SIMILAR else "better than the family (not the paper's \"similar\")"},
+    {"claim": "continuous rate covers the range between the levels and RD does not degrade (sec. 3.3, Fig. 4)",
+     "paper": "not degraded",
+     "ours": f"exponential points {min(chords['exponential']):+.3f} to {max(chords['exponential']):+.3f} dB from the chord "
+             f"between their levels (linear: {min(chords['linear']):+.3f} to {max(chords['linear']):+.3f})",
+     "verdict": verdict(min(chords["exponential"]) > -ONE_MODEL_RESOLUTION_DB)},
+    {"claim": "bpp rises with s and l everywhere (sec. 4.1)", "paper": "the bit rate increases with s and l",
      "ours": f"all {len(studies['monotonicity']['exponential']['images'])} Kodak images increasing: "
              f"{studies['monotonicity']['exponential']['all_increasing']}",
      "verdict": verdict(studies["monotonicity"]["exponential"]["all_increasing"])},
@@ -342,9 +364,9 @@ display(Markdown(viz.table(summary)))
 
 # %% [markdown]
 # **Where lab scale differs, honestly.** The paper's AG-VAE is a 192-channel model with attention modules, a context model and universal quantization, trained for 12 epochs on two million 256×256 patches; ours is the 64/96-channel mean-scale hyperprior with gain units, and each ablation variant has two seeds of a shorter schedule. The cell below reads every budget from the model cards. Read the table that way:
-# - *Variable vs fixed rate*: the summary's rule reads the paper's "similar" as a BD-rate within ±5%; below −5% the single model needs fewer bits, which the paper does not claim and which its asymmetric head and extra steps confound. Part of any gap can be budget: the budgets are of the same order but not equal (the cell below prints both chains): the single model adds its own schedule on top of `meanscale-q3`'s chain, while the fixed-rate family spends one schedule per λ.
+# - *Variable vs fixed rate*: the summary's rule reads the paper's "similar" as a BD-rate within ±5%; below −5% the single model needs fewer bits, which the paper does not claim. The cell below sets the ablations' measured effects of the asymmetric head and of HCVR against that gap. Part of any gap can be budget: the budgets are of the same order but not equal (the cell below prints both chains): the single model adds its own schedule on top of `meanscale-q3`'s chain, while the fixed-rate family spends one schedule per λ.
 # - *Exponential vs linear*: the two agree at the trained levels by construction; section 4.2 measures what the linear blend loses between them.
-# - *HCVR vs CVR* and *asymmetric vs symmetric*: each seed pairs two variants that saw the same crops in the same order from the same warm start, so the seed-to-seed spread is the noise floor of the comparison (the rule in the summary). For the asymmetric model, the histogram in 4.4 shows how far its left and right scales moved apart from the symmetric warm start; if they stayed close, it behaves like the symmetric model. The paper's gains (its Figs. 11–12) come with far more training; "no measurable effect at this budget" is not evidence against the paper.
+# - *HCVR vs CVR* and *asymmetric vs symmetric*: each seed pairs two variants that saw the same crops in the same order from the same warm start, so the seed-to-seed spread is the noise floor of the comparison (the rule in the summary). For the asymmetric model, the histogram in 4.4 shows how far its left and right scales moved apart from the symmetric warm start; the cell below says what that means for the comparison. The paper's gains (its Figs. 11–12) come with far more training; "no measurable effect at this budget" is not evidence against the paper.
 
 # %%
 for family in ("agvae", "agvae-abl-hcvr-s0", "agvae-abl-cvr-s0", "agvae-abl-symmetric-s0", "meanscale", "hyperprior"):
@@ -352,6 +374,15 @@ for family in ("agvae", "agvae-abl-hcvr-s0", "agvae-abl-cvr-s0", "agvae-abl-symm
 own = {n: zoo.training_record(n)["steps"] for n in ("agvae", "agvae-abl-hcvr-s0", "agvae-abl-cvr-s0", "agvae-abl-symmetric-s0")}
 print("steps of each variable-rate model's own stage (after the chain it starts from; each batch trains one level):",
       {n: f"{v:,}" for n, v in own.items()})
+explained = asym["mean"] + hcvr["mean"]
+print(f"agvae vs the {vs_fixed[0]['anchor']} family: {bd_ms:+.1f}% BD-rate; the ablations measure {asym['mean']:+.2f}% for the "
+      f"asymmetric head and {hcvr['mean']:+.2f}% for HCVR ({explained:+.2f}% together, if they add), so {bd_ms - explained:+.1f}% "
+      "is not explained by either: the budgets above (its own stage against each fixed-rate model's) are the candidate left")
+share = apart["agvae-abl-hcvr-s0"]
+print(f"agvae-abl-hcvr-s0's two scales differ by more than 25% on {100 * share:.1f}% of the elements (level 3, the photo): "
+      + ("on most elements it codes like the symmetric model, so its BD-rate against it (4.4) comes from the few elements "
+         "where they differ and from the head's extra parameters" if share < 0.5 else
+         "on most elements the two scales differ, so the head codes an asymmetric density"))
 
 # %% [markdown]
 # ## Exercises
@@ -359,8 +390,8 @@ print("steps of each variable-rate model's own stage (after the chain it starts 
 # Compute each answer with code and set `answer_N`. The check cell prints *correct* or *not attempted yet*, and fails with a hint on a wrong answer; answers computed from data are checked to 1 part in 10⁵, so a rounded number copied from a printed table does not pass.
 #
 # 1. Eq. 7 wants the product $m_R\odot m'_R$ to stay the same vector at every rate. At $R = 2.5$, blend the two neighbouring rows of $|M|$ and of $|M'|$ once linearly, $(1-l)\,m_s + l\,m_{s+1}$, and once with eq. 8, and form each product. By what factor is the linear product larger than the exponential one, averaged over the channels (the mean of the per-channel ratios)? (a float; levels are numbered from 1, rows from 0, and gains are used through `abs()`.) Why is it never below 1, and what does a factor above 1 do to the latent the decoder sees?
-# 2. With `curves` from section 4.1, compute the BD-rate (%) of `agvae` against WebP (`"webp"`), PSNR on Kodak (no cell prints it).
-# 3. What percentage of `cvr`'s parameters (the CVR ablation variant, section 4.3) are gain-unit parameters? (a float, in percent; count every gain unit the model has)
+# 2. Eq. 8 blends two gains $a = |m_{s,c}|$ and $b = |m_{s+1,c}|$ geometrically, $a^{1-l} b^{l}$; a linear blend gives $(a+b)/2$ at $l = \tfrac12$. At what $l$ does eq. 8 reach that arithmetic mean, for channel 0 between levels 3 and 4 of `model`? Derive it on paper first (logarithms), then compute it from `model.gain.matrix`. (a float; rows count from 0.) Is it above or below ½, and why must it be?
+# 3. The paper's Table 1 counts the gain units' parameters against its fixed-rate *base* model. What percentage of the base are they for `cvr` (the CVR ablation variant, section 4.3), where the base is `cvr` without its gain units? (a float, in percent; count every gain unit the model has.) Section 4.5's percentages are of the whole gained model instead: which of the two is larger?
 #
 # Solutions: `notebooks/solutions/05_gain_units.md`.
 
@@ -371,7 +402,7 @@ answer_3 = None
 
 # %%
 check(1, answer_1, model, 2.5, book="05")
-check(2, answer_2, curves, "agvae", "webp", book="05")
+check(2, answer_2, model, 3, 0, book="05")
 check(3, answer_3, cvr, book="05")
 
 # %% [markdown]

@@ -111,7 +111,8 @@ def test_seed_verdict_separates_direction_from_noise():
 
     assert seed_verdict(True, True) == "reproduced"
     assert seed_verdict(True, False) == "direction only, within seed noise"
-    assert seed_verdict(False, True) == seed_verdict(False, False) == "not reproduced"
+    assert seed_verdict(False, True) == "not reproduced"
+    assert seed_verdict(False, False) == "not resolved (the other way, within seed noise)"
 
 
 def test_order_verdict_reads_neighbours_in_the_papers_order_and_all_outcomes_combines():
@@ -123,6 +124,12 @@ def test_order_verdict_reads_neighbours_in_the_papers_order_and_all_outcomes_com
     assert order_verdict(rows, variants, paper) == "reproduced"
     rows["b"]["dbpp_spread"] = 3.0  # b within noise of both neighbours (gaps of 3 points, spreads 3.2 together)
     assert order_verdict(rows, variants, paper) == "direction only, within seed noise"
-    assert order_verdict(rows, variants, {"A": 0.25, "B": 0.26, "C": 0.27}) == "not reproduced"
+    reversed_paper = {"A": 0.25, "B": 0.26, "C": 0.27}
+    assert order_verdict(rows, variants, reversed_paper) == "not resolved (the other way, within seed noise)"
+    rows["b"]["dbpp_spread"] = 0.2
+    assert order_verdict(rows, variants, reversed_paper) == "not reproduced"  # swapped by more than the spreads
+    # only the swapped neighbours decide a failed order: B and C swap within noise, A and B keep the paper's order
+    rows["c"].update(bpp=0.285, dbpp_percent=-2.0, dbpp_spread=1.5)
+    assert order_verdict(rows, variants, {"A": 0.27, "B": 0.25, "C": 0.26}) == "not resolved (the other way, within seed noise)"
     assert all_outcomes([True, True]) is True and all_outcomes([True, None]) is None
     assert all_outcomes([None, False]) is False

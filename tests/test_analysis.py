@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+
 import numpy as np
 import pytest
 import torch
@@ -339,8 +340,10 @@ def test_exercise_checks_of_notebooks_02_05_06():
     assert "correct" in verdict(3, 4 * (d - 1) + 2 * 31 + 31 + 1, cvqn, book="02")
     gained = small("gained_mean_scale")
     units = [gained.gain, gained.inverse_gain] + ([gained.hyper_gain, gained.hyper_inverse_gain] if gained.hyper_gains else [])
-    share = 100 * sum(u.matrix.numel() for u in units) / sum(p.numel() for p in gained.parameters())
-    assert "correct" in verdict(3, share, gained, book="05") and "not yet" in verdict(3, 2 * share, gained, book="05")
+    gains = sum(u.matrix.numel() for u in units)
+    share = 100 * gains / (sum(p.numel() for p in gained.parameters()) - gains)  # against the base without the gains
+    assert "correct" in verdict(3, share, gained, book="05")
+    assert "not yet" in verdict(3, 100 * gains / sum(p.numel() for p in gained.parameters()), gained, book="05")
     with torch.no_grad():  # distinct rows, so the two blends differ
         gained.gain.matrix.copy_(torch.rand_like(gained.gain.matrix) + 0.5)
         gained.inverse_gain.matrix.copy_(torch.rand_like(gained.inverse_gain.matrix) + 0.5)
@@ -350,6 +353,10 @@ def test_exercise_checks_of_notebooks_02_05_06():
     assert float(ratio.min()) >= 1 - 1e-12  # the arithmetic mean is never below the geometric one
     assert "correct" in verdict(1, float(ratio.mean()), gained, 2.5, book="05")
     assert "not yet" in verdict(1, 1.0, gained, 2.5, book="05")
+    a, b = float(g[1, 0]), float(g[2, 0])  # levels 2 and 3, channel 0: where a^(1-l) b^l reaches (a + b) / 2
+    l_mean = math.log((a + b) / (2 * a)) / math.log(b / a)
+    assert abs(a ** (1 - l_mean) * b**l_mean - (a + b) / 2) < 1e-9 and l_mean >= 0.5 - 1e-12
+    assert "correct" in verdict(2, l_mean, gained, 2, 0, book="05") and "not yet" in verdict(2, 0.5, gained, 2, 0, book="05")
     cbanet = small("cbanet_hp")
     gflops = decoder_flops(cbanet, (256, 256), 2) / 1e9
     assert "correct" in verdict(1, gflops, cbanet, (256, 256), 2, book="06")

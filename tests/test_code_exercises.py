@@ -26,6 +26,8 @@ WRONG = {
     "02.responsibilities": lambda z, w, m, s: torch.softmax(-((z.unsqueeze(-1) - m) ** 2), -1),  # ignores weights, stds
     "02.gmm_nll": lambda z, w, m, s: -torch.logsumexp(torch.log(w) - 0.5 * ((z.unsqueeze(-1) - m) / s) ** 2 - torch.log(s),
                                                       dim=-1).sum(),  # the constant 0.5 log 2 pi left out
+    "02.context_offsets": lambda order, first: [(dc, dh, dw) for dc in (-1, 0, 1) for dh in (-1, 0, 1) for dw in (-1, 0, 1)
+                                                if order[0] * dc + order[1] * dh + dw < 0],  # the centre-plane rule of later layers left out
     "03.channel_bits": lambda lik: (-torch.log(lik.double())).sum(dim=(0, 2, 3)),  # nats
     "03.spearman": lambda a, b: float(np.corrcoef(a, b)[0, 1]),  # Pearson on values
     "03.channels_for_share": lambda losses, share: int(np.searchsorted(np.cumsum(np.sort(losses)[::-1]) / np.sum(losses), share) + 1),  # negatives kept
@@ -144,6 +146,7 @@ def test_exercises_refuse_a_ready_made_answer():
             check_code("03.spearman", fn)
     with pytest.raises(AssertionError, match="yourself"):
         check_code("03.channels_for_share", lambda losses, share: channels.channels_for_share(losses, share))
+    from lic_lab.entropy import context3d
     from lic_lab.evaluation import evaluate, metrics
     from lic_lab.layers import trimmed_conv
     from lic_lab.quantization import gain_units, importance_map
@@ -155,6 +158,7 @@ def test_exercises_refuse_a_ready_made_answer():
         "01.bin_mass ": lambda v, b: torch.as_tensor(scipy.stats.laplace.cdf(v + 0.5, scale=b) - scipy.stats.laplace.cdf(v - 0.5, scale=b)),
         "04.rate_loss": lambda mask, r: importance_map.rate_loss(mask, r),
         "04.inclined_mask": lambda n, kh, kw, first: trimmed_conv.trimmed_mask(n, kh, first, inclined=True),
+        "02.context_offsets": lambda order, first: context3d.kernel_offsets(order, first),
         "02.responsibilities": lambda z, w, m, s: GMMQuantizer(len(m)).responsibilities(z),
         "02.gmm_nll": lambda z, w, m, s: GMMQuantizer(len(m)).nll(z),
         "05.gains_at": lambda M, R: torch.stack([gain_units.interpolate(M[0], M[1], float(r) % 1) for r in R]),

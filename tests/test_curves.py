@@ -6,21 +6,34 @@ import shutil
 
 import pytest
 
-from lic_lab.training.curves import compared_windows, divergence, loss_flattened, loss_windows, validation_objective
+from lic_lab.training.curves import (
+    compared_windows,
+    divergence,
+    loss_trend,
+    loss_windows,
+    validation_objective,
+    window_noise,
+)
 
 
-def test_loss_windows_and_the_flattened_rule():
+def test_loss_windows_and_the_trend_rule():
     falling = [{"step": s, "loss": 10.0 / s, "lr": 1e-3} for s in range(50, 4001, 50)]
     assert loss_windows(falling[:20], 500)[0] == (500, sum(10.0 / s for s in range(50, 501, 50)) / 10)
-    assert not loss_flattened(falling)  # still falling by more than 5 % over 2,000 steps
+    assert loss_trend(falling) == "still falling"  # by more than 5 % over 2,000 steps
+    assert loss_trend([{**row, "loss": 1.0 / row["loss"]} for row in falling]) == "rising"  # the sign counts
     flat = [{"step": s, "loss": 2.0 + 0.01 * (s % 100 == 0), "lr": 1e-3} for s in range(50, 4001, 50)]
-    assert loss_flattened(flat)
+    assert loss_trend(flat) == "flat"
     decayed = flat + [{"step": s, "loss": 1.0, "lr": 1e-4} for s in range(4050, 5001, 50)]
-    assert loss_flattened(decayed)  # the decay's drop is not what the rule looks at
-    assert not loss_flattened(flat[:30])  # 1,500 steps: too short to tell
+    assert loss_trend(decayed) == "flat"  # the decay's drop is not what the rule looks at
+    assert loss_trend(flat[:30]) == "too short"  # 1,500 steps: too short to tell
     (s0, l0), (s1, l1) = compared_windows(decayed)
     assert (s0, s1) == (2000, 4000) and l0 == l1 == loss_windows(flat)[-1][1]  # full-lr windows 2,000 steps apart
     assert compared_windows(flat[:30]) is None and compared_windows([]) is None
+    # windows that jump +-10 % from one to the next: a 9 % rise over 2,000 steps is within their noise
+    noisy = [{"step": s, "loss": 1.0 + 0.1 * (((s - 1) // 500) % 2) + 0.09 * (s > 3500), "lr": 1e-3}
+             for s in range(50, 4001, 50)]
+    assert window_noise(noisy) == pytest.approx(0.1, rel=0.2) and loss_trend(noisy) == "flat"
+    assert window_noise(flat[:20]) is None
 
 
 def test_validation_objective_is_r_plus_lambda_d_of_the_last_validation():

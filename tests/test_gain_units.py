@@ -142,3 +142,13 @@ def test_interpolation_curves_include_the_trained_levels_sorted():
     curves = interpolation_curves(study, [(0.4, 29.0), (0.2, 27.0)])
     assert curves["exponential"] == ([0.2, 0.3, 0.4], [27.0, 28.0, 29.0])
     assert curves["linear"] == ([0.2, 0.31, 0.4], [27.0, 27.9, 29.0])
+
+
+def test_chord_gaps_read_each_point_against_its_two_levels_on_a_log_rate_axis():
+    from lic_lab.teaching.rate_control import chord_gaps
+
+    levels = [(0.1, 27.0), (0.4, 29.0), (0.8, 30.0)]
+    # halfway in log-rate between levels 1 and 2 is 0.2 bpp, where the chord reads 28.0; between 2 and 3, 0.4 * 2 ** 0.5
+    points = [{"rate": 1.5, "bpp": 0.2, "psnr": 28.1}, {"rate": 2.5, "bpp": 0.4 * 2**0.5, "psnr": 29.3}]
+    assert chord_gaps(points, levels) == pytest.approx([0.1, -0.2])
+    assert chord_gaps([{"rate": 2.0, "bpp": 0.4, "psnr": 29.0}], levels) == pytest.approx([0.0])  # a level itself

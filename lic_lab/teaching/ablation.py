@@ -175,20 +175,26 @@ def gaps_beyond_noise(
 def order_verdict(
     rows: Mapping[str, Mapping[str, Any]], variants: Mapping[str, str], paper: Mapping[str, float]
 ) -> str:
-    """Whether our variants' bpp (``rows[variants[label]]``) fall in the paper's order of ``paper[label]``,
-    each pair of neighbours in that order apart by more than their seed spreads (:func:`seed_verdict`)."""
+    """Whether our variants' bpp (``rows[variants[label]]``) fall in the paper's order of ``paper[label]``
+    (:func:`seed_verdict`). The gaps that decide: when the order holds, every pair of neighbours in the
+    paper's order, each apart by more than their seed spreads; when it does not, the neighbours that
+    swapped places."""
     ours = {label: rows[v]["bpp"] for label, v in variants.items()}
     ranked = sorted(variants, key=lambda label: paper[label])
-    pairs = [(variants[a], variants[b]) for a, b in zip(ranked, ranked[1:])]
-    return seed_verdict(same_order(ours, paper), gaps_beyond_noise(rows, pairs))
+    neighbours = list(zip(ranked, ranked[1:]))
+    holds = same_order(ours, paper)
+    deciding = neighbours if holds else [(a, b) for a, b in neighbours if ours[a] > ours[b]]
+    return seed_verdict(holds, gaps_beyond_noise(rows, [(variants[a], variants[b]) for a, b in deciding]))
 
 
 def seed_verdict(reproduced: bool, beyond: bool) -> str:
-    """A claim read over several seeds: "reproduced" when our numbers go the paper's way by more than
-    their seed spreads, "direction only, within seed noise" when they go its way by less, else
-    "not reproduced"."""
+    """A claim read over several seeds. ``beyond``: whether the gaps that decide it (those that go the
+    paper's way when ``reproduced``, those that go against it otherwise) are larger than their seed
+    spreads. "reproduced" / "direction only, within seed noise" when our numbers go the paper's way by
+    more / less than that; "not reproduced" when they go against it by more; "not resolved (the other
+    way, within seed noise)" when by less: a gap inside the noise decides neither way."""
     if not reproduced:
-        return "not reproduced"
+        return "not reproduced" if beyond else "not resolved (the other way, within seed noise)"
     return "reproduced" if beyond else "direction only, within seed noise"
 
 

@@ -201,6 +201,23 @@ def _check_gmm_nll(fn: Callable) -> None:
     _same(fn(z, weights, means, stds), q.nll(z).detach(), "eq. 5 (nats, summed over the samples)", atol=1e-3)
 
 
+
+def _check_context_offsets(fn: Callable) -> None:
+    from lic_lab.entropy import context3d
+
+    _refuse(fn, {"kernel_offsets", "MaskedConv3d"}, [context3d.kernel_offsets, context3d.MaskedConv3d], "the mask")
+    for order in ((4, 2), (1, 1), (9, 3), (2, 5)):
+        for first in (True, False):
+            got = sorted(tuple(int(v) for v in o) for o in fn(order, first))
+            want = sorted(context3d.kernel_offsets(order, first))
+            layer = "first layer" if first else "later layer"
+            assert got == want, (
+                f"order {order}, {layer}: you keep {len(got)} offsets, the mask keeps {len(want)}"
+                + (f"; e.g. {sorted(set(want) - set(got))[0]} is missing" if set(want) - set(got) else "")
+                + (f"; e.g. {sorted(set(got) - set(want))[0]} should not be kept" if set(got) - set(want) else "")
+            )
+
+
 # --- 03 channels -----------------------------------------------------------------------------------
 def _check_channel_bits(fn: Callable) -> None:
     lik = torch.rand(2, 6, 5, 7, generator=_gen(9)).clamp_min(1e-4)
@@ -403,6 +420,12 @@ CODE_EXERCISES: dict[str, CodeExercise] = {
         "responsibilities(z, weights, means, stds): (..., K) posterior of each component",
         "pi_q N(z | mu_q, sigma_q^2), normalised over q (a softmax of the log densities)",
         _check_responsibilities,
+    ),
+    "02.context_offsets": CodeExercise(
+        "context_offsets(order, first): the offsets (dc, dh, dw) in {-1, 0, 1}^3 a 3x3x3 masked kernel keeps",
+        "with order (a, b), a symbol's wavefront is t = a c + b h + w; keep an offset when it lowers t "
+        "(a dc + b dh + dw < 0), and in a later layer (first False) also when it leaves t unchanged",
+        _check_context_offsets,
     ),
     "02.gmm_nll": CodeExercise(
         "gmm_nll(z, weights, means, stds): eq. 5, -sum_i log sum_q pi_q N(z_i | mu_q, sigma_q^2), in nats",

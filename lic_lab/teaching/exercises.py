@@ -181,12 +181,14 @@ def _g1(model, rate: float):
     )
 
 
-def _g2(curves, test: str, anchor: str):
-    (ra, qa), (rt, qt) = curves[anchor], curves[test]
+def _g2(model, level: int, channel: int):
+    m = model.gain.matrix.detach().abs().double()
+    a, b = float(m[level - 1, channel]), float(m[level, channel])
     return (
-        bd_rate(ra, qa, rt, qt),
+        math.log((a + b) / (2 * a)) / math.log(b / a),
         _computed,
-        "lic_lab.evaluation.metrics.bd_rate(anchor bpp, anchor PSNR, test bpp, test PSNR)",
+        "set eq. 8's blend a^(1-l) * b^l equal to (a + b) / 2 and solve for l with logarithms; a and b are |M|'s rows "
+        "for the level and the next (rows count from 0)",
     )
 
 
@@ -197,9 +199,10 @@ def _g3(model):
     gains = sum(p.numel() for u in units for p in u.parameters())
     total = sum(p.numel() for p in model.parameters())
     return (
-        100 * gains / total,
+        100 * gains / (total - gains),
         _computed,
-        "every gain unit the model has (two on y; two more on z only when model.hyper_gains) over all parameters, x 100",
+        "count every gain unit's numbers (two on y; two more on z only when model.hyper_gains); the base is the model "
+        "without them (all parameters minus the gains), as Table 1 counts against its fixed-rate base",
     )
 
 
@@ -235,11 +238,13 @@ def _b3(decode_ms: dict):
 BRANCHES = {1: _b1, 2: _b2, 3: _b3}
 
 
-def _c1(curves: dict, anchor: str = "agvae", test: str = "c2f"):
+def _c1(table: dict, method: str = "Ours (coarse-to-fine)", anchor: str = "ICLR18-HyperPrior", bit_range: str = "high"):
+    a, b = table[method][bit_range], table[anchor][bit_range]
     return (
-        bd_rate(*curves[anchor], *curves[test]),
+        100 * ((1 + a / 100) / (1 + b / 100) - 1),
         _computed,
-        "the anchor's (bpp, PSNR) first, then the test's; which of the two is the anchor here?",
+        "both rows are BD-rates against BPG, i.e. rate ratios minus 1 at equal quality: divide (1 + a) by (1 + b), "
+        "with a and b as fractions, and subtract 1",
     )
 
 

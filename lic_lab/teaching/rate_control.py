@@ -7,6 +7,7 @@ here is a complete bitstream that :meth:`CompressionModel.decompress` decodes.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -138,3 +139,18 @@ def interpolation_curves(
         pts = sorted([*levels, *((p["bpp"], p["psnr"]) for p in study[mode])])
         curves[mode] = ([p[0] for p in pts], [p[1] for p in pts])
     return curves
+
+
+def chord_gaps(points: Sequence[Mapping[str, float]], levels: Sequence[tuple[float, float]]) -> list[float]:
+    """PSNR of each interpolated point (``{"rate", "bpp", "psnr"}``, as :func:`interpolation_study` gives)
+    minus the chord between the two trained levels around it, ``levels[s - 1]`` and ``levels[s]`` for
+    ``s = floor(rate)`` (``(bpp, PSNR)`` per level, level 1 first), read at the point's bpp on a log-rate
+    axis. The paper's Fig. 4 claim, "CVR ... while R-D performance not degrades", asks that no point
+    fall below the discrete rates' curve; a chord is that curve's simplest stand-in between two levels."""
+    gaps = []
+    for p in points:
+        s = math.floor(p["rate"])
+        (b0, q0), (b1, q1) = levels[s - 1], levels[s]
+        t = (math.log(p["bpp"]) - math.log(b0)) / (math.log(b1) - math.log(b0))
+        gaps.append(p["psnr"] - (q0 + t * (q1 - q0)))
+    return gaps

@@ -29,7 +29,7 @@ def full_lr_windows(curve: Sequence[dict[str, float]], window: int = 500) -> lis
 def compared_windows(
     curve: Sequence[dict[str, float]], window: int = 500, span: int = 2000
 ) -> tuple[tuple[int, float], tuple[int, float]] | None:
-    """The two window means :func:`loss_flattened` compares, ``((step, mean) earlier, (step, mean) last)``:
+    """The two window means :func:`loss_trend` compares, ``((step, mean) earlier, (step, mean) last)``:
     among :func:`full_lr_windows`, the last one and the last one at least ``span`` steps before it (each
     labelled by its last step). None when the run is too short."""
     windows = full_lr_windows(curve, window)
@@ -40,17 +40,26 @@ def compared_windows(
     return (earlier[-1], windows[-1]) if earlier else None
 
 
-def loss_flattened(
-    curve: Sequence[dict[str, float]], window: int = 500, span: int = 2000, tolerance: float = 0.05
-) -> bool:
-    """The rule for "trained until the loss flattened": the last full-lr window's mean loss is within
-    ``tolerance`` (relative) of the window ``span`` steps earlier (:func:`compared_windows`). False when
-    the run is too short to tell."""
-    pair = compared_windows(curve, window, span)
-    if pair is None:
-        return False
+def window_noise(curve: Sequence[dict[str, float]], window: int = 500) -> float | None:
+    """How much one full-lr window mean differs from the next by chance: the median relative change
+    between consecutive :func:`full_lr_windows` (None with fewer than three windows)."""
+    means = [mean for _, mean in full_lr_windows(curve, window)]
+    if len(means) < 3:
+        return None
+    return statistics.median(abs(b - a) / a for a, b in zip(means, means[1:]))
+
+
+def loss_trend(curve: Sequence[dict[str, float]], window: int = 500, span: int = 2000, tolerance: float = 0.05) -> str:
+    """The rule for "trained until the loss flattened", with the sign: compare the last full-lr window's
+    mean with the window ``span`` steps earlier (:func:`compared_windows`). The change counts only beyond
+    the larger of ``tolerance`` and :func:`window_noise`: below it "still falling", above it "rising",
+    between "flat"; "too short" when the run cannot tell."""
+    pair, noise = compared_windows(curve, window, span), window_noise(curve, window)
+    if pair is None or noise is None:
+        return "too short"
     (_, earlier), (_, last) = pair
-    return abs(last - earlier) / earlier < tolerance
+    change, margin = (last - earlier) / earlier, max(tolerance, noise)
+    return "still falling" if change < -margin else "rising" if change > margin else "flat"
 
 
 def divergence(curve: Sequence[dict[str, float]], factor: float, recent: int = 20) -> str | None:

@@ -113,6 +113,15 @@ class TrainConfig:
         return self.lmbdas[level - 1] if self.lmbdas else self.lmbda
 
 
+def draw_level(model: CompressionModel, cfg: TrainConfig) -> float:
+    """Variable-rate training (AG-VAE eq. 6, as its sec. 4.1 trains it): each batch draws one level
+    ``s`` uniformly, sets that level's gains on the model and returns its lambda, so the expected loss
+    over batches is eq. 6's sum over levels (divided by their number)."""
+    level = int(torch.randint(len(cfg.lmbdas or [cfg.lmbda]), (1,))) + 1
+    model.set_rate(level)
+    return cfg.level_lambda(level)
+
+
 def warm_start(model: CompressionModel, source: torch.nn.Module) -> str:
     """Copy every parameter whose name and shape match (fine-tuning, or a new head on old transforms)."""
     own = model.state_dict()
@@ -379,11 +388,7 @@ def train(
         for group in optimizer.param_groups:
             group["lr"] = lr * group["lr_scale"]
         x = next(loader).to(dev).contiguous(memory_format=fmt)
-        lmbda = cfg.lmbda
-        if cfg.lmbdas:
-            level = int(torch.randint(len(cfg.lmbdas), (1,))) + 1
-            model.set_rate(level)
-            lmbda = cfg.level_lambda(level)
+        lmbda = draw_level(model, cfg) if cfg.lmbdas else cfg.lmbda
         out = forward(x)
         parts = rd_loss(x, out, lmbda, cfg.metric)
         loss = parts["loss"]

@@ -43,6 +43,21 @@ def gmm_nll(z, weights, means, stds):
     return -torch.logsumexp(log_joint, dim=-1).sum()
 
 
+
+def context_offsets(order: tuple[int, int], first: bool) -> list[tuple[int, int, int]]:
+    """The 3x3x3 offsets a masked layer keeps: those that lower t = a c + b h + w (and, after the first layer,
+    those that keep it)."""
+    a, b = order
+    keep = []
+    for dc in (-1, 0, 1):
+        for dh in (-1, 0, 1):
+            for dw in (-1, 0, 1):
+                t = a * dc + b * dh + dw
+                if t < 0 or (t == 0 and not first):
+                    keep.append((dc, dh, dw))
+    return keep
+
+
 # 03 channels
 def channel_bits(likelihoods: torch.Tensor) -> torch.Tensor:
     """Bits per channel: -log2 p summed over batch, rows and columns."""
@@ -151,7 +166,7 @@ def rate_overlap(rate_a, rate_t) -> float:
 
 SOLUTIONS = {
     "01.noise": add_noise, "01.ste": ste_round, "01.bin_mass": bin_mass,
-    "02.responsibilities": responsibilities, "02.gmm_nll": gmm_nll,
+    "02.responsibilities": responsibilities, "02.gmm_nll": gmm_nll, "02.context_offsets": context_offsets,
     "03.channel_bits": channel_bits, "03.spearman": spearman,
     "03.channels_for_share": channels_for_share, "03.psnr_without": psnr_without,
     "04.rate_loss": rate_loss, "04.importance_from_mask": importance_from_mask, "04.inclined_mask": inclined_mask,
