@@ -43,7 +43,7 @@ import lic_lab
 from lic_lab import REPO_DIR, data, zoo
 from lic_lab.teaching import analysis, channels, viz, widgets, timings
 from lic_lab.evaluation import evaluate, references
-from lic_lab.teaching.ablation import ablation_rows, beyond_noise, gaps_beyond_noise, gaps_verdict, order_verdict, seed_results, seed_verdict, versus_paper
+from lic_lab.teaching.ablation import ablation_rows, gaps_beyond_noise, gaps_verdict, order_verdict, pairs_verdict, seed_results, versus_paper, weakest
 from lic_lab.teaching.exercises import check
 from lic_lab.quantization.gmm import GMMQuantizer, fit_gmm, quantizer_stats, soft_quantize, toy_samples, TOY_DISTRIBUTIONS
 from lic_lab.quantization.variable import bound_bpp, groups_of
@@ -176,7 +176,7 @@ show_source(GMMQuantizer.responsibilities, GMMQuantizer.forward)
 #
 # **Variable quantization controller** (sec. 3.3). Channel importance $\mathbf w$ orders the channels; the sorted latent is split into $G = 3$ groups by $\mathbf r = [25\%, 50\%, 25\%]$; group $g$ is quantized by its own $q_g$-level GMM quantizer and coded with its own 3D context model; the groups are merged back in the original channel order.
 #
-# **Loss** (eq. 8): $L = \alpha L_{\text{dis}} + \frac1G\sum_g L_{\text{ent},g} + \beta\frac1G\sum_g L_{\text{GMM},g}$ with $L_{\text{dis}} = -$MS-SSIM, $\alpha = 128$, $\beta = 0.001$. The code of eq. 8's terms (`CVQN.forward`; the trainer adds them in `rd_loss`: `bpp + λ·distortion`, plus the model's GMM term), eq. 7's bound (`entropy_bound_bits`, behind `bound_bpp`) and eq. 1's encoder (`cvqn_encoder`) is printed below the table; eq. 5's GMM loss is an exercise at the end, so its code is not shown.
+# **Loss** (eq. 8): $L = \alpha L_{\text{dis}} + \frac1G\sum_g L_{\text{ent},g} + \beta\frac1G\sum_g L_{\text{GMM},g}$ with $L_{\text{dis}} = -$MS-SSIM, $\alpha = 128$, $\beta = 0.001$. The code of eq. 8's terms (`CVQN.forward`; the trainer adds them up: `rd_loss` gives `bpp + λ·distortion`, and `train` adds the model's own `extra_loss`, here eq. 5's GMM term), eq. 7's bound (`entropy_bound_bits`, behind `bound_bpp`) and eq. 1's encoder (`cvqn_encoder`) is printed below the table; eq. 5's GMM loss is an exercise at the end, so its code is not shown.
 #
 # | | paper | ours |
 # |---|---|---|
@@ -378,31 +378,27 @@ table1 = versus_paper(list(rows1.values()), t1, references.CVQN_TABLE1, "[5]", "
 display(Markdown("**Table 1: the channel importance module** (q = [3, 5, 7], r = [25, 50, 25] %)\n\n" + viz.table(table1)))
 
 # %% [markdown]
-# **Did the paper's directions reproduce?** Each claim checked on our numbers, with one verdict (`ablation.seed_verdict`): "reproduced" when our numbers go the paper's way by more than the seed spreads (a bpp change against [5]: larger than its own spread; a gap between two variants: larger than their two spreads together), "direction only, within seed noise" when they go its way by less; against the paper's way, "not reproduced" when the gaps that go against it are larger than those spreads, "not resolved" when they are not (a gap inside the noise decides neither way). For an order, the gaps that decide are its neighbours' (`ablation.order_verdict`): all of them when the order holds, the swapped ones when it does not.
+# **Did the paper's directions reproduce?** Each claim is a set of pairs the paper ranks (this variant below that one, in the paired bpp change or in MS-SSIM), checked on our numbers with one verdict (`ablation.pairs_verdict`, `order_verdict`, `seed_verdict`): "reproduced" when every pair goes the paper's way by more than its seed spreads (a bpp change against [5]: larger than its own spread; a gap between two variants: larger than their two spreads together), "direction only, within seed noise" when every pair goes its way but not all by that much; when some pair goes against the paper, "not reproduced" if any such pair is beyond its spreads, "not resolved" if none is (a gap inside the noise decides neither way). For an order, the pairs are its neighbours when it holds and every inverted pair when it does not; a claim of two parts holds as far as its weakest part (`ablation.weakest`); "at equal quality" fails only when [3,5,7] loses MS-SSIM against [5] beyond the spreads.
 
 # %%
-bpp2 = {k: rows2[v]["bpp"] for k, v in t2.items()}
-ms2 = {k: rows2[v]["ms_ssim"] for k, v in t2.items()}
-bpp1 = {k: rows1[v]["bpp"] for k, v in t1.items() if k != "[5]"}
-ms1 = {k: rows1[v]["ms_ssim"] for k, v in t1.items() if k != "[5]"}
-claims = [  # (claim, goes the paper's way, beyond the seed spreads)
-    ("[3,5,7] has the best MS-SSIM of Table 2", max(ms2, key=ms2.get) == "[3,5,7]",
-     gaps_beyond_noise(rows2, [("q357", v) for v in ("q5", "q456", "q258")], "ms_ssim")),
-    ("[2,5,8] loses quality (levels too different)", ms2["[2,5,8]"] < ms2["[3,5,7]"],
-     gaps_beyond_noise(rows2, [("q357", "q258")], "ms_ssim")),
-    ("splitting saves bits at equal quality: [3,5,7] vs [5]",
-     rows2["q357"]["dbpp_percent"] < 0 and ms2["[3,5,7]"] >= ms2["[5]"] - rows2["q357"]["ms_ssim_spread"], beyond_noise(rows2["q357"])),
-    ("predefined importance distinctly outperforms SE and RE: fewest bits and best MS-SSIM (Table 1)",
-     min(bpp1, key=bpp1.get) == "predefined" and max(ms1, key=ms1.get) == "predefined",
-     gaps_beyond_noise(rows1, [("q357", "re"), ("q357", "se")]) and gaps_beyond_noise(rows1, [("q357", "re"), ("q357", "se")], "ms_ssim")),
-    # (the two orders below: order_verdict, neighbours in the paper's order)
-]
+# each claim as pairs (a, b) the paper puts a below b, in the paired bpp change or in MS-SSIM (ablation.pairs_verdict)
 t1_order = {k: v for k, v in t1.items() if k != "[5]"}
-claims = [{"claim": "bpp falls with the eq. 7 bound: [5] > [4,5,6] > [3,5,7] > [2,5,8] (Table 2)",
-           "verdict": order_verdict(rows2, t2, {k: p[2] for k, p in references.CVQN_TABLE2.items()})},
-          *({"claim": c, "verdict": seed_verdict(way, beyond)} for c, way, beyond in claims),
-          {"claim": "predefined < RE < SE in bpp (Table 1)",
-           "verdict": order_verdict(rows1, t1_order, {k: references.CVQN_TABLE1[k][2] for k in t1_order})}]
+# "at equal quality": [3,5,7] may not lose MS-SSIM against [5] beyond the seed spreads
+equal_quality = not (rows2["q357"]["ms_ssim"] < rows2["q5"]["ms_ssim"] and gaps_beyond_noise(rows2, [("q357", "q5")], "ms_ssim"))
+claims = [
+    {"claim": "bpp falls with the eq. 7 bound: [5] > [4,5,6] > [3,5,7] > [2,5,8] (Table 2)",
+     "verdict": order_verdict(rows2, t2, {k: p[2] for k, p in references.CVQN_TABLE2.items()})},
+    {"claim": "[3,5,7] has the best MS-SSIM of Table 2",
+     "verdict": pairs_verdict(rows2, [(v, "q357") for v in ("q5", "q456", "q258")], "ms_ssim")},
+    {"claim": "[2,5,8] loses quality (levels too different)", "verdict": pairs_verdict(rows2, [("q258", "q357")], "ms_ssim")},
+    {"claim": "splitting saves bits at equal quality: [3,5,7] vs [5]",
+     "verdict": pairs_verdict(rows2, [("q357", "q5")]) if equal_quality else "not reproduced"},
+    {"claim": "predefined importance distinctly outperforms SE and RE: fewest bits and best MS-SSIM (Table 1)",
+     "verdict": weakest([pairs_verdict(rows1, [("q357", "re"), ("q357", "se")]),
+                         pairs_verdict(rows1, [("re", "q357"), ("se", "q357")], "ms_ssim")])},
+    {"claim": "predefined < RE < SE in bpp (Table 1)",
+     "verdict": order_verdict(rows1, t1_order, {k: references.CVQN_TABLE1[k][2] for k in t1_order})},
+]
 display(Markdown(viz.table(claims)))
 
 # %% [markdown]

@@ -229,7 +229,7 @@ print(f"down-scaling: R + λD on the validation photos {change:+.2f}% -> {outcom
 # |---|---|---|
 # | `SignalPreservingAnalysis` / `Synthesis` | Table 3: 3×3 conv to $2c$ (linear), space-to-depth, 1×1 convs $4c, 4c, c$; mirrored | same, $c = 64$ (paper 128) |
 # | `ProbabilityEstimation` | Table 4: a small CNN on each position's 5×5 neighbourhood → mean, $\lvert$scale$\rvert$ | same, hidden width 32 (paper $c$) |
-# | `InformationAggregation` | Table 5 / Fig. 5: hyper representations upsampled to half size, fused with $g_s$'s features, one residue block, to pixels | same layout, widths 32 / 16 / 8 (paper 192 / 192 / 64) |
+# | `InformationAggregation` | Table 5 / Fig. 5: hyper representations upsampled to half size, fused with $g_s$'s features, one residue block, to pixels | same layout, widths 32 / 16 / 8 (paper 192 / 192 / 64); the hyper representations are upsampled nearest-neighbour (our choice: the paper does not say how) |
 # | innermost level | eq. 12, per-channel learned $\sigma$ | `innermost_log_scales` |
 # | quantization | $X$ "is quantized with a rounding operation"; eq. 11 scores integer $x_i$ | we send $\operatorname{round}(y - \mu)$ and decode it $+ \mu$ (for $y$ and $z_1$; `GaussianConditional`), as notebook 01's mean-scale model does: the hyper level's $\mu$ also shifts $\hat y$ |
 # | information fidelity | eq. 14: $\lVert \mathcal F(\mathbf Y;\theta) - \mathbf X\rVert_2$, $\mathcal F$ one linear conv | `fidelity_maps`; ours (the paper gives no weight or stages): weight 0.1, in the hyper stages only, $\mathcal F$ applied to the hyper synthesis output |
@@ -370,12 +370,12 @@ for q in (1, 3, 5):
 # 1. **the second level saves bits at every size**: the BD-rate of `c2f` vs `c2f-single` is at most $-0.5\%$ on every test set;
 # 2. **it saves more on larger images**: for each set of photos seen at several sizes, the BD-rate at each larger size is below the one at the next smaller size by at least 0.5% (the rule compares BD-rates, so a smaller loss at the larger size also counts as "yes"; claim 1 says whether there is a saving at all).
 #
-# The 0.5% (`ablation.ONE_MODEL_RESOLUTION`) is the resolution of one model per variant, as in notebook 05: a BD-rate, or a difference of two, inside it counts for neither side ("no measurable difference at lab scale" when it decides a claim), and the printed sets within it are marked. That is the finest resolution one could claim; the cell also measures a coarser one from our own runs (how far 1,000 early steps move a single-level variant), and the summary judges Table 8 with that one.
+# The 0.5% (`ablation.ONE_MODEL_RESOLUTION`) is the resolution of one model per variant, as in notebook 05: a BD-rate, or a difference of two, inside it counts for neither side ("no measurable difference at lab scale" when it decides a claim), and the printed sets within it are marked. That is a convention, not a measured noise level; the cell also prints a caveat measured from our own runs: how far 1,000 early steps move a single-level variant, beside which a small BD-rate is one a budget difference could overturn.
 #
 # The BD-rates against `meanscale` here use its three models at the coarse-to-fine λ; section 1's benchmark curve uses every shipped rate of the family (the benchmark cell prints how many), so its number differs slightly.
 
 # %%
-from lic_lab.teaching.resolution_study import describe, table8
+from lic_lab.teaching.resolution_study import budget_moves, describe, table8
 t8 = table8(C["resolution"])
 t8_text = describe(t8)
 print(f"1. saves bits at every size: {verdict(t8['saves_everywhere'])} ({t8_text['per_set']})")
@@ -386,18 +386,13 @@ if "c2f-single-shared" in C["families"]:  # our reading of the paper's ablation:
     print(f"   the same two rules against c2f-single-shared: 1. {verdict(t8s['saves_everywhere'])} ({t8s_text['per_set']}); "
           f"2. {verdict(t8s['grows_with_size'])} ({t8s_text['by_photos']})")
 c2f_base = zoo.built_on("c2f-q3", "meanscale")  # the family its training chain starts from, read from the cards
-if "c2f-single-shared" in C["families"]:
-    # a coarser resolution, measured: the two single-level variants differ by 1,000 early steps of their level (and
-    # where those steps came from); how far that moves them against the same base, per test set, bounds what these
-    # one-seed BD-rates can resolve
-    moves = {k: abs(r["bd_rate"][f"c2f-single vs {c2f_base}"] - r["bd_rate"][f"c2f-single-shared vs {c2f_base}"])
-             for k, r in C["resolution"].items()}
-    coarse = max(evaluate.ONE_MODEL_RESOLUTION, *moves.values())
-    t8c = table8(C["resolution"], resolve=coarse)
-    print(f"how far 1,000 early steps move a single-level variant against {c2f_base} (|c2f-single - c2f-single-shared|): "
-          + ", ".join(f"{k} {v:.2f}" for k, v in moves.items()) + f" points; with the largest, {coarse:.2f}%, as the resolution: "
-          f"1. {verdict(t8c['saves_everywhere'])}; 2. {verdict(t8c['grows_with_size'])} (the summary uses this resolution)")
-    t8 = {**t8, "saves_everywhere": t8c["saves_everywhere"], "grows_with_size": t8c["grows_with_size"]}
+moves = budget_moves(C["resolution"], c2f_base)  # a caveat, measured: how far 1,000 early steps move a single-level variant
+if moves:
+    smaller = [k for k, v in t8["per_set"].items() if v is not None and abs(v) < moves[k]]
+    print(f"a caveat from our own runs: 1,000 early steps of the single level move it against {c2f_base} by "
+          + ", ".join(f"{k} {v:.2f}" for k, v in moves.items()) + " points (|c2f-single - c2f-single-shared|); "
+          f"c2f vs c2f-single differs by less than that on {len(smaller)} of {len(moves)} test sets"
+          + (f" ({', '.join(smaller)}): a budget difference of that size could overturn those sets' readings" if smaller else ""))
 beats_base = all(r["bd_rate"][f"{v} vs {c2f_base}"] < 0 for r in C["resolution"].values() for v in ("c2f", "c2f-single"))
 print(f"both variants beat the mean-scale model they start from on every test set (rule: BD-rate < 0): {beats_base}")
 for key in ("Kodak", "held-out photos 1/2"):
@@ -415,7 +410,7 @@ if "c2f-single-shared" in C["families"]:
 #
 # 1. **Budget** (measured below). The recipe gives both variants the same total: the two-level model's first hyper level trains 1,000 steps before it is frozen for level 2, the single-level model's 2,000 (in 2.2's tables, the two-level model's estimated bpp on the validation photos stays above the single-level model's after every stage, the joint one included). The paper trains each level 20k steps and then 400k steps end to end; our joint stage has 2,000. Our reading of the paper's ablation (`c2f-single-shared`, rules printed above) removes that difference: it keeps the two-level model's 1,000-step first level and drops level 2, so comparing the two ablations' lines shows how much of the equal-budget verdict is the extra 1,000 steps of the single level.
 # 2. **Sizes.** Our largest test images (the held-out photos at 1/2 size) are about one megapixel: between the paper's 540p (0.5 MP) and 1080p (2 MP), far below its 4K (8 MP), where it finds the largest gain; the held-out photos at 1/4 and Kodak are below 540p. Full size is over the models' decode limit here.
-# 3. **One seed each.** How far a second run of the same chain would move these BD-rates is not measured for this family: the resolution the verdicts use (`ablation.ONE_MODEL_RESOLUTION`) is a convention, not a measured noise level, so read gaps of a few percent as directions, not as settled.
+# 3. **One seed each.** How far a second run of the same chain would move these BD-rates is not measured for this family. `ablation.ONE_MODEL_RESOLUTION` is a convention, not a measured noise level; the caveat printed above (how far 1,000 early steps move a single-level variant) is measured, but it is a budget effect, not seed noise, so read gaps of a few percent as directions, not as settled. The test sets are small too (the cell above prints their sizes and the rates per curve).
 #
 # Both variants against the mean-scale model they started from (the line above says whether they beat it everywhere): that gain belongs to the whole package — signal-preserving hyper transforms, the 5×5 probability estimation network, the IAR decoder — **and** to the extra training steps (compare the budgets); the single-level ablation separates the coarse-to-fine idea itself from the rest.
 

@@ -4,7 +4,8 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/cbanet_rule.py NEW.pt OLD.
 
 Prints each model's mean PSNR with K = 1, 2, 3 branches at its base bitrate on the validation photos
 (never Kodak) and exits 0 when NEW's gain from K = 1 to 3 beats OLD's by more than
-``evaluate.ONE_MODEL_RESOLUTION_DB`` (notebook 06's MEASURABLE_DB), 1 otherwise.
+``evaluate.ONE_MODEL_RESOLUTION_DB`` (notebook 06's MEASURABLE_DB), 3 when it does not (any other
+non-zero status is an error, which the recipe passes on).
 """
 from __future__ import annotations
 
@@ -15,19 +16,16 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from paper_studies import _psnr_per_k  # noqa: E402
-
 from lic_lab import data, zoo  # noqa: E402
 from lic_lab.evaluation import evaluate  # noqa: E402
+from lic_lab.teaching.analysis import psnr_per_branches  # noqa: E402
 
 
 def k_gain(path: str, images: list[torch.Tensor]) -> float:
     """PSNR with K = 3 minus K = 1 at the model's base bitrate, mean over ``images`` (dB)."""
     model = zoo.load_checkpoint_file(Path(path))[0]
     model.set_rate(model.bitrates)
-    psnrs = _psnr_per_k(model, images)
+    psnrs = psnr_per_branches(model, images)
     print(f"{path}: K = 1 / 2 / 3 " + " / ".join(f"{p:.3f}" for p in psnrs) + f" dB, gain {psnrs[2] - psnrs[0]:+.3f}")
     return psnrs[2] - psnrs[0]
 
@@ -39,7 +37,7 @@ def main(new: str, old: str) -> int:
     raises = margin > evaluate.ONE_MODEL_RESOLUTION_DB
     print(f"rule: the new base raises the gain by more than {evaluate.ONE_MODEL_RESOLUTION_DB} dB -> "
           f"{'yes' if raises else 'no'} ({margin:+.3f} dB)")
-    return 0 if raises else 1
+    return 0 if raises else 3
 
 
 if __name__ == "__main__":

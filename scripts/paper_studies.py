@@ -4,6 +4,8 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [
        LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py timings [agvae] [cbanet] [cvqn] [cwic]
            (re-measures only the timings, on an idle machine: other processes make them meaningless)
        LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py cwic-gamma   (prints gamma per rate)
+       LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py cbanet-rounds
+           (re-measures only the CBANet training rounds of notebook 06 section 2.1, keeps the timings)
 
 * agvae: real bitstream sizes over a 0.1-step rate grid on every Kodak image (is bpp increasing
   everywhere?), exponential vs linear interpolation between the levels, and the latency of one
@@ -128,23 +130,15 @@ CBANET_PROBE = "data/training/cbanet/cbanet-probe-single64.pt"
 CBANET_ROUNDS = {"round 1": "data/training/cbanet/cbanet-round1.pt", "round 2": "data/training/cbanet/cbanet-round2.pt",
                  "round 3": "data/training/cbanet/cbanet-round3.pt",
                  "round 4 (joint)": "lic_lab/zoo/checkpoints/cbanet.pt",  # recipes cbanet, cbanet-long, cbanet-joint (shipped)
-                 "higher base (not shipped)": "data/training/cbanet/cbanet-top-joint.pt"}  # recipe cbanet-top: at lambda 0.0932
-
-
-def _psnr_per_k(model, images: list[torch.Tensor]) -> list[float]:
-    """Mean PSNR with K = 1 .. K_max branches at the model's bitrate (the forward pass, which the codec
-    reproduces exactly)."""
-    from lic_lab.evaluation.metrics import psnr
-    from lic_lab.teaching.analysis import branch_outputs
-
-    psnrs = [[psnr(x, image) for image in branch_outputs(model, x)[1]] for x in images]
-    return [sum(p[k] for p in psnrs) / len(psnrs) for k in range(model.max_branches)]
+                 "higher base (not shipped)": "data/training/cbanet/cbanet-top-joint.pt",  # recipe cbanet-top: at lambda 0.0932
+                 "two rungs up (not shipped)": "data/training/cbanet/cbanet-top2-joint.pt"}  # recipe cbanet-top2: at 0.18
 
 
 def cbanet_rounds(images: list[tuple[str, torch.Tensor]]) -> dict:
     """Mean PSNR with K = 1, 2, 3 at the base bitrate for each training round of CBANet, on Kodak and on the
     validation photos (what a choice between rounds may look at), each round's g_k, and its Kodak bpp at
     the base (the entropy estimate; a round's base codes its frozen encoder's bits)."""
+    from lic_lab.teaching.analysis import psnr_per_branches
     from lic_lab.training.train import validate
 
     validation = [data.read_image(p) for p in data.training_paths()[1]]
@@ -152,9 +146,9 @@ def cbanet_rounds(images: list[tuple[str, torch.Tensor]]) -> dict:
     for label, path in CBANET_ROUNDS.items():
         model = zoo.load_checkpoint_file(ROOT / path)[0]
         model.set_rate(model.bitrates)
-        report[label] = {"psnr": _psnr_per_k(model, [x for _, x in images]),
+        report[label] = {"psnr": psnr_per_branches(model, [x for _, x in images]),
                          "bpp": validate(model, [x for _, x in images], 0.0, "mse")["bpp"],
-                         "validation_psnr": _psnr_per_k(model, validation),
+                         "validation_psnr": psnr_per_branches(model, validation),
                          "g": [float(b.weight.detach()) for b in model.g_s.branches]}
     return report
 
@@ -324,6 +318,11 @@ def main(which: list[str]) -> None:
         return
     images = kodak_images()
     OUT.mkdir(parents=True, exist_ok=True)
+    if which == ["cbanet-rounds"]:  # re-measure only the training rounds (a new round or experiment), keep the rest
+        path = OUT / "cbanet_studies.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), "rounds": cbanet_rounds(images)}, indent=1))
+        print("cbanet rounds ->", path)
+        return
     if which[:1] == ["timings"]:  # re-measure only the timed parts (an idle machine), keep the rest
         timed = {"agvae": agvae_timings, "cbanet": cbanet_timings, "cvqn": cvqn_timings, "cwic": cwic_timings}
         for name in which[1:] or list(timed):

@@ -125,11 +125,32 @@ def test_order_verdict_reads_neighbours_in_the_papers_order_and_all_outcomes_com
     rows["b"]["dbpp_spread"] = 3.0  # b within noise of both neighbours (gaps of 3 points, spreads 3.2 together)
     assert order_verdict(rows, variants, paper) == "direction only, within seed noise"
     reversed_paper = {"A": 0.25, "B": 0.26, "C": 0.27}
+    # reversed: b is within noise of both neighbours, but a and c (6 points apart, spreads 0.4) are beyond it
+    assert order_verdict(rows, variants, reversed_paper) == "not reproduced"
+    rows["c"]["dbpp_spread"] = 6.0
     assert order_verdict(rows, variants, reversed_paper) == "not resolved (the other way, within seed noise)"
-    rows["b"]["dbpp_spread"] = 0.2
-    assert order_verdict(rows, variants, reversed_paper) == "not reproduced"  # swapped by more than the spreads
+    rows["b"]["dbpp_spread"] = rows["c"]["dbpp_spread"] = 0.2
     # only the swapped neighbours decide a failed order: B and C swap within noise, A and B keep the paper's order
     rows["c"].update(bpp=0.285, dbpp_percent=-2.0, dbpp_spread=1.5)
     assert order_verdict(rows, variants, {"A": 0.27, "B": 0.25, "C": 0.26}) == "not resolved (the other way, within seed noise)"
+    # a failed order is decided by every pair it inverts: neighbours within noise, the two ends beyond it
+    ends = {v: {"bpp": b, "dbpp_percent": d, "dbpp_spread": 0.6} for v, b, d in
+            (("a", 0.30, 0.0), ("b", 0.29, -1.0), ("c", 0.28, -2.0))}
+    assert order_verdict(ends, variants, reversed_paper) == "not reproduced"  # a vs c: 2 points > 1.2
     assert all_outcomes([True, True]) is True and all_outcomes([True, None]) is None
     assert all_outcomes([None, False]) is False
+
+
+def test_pairs_verdict_decides_a_failed_claim_by_the_pairs_against_it_and_weakest_combines():
+    from lic_lab.teaching.ablation import pairs_verdict, weakest
+
+    rows = {v: {"ms_ssim": m, "ms_ssim_spread": 0.001} for v, m in (("q5", 0.915), ("q456", 0.9175), ("q357", 0.917))}
+    # the paper: each other variant below q357; q5 is (beyond noise), q456 is above it within noise
+    assert pairs_verdict(rows, [("q5", "q357"), ("q456", "q357")], "ms_ssim") == "not resolved (the other way, within seed noise)"
+    rows["q456"]["ms_ssim"] = 0.92  # now above q357 beyond the spreads
+    assert pairs_verdict(rows, [("q5", "q357"), ("q456", "q357")], "ms_ssim") == "not reproduced"
+    assert pairs_verdict(rows, [("q5", "q357")], "ms_ssim") == "reproduced"
+    rows["q5"]["ms_ssim"] = 0.917  # a tie goes neither way
+    assert pairs_verdict(rows, [("q5", "q357")], "ms_ssim") == "not resolved (the other way, within seed noise)"
+    assert weakest(["reproduced", "direction only, within seed noise"]) == "direction only, within seed noise"
+    assert weakest(["reproduced", "not reproduced", "direction only, within seed noise"]) == "not reproduced"

@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-
 import numpy as np
 import pytest
 import torch
@@ -201,6 +200,12 @@ def test_branch_outputs_are_the_cam_partial_sums(small_photo):
         model.set_branches(model.max_branches)
         full = analysis.latents(model, small_photo)["x_hat"]
         assert torch.allclose(images[0], alone, atol=1e-6) and torch.allclose(images[-1], full, atol=1e-6)
+    pair = [small_photo, small_photo.flip(-1)]
+    per_k = analysis.psnr_per_branches(model, pair)  # the mean over the images of each K's PSNR
+    from lic_lab.evaluation.metrics import psnr
+
+    want = [sum(psnr(x, analysis.branch_outputs(model, x)[1][k]) for x in pair) / 2 for k in range(model.max_branches)]
+    assert per_k == pytest.approx(want)
 
 
 def test_coding_times_reports_medians(small_photo):

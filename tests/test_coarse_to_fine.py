@@ -196,3 +196,14 @@ def test_table8_rules_from_a_resolution_study():
     shrinks = table8(study({"big 1/2": -1.0, "big 1/4": -3.0, "Kodak": -2.0, "Kodak 1/2": 0.5}))
     assert not shrinks["saves_everywhere"] and not shrinks["grows_with_size"]
     assert shrinks["by_photos"] == {"big": False, "Kodak": True}
+
+
+def test_budget_moves_are_how_far_the_two_single_level_variants_land_apart():
+    from lic_lab.teaching.resolution_study import budget_moves
+
+    study = {"big": {"bd_rate": {"c2f-single vs meanscale": -12.0, "c2f-single-shared vs meanscale": -7.0}},
+             "Kodak": {"bd_rate": {"c2f-single vs meanscale": -3.0, "c2f-single-shared vs meanscale": -2.9}}}
+    assert budget_moves(study) == pytest.approx({"big": 5.0, "Kodak": 0.1})
+    assert budget_moves({"Kodak": {"bd_rate": {"c2f-single vs meanscale": -3.0}}}) is None  # no shared variant
+    assert budget_moves({"Kodak": {"bd_rate": {"c2f-single vs meanscale": -3.0, "c2f-single-shared vs meanscale": None}}}) is None
+    assert budget_moves({}) is None

@@ -152,3 +152,27 @@ def test_chord_gaps_read_each_point_against_its_two_levels_on_a_log_rate_axis():
     points = [{"rate": 1.5, "bpp": 0.2, "psnr": 28.1}, {"rate": 2.5, "bpp": 0.4 * 2**0.5, "psnr": 29.3}]
     assert chord_gaps(points, levels) == pytest.approx([0.1, -0.2])
     assert chord_gaps([{"rate": 2.0, "bpp": 0.4, "psnr": 29.0}], levels) == pytest.approx([0.0])  # a level itself
+
+
+def test_chord_gaps_clamp_the_top_level_and_draw_level_sets_the_drawn_rate():
+    from lic_lab.teaching.rate_control import chord_gaps
+    from lic_lab.training.train import TrainConfig, draw_level
+
+    levels = [(0.1, 27.0), (0.4, 29.0), (0.8, 30.0)]
+    assert chord_gaps([{"rate": 3.0, "bpp": 0.8, "psnr": 30.0}], levels) == pytest.approx([0.0])  # the top level itself
+
+    class Recorder:
+        rate = None
+
+        def set_rate(self, rate):
+            self.rate = rate
+
+    cfg = TrainConfig(lmbdas=[0.001, 0.01, 0.1])
+    torch.manual_seed(0)
+    seen = set()
+    for _ in range(60):
+        model = Recorder()
+        lmbda = draw_level(model, cfg)
+        seen.add(model.rate)
+        assert lmbda == cfg.lmbdas[model.rate - 1]  # the lambda of the level it set
+    assert seen == {1, 2, 3}  # every level is drawn

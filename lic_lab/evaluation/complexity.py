@@ -129,7 +129,8 @@ def model_flops(model: CompressionModel, size: tuple[int, int]) -> int:
 
 
 def gain_unit_overhead(model: GainedMeanScale, size: tuple[int, int] = (512, 768)) -> dict[str, float]:
-    """AG-VAE's Table 1 for a gained model: extra parameters and FLOPs of its gain units, in percent.
+    """AG-VAE's Table 1 for a gained model: extra parameters and FLOPs of its gain units, in percent of
+    the whole gained model (the paper counts against its fixed-rate base; notebook 05 says so beside it).
 
     A gain unit multiplies each latent element once, so the gain and inverse-gain units add
     ``2 * M * h * w`` multiplications on ``y`` (and ``2 * N * h' * w'`` on ``z`` with HCVR); the

@@ -35,12 +35,17 @@ BENCHMARK_TABLE8 = {"540p": -1.97, "1080p": -2.65, "4K": -4.65}
 BENCHMARK_TABLE10 = {"encode": {1: 24.4, 2: 13.6, 4: 9.2}, "decode": {1: 69.8, 2: 41.4, 4: 28.8}}
 
 
+def chained_bd(method_vs_common: float, anchor_vs_common: float) -> float:
+    """BD-rate (%) of a method against an anchor from both against a common anchor (BD-rates as rate
+    ratios minus 1): ``(1 + a) / (1 + b) - 1``, in percent. An approximation: BD-rates are averages over
+    a quality range and do not compose exactly."""
+    return ((1 + method_vs_common / 100) / (1 + anchor_vs_common / 100) - 1) * 100
+
+
 def paper_bd_between(method: str, anchor: str, bit_range: str = "median") -> float:
-    """BD-rate (%) of one Table 7 method against another, chained through their common BPG anchor:
-    ``(1 + b_method) / (1 + b_anchor) - 1`` (a ratio of rates at equal quality)."""
-    a = BENCHMARK_TABLE7_KODAK[method][bit_range] / 100 + 1
-    j = BENCHMARK_TABLE7_KODAK[anchor][bit_range] / 100 + 1
-    return (a / j - 1) * 100
+    """BD-rate (%) of one Table 7 method against another, chained through their common BPG anchor
+    (:func:`chained_bd`)."""
+    return chained_bd(BENCHMARK_TABLE7_KODAK[method][bit_range], BENCHMARK_TABLE7_KODAK[anchor][bit_range])
 
 
 def paper_saving_vs_jpeg(method: str, bit_range: str = "median") -> float:

@@ -95,6 +95,13 @@ def branch_outputs(model: CBANetHP, x: torch.Tensor) -> tuple[list[torch.Tensor]
     return parts, [image.clamp(0, 1) for image in running_sums(parts)]
 
 
+def psnr_per_branches(model: CBANetHP, images: Sequence[torch.Tensor]) -> list[float]:
+    """Mean PSNR over ``images`` with K = 1 .. K_max branches at the model's current bitrate (the forward
+    pass, which the codec reproduces exactly)."""
+    psnrs = [[psnr(x, image) for image in branch_outputs(model, x)[1]] for x in images]
+    return [sum(p[k] for p in psnrs) / len(psnrs) for k in range(model.max_branches)]
+
+
 @torch.no_grad()
 def level_bits(model: CompressionModel, x: torch.Tensor) -> dict[str, dict[str, float]]:
     """Bits per pixel spent on each latent: the real section of the bitstream and the estimate.

@@ -201,7 +201,6 @@ def _check_gmm_nll(fn: Callable) -> None:
     _same(fn(z, weights, means, stds), q.nll(z).detach(), "eq. 5 (nats, summed over the samples)", atol=1e-3)
 
 
-
 def _check_context_offsets(fn: Callable) -> None:
     from lic_lab.entropy import context3d
 

@@ -185,7 +185,7 @@ def _g2(model, level: int, channel: int):
     m = model.gain.matrix.detach().abs().double()
     a, b = float(m[level - 1, channel]), float(m[level, channel])
     return (
-        math.log((a + b) / (2 * a)) / math.log(b / a),
+        0.5 if math.isclose(a, b) else math.log((a + b) / (2 * a)) / math.log(b / a),  # equal gains: every l
         _computed,
         "set eq. 8's blend a^(1-l) * b^l equal to (a + b) / 2 and solve for l with logarithms; a and b are |M|'s rows "
         "for the level and the next (rows count from 0)",
@@ -239,9 +239,10 @@ BRANCHES = {1: _b1, 2: _b2, 3: _b3}
 
 
 def _c1(table: dict, method: str = "Ours (coarse-to-fine)", anchor: str = "ICLR18-HyperPrior", bit_range: str = "high"):
-    a, b = table[method][bit_range], table[anchor][bit_range]
+    from lic_lab.evaluation.references import chained_bd
+
     return (
-        100 * ((1 + a / 100) / (1 + b / 100) - 1),
+        chained_bd(table[method][bit_range], table[anchor][bit_range]),
         _computed,
         "both rows are BD-rates against BPG, i.e. rate ratios minus 1 at equal quality: divide (1 + a) by (1 + b), "
         "with a and b as fractions, and subtract 1",

@@ -149,7 +149,7 @@ def chord_gaps(points: Sequence[Mapping[str, float]], levels: Sequence[tuple[flo
     fall below the discrete rates' curve; a chord is that curve's simplest stand-in between two levels."""
     gaps = []
     for p in points:
-        s = math.floor(p["rate"])
+        s = min(max(math.floor(p["rate"]), 1), len(levels) - 1)  # the top level's own rate reads the last chord
         (b0, q0), (b1, q1) = levels[s - 1], levels[s]
         t = (math.log(p["bpp"]) - math.log(b0)) / (math.log(b1) - math.log(b0))
         gaps.append(p["psnr"] - (q0 + t * (q1 - q0)))

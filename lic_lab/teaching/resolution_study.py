@@ -58,6 +58,26 @@ def table8(
     }
 
 
+def budget_moves(
+    resolution: Mapping[str, Mapping[str, Any]],
+    base: str = "meanscale",
+    pair: tuple[str, str] = ("c2f-single", "c2f-single-shared"),
+) -> dict[str, float] | None:
+    """A caveat measured from our own runs, per test set: how far apart (points of BD-rate) the two
+    single-level variants land against the same ``base``. They differ by 1,000 early steps of their level
+    (and where those steps came from), so a Table 8 BD-rate smaller than this move is one a budget
+    difference of that size could overturn. A systematic effect, not seed noise: it qualifies the
+    verdicts of :func:`table8`, it does not replace their resolution. None when the study lacks a BD-rate."""
+    a, b = pair
+    moves = {}
+    for key, r in resolution.items():
+        x, y = r.get("bd_rate", {}).get(f"{a} vs {base}"), r.get("bd_rate", {}).get(f"{b} vs {base}")
+        if x is None or y is None:
+            return None
+        moves[key] = abs(x - y)
+    return moves or None
+
+
 def describe(t8: Mapping[str, Any]) -> dict[str, str]:
     """:func:`table8`'s result as the text the notebook and the README print: the BD-rate per test set
     and, per set of photos, whether the rule for "grows with size" held."""

@@ -117,7 +117,8 @@ def draw_level(model: CompressionModel, cfg: TrainConfig) -> float:
     """Variable-rate training (AG-VAE eq. 6, as its sec. 4.1 trains it): each batch draws one level
     ``s`` uniformly, sets that level's gains on the model and returns its lambda, so the expected loss
     over batches is eq. 6's sum over levels (divided by their number)."""
-    level = int(torch.randint(len(cfg.lmbdas or [cfg.lmbda]), (1,))) + 1
+    assert cfg.lmbdas, "draw_level is for variable-rate training (cfg.lmbdas)"
+    level = int(torch.randint(len(cfg.lmbdas), (1,))) + 1
     model.set_rate(level)
     return cfg.level_lambda(level)
 
