@@ -172,14 +172,15 @@ for label, runs in experiments.items():
               f"{100 * shares[-1]:.0f}% of that")
 print("width helps at high rates (paper, conclusion 2):", gaps_verdict(width_gains, allowance=max(allowance.values())))
 print(f"even crediting all of each gain to width, a wider model closes at most {100 * max(shares):.0f}% of the gap to WebP")
-for q in ("q6", "q7"):   # the budget itself, measured later: one long segment more at the same width
-    now, then = zoo.training_record(f"meanscale-{q}"), fp16[THEN[f"meanscale-{q}"]]
-    later = fp16[f"meanscale-{q}"]   # fp16 weights, like the family's curve
-    print(f"meanscale-{q}, {now['steps']:,} more steps at N = 64, M = 96 (recipe meanscale-long): "
-          f"{then['bpp']:.3f} bpp / {then['psnr']:.2f} dB -> {later['bpp']:.3f} bpp / {later['psnr']:.2f} dB on Kodak")
+for name, was in THEN.items():   # the budget itself, measured later: one long segment more at the same width
+    now, then, later = zoo.training_record(name), fp16[was], fp16[name]   # fp16 weights, like the family's curve
+    print(f"{name}, {now['steps']:,} more steps at N = 64, M = 96 (recipe meanscale-long): "
+          f"{then['bpp']:.3f} bpp / {then['psnr']:.2f} dB -> {later['bpp']:.3f} bpp / {later['psnr']:.2f} dB on Kodak, "
+          f"{gain(name):+.2f} dB at equal rate; WebP is {evaluate.quality_at(curves['webp'], later['bpp']) - later['psnr']:.2f} dB "
+          "above it there")
 
 # %% [markdown]
-# Two readings, both printed above: the verdict asks whether width did more than extra steps alone, and the line beginning "even crediting" bounds how much of our gap to WebP a wider model closed (an upper bound, since each gain includes the extra training). Where that bound is small, widening one part of a model trained at this budget is not what holds our high rates back. The candidates left are the training budget and data (hours on CPU threads and the photos the model cards list, against the paper's days on GPUs), and widening from scratch rather than from a narrow model; section 1.2 tests one thing about the data. The last two lines printed above measure the budget at the same width: `meanscale-q6` and `-q7` trained one long segment more after these experiments (the family in notebook 01 and the leaderboard below are the trained-on models; this section compares with the family as the experiments found it). The GPU recipe (`scripts/gpu_flagship.sh`: mean-scale at $N = 128$, $M = 192$, trained from scratch) is the workbook's way to test them.
+# Two readings, both printed above: the verdict asks whether width did more than extra steps alone, and the line beginning "even crediting" bounds how much of our gap to WebP a wider model closed (an upper bound, since each gain includes the extra training). Where that bound is small, widening one part of a model trained at this budget is not what holds our high rates back. The candidates left are the training budget and data (hours on CPU threads and the photos the model cards list, against the paper's days on GPUs), and widening from scratch rather than from a narrow model; section 1.2 tests one thing about the data. The last lines printed above measure the budget at the same width: the models named there trained one long segment more after these experiments (recipe `meanscale-long`; the family in notebook 01 and the leaderboard below are the trained-on models; this section compares with the family as the experiments found it), each line with what that segment bought at equal rate and how far WebP still is above it. The GPU recipe (`scripts/gpu_flagship.sh`: mean-scale at $N = 128$, $M = 192$, trained from scratch) is the workbook's way to test them.
 
 # ### 1.2 The training data: random down-scaling (an A/B)
 #

@@ -98,13 +98,16 @@ case "${1:-}" in
     # data/training/meanscale/meanscale-q5-seg2 first. 12,000 steps, to fit one sitting. STEP=q4 (the same
     # sitting, second lane once the first lane's run ended; the same rule): q4 (0.025) had 8,500 steps along
     # its own lambda's chain, as q5; its shipped run moved to data/training/meanscale/meanscale-q4-seg2 first.
+    # STEP=q2 (the same sitting, the first lane once q5 ended; the same rule): q2 (0.0067) had 5,500 steps at
+    # its own lambda; 8,000 steps, what the sitting had left; its shipped run moved to meanscale-q2-seg1 first.
     D=data/training; L="--arch mean_scale_hyperprior --N 64 --M 96 --batch 4 --patch 192 --val-every 2000 --lr 3e-4"
     case "${STEP:-}" in
+      q2) stage $D meanscale-q2 $L --lmbda 0.0067 --steps ${STEPS:-8000} --init $D/meanscale/meanscale-q2-seg1.pt ;;
       q4) stage $D meanscale-q4 $L --lmbda 0.025 --steps ${STEPS:-12000} --init $D/meanscale/meanscale-q4-seg2.pt ;;
       q5) stage $D meanscale-q5 $L --lmbda 0.0483 --steps ${STEPS:-12000} --init $D/meanscale/meanscale-q5-seg2.pt ;;
       q6) stage $D meanscale-q6 $L --lmbda 0.0932 --steps ${STEPS:-13000} --init $D/meanscale/meanscale-q6-seg2.pt ;;
       q7) stage $D meanscale-q7 $L --lmbda 0.18 --steps ${STEPS:-13000} --init $D/meanscale/meanscale-q7-seg1.pt ;;
-      *) echo "STEP is q4, q5, q6 or q7" >&2; exit 2 ;;
+      *) echo "STEP is q2, q4, q5, q6 or q7" >&2; exit 2 ;;
     esac
     ;;
   meanscale-augment)
