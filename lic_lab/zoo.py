@@ -8,6 +8,7 @@ int8 convolution weights with ``"int8_scales"``), "meta"}``; ``lic_lab/zoo/regis
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -662,8 +663,9 @@ def fp16_family_means(family: str) -> dict[str, dict[str, Any]]:
 def built_on(name: str, family: str) -> str | None:
     """The curve label of the ``family`` a shipped model was built on: ``"<family> (earlier)"`` when its
     training chain passes through a retired member (``scripts/unship.py --retire``), ``family`` when through
-    a current one, None when through neither."""
-    names = {str(r.get("name", "")) for r in training_chain(training_record(name))[1:]}
+    a current one (or an earlier segment of one, ``<member>-seg<N>``, which that member trained on from),
+    None when through neither."""
+    names = {re.sub(r"-seg\d+$", "", str(r.get("name", ""))) for r in training_chain(training_record(name))[1:]}
     if names & set(earlier_members(family)):
         return f"{family} (earlier)"
     return family if names & set(family_members(family)) else None

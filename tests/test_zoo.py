@@ -212,6 +212,9 @@ def test_retired_families_keep_their_results_and_the_chains_built_on_them():
     if "meanscale-q3" in REG:  # the retrained mean-scale rates start from the retrained hyperprior
         assert zoo.built_on("meanscale-q3", "hyperprior") == "hyperprior"
         assert zoo.built_on("hyperprior-q3", "meanscale") is None
+    if "meanscale-msssim-q3" in REG:  # started from meanscale-q2's first segment, which q2 has since trained on from
+        chain = [r.get("name") for r in zoo.training_chain(zoo.training_record("meanscale-msssim-q3"))]
+        assert "meanscale-q2-seg1" in chain and zoo.built_on("meanscale-msssim-q3", "meanscale") == "meanscale"
 
 
 def test_training_record_finds_shipped_unshipped_and_committed_runs():
