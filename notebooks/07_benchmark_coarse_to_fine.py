@@ -38,10 +38,10 @@ from IPython.display import Markdown, display
 
 import lic_lab
 from lic_lab import REPO_DIR, data, zoo
-from lic_lab.teaching import analysis, viz, timings
+from lic_lab.teaching import ablation, analysis, viz, timings
 from lic_lab.evaluation import evaluate, references
 from lic_lab.evaluation.metrics import bd_rate
-from lic_lab.teaching.ablation import all_outcomes, direction, gaps_verdict, verdict
+from lic_lab.teaching.ablation import direction, gaps_verdict, verdict
 from lic_lab.teaching.exercises import check
 
 FULL_TRAINING = False   # <- switch: True re-trains the three new families (CPU time: the model cards give each wall time); False uses the shipped checkpoints
@@ -572,14 +572,7 @@ over = [c["overhead_percent"] for c in coding.values()]
 # one-model resolution (ablation.direction); a step inside it, or without enough overlap to compare, is undecided
 # (None), not a failure. A step whose training differs cannot separate the entropy model from the steps: it decides
 # nothing, and the summary says what it shows, marked as confounded.
-confounded = [k for k, v in extra_steps.items() if v != 0]
-saves = {k: direction(v) if v is not None else None for k, v in steps.items()}
-clean = [k for k in steps if k not in confounded]
-ladder_holds = all_outcomes([saves[k] for k in clean])
-if ladder_holds is not False and confounded:  # the clean steps hold (or none is decided): say what the others show
-    ladder_holds = (f"holds with equal training for {', '.join(clean) or 'no step'}; training confounded for "
-                    + ", ".join(f"{k} ({'saves bits' if saves[k] else 'does not save bits' if saves[k] is False else 'within the resolution'})"
-                                for k in confounded))
+ladder_holds = ablation.ladder_verdict(steps, extra_steps)
 summary = [
     {"claim": "entropy model drives progress (sec. 7.2.2); ours: each step of our ladder saves bits",
      "paper": "\"a leap in gain\" with hyperpriors; then spatial / cross-channel context (ours: hyperprior variants, no context model)",

@@ -1,4 +1,4 @@
-"""The rule of recipe ``cbanet-top2`` (scripts/train_zoo.sh): does a CBANet on a higher base raise the gain?
+"""The rule of recipe ``cbanet-top`` (scripts/train_zoo.sh): does a CBANet on a higher base raise the gain?
 
 Usage: LIC_LAB_DATA=../shared/datasets python scripts/cbanet_rule.py NEW.pt OLD.pt
 

@@ -130,8 +130,8 @@ CBANET_PROBE = "data/training/cbanet/cbanet-probe-single64.pt"
 CBANET_ROUNDS = {"round 1": "data/training/cbanet/cbanet-round1.pt", "round 2": "data/training/cbanet/cbanet-round2.pt",
                  "round 3": "data/training/cbanet/cbanet-round3.pt",
                  "round 4 (joint)": "lic_lab/zoo/checkpoints/cbanet.pt",  # recipes cbanet, cbanet-long, cbanet-joint (shipped)
-                 "higher base (not shipped)": "data/training/cbanet/cbanet-top-joint.pt",  # recipe cbanet-top: at lambda 0.0932
-                 "two rungs up (not shipped)": "data/training/cbanet/cbanet-top2-joint.pt"}  # recipe cbanet-top2: at 0.18
+                 "higher base (not shipped)": "data/training/cbanet/cbanet-top-joint.pt",  # recipe cbanet-top, RUNG=1: at lambda 0.0932
+                 "two rungs up (not shipped)": "data/training/cbanet/cbanet-top2-joint.pt"}  # recipe cbanet-top, RUNG=2: at 0.18
 
 
 def cbanet_rounds(images: list[tuple[str, torch.Tensor]]) -> dict:

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CK=lic_lab/zoo/checkpoints
 T="python -m lic_lab train --threads ${THREADS:-1} --quiet --out-dir $CK"  # a later --out-dir wins
+# CBANet-HP at lab width (branches 30 / 30 / 44: half the authors' 60 / 60 / 88, like our 64-channel baseline)
+CBANET="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
 CWIC_BASE="--arch cwic --M 32 --arch-arg widths=[32,48,64] --patch 128 --batch 8 --lmbda 0.01 --val-every 2000"
 # Every CWIC model after cwic-base: one-hot TCAE inputs, whose stage `tcae` trains for TCAE_STEPS. The
 # first round fed symbol values, initialised PyTorch's way and trained 500 steps: its TCAE nearly ignored
@@ -65,11 +67,13 @@ case "${1:-}" in
           # from those weights at lr 3e-4 (decay at 85%). The first segment ran as data/training/$F-$S and
           # was moved to data/training/meanscale/$F-$S-seg1 (the stage below skips it as finished).
           stage $D/meanscale $F-$S-seg1 $MS --val-every 2000 --steps 2500 --lr 5e-4 --init $D/hyperprior-$S.pt
-          if [ "$S" = q6 ]; then  # q6's second segment, moved when recipe meanscale-long gave it a third
+          if [ "$S" != q1 ]; then  # q4-q6's second segments, moved when recipe meanscale-long gave each a third
             stage $D/meanscale $F-$S-seg2 $MS --val-every 1000 --steps 3000 --lr 3e-4 --init $D/meanscale/$F-$S-seg1.pt
           else
             stage $D $F-$S $MS --val-every 1000 --steps 3000 --lr 3e-4 --init $D/meanscale/$F-$S-seg1.pt
           fi ;;
+        q2)  # moved to meanscale-q2-seg1 when recipe meanscale-long gave it a second segment
+          stage $D/meanscale $F-$S-seg1 $MS --val-every 2000 --steps 2500 --lr 5e-4 --init $D/hyperprior-$S.pt ;;
         *)
           stage $D $F-$S $MS --val-every 2000 --steps 2500 --lr 5e-4 --init $D/hyperprior-$S.pt ;;
       esac
@@ -156,7 +160,7 @@ case "${1:-}" in
     D=data/training/meanscale-wide; W="--arch mean_scale_hyperprior --N 64 --M 192 --batch 4 --patch 192 --val-every 1000"
     case "${STEP:-all}" in
       q6) stage $D meanscale-wide-q6 $W --lmbda 0.0932 --steps 4000 --lr 5e-4 --init data/training/meanscale/meanscale-q6-seg2.pt ;;
-      q5) stage $D meanscale-wide-q5 $W --lmbda 0.0483 --steps 4000 --lr 5e-4 --init data/training/meanscale-q5.pt ;;
+      q5) stage $D meanscale-wide-q5 $W --lmbda 0.0483 --steps 4000 --lr 5e-4 --init data/training/meanscale/meanscale-q5-seg2.pt ;;
       # the other half of the width question: transforms N = 64 -> 128 (g_a, g_s, h_a, h_s and z), M = 96
       n6) stage $D meanscale-n128-q6 --arch mean_scale_hyperprior --N 128 --M 96 --batch 4 --patch 192 --val-every 1000 \
             --lmbda 0.0932 --steps 3500 --lr 5e-4 --init data/training/meanscale/meanscale-q6-seg2.pt ;;
@@ -171,7 +175,7 @@ case "${1:-}" in
     # HOURS=H or UNTIL=<epoch s> ends a sitting and the same command continues.
     D=data/training
     M="--arch mean_scale_hyperprior --N 64 --M 96 --metric ms-ssim --patch 192 --batch 8 --val-every 1000"
-    stage $D meanscale-msssim-q3 $M --lmbda 8.73 --steps 2000 --lr 5e-4 --init $D/meanscale-q2.pt
+    stage $D meanscale-msssim-q3 $M --lmbda 8.73 --steps 2000 --lr 5e-4 --init $D/meanscale/meanscale-q2-seg1.pt  # q2 as it was then
     stage $D meanscale-msssim-q5 $M --lmbda 31.73 --steps 1200 --lr 5e-4 --init $D/meanscale-msssim-q3.pt
     stage $D meanscale-msssim-q1 $M --lmbda 2.4 --steps 1200 --lr 5e-4 --init $D/meanscale-msssim-q3.pt
     # q6 and q7 (CompressAI's next two MS-SSIM lambdas), each from the one below: they reach PSNRs the
@@ -249,7 +253,7 @@ case "${1:-}" in
     # hyperprior-q4..q1). 192px crops, batch 4, as the families. Stages are committed to
     # data/training/cbanet/ so the schedule spans sittings (HOURS=H ends one; re-run to continue).
     D=data/training; R=$D/cbanet
-    W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
+    W="$CBANET"
     W="$W --arch-arg weight_lr_scale=1"  # g_k at the full lr, as this round ran (before weight_lr_scale existed)
     set -f  # no globbing: [30,30,44] is an argument, not a pattern
     stage $R cbanet-branch1 $W --stage branch1 --lmbda 0.0483 --steps 8000 --lr 1e-3 --init $D/hyperprior-q5.pt
@@ -273,7 +277,7 @@ case "${1:-}" in
     # Round 2's result is kept as data/training/cbanet/cbanet-round2; the stages' records of both rounds
     # are in lic_lab/zoo/checkpoints/stages/. Kodak per round: scripts/paper_studies.py cbanet. 192px crops, batch 4.
     D=data/training; R=$D/cbanet
-    W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
+    W="$CBANET"
     set -f
     case "${ROUND:-3}" in
       2) X=-seg2; W="$W --arch-arg weight_lr_scale=1"; FINAL="$R cbanet-round2" ;;
@@ -295,7 +299,7 @@ case "${1:-}" in
     # so branch 1 still answers for K = 1; then the four BAMs are refitted on the new CAM. Shipped as
     # round 4 (rule: no worse than round 3 at any K on the validation photos; it was better at every K).
     D=data/training; R=$D/cbanet
-    W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
+    W="$CBANET"
     set -f
     stage $R cbanet-joint $W --stage joint --lmbda 0.0483 --steps 4000 --lr 3e-4 --init $R/cbanet-round3.pt
     stage $R cbanet-bam4-joint $W --stage bam4 --lmbda 0.025 --steps 1000 --lr 1e-3 --init $R/cbanet-joint.pt
@@ -306,38 +310,30 @@ case "${1:-}" in
   cbanet-top)
     # Not shipped (issue 16): the paper's gain (+0.25 dB for K = 1 -> 3) is read at 1.49 bpp on its
     # 192-channel high-rate model; ours mirrors its 128-channel low-rate model (base 0.77 bpp; ours 0.80 bpp,
-    # lambda 0.0483), and round 4's gain grows with the bitrate. This experiment moves the base one rung up: encoder, hyper transforms and z density from
-    # hyperprior-q6 (lambda 0.0932), frozen as in the paper; the CAM warm-started from round 4 (the
-    # cbanet.pt of commit c5c74f7, kept as data/training/cbanet/cbanet-round4) and trained jointly at
-    # round 4's lr (3e-4) for 6,000 steps (round 4 had 4,000).
+    # lambda 0.0483), and round 4's gain grows with the bitrate. This experiment moves the base up, RUNG=1
+    # or 2 rungs: encoder, hyper transforms and z density from hyperprior-q6 (lambda 0.0932) or -q7 (0.18,
+    # Kodak about 1.1 bpp), frozen as in the paper; the CAM warm-started from round 4 (the cbanet.pt of
+    # commit c5c74f7, kept as data/training/cbanet/cbanet-round4) and trained jointly at round 4's lr
+    # (3e-4) for 6,000 steps (round 4 had 4,000), the same budget at both rungs, so they differ only by
+    # the base. Rule (validation photos, never Kodak; stated before each rung ran, computed by
+    # scripts/cbanet_rule.py, written for rung 2): the BAMs are fitted (at the lambdas of the four rungs
+    # below the base) and it ships as round 5 only if its gain from K = 1 to 3 beats round 4's by more
+    # than 0.05 dB (MEASURABLE_DB, notebook 06). Neither did (+0.213 and +0.218 vs +0.184 dB), so each
+    # rung stopped after its joint stage; not shipped. (Rung 2 ran as recipe cbanet-top2, merged here.)
     D=data/training; R=$D/cbanet
-    W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
-    set -f
-    # Rule (validation photos, never Kodak): the BAMs are fitted and round 5 ships only if its gain from
-    # K = 1 to 3 at its base beats round 4's by more than 0.05 dB (MEASURABLE_DB, notebook 06). It did
-    # not (+0.213 vs +0.184 dB), so the recipe stops after the joint stage; not shipped.
-    stage $R cbanet-top-joint $W --stage joint --lmbda 0.0932 --steps 6000 --lr 3e-4 --init $R/cbanet-round4.pt \
-      --init-over $D/hyperprior-q6.pt
-    ;;
-  cbanet-top2)
-    # Issue 16: the paper reads its +0.25 dB (K = 1 -> 3) at 1.49 bpp on its high-rate model. Recipe
-    # cbanet-top moved our base one rung up (lambda 0.0932): +0.213 dB on the validation photos against
-    # round 4's +0.184, under the rule's 0.05. This moves it two rungs up, to hyperprior-q7 (lambda 0.18,
-    # Kodak about 1.1 bpp), with the same budget as cbanet-top (round 4's CAM, 6,000 joint steps at lr
-    # 3e-4), so the two differ only by the base. Rule (written before training; validation photos, never
-    # Kodak; scripts/cbanet_rule.py): the BAMs are fitted (at the lambdas of hyperprior-q6..q3) and it
-    # ships as round 5 only if its gain from K = 1 to 3 beats round 4's by more than 0.05 dB. It did not
-    # (+0.218 vs +0.184 dB), so the recipe stops after the joint stage; not shipped.
-    D=data/training; R=$D/cbanet
-    W="--arch cbanet_hp --arch-arg widths=[30,30,44] --arch-arg bitrates=5 --batch 4 --patch 192 --val-every 1000"
-    set -f
-    stage $R cbanet-top2-joint $W --stage joint --lmbda 0.18 --steps 6000 --lr 3e-4 --init $R/cbanet-round4.pt \
-      --init-over $D/hyperprior-q7.pt
-    python scripts/cbanet_rule.py $R/cbanet-top2-joint.pt $R/cbanet-round4.pt || { rc=$?; [ "$rc" = 3 ] && exit 0; exit "$rc"; }
-    stage $R cbanet-top2-bam4 $W --stage bam4 --lmbda 0.0932 --steps 1000 --lr 1e-3 --init $R/cbanet-top2-joint.pt
-    stage $R cbanet-top2-bam3 $W --stage bam3 --lmbda 0.0483 --steps 1000 --lr 1e-3 --init $R/cbanet-top2-bam4.pt
-    stage $R cbanet-top2-bam2 $W --stage bam2 --lmbda 0.025 --steps 1000 --lr 1e-3 --init $R/cbanet-top2-bam3.pt
-    stage $D cbanet $W --stage bam1 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/cbanet-top2-bam2.pt
+    case "${RUNG:-1}" in
+      1) X=top; Q=q6; LAMBDAS="0.0932 0.0483 0.025 0.013 0.0067" ;;
+      2) X=top2; Q=q7; LAMBDAS="0.18 0.0932 0.0483 0.025 0.013" ;;
+      *) echo "RUNG is 1 or 2" >&2; exit 2 ;;
+    esac
+    set -f -- $LAMBDAS  # the base's lambda, then the four below it
+    stage $R cbanet-$X-joint $CBANET --stage joint --lmbda $1 --steps 6000 --lr 3e-4 --init $R/cbanet-round4.pt \
+      --init-over $D/hyperprior-$Q.pt
+    python scripts/cbanet_rule.py $R/cbanet-$X-joint.pt $R/cbanet-round4.pt || { rc=$?; [ "$rc" = 3 ] && exit 0; exit "$rc"; }
+    stage $R cbanet-$X-bam4 $CBANET --stage bam4 --lmbda $2 --steps 1000 --lr 1e-3 --init $R/cbanet-$X-joint.pt
+    stage $R cbanet-$X-bam3 $CBANET --stage bam3 --lmbda $3 --steps 1000 --lr 1e-3 --init $R/cbanet-$X-bam4.pt
+    stage $R cbanet-$X-bam2 $CBANET --stage bam2 --lmbda $4 --steps 1000 --lr 1e-3 --init $R/cbanet-$X-bam3.pt
+    stage $D cbanet $CBANET --stage bam1 --lmbda $5 --steps 1000 --lr 1e-3 --init $R/cbanet-$X-bam2.pt
     ;;
   cbanet-probe)
     # Not shipped (issue 16): is the sum of progressively trained narrow branches the limit, or the
@@ -516,5 +512,5 @@ case "${1:-}" in
         --arch-arg quantizer="\"$V\"" --stage new-quantizer --steps ${STEPS:-600} --lr 5e-4 --init data/training/cwic/cwic-imp2.pt
     done
     ;;
-  *) echo "usage: $0 foundation-hyperprior|foundation-factorized|foundation-meanscale|meanscale-long|meanscale-augment|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|c2f-single-shared|c2f-longer|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-joint|cbanet-top|cbanet-top2|cbanet-probe|cvqn|cvqn-ends-long|cvqn-long-2|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
+  *) echo "usage: $0 foundation-hyperprior|foundation-factorized|foundation-meanscale|meanscale-long|meanscale-augment|foundation-ends|meanscale-wide|meanscale-msssim|c2f|c2f-single|c2f-single-shared|c2f-longer|agvae|agvae-abl-hcvr|agvae-abl-cvr|agvae-abl-symmetric|cbanet|cbanet-long|cbanet-joint|cbanet-top|cbanet-probe|cvqn|cvqn-ends-long|cvqn-long-2|cvqn-base|cvqn-ablation|cwic-base|cwic|cwic-noimp|cwic-fill|cwic-quantizer" >&2; exit 2 ;;
 esac

@@ -154,3 +154,16 @@ def test_pairs_verdict_decides_a_failed_claim_by_the_pairs_against_it_and_weakes
     assert pairs_verdict(rows, [("q5", "q357")], "ms_ssim") == "not resolved (the other way, within seed noise)"
     assert weakest(["reproduced", "direction only, within seed noise"]) == "direction only, within seed noise"
     assert weakest(["reproduced", "not reproduced", "direction only, within seed noise"]) == "not reproduced"
+
+
+def test_ladder_verdict_decides_by_the_steps_with_equal_training():
+    from lic_lab.teaching.ablation import ladder_verdict
+
+    steps = {"a → b": -15.0, "b → c": -5.0, "c → d": 2.0}
+    assert ladder_verdict(steps, {"a → b": 0, "b → c": 0, "c → d": 0}) is False  # an equal step that does not save
+    assert ladder_verdict({"a → b": -15.0, "b → c": -5.0}, {}) is True
+    assert ladder_verdict({"a → b": -0.2}, {}) is None  # within the resolution
+    mixed = ladder_verdict(steps, {"a → b": 0, "b → c": 2500, "c → d": 5500})
+    assert mixed == ("holds with equal training for a → b; training confounded for b → c (saves bits), "
+                     "c → d (does not save bits)")
+    assert ladder_verdict({"a → b": 3.0, "b → c": -5.0}, {"b → c": 100}) is False  # the equal step fails

@@ -347,3 +347,21 @@ def test_a_finished_schedule_is_not_trained_again(tmp_path, monkeypatch, capsys)
     (tmp_path / "runs" / "tiny" / "last.pt").unlink()  # as on another machine
     assert train_and_save(cfg, progress=False) == path and path.read_bytes() == before
     assert "finished already" in capsys.readouterr().err
+
+
+def test_a_finished_run_whose_parent_moved_is_found_under_the_parents_new_path(tmp_path):
+    import dataclasses
+    import json
+
+    from lic_lab.training.train import committed_record
+
+    cfg = _cfg(tmp_path, steps=3)
+    record = {"config": {**dataclasses.asdict(cfg), "init": "data/training/parent.pt"}, "steps": 3, "finished": True}
+    (tmp_path / f"{cfg.name}.pt").write_bytes(b"weights")
+    (tmp_path / f"{cfg.name}.json").write_text(json.dumps(record))
+    moved = dataclasses.replace(cfg, init="data/training/old/parent-seg1.pt", out_dir=str(tmp_path))
+    assert committed_record(moved) is None  # the parent's new path is not the one the run recorded
+    record["init_record"] = "data/training/old/parent-seg1.json"  # the parent moved there after the run
+    (tmp_path / f"{cfg.name}.json").write_text(json.dumps(record))
+    assert committed_record(moved)["finished"]
+    assert committed_record(dataclasses.replace(moved, init="data/training/parent.pt")) is None  # now a new parent

@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from lic_lab.evaluation.evaluate import ONE_MODEL_RESOLUTION, direction  # noqa: F401 - re-exported: notebooks call ablation.direction
+from lic_lab.evaluation.evaluate import ONE_MODEL_RESOLUTION, direction
 
 METRICS = ("bpp", "bpp_est", "psnr", "ms_ssim")
 
@@ -241,6 +241,24 @@ def verdict(reproduced: bool | None, bd_rate: float | None = None, resolution: f
     if reproduced is None or (bd_rate is not None and abs(bd_rate) < resolution):
         return "no measurable difference at lab scale"
     return "reproduced" if reproduced else "not reproduced"
+
+
+def ladder_verdict(steps: Mapping[str, float | None], extra_steps: Mapping[str, int]) -> bool | None | str:
+    """A ladder of models, each step's BD-rate (``steps``; None where not compared) beside the training it
+    adds (``extra_steps``). Only steps with equal training decide (:func:`direction`, combined by
+    :func:`all_outcomes`); a step whose training differs cannot separate the model from the steps. When
+    the equal steps do not fail and some are confounded, the verdict is a sentence saying what each
+    confounded step shows."""
+    saves = {k: direction(v) if v is not None else None for k, v in steps.items()}
+    confounded = [k for k in steps if extra_steps.get(k, 0) != 0]
+    clean = [k for k in steps if k not in confounded]
+    outcome = all_outcomes([saves[k] for k in clean])
+    if outcome is False or not confounded:
+        return outcome
+    shows = {True: "saves bits", False: "does not save bits", None: "within the resolution"}
+    return f"holds with equal training for {', '.join(clean) or 'no step'}; training confounded for " + ", ".join(
+        f"{k} ({shows[saves[k]]})" for k in confounded
+    )
 
 
 def gaps_verdict(gaps: Iterable[float], allowance: float = 0.0) -> str:

@@ -189,6 +189,16 @@ def _saved_config(config: dict[str, Any]) -> TrainConfig:
     return TrainConfig(**{k: v for k, v in config.items() if k in TrainConfig.__dataclass_fields__})
 
 
+def _recorded_config(record: dict[str, Any]) -> TrainConfig:
+    """A record's config with its ``init`` where those weights live now: a parent moved after the run
+    started from it (a later segment took its name) is named by the record's ``init_record``, so a recipe
+    that names the moved parent still finds the finished run."""
+    config = dict(record.get("config", {}))
+    if record.get("init_record"):
+        config["init"] = str(Path(record["init_record"]).with_suffix(".pt"))
+    return _saved_config(config)
+
+
 def param_groups(model: CompressionModel) -> list[dict[str, Any]]:
     """The trainable parameters as Adam groups, one per learning-rate multiplier (``model.lr_scales()``,
     stored in each group as ``lr_scale``); frozen parameters are left out."""
@@ -210,7 +220,7 @@ def committed_record(cfg: TrainConfig) -> dict[str, Any] | None:
     if not (record_path.is_file() and weights_path.is_file()):
         return None
     record = json.loads(record_path.read_text())
-    return record if _saved_config(record.get("config", {})).schedule_key() == cfg.schedule_key() else None
+    return record if _recorded_config(record).schedule_key() == cfg.schedule_key() else None
 
 
 def committed_state(cfg: TrainConfig) -> tuple[dict[str, torch.Tensor], dict[str, Any]] | None:
@@ -220,7 +230,7 @@ def committed_state(cfg: TrainConfig) -> tuple[dict[str, torch.Tensor], dict[str
     with the steps done so far; re-running the same command continues from there.
     """
     record = committed_record(cfg)
-    if record is None or not cfg.continues(_saved_config(record.get("config", {})), record.get("steps", 0)):
+    if record is None or not cfg.continues(_recorded_config(record), record.get("steps", 0)):
         return None
     ckpt = torch.load(Path(cfg.out_dir) / f"{cfg.name}.pt", map_location="cpu", weights_only=True)
     return float_state(ckpt), record
