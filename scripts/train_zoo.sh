@@ -192,13 +192,20 @@ case "${1:-}" in
     # with one hyper level and the same budget (2,000 hyper steps). c2f-single-shared starts from c2f's
     # first level instead (the two variants then differ only by level 2). Stages are committed to
     # data/training/<recipe>/ so the schedule spans sittings (HOURS=H or UNTIL=<epoch s> ends one).
-    D=data/training; R=$D/$1
+    # SEED=S (c2f and c2f-single; not shipped) runs the same chain with another seed (new layers' init
+    # and crops) up to q3 only, into data/training/<recipe>-seeds/ as <recipe>-q3-s<S>: the seed spread
+    # of the q3 gap between the variants (notebook 07 section 2.5), which one run per variant cannot give.
+    D=data/training; R=$D/$1; S=${SEED:-0}; X=; Q3=$D
     A="--arch coarse_to_fine --batch 4 --patch 256 --val-every 1000"
+    if [ "$S" != 0 ]; then
+      [ "$1" = c2f-single-shared ] && { echo "SEED is for c2f and c2f-single" >&2; exit 2; }
+      R=$D/$1-seeds; X=-s$S; Q3=$R; A="$A --seed $S"
+    fi
     if [ "$1" = c2f ]; then
       A="$A --arch-arg levels=2"
-      stage $R $1-hyper1 $A --stage hyper1 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $D/meanscale-q3.pt
-      stage $R $1-hyper2 $A --stage hyper2 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/$1-hyper1.pt
-      LAST=$R/$1-hyper2.pt
+      stage $R $1$X-hyper1 $A --stage hyper1 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $D/meanscale-q3.pt
+      stage $R $1$X-hyper2 $A --stage hyper2 --lmbda 0.013 --steps 1000 --lr 1e-3 --init $R/$1$X-hyper1.pt
+      LAST=$R/$1$X-hyper2.pt
     elif [ "$1" = c2f-single-shared ]; then
       # the paper's ablation rather than equal budget: c2f's own first hyper level (1,000 steps), level 2
       # dropped, then the same IAR and joint stages
@@ -206,11 +213,12 @@ case "${1:-}" in
       LAST=$D/c2f/c2f-hyper1.pt
     else
       A="$A --arch-arg levels=1"
-      stage $R $1-hyper1 $A --stage hyper1 --lmbda 0.013 --steps 2000 --lr 1e-3 --init $D/meanscale-q3.pt
-      LAST=$R/$1-hyper1.pt
+      stage $R $1$X-hyper1 $A --stage hyper1 --lmbda 0.013 --steps 2000 --lr 1e-3 --init $D/meanscale-q3.pt
+      LAST=$R/$1$X-hyper1.pt
     fi
-    stage $R $1-iar $A --stage iar --lmbda 0.013 --steps 1500 --lr 1e-3 --init $LAST
-    stage $D $1-q3 $A --stage joint --lmbda 0.013 --steps 2000 --lr 5e-4 --init $R/$1-iar.pt
+    stage $R $1$X-iar $A --stage iar --lmbda 0.013 --steps 1500 --lr 1e-3 --init $LAST
+    stage $Q3 $1-q3$X $A --stage joint --lmbda 0.013 --steps 2000 --lr 5e-4 --init $R/$1$X-iar.pt
+    [ "$S" != 0 ] && exit 0
     stage $D $1-q5 $A --stage joint --lmbda 0.0483 --steps 1000 --lr 5e-4 --init $D/$1-q3.pt
     stage $D $1-q1 $A --stage joint --lmbda 0.0035 --steps 1000 --lr 5e-4 --init $D/$1-q3.pt
     ;;
