@@ -21,6 +21,9 @@
 # you will learn, what it assumes and how long it takes, and ends with functions you write yourself
 # (checked against the library) and an open experiment.
 #
+# **What you will learn here:** which notebook rebuilds which paper, an order to read them in, how to run
+# them on a CPU or a GPU, and how to train the models yourself. **Time** 10 minutes.
+#
 # **Prerequisites.** Python and a little PyTorch (tensors, `nn.Module`, a training loop); the idea of
 # a probability distribution and of a logarithm. No prior compression knowledge: notebook 01 starts
 # from the rate–distortion objective.
@@ -38,8 +41,8 @@
 #
 # **A suggested path.** 01 first (everything else builds on it), then 03 → 02 (channels, then
 # channel-level quantization), 04 (importance maps), 05 (one model, any rate), 06 (one decoder,
-# any device), and 07 (the benchmark's view of the field) last. Each notebook is a lab of 45 to 90
-# minutes; the cell below lists, from each notebook's own opening, what it covers, what it assumes
+# any device), and 07 (the benchmark's view of the field) last. Each notebook is one lab; the cell
+# below lists, from each notebook's own opening, what it covers, what it assumes
 # and how long it takes.
 #
 # **Running it.** `pip install -r requirements.txt` and `jupyter lab`. Every notebook runs top to
@@ -87,15 +90,14 @@ for stem, t in timings.load_times().items():  # measured by scripts/run_notebook
     print(f"{stem}: last ran top to bottom in {t['seconds']:.0f} s on {t['cores']} CPU cores ({t['date']})")
 
 # %%
-from pathlib import Path
-
 from IPython.display import Markdown, display
 
+from lic_lab import REPO_DIR
 from lic_lab.teaching import outline
 
 
 rows = ["| notebook | what you will learn | assumes | time |", "|---|---|---|---|"]
-for source in sorted(Path(".").glob("0[1-9]_*.py")):
+for source in sorted((REPO_DIR / "notebooks").glob("0[1-9]_*.py")):  # wherever the kernel was started
     o = outline.outline(source)  # read from the notebook's own opening; a missing part raises
     rows.append(f"| [{o.title}]({source.with_suffix('.ipynb').name}) | {'<br>'.join(o.learn)} | {o.assumes} | {o.time} |")
 display(Markdown("\n".join(rows)))

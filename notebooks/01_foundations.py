@@ -41,7 +41,7 @@ from lic_lab.evaluation import metrics, evaluate, references
 from lic_lab.teaching import viz, analysis, timings, ablation
 from lic_lab.teaching.exercises import check
 
-FULL_TRAINING = False   # <- switch: True re-trains the three foundation families at every rate (many CPU-hours: each model card gives its wall time); without a data root it first downloads the public training set
+FULL_TRAINING = False   # <- switch: True re-runs the first chain of each foundation family, q1 to q6 (many CPU-hours: each model card gives its wall time; the ends q0 / q7 and the later long segments are further recipes, named in the model cards). In a checkout as shipped every stage is finished and skipped: move data/training/ aside first. Without a data root it first downloads the public training set
 lic_lab.seed_everything(0)
 torch.set_num_threads(2)
 print("device:", lic_lab.device())
@@ -132,7 +132,7 @@ display(Markdown(f"**Reading it.** {100 * (v['round'] == 0).float().mean().item(
 #
 # ## 3. Entropy models: factorized prior vs hyperprior
 #
-# - **Factorized prior** (Ballé et al. 2017): one learned density per channel, the same at every position (`lic_lab.entropy.FactorizedDensity`, Ballé 2018 appendix 6.1): a monotone cumulative $c(y) = \mathrm{sigmoid}(f_K \circ \dots \circ f_1(y))$ built from small layers $f_k(x) = g_k(H_k x + b_k)$, $g_k(x) = x + a_k \tanh(x)$ with $H_k > 0$ and $|a_k| < 1$, and a symbol's probability $q(\hat y) = c(\hat y + \tfrac12) - c(\hat y - \tfrac12)$ (the code is shown below). It cannot know that a sky region is flat and a tree is busy.
+# - **Factorized prior** (Ballé et al. 2017): one learned density per channel, the same at every position (`lic_lab.entropy.FactorizedDensity`, Ballé 2018 appendix 6.1): a monotone cumulative $c(y) = f_K \circ \dots \circ f_1(y)$ built from small layers $f_k(x) = g_k(H_k x + b_k)$ for $k < K$, $g_k(x) = x + a_k \tanh(x)$ with $H_k > 0$ and $|a_k| < 1$, and a last layer $f_K(x) = \mathrm{sigmoid}(H_K x + b_K)$ without the $\tanh$ term, and a symbol's probability $q(\hat y) = c(\hat y + \tfrac12) - c(\hat y - \tfrac12)$ (the code is shown below). It cannot know that a sky region is flat and a tree is busy.
 # - **Scale hyperprior** (Ballé et al. 2018): a second autoencoder computes side information $\mathbf{z}=h_a(|\mathbf{y}|)$, codes it with a factorized density, and predicts a scale $\sigma$ for every element of $\mathbf{y}$: $q(\hat y_i\mid\hat{\mathbf z}) = \Phi\big(\tfrac{\hat y_i+1/2}{\sigma_i}\big)-\Phi\big(\tfrac{\hat y_i-1/2}{\sigma_i}\big)$ (`lic_lab.entropy.GaussianConditional`).
 # - **Mean-scale hyperprior** (Minnen, Ballé, Toderici 2018, without their context model): the same side information predicts a mean $\mu_i$ as well as the scale, $q(\hat y_i\mid\hat{\mathbf z}) = \Phi\big(\tfrac{\hat y_i-\mu_i+1/2}{\sigma_i}\big)-\Phi\big(\tfrac{\hat y_i-\mu_i-1/2}{\sigma_i}\big)$ (`lic_lab.models.MeanScaleHyperprior`). Minnen et al. code $\mathrm{round}(y)$; we code $\mathrm{round}(y-\mu)$ and decode $\mathrm{round}(y-\mu)+\mu$ (as Minnen and Singh 2020 and CompressAI do), so the symbols sit near zero. It is the `meanscale` family, and the base of notebooks 05 and 07's models; exercise 3 measures whether the mean pays. The two families' budgets are not equal (the mean-scale models start from the hyperprior's and train on; section 8 prints both), so read exercise 3's answer as "what the mean-scale family gives here", not as a controlled comparison.
 #
@@ -154,7 +154,7 @@ for r in reports.values():
 display(Markdown(viz.table(rows)))
 
 # %% [markdown]
-# **The whole model, in code.** The analysis and synthesis transforms (with GDN, generalized divisive normalization, $z_i = x_i / \sqrt{\beta_i + \sum_j \gamma_{ij} x_j^2}$: each channel divided by a learned mix of all channels' energies at that position; the synthesis uses its inverse), the hyper analysis (fed $|\mathbf y|$) / synthesis that predict the scales, the factorized density's cumulative and bin probability, and the Gaussian's bin probability (the likelihoods the rate term is the -log2 of):
+# **The whole model, in code.** The analysis and synthesis transforms (with GDN, generalized divisive normalization, $z_i = x_i / \sqrt{\beta_i + \sum_j \gamma_{ij} x_j^2}$: each channel divided by a learned mix of all channels' energies at that position; the synthesis uses inverse GDN, $z_i = x_i \sqrt{\beta_i + \sum_j \gamma_{ij} x_j^2}$, an approximate inverse: it undoes GDN only where the energies it reads match), the hyper analysis (fed $|\mathbf y|$) / synthesis that predict the scales, the factorized density's cumulative and bin probability, and the Gaussian's bin probability (the likelihoods the rate term is the -log2 of):
 
 # %%
 from lic_lab.layers import GDN
@@ -169,7 +169,7 @@ show_source(balle.analysis_transform, balle.synthesis_transform, GDN.forward,
 # %% [markdown]
 # ## 4. Real entropy coding: from probabilities to bytes
 #
-# An entropy coder turns a sequence of symbols and their model probabilities into about $\sum -\log_2 q$ bits. `lic_lab.entropy.coder` uses the ANS coder (asymmetric numeral systems: an arithmetic coder that keeps its state in one integer, fast and within a fraction of a percent of the ideal size) of [constriction](https://bamler-lab.github.io/constriction/): symbols that share a distribution (one channel of the factorized density, or one entry of the hyperprior's scale table) are coded together; values outside a table's range take an escape code, so *every* integer round-trips exactly.
+# An entropy coder turns a sequence of symbols and their model probabilities into about $\sum -\log_2 q$ bits. `lic_lab.entropy.coder` uses the ANS coder (asymmetric numeral systems: an entropy coder of its own family, not an arithmetic coder; it keeps its state in one integer and decodes last in, first out, is fast, and lands within a fraction of a percent of the ideal size) of [constriction](https://bamler-lab.github.io/constriction/): symbols that share a distribution (one channel of the factorized density, or one entry of the hyperprior's scale table) are coded together; values outside a table's range take an escape code, so *every* integer round-trips exactly.
 #
 # The file is self-describing (`lic_lab.bitstream`): magic, format version, model name, setting, image size, section lengths, the sections ($\mathbf z$ then $\mathbf y$), and a CRC-32. Here are the bytes of our photo:
 
@@ -190,7 +190,7 @@ print(f"header + CRC: {len(blob) - sum(len(p) for p in s.sections)} bytes")
 #
 # ## 5. Training, live
 #
-# A short, seeded run of a tiny scale hyperprior (N = 16, M = 24) on the embedded photos (including the one above: a demo, not a zoo model), with the same trainer the zoo used (`lic_lab.training.train.train`). It takes a few seconds; the loss falls, but a real model needs thousands of steps (section 8 prints what each shipped family cost, from the model cards). Set `FULL_TRAINING = True` at the top to re-train the zoo with the shipped recipe.
+# A short, seeded run of a tiny scale hyperprior (N = 16, M = 24) on the embedded photos (including the one above: a demo, not a zoo model), with the same trainer the zoo used (`lic_lab.training.train.train`). It takes a few seconds; the loss falls, but a real model needs thousands of steps (section 8 prints what each shipped family cost, from the model cards). Set `FULL_TRAINING = True` at the top to re-run the families' first chains with the shipped recipes (with `data/training/` moved aside; as shipped, every finished stage is skipped).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -206,7 +206,7 @@ assert curve[-1]["loss"] < curve[0]["loss"]
 live = analysis.coding_report(tiny, x)
 print(f"after {cfg.steps} steps: {live['bpp']:.3f} bpp, {live['psnr']:.2f} dB on the photo (real bitstream), "
       f"against {reports['hyperprior-q3']['psnr']:.2f} dB for the shipped hyperprior-q3 - a falling loss is not yet a codec")
-if FULL_TRAINING:  # the foundation families, every rate (CPU-hours: see the model cards' wall times)
+if FULL_TRAINING:  # the foundation families' first chains, q1 to q6 (CPU-hours: see the model cards' wall times)
     from lic_lab.teaching.full_training import run_recipes
     for family in ("factorized", "hyperprior", "meanscale"):
         run_recipes([f"foundation-{family}"], env={"STEP": "all"})
@@ -265,7 +265,7 @@ print(f"{lowest[0]} on {floor_image.name}: {f['at_floor']} of {f['symbols']:,} s
 # %% [markdown]
 # ## 8. Rate–distortion curves and BD-rate against classical codecs
 #
-# Classical codecs through Pillow on the same 24 Kodak images (`lic_lab.evaluation.codecs`): JPEG 4:4:4, JPEG 2000 with the irreversible 9/7 wavelet, WebP (method 6) and AVIF 4:4:4 (speed 4), all dashed. The black dashed line is the GPU-trained reference hyperprior of CompressAI (Ballé 2018, 2–3 times wider than ours); what ours cost is printed at the end of this section. The right-hand panel measures quality as MS-SSIM in dB (section 6). The benchmark paper compares every codec with BPG (the HEVC-based image format), so its numbers against JPEG below are chained through that common anchor.
+# Classical codecs through Pillow on the same 24 Kodak images (`lic_lab.evaluation.codecs`): JPEG 4:4:4, JPEG 2000 with the irreversible 9/7 wavelet, WebP (method 6) and AVIF 4:4:4 (speed 4), all dashed. The black dashed line is the GPU-trained reference hyperprior of CompressAI (Ballé 2018 at CompressAI's widths, N = 128 / M = 192 at low rates and 192 / 320 at high rates; ours are printed at the end of this section); what ours cost is printed at the end of this section. The right-hand panel measures quality as MS-SSIM in dB (section 6). The benchmark paper compares every codec with BPG (the HEVC-based image format), so its numbers against JPEG below are chained through that common anchor.
 
 # %%
 curves = evaluate.kodak_curves("psnr", families=FOUNDATION)
@@ -299,7 +299,7 @@ print(f"ours are over each pair's own PSNR overlap (above). The paper's median r
 # The figure draws this for our hyperprior family against WebP; the shaded area divided by the width of the dotted interval is $\Delta$. Outside the common range nothing is compared, which is why a BD-rate from a thin overlap means little (`evaluate.bd_table` reports it only when the overlap spans at least `evaluate.MIN_OVERLAP_DB` dB).
 
 # %%
-show_source(metrics.bd_rate)
+show_source(metrics.bd_rate, metrics._mean_gap)  # bd_rate hands the integral above to _mean_gap
 
 # %%
 fig, bd = viz.bd_rate_explainer(curves["webp"], curves["hyperprior"], ("webp", "hyperprior"))
@@ -313,6 +313,7 @@ print(f"the same pair with VCEG-M33's cubic fit instead of PCHIP: {cubic:+.1f}%"
 
 # %%
 # NeurIPS18 in Table 7 is Minnen et al.'s released code without its context model (footnote 2): our mean-scale
+# hyperprior is that model (no context model), so the step hyperprior -> meanscale is the paper's ICLR18-HyperPrior -> NeurIPS18
 steps = [("hyperprior", "factorized", "ICLR18-HyperPrior", "ICLR18-Factorized"),
          ("meanscale", "hyperprior", "NeurIPS18", "ICLR18-HyperPrior")]
 for test, anchor, paper_test, paper_anchor in steps:
@@ -329,7 +330,7 @@ for test, anchor, paper_test, paper_anchor in steps:
 # %% [markdown]
 # **Reading the tables.** Negative BD-rate = fewer bits for the same PSNR. BD-rate uses PCHIP interpolation over the PSNR range both curves cover (`lic_lab.evaluation.metrics.bd_rate`, tested against published values).
 #
-# **Where lab scale differs, honestly.** The paper's Table 7 numbers are printed under the BD table (against JPEG, median range) and under the BD-rate figure (each entropy-model step, full range). Our models are narrower (the widths are printed below): the benchmark paper's coarse-to-fine models use $c = 192$ channels in the main transforms and double the width for $\lambda \geq 8\times10^{-3}$ (sec. 6.5), and the CompressAI reference is Ballé 2018's N = 128, M = 192 at low rates and 192/320 at high rates. Ours were trained on CPU threads (the budget lines below give steps, photos and CPU-thread time); the benchmark paper trains its coarse-to-fine model on DIV2K's 800 photos (down-sampled by 2, 256×256 crops) for about 660,000 iterations in all (200,000 + 2 × 20,000 + 20,000 + 400,000, sec. 6.5). So every verdict against a codec covers only the PSNRs our curves reach (the overlap column). The cell below reads what each family cost from its model cards and states where it stands against each codec, at equal PSNR and at equal MS-SSIM, by a stated rule (`evaluate.standing`: a BD-rate within ±`evaluate.ONE_MODEL_RESOLUTION` % is "about the bits of" the codec, beyond it fewer or more). The two metrics can disagree: against a classical codec, a learned model trained for MSE can come out better in MS-SSIM than in PSNR. (The benchmark paper's sec. 7.4 discusses a related gap: models trained for one metric are "over-optimized" on it; among PSNR-trained models it finds that higher PSNR usually means higher MS-SSIM too. Notebook 07 takes this up.) The black dashed CompressAI curve shows where a wider model of the same design goes with full training. Set `FULL_TRAINING` (or train longer with `python -m lic_lab train --init ...`) to move our curves towards it.
+# **Where lab scale differs, honestly.** The paper's Table 7 numbers are printed under the BD table (against JPEG, median range) and under the BD-rate figure (each entropy-model step, full range). Our models are narrower (the widths are printed below): the benchmark paper's coarse-to-fine models use $c = 192$ channels in the main transforms and double the width for $\lambda \geq 8\times10^{-3}$ (sec. 6.5), and the CompressAI reference is Ballé 2018's N = 128, M = 192 at low rates and 192/320 at high rates. Ours were trained on CPU threads (the budget lines below give steps, photos and CPU-thread time); the benchmark paper trains its coarse-to-fine model on DIV2K's 800 photos (down-sampled by 2, 256×256 crops) for about 660,000 iterations in all (200,000 + 2 × 20,000 + 20,000 + 400,000, sec. 6.5). So every verdict against a codec covers only the PSNRs our curves reach (the overlap column). The cell below reads what each family cost from its model cards and states where it stands against each codec, at equal PSNR and at equal MS-SSIM, by a stated rule (`evaluate.standing`: a BD-rate within ±`evaluate.ONE_MODEL_RESOLUTION` % is "about the bits of" the codec, beyond it fewer or more). The two metrics can disagree: against a classical codec, a learned model trained for MSE can come out better in MS-SSIM than in PSNR. (The benchmark paper's sec. 7.4 discusses a related gap: models trained for one metric are "over-optimized" on it; among PSNR-trained models it finds that higher PSNR usually means higher MS-SSIM too. Notebook 07 takes this up.) The black dashed CompressAI curve shows where a wider model of the same design goes with full training. Training longer moves our curves towards it (`python -m lic_lab train --init ...`, as recipe `meanscale-long` did: notebook 07 section 1.1 prints what each long segment bought); `FULL_TRAINING` only re-runs the shipped recipes.
 
 # %%
 verdicts = evaluate.standing(rows)

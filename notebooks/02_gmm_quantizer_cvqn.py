@@ -503,7 +503,7 @@ print(f"at the paper's {paper_bpp} bpp: ours {fmt(ours)}, the paper {paper_ms} M
 #
 # Compute each answer with code and set `answer_N`. The check cell prints *correct* or *not attempted yet*, and fails with a hint on a wrong answer; answers computed from data are checked to 1 part in 10⁵, so a rounded number copied from a printed table does not pass.
 #
-# 1. Eq. 7 (section 6) bounds the bits of a split latent by $HWC\sum_g r_g\log_2 q_g$, and of one group with $Q$ levels by $HWC\log_2 Q$. For $\mathbf r = [25, 50, 25]\,\%$ and $\mathbf q = [3, 5, 7]$, what single $Q$ gives the same bound as the split? Is it above or below 5, and what does that say about the paper's claim that $[3,5,7]$ saves bits over $[5]$? (a float)
+# 1. Eq. 7 (section 6) bounds the bits of a split latent by $HWC\sum_g r_g\log_2 q_g$, and of one group with $Q$ levels by $HWC\log_2 Q$. For $\mathbf r = [25, 50, 25]\,\%$ and $\mathbf q = [3, 5, 7]$, what single $Q$ gives the same bound as the split? (a float) Once the check passes, compare your $Q$ with 5 and say what the bound alone predicts for the paper's claim that $[3,5,7]$ saves bits over $[5]$ (a question for discussion, not checked; the solutions discuss it beside section 6's measured change).
 # 2. From `abl` and `group` (section 1), what is the *median* MS-SSIM loss (dB) of the channels in group 3? (a float)
 # 3. How many wavefront steps does group 3 of `cvqn-q2` need to decode a 512×512 image? (an int; the latent is 1/16 of the image's size in each direction; section 4 says how the symbols are grouped into steps)
 #

@@ -26,7 +26,7 @@
 #
 # **Time** 45 minutes to study; the first code cell prints how long the notebook took to run top to bottom when it was last executed.
 #
-# The functions are in `lic_lab.teaching.channels` and work on any model of the workbook that has a latent $\mathbf y$; every ablation of an image is decoded in batches.
+# The functions are in `lic_lab.teaching.channels` and work on any model of the workbook that has a latent $\mathbf y$; every ablation of an image is decoded in batches of `channels.default_batch` variants (16 on a GPU, 1 on a CPU, where one at a time is fastest).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -46,7 +46,7 @@ print(timings.run_time_line("03_channel_ablation"))
 # %% [markdown]
 # ## 1. The latent channels as images
 #
-# The shipped scale hyperprior `hyperprior-q3` (M = 96 channels) on the embedded photo. Some channels look like a blurred copy of the image (low frequencies), others like edges or noise, and some are almost empty after rounding (the cell counts those with fewer than 5% non-zero symbols). A channel with no non-zero symbol at all on this photo is switched off here: removing it changes nothing (section 2), and section 3 shows what its zeros cost in bits (little, when the entropy model predicts them). Other photos may use it.
+# The shipped scale hyperprior `hyperprior-q3` (M = 96 channels) on the embedded photo. Some channels look like a blurred copy of the image (low frequencies), others like edges or noise, and some are almost empty after rounding (the cell counts those with fewer than 5% non-zero symbols). A channel with no non-zero symbol at all on this photo is switched off here: removing it changes nothing (section 2), and section 3's table shows what its zeros cost in bits (little, when the entropy model predicts them). Other photos may use it.
 
 # %%
 model = zoo.load_model("hyperprior-q3")
@@ -57,7 +57,8 @@ y_hat = out["y_hat"]
 nonzero = (y_hat[0] != 0).float().mean(dim=(1, 2))
 print(f"y_hat: {tuple(y_hat.shape)}; channels with any non-zero symbol: {(nonzero > 0).sum().item()} of {y_hat.shape[1]}; "
       f"with fewer than 5% non-zero symbols: {(nonzero < 0.05).sum().item()}")
-print("switched off (every symbol 0):", torch.nonzero(nonzero == 0).flatten().tolist())
+off = torch.nonzero(nonzero == 0).flatten().tolist()
+print("switched off (every symbol 0):", off)
 fig = viz.channel_grid(y_hat, cols=12); plt.show()
 
 # %% [markdown]
@@ -93,11 +94,11 @@ print(f"removing those 5 together: {together['psnr']:.2f} dB ({together['psnr_lo
       f"the sum of their single losses is {abl.psnr_loss[top].sum():.2f} dB "
       f"({'more' if abl.psnr_loss[top].sum() > together['psnr_loss'] else 'less'} than together)")
 kept_mean = channels.mean_ablation(model, x, top)   # each channel replaced by its own rounded mean instead of 0
-print("the same 5, each replaced by its own mean instead of 0, dB lost (zeroed -> mean kept):",
+print("the same 5, each replaced by its own mean rounded to the integer grid instead of 0, dB lost (zeroed -> mean kept; a mean that rounds to 0 is zeroing again):",
       ", ".join(f"channel {int(c)}: {z:.2f} -> {m:.2f}" for c, z, m in zip(top, abl.psnr_loss[top], kept_mean)))
 
 # %% [markdown]
-# **Zero is not neutral.** A channel whose symbols are mostly positive (or negative) carries an offset: zeroing it shifts brightness or colour across the whole image, on top of removing its detail. The cell's last line replaces each of the top channels by its own mean instead (`channels.mean_ablation`), which keeps the offset and removes only the detail; the difference, channel by channel, is what of its "importance" by zeroing was its mean level. CVQN and AG-VAE zero, as we do above.
+# **Zero is not neutral.** A channel whose symbols are mostly positive (or negative) carries an offset: zeroing it shifts brightness or colour across the whole image, on top of removing its detail. The cell's last line replaces each of the top channels by its own mean, rounded to the integer grid like every symbol, instead (`channels.mean_ablation`), which keeps the offset and removes only the detail; the difference, channel by channel, is what of its "importance" by zeroing was its mean level. CVQN and AG-VAE zero, as we do above.
 #
 # **The next-to-last line, and why dB losses do not add.** PSNR is a logarithm of the MSE, so the loss of removing several channels together is not the sum of their single losses (the cell above prints both). The "share of the loss" numbers of this notebook are therefore a *ranking* heuristic, not an accounting: with the losses clipped at 0, $L^+_c = \max(\Delta\text{PSNR}_c, 0)$, and sorted from the largest, $L^+_{(1)} \ge L^+_{(2)} \ge \dots$, the channels for a share $s$ are $\min\{k : \sum_{i \le k} L^+_{(i)} \ge s \sum_c L^+_c\}$ (`channels.channels_for_share`).
 #
@@ -120,7 +121,8 @@ display(Markdown(f"**Reading it.** PSNR peaks at factor {read['peak']:g}" + (
     "quality knob, the decoder expects what the encoder gives it. That is why AG-VAE pairs a gain *before* rounding with an "
     "inverse gain *after* it (notebook 05): the rate changes, and the decoder still receives the amplitude it expects. "
     + (f"Half and 1.5 times the amplitude are the same distance from 1: a decoder that were linear in this channel would lose "
-       f"the same on both sides (its error grows with $(f-1)^2$); ours loses {read['half_cost']:.2f} and {read['mirror_cost']:.2f} dB."
+       f"the same on both sides (its error grows with $(f-1)^2$); ours loses {read['half_cost']:.2f} and {read['mirror_cost']:.2f} dB: "
+       f"{channels.symmetry_reading(read)} (rule: `channels.symmetry_reading`)."
        if read["mirror_cost"] is not None else "") if read["peak"] == 1.0 else ".")))
 
 # %% [markdown]
@@ -151,11 +153,13 @@ display(Markdown(viz.table([
     {"channels": "the 5 most important", "count": len(top), "share of the bits of y": f"{100 * channels.share_of(bits, top):.1f}%",
      "share of the summed single losses": f"{100 * channels.share_of(abl.psnr_loss, top):.1f}%"},
     {"channels": f"removal costs < {channels.NEGLIGIBLE_DB} dB", "count": len(idle), "share of the bits of y": f"{100 * channels.share_of(bits, idle):.1f}%",
-     "share of the summed single losses": f"{100 * channels.share_of(abl.psnr_loss, idle):.1f}%"}])))
+     "share of the summed single losses": f"{100 * channels.share_of(abl.psnr_loss, idle):.1f}%"},
+    {"channels": "switched off on this photo (section 1)", "count": len(off), "share of the bits of y": f"{100 * channels.share_of(bits, off):.1f}%",
+     "share of the summed single losses": f"{100 * channels.share_of(abl.psnr_loss, off):.1f}%"}])))
 top_bits, top_loss = channels.share_of(bits, top), channels.share_of(abl.psnr_loss, top)
 idle_bits, idle_loss = channels.share_of(bits, idle), channels.share_of(abl.psnr_loss, idle)
 more_even = channels.bits_spread_more_evenly(bits, abl.psnr_loss, top, idle)   # its rule is printed below when it fails
-display(Markdown(f"**Reading it.** The ranks {'agree' if rho > 0.5 else 'agree only weakly'} (rule: Spearman above 0.5)"
+display(Markdown(f"**Reading it.** The ranks {'agree' if rho > 0.5 else 'agree only weakly' if rho > 0 else 'do not agree'} (rule: Spearman above 0.5 agrees, above 0 weakly)"
                  + (f", but the bits are spread more evenly than the damage: the {len(top)} most important channels hold "
                     f"{100 * top_loss:.0f}% of the summed single losses for {100 * top_bits:.0f}% of the bits, and the {len(idle)} "
                     f"negligible ones take {100 * idle_bits:.0f}% of the bits for {100 * idle_loss:.0f}% of the losses. An even spread "
@@ -196,7 +200,7 @@ plt.show()
 # %% [markdown]
 # ## 5. Explore
 #
-# Pick a channel and a scale factor: the left panel is the channel, the middle the image decoded with that channel scaled (0 removes it), the right what changed (its colour scale follows the change, printed in its title). The static figure below is the most important channel removed: it is one of the "blurred copy" channels of section 1, carrying low-frequency brightness and colour. Without it the picture keeps its edges and structure but shifts in brightness and colour everywhere, and PSNR, which counts every shifted pixel, falls to the value printed in the middle panel's title.
+# Pick a channel and a scale factor: the left panel is the channel, the middle the image decoded with that channel scaled (0 removes it), the right what changed (its colour scale follows the change, printed in its title). The static figure below is the most important channel removed; look at it beside section 1's grid to see what kind of channel it is, and at the right panel to see whether the change is spread over the whole picture (an offset) or sits on edges and texture (detail). Section 2's last line splits the two in numbers: what of its loss remains when its mean is kept.
 
 # %%
 from lic_lab.teaching.widgets import render_channel, channel_explorer
@@ -234,7 +238,7 @@ print(f"bits vs importance, Spearman: {rho:.2f}")
 # Compute each answer with code and set `answer_N`. The check cell prints *correct* or *not attempted yet*, and fails with a hint on a wrong answer; answers computed from data are checked to 1 part in 10⁵, so a rounded number copied from a printed table does not pass.
 #
 # 1. Which channel is the most *expensive per dB*: the most bits of $\mathbf y$ (`bits`, section 3) for each dB of PSNR its removal costs (`abl.psnr_loss`), among the channels worth at least `channels.NEGLIGIBLE_DB`? (an int)
-# 2. Among the channels that carry at least one non-zero symbol in `y_hat`, which one is the *least* important by PSNR loss? (an int)
+# 2. Among the channels that carry at least one non-zero symbol in `y_hat`, which one is the *least* important by PSNR loss, i.e. has the smallest `abl.psnr_loss` (which can be negative: removing a channel can raise PSNR)? (an int)
 # 3. In section 2's scale sweep, at what scale factor does PSNR first come within 1 dB of the full decode? Interpolate linearly between the two sweep points around that crossing. (a float)
 #
 # Solutions: `notebooks/solutions/03_channel_ablation.md`.

@@ -6,6 +6,8 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [
        LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py cwic-gamma   (prints gamma per rate)
        LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py cbanet-rounds
            (re-measures only the CBANet training rounds of notebook 06 section 2.1, keeps the timings)
+       LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py c2f-seeds
+           (re-measures only the c2f seed study of notebook 07 section 2.5: each seed's q3 runs)
 
 * agvae: real bitstream sizes over a 0.1-step rate grid on every Kodak image (is bpp increasing
   everywhere?), exponential vs linear interpolation between the levels, and the latency of one
@@ -171,6 +173,15 @@ def _members(family: str) -> list[str]:
 _C2F_SETS: list[tuple[str, list[torch.Tensor]]] = []  # (test set, images), shared with the workers by fork
 
 
+def _c2f_points(model: Any) -> dict[str, tuple[float, float]]:
+    """Mean (bpp, PSNR) of real bitstreams on every test set of the c2f study."""
+    points = {}
+    for key, imgs in _C2F_SETS:
+        coded = [evaluate_image(model, x) for x in imgs]
+        points[key] = (statistics.fmean(r["bpp"] for r in coded), statistics.fmean(r["psnr"] for r in coded))
+    return points
+
+
 def _c2f_model(job: tuple[str, str]) -> tuple[str, str, dict, dict]:
     """One model of the c2f study on one thread: Kodak level bits and (bpp, PSNR) on every test set."""
     family, name = job
@@ -178,23 +189,59 @@ def _c2f_model(job: tuple[str, str]) -> tuple[str, str, dict, dict]:
     model = run_checkpoint(name)
     rows = [level_bits(model, x) for x in dict(_C2F_SETS)["Kodak"]]
     bits = {k: {m: statistics.fmean(r[k][m] for r in rows) for m in ("bpp", "bpp_est")} for k in rows[0]}
-    points = {}
-    for key, imgs in _C2F_SETS:
-        coded = [evaluate_image(model, x) for x in imgs]
-        points[key] = (statistics.fmean(r["bpp"] for r in coded), statistics.fmean(r["psnr"] for r in coded))
-    return family, name, bits, points
+    return family, name, bits, _c2f_points(model)
 
 
-def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
-    report: dict = {"families": C2F_FAMILIES, "level_bits": {}, "resolution": {}}
+def _c2f_sets(images: list[tuple[str, torch.Tensor]]) -> None:
+    """Fill ``_C2F_SETS``. Table 8 compares one set of photos at several resolutions: the held-out large
+    photos at 1/2 and 1/4 (box-filtered; full size is over the models' decode limit), and Kodak at 1/1 and 1/2."""
     # the project's own test set, up to 5.3 MP once padded: over the default limit that guards untrusted
     # input, and only ever coded down-scaled
     large = [data.read_image(p, max_pixels=1 << 23) for p in data.large_test_paths()]
     kodak = [x for _, x in images]
-    # Table 8 compares one set of photos at several resolutions: the held-out large photos at 1/2 and
-    # 1/4 (box-filtered; full size is over the models' decode limit), and Kodak at 1/1 and 1/2
     _C2F_SETS[:] = [(f"held-out photos 1/{f}", [data.downscale(x, f) for x in large]) for f in (2, 4) if large]
     _C2F_SETS.extend([("Kodak", kodak), ("Kodak 1/2", [data.downscale(x, 2) for x in kodak])])
+
+
+# The seed study (recipe c2f | c2f-single with SEED=S, not shipped): each variant's q3 run per seed; seed 0
+# is the shipped study's (c2f-q3, c2f-single-q3), other seeds live in data/training/<variant>-seeds/.
+C2F_SEED_VARIANTS = ("c2f", "c2f-single")
+
+
+def c2f_seed_runs() -> dict[int, dict[str, str]]:
+    """``{seed: {variant: run name}}`` for every seed whose q3 runs of both variants are finished."""
+    runs: dict[int, dict[str, str]] = {0: {v: f"{v}-q3" for v in C2F_SEED_VARIANTS}}
+    for variant in C2F_SEED_VARIANTS:
+        for path in sorted((ROOT / "data" / "training" / f"{variant}-seeds").glob(f"{variant}-q3-s*.json")):
+            if json.loads(path.read_text()).get("finished"):
+                runs.setdefault(int(path.stem.rsplit("-s", 1)[1]), {})[variant] = path.stem
+    return {s: r for s, r in sorted(runs.items()) if len(r) == len(C2F_SEED_VARIANTS)}
+
+
+def _c2f_seed_model(job: tuple[int, str, str]) -> tuple[int, str, dict]:
+    seed, variant, name = job
+    torch.set_num_threads(1)
+    path = zoo.run_weights(name) if seed == 0 else ROOT / "data" / "training" / f"{variant}-seeds" / f"{name}.pt"
+    model, _ = zoo.load_checkpoint_file(path)
+    return seed, variant, _c2f_points(model.eval())
+
+
+def c2f_seeds() -> dict:
+    """Each seed's q3 runs of both variants: their names and mean (bpp, PSNR) on every test set
+    (``_C2F_SETS`` filled)."""
+    runs = c2f_seed_runs()
+    jobs = [(seed, v, name) for seed, names in runs.items() for v, name in names.items()]
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        results = pool.map(_c2f_seed_model, jobs, chunksize=1)
+    points: dict[str, dict[str, dict]] = {}
+    for seed, variant, p in results:
+        points.setdefault(str(seed), {})[variant] = p
+    return {"runs": {str(s): r for s, r in runs.items()}, "points": points}
+
+
+def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
+    report: dict = {"families": C2F_FAMILIES, "level_bits": {}, "resolution": {}}
+    _c2f_sets(images)
     families = [f for f in C2F_FAMILIES if len(_members(f)) == len(C2F_RATES)]  # a family partly trained waits
     report["families"] = families
     jobs = [(family, name) for family in families for name in _members(family)]
@@ -214,6 +261,7 @@ def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
             "megapixels": statistics.fmean(x.shape[-2] * x.shape[-1] for x in imgs) / 1e6, "curves": curves,
             "bd_rate": {f"{t} vs {a}": bd_rate(*curves[a], *curves[t]) for t, a in pairs},
             "bd_psnr": {f"{t} vs {a}": bd_psnr(*curves[a], *curves[t]) for t, a in pairs}}
+    report["seeds"] = c2f_seeds()
     return report
 
 
@@ -322,6 +370,12 @@ def main(which: list[str]) -> None:
         path = OUT / "cbanet_studies.json"
         path.write_text(json.dumps({**json.loads(path.read_text()), "rounds": cbanet_rounds(images)}, indent=1))
         print("cbanet rounds ->", path)
+        return
+    if which == ["c2f-seeds"]:  # measure only the seed study (a new seed), keep the rest
+        path = OUT / "c2f_studies.json"
+        _c2f_sets(images)
+        path.write_text(json.dumps({**json.loads(path.read_text()), "seeds": c2f_seeds()}, indent=1))
+        print("c2f seeds ->", path)
         return
     if which[:1] == ["timings"]:  # re-measure only the timed parts (an idle machine), keep the rest
         timed = {"agvae": agvae_timings, "cbanet": cbanet_timings, "cvqn": cvqn_timings, "cwic": cwic_timings}

@@ -167,3 +167,30 @@ def test_ladder_verdict_decides_by_the_steps_with_equal_training():
     assert mixed == ("holds with equal training for a → b; training confounded for b → c (saves bits), "
                      "c → d (does not save bits)")
     assert ladder_verdict({"a → b": 3.0, "b → c": -5.0}, {"b → c": 100}) is False  # the equal step fails
+
+
+def test_seed_summary_and_its_verdict():
+    from lic_lab.teaching.ablation import seed_summary, summary_verdict
+
+    s = seed_summary({0: -3.0, 1: -1.0, 2: None})  # a seed without a measurement is kept but not counted
+    assert (s["mean"], s["spread"]) == (-2.0, 1.0) and 2 in s["per_seed"]
+    assert summary_verdict(s) == "reproduced"  # negative as claimed, |mean| beyond the spread
+    assert summary_verdict(seed_summary({0: -3.0, 1: 1.0})) == "direction only, within seed noise"
+    assert summary_verdict(seed_summary({0: 3.0, 1: 1.0})) == "not reproduced"
+    assert summary_verdict(seed_summary({0: 3.0, 1: -1.0})) == "not resolved (the other way, within seed noise)"
+    assert summary_verdict(seed_summary({0: 3.0, 1: 1.0}), claimed_negative=False) == "reproduced"
+    assert summary_verdict(seed_summary({0: 0.0, 1: 0.0})) == "not resolved (the other way, within seed noise)"
+    with pytest.raises(ValueError, match="two seeds"):
+        summary_verdict(seed_summary({0: -3.0, 1: None}))
+
+
+def test_paired_objective_changes_compares_the_loss_of_each_seed():
+    from lic_lab.teaching.ablation import paired_objective_changes
+    from lic_lab.training.curves import mse_objective
+
+    points = {"0": {"two": (0.50, 30.0), "one": (0.52, 30.0)}, "1": {"two": (0.50, 30.2), "one": (0.50, 30.0)},
+              "2": {"two": (0.5, 30.0)}}  # seed 2 lacks the anchor: left out
+    s = paired_objective_changes(points, "two", "one", 0.013)
+    assert set(s["per_seed"]) == {0, 1} and all(v < 0 for v in s["per_seed"].values())
+    expected = 100 * (mse_objective(0.50, 30.0, 0.013) / mse_objective(0.52, 30.0, 0.013) - 1)
+    assert s["per_seed"][0] == pytest.approx(expected)

@@ -124,3 +124,13 @@ def test_stability_reads_appears_on_all_images_two_ways():
     assert stab.halves() == [1, 4] and not stab.uneven_everywhere()  # the second image spreads its losses: 4 > 8 // 4
     assert stab.same_everywhere() and not Stability(losses[:1], 0.9, 0.4, 1.0, 2).same_everywhere()
     assert Stability(losses[:1], 0.9, 0.4, 1.0, 2).uneven_everywhere()
+
+
+def test_symmetry_reading_of_a_scale_sweep():
+    from lic_lab.teaching.channels import symmetry_reading
+
+    reading = {"half_cost": 1.0, "mirror_cost": 1.05}
+    assert symmetry_reading(reading).startswith("the same within 0.1 dB")
+    assert "0.50 dB more above" in symmetry_reading({"half_cost": 1.0, "mirror_cost": 1.5})
+    assert "0.50 dB more below" in symmetry_reading({"half_cost": 1.5, "mirror_cost": 1.0})
+    assert symmetry_reading({"half_cost": 1.0, "mirror_cost": None}) is None

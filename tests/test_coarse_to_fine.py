@@ -207,3 +207,32 @@ def test_budget_moves_are_how_far_the_two_single_level_variants_land_apart():
     assert budget_moves({"Kodak": {"bd_rate": {"c2f-single vs meanscale": -3.0}}}) is None  # no shared variant
     assert budget_moves({"Kodak": {"bd_rate": {"c2f-single vs meanscale": -3.0, "c2f-single-shared vs meanscale": None}}}) is None
     assert budget_moves({}) is None
+
+
+def test_seed_gaps_compare_both_variants_per_seed_on_every_set(monkeypatch):
+    from lic_lab import zoo
+    from lic_lab.teaching import resolution_study
+    from lic_lab.training.curves import mse_objective
+
+    def record(bpp, psnr, lmbda=0.013):
+        return {"finished": True, "config": {"lmbda": lmbda}, "history": [{"bpp": bpp, "psnr": psnr}]}
+
+    records = {"a0": record(0.50, 30.0), "b0": record(0.52, 30.0), "a1": record(0.52, 30.0), "b1": record(0.50, 30.0)}
+    monkeypatch.setattr(zoo, "training_record", records.__getitem__)
+    study = {
+        "resolution": {"Kodak": {}},
+        "seeds": {
+            "runs": {"0": {"c2f": "a0", "c2f-single": "b0"}, "1": {"c2f": "a1", "c2f-single": "b1"}},
+            "points": {"0": {"c2f": {"Kodak": (0.5, 30.0)}, "c2f-single": {"Kodak": (0.5, 29.0)}},
+                       "1": {"c2f": {"Kodak": (0.5, 30.0)}, "c2f-single": {"Kodak": (0.5, 29.5)}}},
+        },
+    }
+    gaps = resolution_study.seed_gaps(study)
+    assert set(gaps) == {"validation photos", "Kodak"}
+    val = gaps["validation photos"]["per_seed"]
+    assert val[0] < 0 < val[1] and val[0] == pytest.approx(-val[1] * mse_objective(0.5, 30, 0.013) / mse_objective(0.52, 30, 0.013))
+    kodak = gaps["Kodak"]
+    assert all(v < 0 for v in kodak["per_seed"].values()) and kodak["spread"] > 0  # two levels better on both seeds
+    records["b1"] = record(0.50, 30.0, lmbda=0.0483)  # runs at another lambda cannot be compared
+    with pytest.raises(ValueError, match="one lambda"):
+        resolution_study.seed_gaps(study)

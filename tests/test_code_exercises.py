@@ -219,3 +219,11 @@ def test_show_source_reads_the_running_code():
 
     decorated = source_markdown(channels.ablate_channels)  # @torch.no_grad(): its own file, not torch's wrapper
     assert "lic_lab/teaching/channels.py" in decorated and "_contextlib" not in decorated
+
+
+def test_the_noise_exercise_checks_the_backward_pass():
+    def detached(y, step):  # the right noise, but cut off from y's gradient
+        return (y + (torch.rand_like(y) - 0.5) * step).detach()
+
+    with pytest.raises(AssertionError, match="not yet"):
+        check_code("01.noise", detached)

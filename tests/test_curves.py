@@ -56,6 +56,9 @@ def test_validation_objective_is_r_plus_lambda_d_of_the_last_validation():
 
     change = objective_change(better, record)  # in %, negative when better
     assert change == pytest.approx(100 * (validation_objective(better) / validation_objective(record) - 1)) and change < 0
+    from lic_lab.training.curves import mse_objective
+
+    assert mse_objective(0.5, 30.0, 0.01) == validation_objective(record)  # the same loss from a test set's means
 
 
 def test_divergence_flags_a_collapse_but_not_noise_or_a_falling_loss():

@@ -148,9 +148,11 @@ def test_exercise_checks_of_notebook_04():
     from lic_lab.teaching.exercises import verdict
 
     model = small()
-    qi = torch.tensor([[[[0, 3, 0], [15, 0, 1]]]])  # QI(p) of six positions, three keep nothing
-    assert "correct" in verdict(1, 0.5, qi, book="04")
-    assert "not yet" in verdict(1, 3, qi, book="04") and "not yet" in verdict(1, 0.4, qi, book="04")
+    qi = torch.tensor([[[[0, 3, 4], [15, 5, 1]]]])  # QI(p) of six positions, four keep at most 8 channels
+    assert "correct" in verdict(1, 4 / 6, qi, book="04")
+    assert "not yet" in verdict(1, 1 / 6, qi, book="04") and "not yet" in verdict(1, 3 / 6, qi, book="04")  # QI = 0; QI < 4
+    with pytest.raises(ValueError, match="some but not all"):  # where 0 (or 1) is the answer, no code is needed
+        verdict(1, 0.0, torch.full((1, 1, 2, 3), 9), book="04")
     assert "correct" in verdict(2, 16 + 64 + 64 - 2, model, book="04")
     bits = {"cwic-q2": {"code": {"symbols": 100.0, "raw_bits": 300.0, "iid": 240.0, "tcae-inclined": 150.0}}}
     assert "correct" in verdict(3, 1.5, bits, book="04")  # inclined TCAE bits per symbol

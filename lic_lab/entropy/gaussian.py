@@ -50,7 +50,11 @@ class GaussianConditional(nn.Module):
 
     @staticmethod
     def likelihood(values: torch.Tensor, scales: torch.Tensor, means: torch.Tensor | None = None) -> torch.Tensor:
-        """Mass of the unit bin around each value under N(mean, scale^2)."""
+        """Mass of the unit bin around each value under N(mean, scale^2):
+        ``Phi((v - mu + 1/2) / sigma) - Phi((v - mu - 1/2) / sigma)`` (the scale hyperprior of Balle et al.
+        2018, with Minnen et al.'s mean; notebook 01, section 3). Computed on ``|v - mu|``: the bin's mass is
+        symmetric about the mean, and on the side of the lower tail both CDF values are small, so their
+        difference keeps its precision in float32."""
         scales = lower_bound(scales, SCALE_MIN)
         centred = torch.abs(values - means if means is not None else values)
         upper = _std_normal_cdf((0.5 - centred) / scales)

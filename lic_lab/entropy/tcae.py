@@ -55,6 +55,7 @@ class TCAE(nn.Module):
         if layers < 2:
             raise ValueError("TCAE needs at least two layers")
         self.channels, self.symbols, self.inclined, self.one_hot = channels, symbols, inclined, one_hot
+        self.groups = groups  # the hidden layers' groups per channel of the cuboid
         widths = [symbols if one_hot else 1] + [groups] * (layers - 1) + [symbols]
         kernels = [kernel] * (layers - 1) + [out_kernel or kernel]  # a 1x1 output layer keeps the zoo small
         convs = [

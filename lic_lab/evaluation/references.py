@@ -86,6 +86,8 @@ CVQN_TABLE1 = {
 # CWIC (Li et al., TPAMI), Table 1: quantization error MSE(e, Q(e)) on Kodak, average over the 7
 # parameter sets (n = 32, T = 8); and Table 2: seconds on a GPU (TCAE, inclined TCAE) for the code o'
 # and the quantized importance map p' (the same for every parameter set).
+# CWIC sec. 3.4: the rate-loss weight gamma set per expected rate r0 (bpp), for its MS-SSIM-trained models
+CWIC_GAMMA = {0.1: 1e-3, 0.2: 5e-4, 0.3: 2e-4, 0.45: 1e-4, 0.6: 5e-5, 0.8: 2e-5, 1.0: 1e-5}
 CWIC_TABLE1 = {"lcmq": 0.90e-3, "lmq": 1.05e-3, "fmq": 1.97e-3, "bin": 3.18e-2}
 CWIC_TABLE2 = {
     "tcae": {"code": (0.021, 202.8), "importance": (0.005, 6.58)},

@@ -73,6 +73,8 @@ class GDN(nn.Module):
         return gamma if self.cross_channel else torch.diag(torch.diagonal(gamma))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """GDN ``z_i = x_i / sqrt(beta_i + sum_j gamma_ij x_j^2)`` (Balle et al. 2016, its exponents fixed
+        at 2 and 1/2); inverse GDN multiplies by the root instead: the synthesis' approximate inverse."""
         c = x.shape[1]
         norm = F.conv2d(x * x, self.gamma.view(c, c, 1, 1), self.beta)
         return x * torch.sqrt(norm) if self.inverse else x * torch.rsqrt(norm)

@@ -63,13 +63,50 @@ def paired_bd_rates(
     from lic_lab.evaluation.metrics import bd_rate
 
     seeds = sorted(set(curves[test]) & set(curves[anchor]))
-    per_seed = {s: bd_rate(*curves[anchor][s], *curves[test][s]) for s in seeds}
+    return seed_summary({s: bd_rate(*curves[anchor][s], *curves[test][s]) for s in seeds})
+
+
+def seed_summary(per_seed: Mapping[int, float | None]) -> dict[str, Any]:
+    """One paired measurement per seed (e.g. a BD-rate, or a change of ``R + lambda D`` in %), with its mean
+    and its spread (half the range) over the seeds that have one; the shape :func:`describe_paired` prints."""
     values = [v for v in per_seed.values() if v is not None]
     return {
-        "per_seed": per_seed,
+        "per_seed": dict(per_seed),
         "mean": statistics.fmean(values) if values else None,
         "spread": _spread(values) if values else None,
     }
+
+
+def paired_objective_changes(
+    points: Mapping[Any, Mapping[str, Sequence[float]]], test: str, anchor: str, lmbda: float
+) -> dict[str, Any]:
+    """:func:`seed_summary` of how much higher (%) variant ``test``'s ``R + lambda D`` is than ``anchor``'s,
+    per seed, from each one's mean (bpp, PSNR) at one rate (``points[seed][variant]``; an MSE run's loss,
+    :func:`lic_lab.training.curves.mse_objective`): the comparison of one rate, where a BD-rate needs a curve."""
+    from lic_lab.training.curves import mse_objective
+
+    return seed_summary(
+        {
+            int(seed): 100
+            * (
+                mse_objective(runs[test][0], runs[test][1], lmbda)
+                / mse_objective(runs[anchor][0], runs[anchor][1], lmbda)
+                - 1
+            )
+            for seed, runs in points.items()
+            if test in runs and anchor in runs
+        }
+    )
+
+
+def summary_verdict(summary: Mapping[str, Any], claimed_negative: bool = True) -> str:
+    """:func:`seed_verdict` of a :func:`seed_summary` whose claim is a negative value (fewer bits, a lower
+    objective; ``claimed_negative=False``: a positive one): its mean goes the claimed way, and the mean
+    is beyond the spread over seeds or not. With one seed there is no spread, and no verdict."""
+    if len([v for v in summary["per_seed"].values() if v is not None]) < 2:
+        raise ValueError("a seed verdict needs at least two seeds")
+    mean = summary["mean"]
+    return seed_verdict((mean < 0) == claimed_negative and mean != 0, abs(mean) > summary["spread"])
 
 
 def describe_paired(paired: Mapping[str, Any]) -> str:

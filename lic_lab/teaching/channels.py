@@ -174,6 +174,20 @@ def sweep_reading(factors: Sequence[float], sweep: Sequence[float]) -> dict[str,
     }
 
 
+def symmetry_reading(reading: dict[str, Any], tolerance: float | None = None) -> str | None:
+    """Whether a :func:`sweep_reading`'s half and 1.5 times the amplitude cost the same (rule: within
+    ``tolerance`` dB, by default :data:`NEGLIGIBLE_DB`), as a decoder linear in the channel would; None
+    without a factor 1.5."""
+    if reading["mirror_cost"] is None:
+        return None
+    gap = reading["mirror_cost"] - reading["half_cost"]
+    tol = NEGLIGIBLE_DB if tolerance is None else tolerance
+    if abs(gap) < tol:
+        return f"the same within {tol:g} dB, as a linear decoder would"
+    more, less = ("above", "below") if gap > 0 else ("below", "above")
+    return f"not the same: {abs(gap):.2f} dB more {more} the amplitude than {less} it, beyond {tol:g} dB"
+
+
 @torch.no_grad()
 def channel_bits(model: CompressionModel, x: torch.Tensor) -> np.ndarray:
     """Bits each channel of y costs under the model's entropy model (sum of -log2 likelihood).

@@ -145,6 +145,13 @@ def _check_noise(fn: Callable) -> None:
             f"yours {float(diff.std()):.3f}"
         )
         assert not torch.equal(fn(y.clone(), step), out), "the noise must be drawn afresh on every call"
+    y = y[:64].clone().requires_grad_()  # the noise is added, not computed from y: d out / d y = 1
+    w = torch.randn(64, generator=_gen(4))
+    out = fn(y, 1.0)
+    assert out.requires_grad, "the output must stay connected to y (no .detach())"
+    (out * w).sum().backward()
+    assert y.grad is not None
+    _same(y.grad, w, "gradient (the noise is a constant added to y: d out / d y = 1)")
 
 
 def _check_ste(fn: Callable) -> None:

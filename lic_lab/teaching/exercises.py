@@ -304,10 +304,14 @@ CVQN = {1: _q1, 2: _q2, 3: _q3}
 
 
 def _w1(qi: torch.Tensor):
+    share = float((qi <= 4).double().mean())
+    if not 0 < share < 1:  # an answer of 0 or 1 could pass without any code
+        raise ValueError(f"exercise 1 needs a photo where some but not all positions keep <= 8 channels, got {share}")
     return (
-        float((qi == 0).double().mean()),
+        share,
         _computed,
-        "eq. 4 with QI(p) = 0 keeps no channel k; count those positions of the quantized map, over all of its positions",
+        "eq. 4 keeps channels k < n QI(p) / L = 2 QI(p): at most 8 channels means QI(p) <= 4; count those positions "
+        "of the quantized map, over all of its positions",
     )
 
 

@@ -92,3 +92,28 @@ def describe(t8: Mapping[str, Any]) -> dict[str, str]:
             for k, v in t8["by_photos"].items()
         ),
     }
+
+
+def seed_gaps(study: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The seed study of a c2f study (its ``"seeds"``: each seed's q3 runs and their (bpp, PSNR) per test
+    set): per seed, how much higher (%) the two-level model's ``R + lambda D`` at q3 is than the single-level
+    model's, on the validation photos (the training records, :func:`~lic_lab.training.curves.objective_change`)
+    and on every test set (:func:`~lic_lab.teaching.ablation.paired_objective_changes`), each a
+    :func:`~lic_lab.teaching.ablation.seed_summary` (mean and spread over seeds)."""
+    from lic_lab import zoo
+    from lic_lab.teaching.ablation import paired_objective_changes, seed_summary
+    from lic_lab.training.curves import objective_change
+
+    seeds = study.get("seeds", {"runs": {}, "points": {}})
+    records = {int(s): {v: zoo.training_record(n) for v, n in runs.items()} for s, runs in seeds["runs"].items()}
+    lmbdas = {r["config"]["lmbda"] for runs in records.values() for r in runs.values()}
+    if len(lmbdas) != 1:
+        raise ValueError(f"the seed study compares runs at one lambda, got {sorted(lmbdas)}")
+    (lmbda,) = lmbdas
+    gaps = {
+        "validation photos": seed_summary({s: objective_change(r["c2f"], r["c2f-single"]) for s, r in records.items()})
+    }
+    for key in study["resolution"]:
+        per_seed = {s: {v: p[key] for v, p in runs.items()} for s, runs in seeds["points"].items()}
+        gaps[key] = paired_objective_changes(per_seed, "c2f", "c2f-single", lmbda)
+    return gaps

@@ -114,7 +114,13 @@ def validation_objective(record: dict) -> float:
         return float(last["bpp"]) + float(config["lmbda"]) * (1.0 - float(last["ms_ssim"]))
     if metric != "mse":
         raise ValueError(f"validation_objective knows MSE and MS-SSIM runs, not {metric!r}")
-    return float(last["bpp"]) + float(config["lmbda"]) * 255.0**2 * 10 ** (-float(last["psnr"]) / 10)
+    return mse_objective(float(last["bpp"]), float(last["psnr"]), float(config["lmbda"]))
+
+
+def mse_objective(bpp: float, psnr: float, lmbda: float) -> float:
+    """An MSE run's ``R + lambda D`` from a mean bpp and a mean PSNR: ``bpp + lambda * 255^2 * 10^(-PSNR / 10)``
+    (the MSE of the mean PSNR, the geometric mean of the images' MSEs); the loss the trainer minimises."""
+    return bpp + lmbda * 255.0**2 * 10 ** (-psnr / 10)
 
 
 def objective_change(record: dict, reference: dict) -> float:

@@ -31,9 +31,11 @@ def distortion_term(x: torch.Tensor, x_hat: torch.Tensor, metric: str = "mse") -
 
 
 def rd_loss(x: torch.Tensor, out: dict[str, Any], lmbda: float, metric: str = "mse") -> dict[str, torch.Tensor]:
-    """``bpp + lambda * 255^2 * MSE`` (or ``bpp + lambda * (1 - MS-SSIM)``).
+    """The rate-distortion objective ``R + lambda D`` (benchmark paper, eq. 5): ``bpp + lambda * 255^2 * MSE``
+    (or ``bpp + lambda * (1 - MS-SSIM)``).
 
-    The 255^2 puts lambda on the scale CompressAI and the papers quote (MSE of 8-bit values).
+    The 255^2 puts lambda on the scale CompressAI quotes (MSE of 8-bit values); the benchmark paper does
+    not say how it scales its distortion, so its lambdas need not compare.
     Where the model decodes one code several ways at once (``out["x_hats"]``, CBANet's ``joint``
     stage), ``D`` is the mean of their distortions; the logged MSE and PSNR are of ``out["x_hat"]``.
     Returns the loss and its parts for logging.
