@@ -188,7 +188,7 @@ print("most important channels on average:", mean_rank.tolist())
 common, on = stab.top_channel()
 print(f"the most important channel of each image is channel {common} on {on} of {len(images)} images; "
       f"channels holding half of the single losses per image: {stab.halves()}")
-print(f"'appears on all images', read two ways: importance is uneven on every image (rule: half of the losses in at most "
+print(f"'appears on all images', read two ways on these {len(images)} images (256 px centre crops): importance is uneven on every image (rule: half of the losses in at most "
       f"{stab.losses.shape[1] // 4} channels): {'yes' if stab.uneven_everywhere() else 'no'}; the same channels matter on "
       f"every image (rule: Spearman above 0.5 for every pair of images): {'yes' if stab.same_everywhere() else 'no'}")
 fig, ax = plt.subplots(figsize=(12, 3.4))

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import re
 import statistics
 import sys
 import time
@@ -203,40 +204,50 @@ def _c2f_sets(images: list[tuple[str, torch.Tensor]]) -> None:
     _C2F_SETS.extend([("Kodak", kodak), ("Kodak 1/2", [data.downscale(x, 2) for x in kodak])])
 
 
-# The seed study (recipe c2f | c2f-single with SEED=S, not shipped): each variant's q3 run per seed; seed 0
-# is the shipped study's (c2f-q3, c2f-single-q3), other seeds live in data/training/<variant>-seeds/.
+# The seed study (recipe c2f | c2f-single with SEED=S, not shipped): each variant's runs per seed; seed 0 is
+# the shipped study's (c2f-q1 .. c2f-single-q5), other seeds live in data/training/<variant>-seeds/.
 C2F_SEED_VARIANTS = ("c2f", "c2f-single")
 
 
-def c2f_seed_runs() -> dict[int, dict[str, str]]:
-    """``{seed: {variant: run name}}`` for every seed whose q3 runs of both variants are finished."""
-    runs: dict[int, dict[str, str]] = {0: {v: f"{v}-q3" for v in C2F_SEED_VARIANTS}}
+def _seed_run_path(seed: int, variant: str, name: str) -> Path:
+    return zoo.run_weights(name) if seed == 0 else ROOT / "data" / "training" / f"{variant}-seeds" / f"{name}.pt"
+
+
+def c2f_seed_runs() -> dict[int, dict[str, dict[int, str]]]:
+    """``{seed: {variant: {rate: run name}}}`` of the finished runs, for every seed whose q3 runs of both
+    variants are finished (its q1 and q5 where they are too)."""
+    runs: dict[int, dict[str, dict[int, str]]] = {0: {v: {q: f"{v}-q{q}" for q in C2F_RATES} for v in C2F_SEED_VARIANTS}}
     for variant in C2F_SEED_VARIANTS:
-        for path in sorted((ROOT / "data" / "training" / f"{variant}-seeds").glob(f"{variant}-q3-s*.json")):
+        for path in sorted((ROOT / "data" / "training" / f"{variant}-seeds").glob(f"{variant}-q[0-9]-s*.json")):
             if json.loads(path.read_text()).get("finished"):
-                runs.setdefault(int(path.stem.rsplit("-s", 1)[1]), {})[variant] = path.stem
-    return {s: r for s, r in sorted(runs.items()) if len(r) == len(C2F_SEED_VARIANTS)}
+                rate, seed = (int(v) for v in re.fullmatch(re.escape(variant) + r"-q(\d)-s(\d+)", path.stem).groups())
+                runs.setdefault(seed, {}).setdefault(variant, {})[rate] = path.stem
+    return {s: r for s, r in sorted(runs.items()) if all(3 in r.get(v, {}) for v in C2F_SEED_VARIANTS)}
 
 
-def _c2f_seed_model(job: tuple[int, str, str]) -> tuple[int, str, dict]:
-    seed, variant, name = job
+def _c2f_seed_model(job: tuple[int, str, int, str]) -> tuple[int, str, int, dict]:
+    seed, variant, rate, name = job
     torch.set_num_threads(1)
-    path = zoo.run_weights(name) if seed == 0 else ROOT / "data" / "training" / f"{variant}-seeds" / f"{name}.pt"
-    model, _ = zoo.load_checkpoint_file(path)
-    return seed, variant, _c2f_points(model.eval())
+    model, _ = zoo.load_checkpoint_file(_seed_run_path(seed, variant, name))
+    return seed, variant, rate, _c2f_points(model.eval())
 
 
-def c2f_seeds() -> dict:
-    """Each seed's q3 runs of both variants: their names and mean (bpp, PSNR) on every test set
-    (``_C2F_SETS`` filled)."""
+def c2f_seeds(measured: dict | None = None) -> dict:
+    """Each seed's runs of both variants: their names and mean (bpp, PSNR) on every test set (``_C2F_SETS``
+    filled), as ``points[seed][variant][rate][test set]``. Seed 0's points are the study's own (``measured``:
+    ``{run name: points}``) when given."""
     runs = c2f_seed_runs()
-    jobs = [(seed, v, name) for seed, names in runs.items() for v, name in names.items()]
+    measured = measured or {}
+    jobs = [(s, v, q, n) for s, names in runs.items() for v, rates in names.items() for q, n in rates.items()
+            if not (s == 0 and n in measured)]
     with multiprocessing.get_context("fork").Pool(2) as pool:
         results = pool.map(_c2f_seed_model, jobs, chunksize=1)
-    points: dict[str, dict[str, dict]] = {}
-    for seed, variant, p in results:
-        points.setdefault(str(seed), {})[variant] = p
-    return {"runs": {str(s): r for s, r in runs.items()}, "points": points}
+    results += [(0, v, q, measured[n]) for v, rates in runs[0].items() for q, n in rates.items() if n in measured]
+    points: dict[str, dict[str, dict[str, dict]]] = {}
+    for seed, variant, rate, p in results:
+        points.setdefault(str(seed), {}).setdefault(variant, {})[str(rate)] = p
+    return {"runs": {str(s): {v: {str(q): n for q, n in r.items()} for v, r in names.items()} for s, names in runs.items()},
+            "points": points}
 
 
 def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
@@ -261,7 +272,7 @@ def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
             "megapixels": statistics.fmean(x.shape[-2] * x.shape[-1] for x in imgs) / 1e6, "curves": curves,
             "bd_rate": {f"{t} vs {a}": bd_rate(*curves[a], *curves[t]) for t, a in pairs},
             "bd_psnr": {f"{t} vs {a}": bd_psnr(*curves[a], *curves[t]) for t, a in pairs}}
-    report["seeds"] = c2f_seeds()
+    report["seeds"] = c2f_seeds({name: points for _, name, _, points in results})
     return report
 
 

@@ -193,13 +193,13 @@ case "${1:-}" in
     # first level instead (the two variants then differ only by level 2). Stages are committed to
     # data/training/<recipe>/ so the schedule spans sittings (HOURS=H or UNTIL=<epoch s> ends one).
     # SEED=S (c2f and c2f-single; not shipped) runs the same chain with another seed (new layers' init
-    # and crops) up to q3 only, into data/training/<recipe>-seeds/ as <recipe>-q3-s<S>: the seed spread
-    # of the q3 gap between the variants (notebook 07 section 2.5), which one run per variant cannot give.
-    D=data/training; R=$D/$1; S=${SEED:-0}; X=; Q3=$D
+    # and crops) into data/training/<recipe>-seeds/ as <recipe>-q<N>-s<S>: the seed spread of the gap
+    # between the variants (notebook 07 section 2.5), which one run per variant cannot give.
+    D=data/training; R=$D/$1; S=${SEED:-0}; X=; RATES=$D  # where the rate runs go
     A="--arch coarse_to_fine --batch 4 --patch 256 --val-every 1000"
     if [ "$S" != 0 ]; then
       [ "$1" = c2f-single-shared ] && { echo "SEED is for c2f and c2f-single" >&2; exit 2; }
-      R=$D/$1-seeds; X=-s$S; Q3=$R; A="$A --seed $S"
+      R=$D/$1-seeds; X=-s$S; RATES=$R; A="$A --seed $S"
     fi
     if [ "$1" = c2f ]; then
       A="$A --arch-arg levels=2"
@@ -217,10 +217,9 @@ case "${1:-}" in
       LAST=$R/$1$X-hyper1.pt
     fi
     stage $R $1$X-iar $A --stage iar --lmbda 0.013 --steps 1500 --lr 1e-3 --init $LAST
-    stage $Q3 $1-q3$X $A --stage joint --lmbda 0.013 --steps 2000 --lr 5e-4 --init $R/$1$X-iar.pt
-    [ "$S" != 0 ] && exit 0
-    stage $D $1-q5 $A --stage joint --lmbda 0.0483 --steps 1000 --lr 5e-4 --init $D/$1-q3.pt
-    stage $D $1-q1 $A --stage joint --lmbda 0.0035 --steps 1000 --lr 5e-4 --init $D/$1-q3.pt
+    stage $RATES $1-q3$X $A --stage joint --lmbda 0.013 --steps 2000 --lr 5e-4 --init $R/$1$X-iar.pt
+    stage $RATES $1-q5$X $A --stage joint --lmbda 0.0483 --steps 1000 --lr 5e-4 --init $RATES/$1-q3$X.pt
+    stage $RATES $1-q1$X $A --stage joint --lmbda 0.0035 --steps 1000 --lr 5e-4 --init $RATES/$1-q3$X.pt
     ;;
   c2f-longer)
     # Not shipped (issue 16, notebook 07 section 2.5): is the two-level model's deficit against its

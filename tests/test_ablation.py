@@ -194,3 +194,12 @@ def test_paired_objective_changes_compares_the_loss_of_each_seed():
     assert set(s["per_seed"]) == {0, 1} and all(v < 0 for v in s["per_seed"].values())
     expected = 100 * (mse_objective(0.50, 30.0, 0.013) / mse_objective(0.52, 30.0, 0.013) - 1)
     assert s["per_seed"][0] == pytest.approx(expected)
+
+
+def test_summary_rows_print_each_seed_and_the_verdict():
+    from lic_lab.teaching.ablation import seed_summary, summary_rows
+
+    rows = summary_rows({"Kodak": seed_summary({0: -3.0, 1: -1.0}), "big": seed_summary({0: -2.0, 1: None})}, "set")
+    assert rows[0] == {"set": "Kodak", "seed 0": "-3.00", "seed 1": "-1.00", "mean +- spread": "-2.00 +- 1.00",
+                       "verdict": "reproduced"}
+    assert rows[1]["verdict"] == "one seed: no spread" and "seed 1" not in rows[1]

@@ -222,9 +222,9 @@ def test_seed_gaps_compare_both_variants_per_seed_on_every_set(monkeypatch):
     study = {
         "resolution": {"Kodak": {}},
         "seeds": {
-            "runs": {"0": {"c2f": "a0", "c2f-single": "b0"}, "1": {"c2f": "a1", "c2f-single": "b1"}},
-            "points": {"0": {"c2f": {"Kodak": (0.5, 30.0)}, "c2f-single": {"Kodak": (0.5, 29.0)}},
-                       "1": {"c2f": {"Kodak": (0.5, 30.0)}, "c2f-single": {"Kodak": (0.5, 29.5)}}},
+            "runs": {"0": {"c2f": {"3": "a0"}, "c2f-single": {"3": "b0"}}, "1": {"c2f": {"3": "a1"}, "c2f-single": {"3": "b1"}}},
+            "points": {"0": {"c2f": {"3": {"Kodak": (0.5, 30.0)}}, "c2f-single": {"3": {"Kodak": (0.5, 29.0)}}},
+                       "1": {"c2f": {"3": {"Kodak": (0.5, 30.0)}}, "c2f-single": {"3": {"Kodak": (0.5, 29.5)}}}},
         },
     }
     gaps = resolution_study.seed_gaps(study)
@@ -236,3 +236,19 @@ def test_seed_gaps_compare_both_variants_per_seed_on_every_set(monkeypatch):
     records["b1"] = record(0.50, 30.0, lmbda=0.0483)  # runs at another lambda cannot be compared
     with pytest.raises(ValueError, match="one lambda"):
         resolution_study.seed_gaps(study)
+
+
+def test_seed_bd_rates_pair_each_seed_over_the_rates_it_has():
+    from lic_lab.evaluation.metrics import bd_rate
+    from lic_lab.teaching.resolution_study import seed_bd_rates
+
+    def curve(shift):  # (bpp, PSNR) at rates 1, 3, 5
+        return {q: {"Kodak": (b, p + shift)} for q, b, p in (("1", 0.2, 28.0), ("3", 0.4, 30.0), ("5", 0.8, 32.0))}
+
+    points = {"0": {"c2f": curve(0.2), "c2f-single": curve(0.0)}, "1": {"c2f": curve(0.1), "c2f-single": curve(0.0)},
+              "2": {"c2f": {"3": curve(0.3)["3"]}, "c2f-single": curve(0.0)}}  # seed 2 has only q3: left out
+    runs = {"0": {"c2f": {"1": "a", "3": "b", "5": "c"}}}
+    bd = seed_bd_rates({"resolution": {"Kodak": {}}, "seeds": {"runs": runs, "points": points}})["Kodak"]
+    assert set(bd["per_seed"]) == {0, 1} and all(v < 0 for v in bd["per_seed"].values())
+    b, p = zip(*[curve(0.0)[q]["Kodak"] for q in ("1", "3", "5")])
+    assert bd["per_seed"][0] == pytest.approx(bd_rate(b, p, b, [v + 0.2 for v in p]))

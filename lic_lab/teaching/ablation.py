@@ -99,6 +99,25 @@ def paired_objective_changes(
     )
 
 
+def summary_rows(
+    summaries: Mapping[str, Mapping[str, Any]], what: str, claimed_negative: bool = True
+) -> list[dict[str, Any]]:
+    """One table row per :func:`seed_summary` (``what``: the first column's header, e.g. the measure and the
+    pair): each seed's value, mean +- spread, and :func:`summary_verdict` (with one seed: none)."""
+    rows = []
+    for key, summary in summaries.items():
+        values = {s: v for s, v in summary["per_seed"].items() if v is not None}
+        rows.append(
+            {
+                what: key,
+                **{f"seed {s}": f"{v:+.2f}" for s, v in summary["per_seed"].items() if v is not None},
+                "mean +- spread": f"{summary['mean']:+.2f} +- {summary['spread']:.2f}" if values else "—",
+                "verdict": summary_verdict(summary, claimed_negative) if len(values) > 1 else "one seed: no spread",
+            }
+        )
+    return rows
+
+
 def summary_verdict(summary: Mapping[str, Any], claimed_negative: bool = True) -> str:
     """:func:`seed_verdict` of a :func:`seed_summary` whose claim is a negative value (fewer bits, a lower
     objective; ``claimed_negative=False``: a positive one): its mean goes the claimed way, and the mean

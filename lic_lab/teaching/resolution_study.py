@@ -94,18 +94,19 @@ def describe(t8: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def seed_gaps(study: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The seed study of a c2f study (its ``"seeds"``: each seed's q3 runs and their (bpp, PSNR) per test
-    set): per seed, how much higher (%) the two-level model's ``R + lambda D`` at q3 is than the single-level
-    model's, on the validation photos (the training records, :func:`~lic_lab.training.curves.objective_change`)
-    and on every test set (:func:`~lic_lab.teaching.ablation.paired_objective_changes`), each a
+def seed_gaps(study: Mapping[str, Any], rate: str = "3") -> dict[str, dict[str, Any]]:
+    """The seed study of a c2f study at one rate (its ``"seeds"``: each seed's runs, ``runs[seed][variant][rate]``,
+    and their mean (bpp, PSNR), ``points[seed][variant][rate][test set]``): per seed, how much higher (%)
+    the two-level model's ``R + lambda D`` is than the single-level model's, on the validation photos (the
+    training records, :func:`~lic_lab.training.curves.objective_change`) and on every test set
+    (:func:`~lic_lab.teaching.ablation.paired_objective_changes`), each a
     :func:`~lic_lab.teaching.ablation.seed_summary` (mean and spread over seeds)."""
     from lic_lab import zoo
     from lic_lab.teaching.ablation import paired_objective_changes, seed_summary
     from lic_lab.training.curves import objective_change
 
     seeds = study.get("seeds", {"runs": {}, "points": {}})
-    records = {int(s): {v: zoo.training_record(n) for v, n in runs.items()} for s, runs in seeds["runs"].items()}
+    records = {int(s): {v: zoo.training_record(r[rate]) for v, r in runs.items()} for s, runs in seeds["runs"].items()}
     lmbdas = {r["config"]["lmbda"] for runs in records.values() for r in runs.values()}
     if len(lmbdas) != 1:
         raise ValueError(f"the seed study compares runs at one lambda, got {sorted(lmbdas)}")
@@ -114,6 +115,35 @@ def seed_gaps(study: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         "validation photos": seed_summary({s: objective_change(r["c2f"], r["c2f-single"]) for s, r in records.items()})
     }
     for key in study["resolution"]:
-        per_seed = {s: {v: p[key] for v, p in runs.items()} for s, runs in seeds["points"].items()}
+        per_seed = {s: {v: p[rate][key] for v, p in runs.items()} for s, runs in seeds["points"].items()}
         gaps[key] = paired_objective_changes(per_seed, "c2f", "c2f-single", lmbda)
     return gaps
+
+
+def seed_bd_rates(study: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Table 8 over seeds: per test set, the BD-rate of ``c2f`` against ``c2f-single`` for every seed whose
+    runs of both variants cover every rate of seed 0 (:func:`~lic_lab.teaching.ablation.paired_bd_rates`:
+    same seed, same data order), with the mean and spread over seeds."""
+    from lic_lab.teaching.ablation import paired_bd_rates
+
+    seeds = study.get("seeds", {"runs": {}, "points": {}})
+    rates = sorted(seeds["runs"]["0"]["c2f"], key=int) if "0" in seeds["runs"] else []
+    complete = [
+        s
+        for s, runs in seeds["points"].items()
+        if all(set(rates) <= set(runs.get(v, {})) for v in ("c2f", "c2f-single"))
+    ]
+    result = {}
+    for key in study["resolution"]:
+        curves = {
+            v: {
+                int(s): (
+                    [seeds["points"][s][v][q][key][0] for q in rates],
+                    [seeds["points"][s][v][q][key][1] for q in rates],
+                )
+                for s in complete
+            }
+            for v in ("c2f", "c2f-single")
+        }
+        result[key] = paired_bd_rates(curves, "c2f", "c2f-single")
+    return result

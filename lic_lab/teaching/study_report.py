@@ -299,7 +299,7 @@ def c2f_rows(st: Mapping[str, Any]) -> list[Row]:
     (our reading of the paper's ablation: c2f's own first level, level 2 dropped), the seed study at q3 when it
     has two seeds or more (:func:`seed_gaps`), then the caveat measured from our runs (:func:`budget_moves`)."""
     from lic_lab.teaching.ablation import summary_verdict, verdict
-    from lic_lab.teaching.resolution_study import budget_moves, describe, seed_gaps, table8
+    from lic_lab.teaching.resolution_study import budget_moves, describe, seed_bd_rates, seed_gaps, table8
 
     paper = ", ".join(f"{k} {v:+.2f}%" for k, v in ref.BENCHMARK_TABLE8.items())
     sizes = ", ".join(f"{k} {r['size']}" for k, r in st["resolution"].items())
@@ -327,17 +327,31 @@ def c2f_rows(st: Mapping[str, Any]) -> list[Row]:
             ),
         ]
     if len(st.get("seeds", {}).get("runs", {})) > 1:
-        gaps = seed_gaps(st)
-        rows.append(
+        seeds = len(st["seeds"]["runs"])
+        rule = "rule: the second level saves where the mean is negative, beyond the seed noise where also larger than the spread"
+        for what, summaries in (
             (
-                f"coarse-to-fine vs c2f-single at q3 over {len(st['seeds']['runs'])} seeds of both chains: change of "
-                "R + lambda D, mean +- spread over seeds (rule: the second level saves where the mean is negative, "
-                "beyond the seed noise where it is larger than the spread)",
-                ", ".join(
-                    f"{k} {g['mean']:+.2f}% +- {g['spread']:.2f} ({summary_verdict(g)})" for k, g in gaps.items()
-                ),
-            )
-        )
+                f"coarse-to-fine vs c2f-single at q3, {seeds} seeds of both chains: change of R + lambda D",
+                seed_gaps(st),
+            ),
+            (
+                "coarse-to-fine vs c2f-single, Table 8's BD-rate per seed of both chains (each seed's three rates)",
+                seed_bd_rates(st),
+            ),
+        ):
+            counted = {
+                k: g for k, g in summaries.items() if len([v for v in g["per_seed"].values() if v is not None]) > 1
+            }
+            if counted:
+                rows.append(
+                    (
+                        f"{what}, mean +- spread over seeds ({rule})",
+                        ", ".join(
+                            f"{k} {g['mean']:+.2f}% +- {g['spread']:.2f} ({summary_verdict(g)})"
+                            for k, g in counted.items()
+                        ),
+                    )
+                )
     moves = budget_moves(st["resolution"])
     if moves:
         per_set = table8(st["resolution"])["per_set"]
