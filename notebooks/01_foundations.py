@@ -265,7 +265,7 @@ print(f"{lowest[0]} on {floor_image.name}: {f['at_floor']} of {f['symbols']:,} s
 # %% [markdown]
 # ## 8. Rate–distortion curves and BD-rate against classical codecs
 #
-# Classical codecs through Pillow on the same 24 Kodak images (`lic_lab.evaluation.codecs`): JPEG 4:4:4, JPEG 2000 with the irreversible 9/7 wavelet, WebP (method 6) and AVIF 4:4:4 (speed 4), all dashed. The black dashed line is the GPU-trained reference hyperprior of CompressAI (Ballé 2018 at CompressAI's widths, N = 128 / M = 192 at low rates and 192 / 320 at high rates; ours are printed at the end of this section); what ours cost is printed at the end of this section. The right-hand panel measures quality as MS-SSIM in dB (section 6). The benchmark paper compares every codec with BPG (the HEVC-based image format), so its numbers against JPEG below are chained through that common anchor.
+# Classical codecs through Pillow on the same 24 Kodak images (`lic_lab.evaluation.codecs`): JPEG 4:4:4, JPEG 2000 with the irreversible 9/7 wavelet, WebP (method 6) and AVIF 4:4:4 (speed 4), all dashed. The black dashed line is the GPU-trained reference hyperprior of CompressAI (Ballé 2018 at CompressAI's widths, N = 128 / M = 192 at low rates and 192 / 320 at high rates); our widths and what our models cost are printed at the end of this section. The right-hand panel measures quality as MS-SSIM in dB (section 6). The benchmark paper compares every codec with BPG (the HEVC-based image format), so its numbers against JPEG below are chained through that common anchor.
 
 # %%
 curves = evaluate.kodak_curves("psnr", families=FOUNDATION)

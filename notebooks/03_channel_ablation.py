@@ -159,7 +159,7 @@ display(Markdown(viz.table([
 top_bits, top_loss = channels.share_of(bits, top), channels.share_of(abl.psnr_loss, top)
 idle_bits, idle_loss = channels.share_of(bits, idle), channels.share_of(abl.psnr_loss, idle)
 more_even = channels.bits_spread_more_evenly(bits, abl.psnr_loss, top, idle)   # its rule is printed below when it fails
-display(Markdown(f"**Reading it.** The ranks {'agree' if rho > 0.5 else 'agree only weakly' if rho > 0 else 'do not agree'} (rule: Spearman above 0.5 agrees, above 0 weakly)"
+display(Markdown(f"**Reading it.** The ranks {channels.rank_agreement(rho)} (rule: Spearman above {channels.RANKS_AGREE} agrees, above 0 weakly)"
                  + (f", but the bits are spread more evenly than the damage: the {len(top)} most important channels hold "
                     f"{100 * top_loss:.0f}% of the summed single losses for {100 * top_bits:.0f}% of the bits, and the {len(idle)} "
                     f"negligible ones take {100 * idle_bits:.0f}% of the bits for {100 * idle_loss:.0f}% of the losses. An even spread "
@@ -190,7 +190,7 @@ print(f"the most important channel of each image is channel {common} on {on} of 
       f"channels holding half of the single losses per image: {stab.halves()}")
 print(f"'appears on all images', read two ways on these {len(images)} images (256 px centre crops): importance is uneven on every image (rule: half of the losses in at most "
       f"{stab.losses.shape[1] // 4} channels): {'yes' if stab.uneven_everywhere() else 'no'}; the same channels matter on "
-      f"every image (rule: Spearman above 0.5 for every pair of images): {'yes' if stab.same_everywhere() else 'no'}")
+      f"every image (rule: Spearman above {channels.RANKS_AGREE} for every pair of images): {'yes' if stab.same_everywhere() else 'no'}")
 fig, ax = plt.subplots(figsize=(12, 3.4))
 im = ax.imshow(stab.losses[:, stab.mean_ranking()], aspect="auto", cmap="viridis")
 ax.set_yticks(range(len(images))); ax.set_yticklabels([p.stem for p in chosen], fontsize=7)

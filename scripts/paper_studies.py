@@ -52,6 +52,7 @@ from lic_lab.evaluation.complexity import decoder_flops  # noqa: E402
 from lic_lab.evaluation.evaluate import coding_times, evaluate_image  # noqa: E402
 from lic_lab.evaluation.metrics import bd_psnr, bd_rate  # noqa: E402
 from lic_lab.quantization.variable import groups_of  # noqa: E402
+from lic_lab.teaching.ablation import variant_and_seed  # noqa: E402
 from lic_lab.teaching.analysis import (  # noqa: E402
     context_decode_times,
     entropy_model_bits,
@@ -219,13 +220,14 @@ def c2f_seed_runs() -> dict[int, dict[str, dict[int, str]]]:
     runs: dict[int, dict[str, dict[int, str]]] = {0: {v: {q: f"{v}-q{q}" for q in C2F_RATES} for v in C2F_SEED_VARIANTS}}
     for variant in C2F_SEED_VARIANTS:
         for path in sorted((ROOT / "data" / "training" / f"{variant}-seeds").glob(f"{variant}-q[0-9]-s*.json")):
-            if json.loads(path.read_text()).get("finished"):
-                rate, seed = (int(v) for v in re.fullmatch(re.escape(variant) + r"-q(\d)-s(\d+)", path.stem).groups())
-                runs.setdefault(seed, {}).setdefault(variant, {})[rate] = path.stem
+            parsed = variant_and_seed(path.stem, f"{variant}-")  # ("q3", 1) from c2f-q3-s1
+            if parsed and re.fullmatch(r"q\d", parsed[0]) and json.loads(path.read_text()).get("finished"):
+                runs.setdefault(parsed[1], {}).setdefault(variant, {})[int(parsed[0][1:])] = path.stem
     return {s: r for s, r in sorted(runs.items()) if all(3 in r.get(v, {}) for v in C2F_SEED_VARIANTS)}
 
 
 def _c2f_seed_model(job: tuple[int, str, int, str]) -> tuple[int, str, int, dict]:
+    """One run of the seed study on one thread: its (bpp, PSNR) on every test set."""
     seed, variant, rate, name = job
     torch.set_num_threads(1)
     model, _ = zoo.load_checkpoint_file(_seed_run_path(seed, variant, name))

@@ -169,19 +169,21 @@ def test_ladder_verdict_decides_by_the_steps_with_equal_training():
     assert ladder_verdict({"a → b": 3.0, "b → c": -5.0}, {"b → c": 100}) is False  # the equal step fails
 
 
-def test_seed_summary_and_its_verdict():
-    from lic_lab.teaching.ablation import seed_summary, summary_verdict
+def test_seed_summary_and_its_outcome():
+    from lic_lab.teaching.ablation import seed_summary, seeded_outcome, seeded_verdict
 
     s = seed_summary({0: -3.0, 1: -1.0, 2: None})  # a seed without a measurement is kept but not counted
     assert (s["mean"], s["spread"]) == (-2.0, 1.0) and 2 in s["per_seed"]
-    assert summary_verdict(s) == "reproduced"  # negative as claimed, |mean| beyond the spread
-    assert summary_verdict(seed_summary({0: -3.0, 1: 1.0})) == "direction only, within seed noise"
-    assert summary_verdict(seed_summary({0: 3.0, 1: 1.0})) == "not reproduced"
-    assert summary_verdict(seed_summary({0: 3.0, 1: -1.0})) == "not resolved (the other way, within seed noise)"
-    assert summary_verdict(seed_summary({0: 3.0, 1: 1.0}), claimed_negative=False) == "reproduced"
-    assert summary_verdict(seed_summary({0: 0.0, 1: 0.0})) == "not resolved (the other way, within seed noise)"
+    assert seeded_outcome(s) is True  # negative as claimed, |mean| beyond the spread
+    assert seeded_outcome(seed_summary({0: -3.0, 1: 1.0})) is None  # inside the spread
+    assert seeded_outcome(seed_summary({0: -0.3, 1: -0.2})) is None  # inside ONE_MODEL_RESOLUTION
+    assert seeded_outcome(seed_summary({0: 3.0, 1: 1.0})) is False
+    assert seeded_outcome(seed_summary({0: 3.0, 1: 1.0}), claimed_negative=False) is True
+    assert seeded_outcome(seed_summary({0: 0.0, 1: 0.0})) is None
+    paired = seed_summary({0: -3.0, 1: -1.0})  # the same rule as seeded_verdict's
+    assert seeded_verdict(paired, True) == "reproduced" and seeded_verdict(seed_summary({0: -0.3, 1: -0.2}), True).startswith("no measurable")
     with pytest.raises(ValueError, match="two seeds"):
-        summary_verdict(seed_summary({0: -3.0, 1: None}))
+        seeded_outcome(seed_summary({0: -3.0, 1: None}))
 
 
 def test_paired_objective_changes_compares_the_loss_of_each_seed():

@@ -134,3 +134,10 @@ def test_symmetry_reading_of_a_scale_sweep():
     assert "0.50 dB more above" in symmetry_reading({"half_cost": 1.0, "mirror_cost": 1.5})
     assert "0.50 dB more below" in symmetry_reading({"half_cost": 1.5, "mirror_cost": 1.0})
     assert symmetry_reading({"half_cost": 1.0, "mirror_cost": None}) is None
+
+
+def test_rank_agreement_has_three_outcomes():
+    from lic_lab.teaching.channels import RANKS_AGREE, rank_agreement
+
+    assert rank_agreement(RANKS_AGREE + 0.01) == "agree"
+    assert rank_agreement(0.2) == "agree only weakly" and rank_agreement(-0.3) == "do not agree"

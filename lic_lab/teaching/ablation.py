@@ -83,16 +83,14 @@ def paired_objective_changes(
     """:func:`seed_summary` of how much higher (%) variant ``test``'s ``R + lambda D`` is than ``anchor``'s,
     per seed, from each one's mean (bpp, PSNR) at one rate (``points[seed][variant]``; an MSE run's loss,
     :func:`lic_lab.training.curves.mse_objective`): the comparison of one rate, where a BD-rate needs a curve."""
-    from lic_lab.training.curves import mse_objective
+    from lic_lab.training.curves import mse_objective, percent_change
+
+    def objective(bpp_psnr: Sequence[float]) -> float:
+        return mse_objective(bpp_psnr[0], bpp_psnr[1], lmbda)
 
     return seed_summary(
         {
-            int(seed): 100
-            * (
-                mse_objective(runs[test][0], runs[test][1], lmbda)
-                / mse_objective(runs[anchor][0], runs[anchor][1], lmbda)
-                - 1
-            )
+            int(seed): percent_change(objective(runs[test]), objective(runs[anchor]))
             for seed, runs in points.items()
             if test in runs and anchor in runs
         }
@@ -103,29 +101,31 @@ def summary_rows(
     summaries: Mapping[str, Mapping[str, Any]], what: str, claimed_negative: bool = True
 ) -> list[dict[str, Any]]:
     """One table row per :func:`seed_summary` (``what``: the first column's header, e.g. the measure and the
-    pair): each seed's value, mean +- spread, and :func:`summary_verdict` (with one seed: none)."""
+    pair): each seed's value, mean +- spread, and the verdict of :func:`seeded_outcome` (with one seed: none)."""
     rows = []
     for key, summary in summaries.items():
         values = {s: v for s, v in summary["per_seed"].items() if v is not None}
         rows.append(
             {
                 what: key,
-                **{f"seed {s}": f"{v:+.2f}" for s, v in summary["per_seed"].items() if v is not None},
+                **{f"seed {s}": f"{v:+.2f}" for s, v in values.items()},
                 "mean +- spread": f"{summary['mean']:+.2f} +- {summary['spread']:.2f}" if values else "—",
-                "verdict": summary_verdict(summary, claimed_negative) if len(values) > 1 else "one seed: no spread",
+                "verdict": verdict(seeded_outcome(summary, claimed_negative))
+                if len(values) > 1
+                else "one seed: no spread",
             }
         )
     return rows
 
 
-def summary_verdict(summary: Mapping[str, Any], claimed_negative: bool = True) -> str:
-    """:func:`seed_verdict` of a :func:`seed_summary` whose claim is a negative value (fewer bits, a lower
-    objective; ``claimed_negative=False``: a positive one): its mean goes the claimed way, and the mean
-    is beyond the spread over seeds or not. With one seed there is no spread, and no verdict."""
+def seeded_outcome(summary: Mapping[str, Any], claimed_negative: bool = True) -> bool | None:
+    """A claim read from a :func:`seed_summary` of two seeds or more (claimed: a negative mean, e.g. fewer
+    bits; ``claimed_negative=False``: a positive one), by :func:`seeded_verdict`'s rule: None (not resolved)
+    when the mean is under :func:`seed_resolution`, else whether it goes the claimed way."""
     if len([v for v in summary["per_seed"].values() if v is not None]) < 2:
         raise ValueError("a seed verdict needs at least two seeds")
     mean = summary["mean"]
-    return seed_verdict((mean < 0) == claimed_negative and mean != 0, abs(mean) > summary["spread"])
+    return None if abs(mean) < seed_resolution(summary) else (mean < 0) == claimed_negative
 
 
 def describe_paired(paired: Mapping[str, Any]) -> str:
@@ -334,7 +334,13 @@ def gaps_verdict(gaps: Iterable[float], allowance: float = 0.0) -> str:
     return "not reproduced" if positive == 0 else "mixed"
 
 
+def seed_resolution(paired: Mapping[str, Any]) -> float:
+    """The smallest mean (%) a :func:`seed_summary` resolves: ``ONE_MODEL_RESOLUTION``, or the spread over
+    seeds where that is larger."""
+    return max(ONE_MODEL_RESOLUTION, paired["spread"] or 0.0)
+
+
 def seeded_verdict(paired: Mapping[str, Any], reproduced: bool) -> str:
-    """:func:`verdict` of a :func:`paired_bd_rates` result: a mean BD-rate under ``ONE_MODEL_RESOLUTION``
-    or under the spread over seeds is not resolved."""
-    return verdict(reproduced, paired["mean"], max(ONE_MODEL_RESOLUTION, paired["spread"] or 0.0))
+    """:func:`verdict` of a :func:`paired_bd_rates` result: a mean BD-rate under :func:`seed_resolution`
+    (``ONE_MODEL_RESOLUTION`` or the spread over seeds) is not resolved."""
+    return verdict(reproduced, paired["mean"], seed_resolution(paired))

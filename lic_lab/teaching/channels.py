@@ -200,6 +200,15 @@ def channel_bits(model: CompressionModel, x: torch.Tensor) -> np.ndarray:
     return (-torch.log2(lik.double())).sum(dim=(0, 2, 3)).numpy()
 
 
+RANKS_AGREE = 0.5  # Spearman's rho above which two rankings of the channels agree (below it, above 0: weakly)
+
+
+def rank_agreement(rho: float, threshold: float = RANKS_AGREE) -> str:
+    """How two rankings agree, read from Spearman's ``rho``: "agree" above ``threshold``, "agree only weakly"
+    above 0, else "do not agree"."""
+    return "agree" if rho > threshold else "agree only weakly" if rho > 0 else "do not agree"
+
+
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
     """Spearman rank correlation of two vectors (average ranks for ties)."""
 
@@ -262,7 +271,7 @@ class Stability:
         of the channels or fewer hold half of the single losses)."""
         return max(self.halves()) <= self.losses.shape[1] // 4
 
-    def same_everywhere(self, threshold: float = 0.5) -> bool:
+    def same_everywhere(self, threshold: float = RANKS_AGREE) -> bool:
         """The same sentence read as: the same channels matter on every image (rule: every pair of images ranks
         the channels alike, Spearman above ``threshold``)."""
         return self.min_spearman > threshold

@@ -147,7 +147,7 @@ def _check_noise(fn: Callable) -> None:
         assert not torch.equal(fn(y.clone(), step), out), "the noise must be drawn afresh on every call"
     y = y[:64].clone().requires_grad_()  # the noise is added, not computed from y: d out / d y = 1
     w = torch.randn(64, generator=_gen(4))
-    out = fn(y, 1.0)
+    out = fn(y * 1, 1.0)  # not the leaf itself: an in-place add stays allowed
     assert out.requires_grad, "the output must stay connected to y (no .detach())"
     (out * w).sum().backward()
     assert y.grad is not None

@@ -106,6 +106,8 @@ def seed_gaps(study: Mapping[str, Any], rate: str = "3") -> dict[str, dict[str, 
     from lic_lab.training.curves import objective_change
 
     seeds = study.get("seeds", {"runs": {}, "points": {}})
+    if not seeds["runs"]:
+        return {}
     records = {int(s): {v: zoo.training_record(r[rate]) for v, r in runs.items()} for s, runs in seeds["runs"].items()}
     lmbdas = {r["config"]["lmbda"] for runs in records.values() for r in runs.values()}
     if len(lmbdas) != 1:

@@ -298,7 +298,7 @@ def c2f_rows(st: Mapping[str, Any]) -> list[Row]:
     :func:`table8`): ``c2f-single`` (equal budget) and, when the study has it, ``c2f-single-shared``
     (our reading of the paper's ablation: c2f's own first level, level 2 dropped), the seed study at q3 when it
     has two seeds or more (:func:`seed_gaps`), then the caveat measured from our runs (:func:`budget_moves`)."""
-    from lic_lab.teaching.ablation import summary_verdict, verdict
+    from lic_lab.teaching.ablation import seeded_outcome, verdict
     from lic_lab.teaching.resolution_study import budget_moves, describe, seed_bd_rates, seed_gaps, table8
 
     paper = ", ".join(f"{k} {v:+.2f}%" for k, v in ref.BENCHMARK_TABLE8.items())
@@ -328,7 +328,7 @@ def c2f_rows(st: Mapping[str, Any]) -> list[Row]:
         ]
     if len(st.get("seeds", {}).get("runs", {})) > 1:
         seeds = len(st["seeds"]["runs"])
-        rule = "rule: the second level saves where the mean is negative, beyond the seed noise where also larger than the spread"
+        rule = "rule: the second level saves where the mean is negative by at least the resolution, 0.5 or the spread if larger"
         for what, summaries in (
             (
                 f"coarse-to-fine vs c2f-single at q3, {seeds} seeds of both chains: change of R + lambda D",
@@ -347,7 +347,7 @@ def c2f_rows(st: Mapping[str, Any]) -> list[Row]:
                     (
                         f"{what}, mean +- spread over seeds ({rule})",
                         ", ".join(
-                            f"{k} {g['mean']:+.2f}% +- {g['spread']:.2f} ({summary_verdict(g)})"
+                            f"{k} {g['mean']:+.2f}% +- {g['spread']:.2f} ({verdict(seeded_outcome(g))})"
                             for k, g in counted.items()
                         ),
                     )

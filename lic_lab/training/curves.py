@@ -118,12 +118,18 @@ def validation_objective(record: dict) -> float:
 
 
 def mse_objective(bpp: float, psnr: float, lmbda: float) -> float:
-    """An MSE run's ``R + lambda D`` from a mean bpp and a mean PSNR: ``bpp + lambda * 255^2 * 10^(-PSNR / 10)``
-    (the MSE of the mean PSNR, the geometric mean of the images' MSEs); the loss the trainer minimises."""
+    """An MSE run's ``R + lambda D`` from a mean bpp and a mean PSNR: ``bpp + lambda * 255^2 * 10^(-PSNR / 10)``.
+    It approximates the loss the trainer minimises: the MSE of the mean PSNR is the geometric mean of the
+    images' MSEs, at most their mean (the same stand-in for both sides of a comparison)."""
     return bpp + lmbda * 255.0**2 * 10 ** (-psnr / 10)
 
 
 def objective_change(record: dict, reference: dict) -> float:
     """How much higher ``record``'s :func:`validation_objective` is than ``reference``'s, in % (negative:
     better); what an A/B of one training choice, read with ``ablation.direction``, compares."""
-    return 100 * (validation_objective(record) / validation_objective(reference) - 1)
+    return percent_change(validation_objective(record), validation_objective(reference))
+
+
+def percent_change(value: float, reference: float) -> float:
+    """How much higher ``value`` is than ``reference``, in % (negative: lower)."""
+    return 100 * (value / reference - 1)

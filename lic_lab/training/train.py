@@ -372,7 +372,9 @@ def train(
             history, curve = record.get("history", []), record.get("train_curve", [])
             segments, init_report = record.get("segments", []), record.get("init_report", init_report)
             resumed_at = step
-            torch.manual_seed(cfg.seed + step)  # new patches, not a replay of the first sitting's
+            torch.manual_seed(
+                cfg.seed * 10**7 + step
+            )  # new patches, not a replay of the first sitting's (nor seed + 1's)
             log(f"resumed {cfg.name} at step {step} from committed weights (optimizer restarted, warm-up)")
     if dist.world > 1:  # every process draws its own patches
         torch.manual_seed(cfg.seed * 1000 + dist.rank + step)
