@@ -32,6 +32,7 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import re
@@ -235,21 +236,33 @@ def _c2f_seed_model(job: tuple[int, str, int, str]) -> tuple[int, str, int, dict
 
 
 def c2f_seeds(measured: dict | None = None) -> dict:
-    """Each seed's runs of both variants: their names and mean (bpp, PSNR) on every test set (``_C2F_SETS``
-    filled), as ``points[seed][variant][rate][test set]``. Seed 0's points are the study's own (``measured``:
-    ``{run name: points}``) when given."""
+    """Each seed's runs of both variants: their names, the SHA-256 of their weights and their mean (bpp, PSNR)
+    on every test set (``_C2F_SETS`` filled), as ``points[seed][variant][rate][test set]``. ``measured``
+    (``{sha256: points}``) holds runs already measured on the same sets: the study's own seed-0 models, or
+    the runs of an earlier seed study whose weights have not changed since."""
     runs = c2f_seed_runs()
     measured = measured or {}
+    digest = {n: hashlib.sha256(_seed_run_path(s, v, n).read_bytes()).hexdigest()
+              for s, names in runs.items() for v, rates in names.items() for n in rates.values()}
     jobs = [(s, v, q, n) for s, names in runs.items() for v, rates in names.items() for q, n in rates.items()
-            if not (s == 0 and n in measured)]
+            if digest[n] not in measured]
     with multiprocessing.get_context("fork").Pool(2) as pool:
         results = pool.map(_c2f_seed_model, jobs, chunksize=1)
-    results += [(0, v, q, measured[n]) for v, rates in runs[0].items() for q, n in rates.items() if n in measured]
+    results += [(s, v, q, measured[digest[n]]) for s, names in runs.items() for v, rates in names.items()
+                for q, n in rates.items() if digest[n] in measured]
     points: dict[str, dict[str, dict[str, dict]]] = {}
     for seed, variant, rate, p in results:
         points.setdefault(str(seed), {}).setdefault(variant, {})[str(rate)] = p
     return {"runs": {str(s): {v: {str(q): n for q, n in r.items()} for v, r in names.items()} for s, names in runs.items()},
-            "points": points}
+            "sha256": digest, "points": points, "reused": sorted(n for n, d in digest.items() if d in measured)}
+
+
+def _measured_points(study: dict) -> dict:
+    """``{sha256: points}`` of every run an earlier seed study measured (``c2f_seeds``' output)."""
+    seeds = study.get("seeds", {})
+    return {seeds["sha256"][n]: seeds["points"][s][v][q]
+            for s, names in seeds.get("runs", {}).items() for v, rates in names.items() for q, n in rates.items()
+            if n in seeds.get("sha256", {})}
 
 
 def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
@@ -274,7 +287,8 @@ def c2f(images: list[tuple[str, torch.Tensor]]) -> dict:
             "megapixels": statistics.fmean(x.shape[-2] * x.shape[-1] for x in imgs) / 1e6, "curves": curves,
             "bd_rate": {f"{t} vs {a}": bd_rate(*curves[a], *curves[t]) for t, a in pairs},
             "bd_psnr": {f"{t} vs {a}": bd_psnr(*curves[a], *curves[t]) for t, a in pairs}}
-    report["seeds"] = c2f_seeds({name: points for _, name, _, points in results})
+    own = {hashlib.sha256(zoo.run_weights(name).read_bytes()).hexdigest(): points for _, name, _, points in results}
+    report["seeds"] = c2f_seeds(own)  # seed 0's points are the study's own, measured above
     return report
 
 
@@ -387,7 +401,8 @@ def main(which: list[str]) -> None:
     if which == ["c2f-seeds"]:  # measure only the seed study (a new seed), keep the rest
         path = OUT / "c2f_studies.json"
         _c2f_sets(images)
-        path.write_text(json.dumps({**json.loads(path.read_text()), "seeds": c2f_seeds()}, indent=1))
+        study = json.loads(path.read_text())
+        path.write_text(json.dumps({**study, "seeds": c2f_seeds(_measured_points(study))}, indent=1))
         print("c2f seeds ->", path)
         return
     if which[:1] == ["timings"]:  # re-measure only the timed parts (an idle machine), keep the rest

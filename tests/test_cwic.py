@@ -157,3 +157,18 @@ def test_exercise_checks_of_notebook_04():
     bits = {"cwic-q2": {"code": {"symbols": 100.0, "raw_bits": 300.0, "iid": 240.0, "tcae-inclined": 150.0}}}
     assert "correct" in verdict(3, 1.5, bits, book="04")  # inclined TCAE bits per symbol
     assert "not yet" in verdict(3, 1.25, bits, book="04") and "not yet" in verdict(3, 2.4, bits, book="04")
+
+
+def test_tcae_claims_read_their_rules():
+    from lic_lab.teaching.analysis import EQUAL_RATIO, tcae_claims
+
+    def row(model, coded, seq, inc, cabac, iid):
+        return {"model": model, "coded": coded, "tcae-sequential": seq, "tcae-inclined": inc, "cabac": cabac, "iid": iid}
+
+    rows = [row("cwic-q2", "o'", 1.50, 1.52, 1.3, 1.0), row("cwic-q2", "QI(p)", None, 2.0, 1.8, 1.5)]
+    claims = tcae_claims(rows, 12.0, 220.0, 2)
+    assert [c["reproduced"] for c in claims] == [True, True, True, True, False]
+    assert "2 CPU threads" in claims[3]["ours"]
+    rows[0]["tcae-inclined"] = 1.50 * (1 + 2 * EQUAL_RATIO)  # the two orders apart; the CABAC-like context ahead on QI(p)
+    rows[1]["cabac"] = 2.1
+    assert [c["reproduced"] for c in tcae_claims(rows, 0.5, 220.0, 2)] == [False, False, True, False, False]
