@@ -7,7 +7,7 @@ Usage: LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py [agvae] [
        LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py cbanet-rounds
            (re-measures only the CBANet training rounds of notebook 06 section 2.1, keeps the timings)
        LIC_LAB_DATA=../shared/datasets python scripts/paper_studies.py c2f-seeds
-           (re-measures only the c2f seed study of notebook 07 section 2.5: each seed's q3 runs)
+           (re-measures only the c2f seed study of notebook 07 section 2.5: each seed's finished runs, q3 required)
 
 * agvae: real bitstream sizes over a 0.1-step rate grid on every Kodak image (is bpp increasing
   everywhere?), exponential vs linear interpolation between the levels, and the latency of one
