@@ -386,9 +386,7 @@ print(f"{S['times_image']}, {S['times_threads']} threads: inclined TCAE decodes 
 # **The paper's claims against ours.** Each verdict is computed from the numbers above.
 
 # %%
-ratios = {(r["model"], r["coded"]): r for r in rows_ratio}
-q2o = ratios[("cwic-q2", "o'")]
-gap = q2o["tcae-inclined"] / q2o["tcae-sequential"] - 1  # inclined vs sequential compression ratio (the measure the first claim reads)
+gap = analysis.inclined_gap(rows_ratio)  # inclined vs sequential compression ratio (the measure the first claim reads)
 claims = analysis.tcae_claims(rows_ratio, ratio, paper_ratio, S["times_threads"])
 display(Markdown(viz.table(claims)))
 

@@ -442,7 +442,7 @@ bd_seeds = seed_bd_rates(C)
 bd_rows = ablation.summary_rows(bd_seeds, "BD-rate, c2f vs c2f-single (%)")
 display(Markdown(viz.table(bd_rows)))
 print("the paper's Table 8 (BD-rate, %):", ", ".join(f"{k} {v:+.2f}" for k, v in references.BENCHMARK_TABLE8.items()))
-complete = {k: g for k, g in bd_seeds.items() if len([v for v in g["per_seed"].values() if v is not None]) > 1}
+complete = ablation.seeded(bd_seeds)
 print("Table 8 over seeds, the second level saves bits at every size:",
       ablation.verdict(ablation.all_outcomes([ablation.seeded_outcome(g) for g in complete.values()]))
       if complete else "not measured (no seed beyond 0 has all three rates)")

@@ -205,3 +205,10 @@ def test_summary_rows_print_each_seed_and_the_verdict():
     assert rows[0] == {"set": "Kodak", "seed 0": "-3.00", "seed 1": "-1.00", "mean +- spread": "-2.00 +- 1.00",
                        "verdict": "reproduced"}
     assert rows[1]["verdict"] == "one seed: no spread" and "seed 1" not in rows[1]
+
+
+def test_seeded_keeps_the_summaries_a_seed_verdict_can_read():
+    from lic_lab.teaching.ablation import seed_summary, seeded
+
+    two, one = seed_summary({0: -1.0, 1: -2.0}), seed_summary({0: -1.0, 1: None})
+    assert list(seeded({"a": two, "b": one})) == ["a"]

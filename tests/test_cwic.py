@@ -166,6 +166,9 @@ def test_tcae_claims_read_their_rules():
         return {"model": model, "coded": coded, "tcae-sequential": seq, "tcae-inclined": inc, "cabac": cabac, "iid": iid}
 
     rows = [row("cwic-q2", "o'", 1.50, 1.52, 1.3, 1.0), row("cwic-q2", "QI(p)", None, 2.0, 1.8, 1.5)]
+    from lic_lab.teaching.analysis import inclined_gap
+
+    assert inclined_gap(rows) == pytest.approx(1.52 / 1.50 - 1)
     claims = tcae_claims(rows, 12.0, 220.0, 2)
     assert [c["reproduced"] for c in claims] == [True, True, True, True, False]
     assert "2 CPU threads" in claims[3]["ours"]

@@ -97,6 +97,11 @@ def paired_objective_changes(
     )
 
 
+def seeded(summaries: Mapping[str, Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """The :func:`seed_summary` results that hold two seeds or more, the ones a seed verdict can read."""
+    return {k: g for k, g in summaries.items() if len([v for v in g["per_seed"].values() if v is not None]) > 1}
+
+
 def summary_rows(
     summaries: Mapping[str, Mapping[str, Any]], what: str, claimed_negative: bool = True
 ) -> list[dict[str, Any]]:
@@ -122,7 +127,7 @@ def seeded_outcome(summary: Mapping[str, Any], claimed_negative: bool = True) ->
     """A claim read from a :func:`seed_summary` of two seeds or more (claimed: a negative mean, e.g. fewer
     bits; ``claimed_negative=False``: a positive one), by :func:`seeded_verdict`'s rule: None (not resolved)
     when the mean is under :func:`seed_resolution`, else whether it goes the claimed way."""
-    if len([v for v in summary["per_seed"].values() if v is not None]) < 2:
+    if not seeded({"": summary}):
         raise ValueError("a seed verdict needs at least two seeds")
     mean = summary["mean"]
     return None if abs(mean) < seed_resolution(summary) else (mean < 0) == claimed_negative

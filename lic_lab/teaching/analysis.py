@@ -269,14 +269,21 @@ def tcae_losses(rows: list[dict[str, Any]], coded: str | None = "o'") -> list[st
 EQUAL_RATIO = 0.05  # two entropy models "compress about equally" when their compression ratios are within 5%
 
 
+def inclined_gap(rows: list[dict[str, Any]]) -> float:
+    """How much better (fraction; negative: worse) the inclined TCAE compresses ``cwic-q2``'s o' than the
+    sequential one, from the rows of :func:`compression_ratios`."""
+    q2 = next(r for r in rows if r["model"] == "cwic-q2" and r["coded"] == "o'")
+    return q2["tcae-inclined"] / q2["tcae-sequential"] - 1
+
+
 def tcae_claims(
     rows: list[dict[str, Any]], decode_speedup: float, paper_speedup: float, threads: int
 ) -> list[dict[str, Any]]:
     """CWIC's Fig. 12 and Table 2 claims with their rules, from the rows of :func:`compression_ratios` (with
     ``cwic-q2``'s sequential TCAE) and the measured sequential / inclined decode-time ratio on o' (on
     ``threads`` CPU threads). Each row: the claim with its rule, what we measured, and ``reproduced``."""
-    q2 = {r["coded"]: r for r in rows if r["model"] == "cwic-q2"}["o'"]
-    gap = q2["tcae-inclined"] / q2["tcae-sequential"] - 1
+    q2 = next(r for r in rows if r["model"] == "cwic-q2" and r["coded"] == "o'")
+    gap = inclined_gap(rows)
     return [
         {
             "claim": f"TCAE and inclined TCAE compress about equally (rule: compression ratios within {EQUAL_RATIO:.0%}; "

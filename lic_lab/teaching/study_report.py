@@ -298,7 +298,7 @@ def c2f_rows(st: Mapping[str, Any]) -> list[Row]:
     :func:`table8`): ``c2f-single`` (equal budget) and, when the study has it, ``c2f-single-shared``
     (our reading of the paper's ablation: c2f's own first level, level 2 dropped), the seed study at q3 when it
     has two seeds or more (:func:`seed_gaps`), then the caveat measured from our runs (:func:`budget_moves`)."""
-    from lic_lab.teaching.ablation import seeded_outcome, verdict
+    from lic_lab.teaching.ablation import seeded, seeded_outcome, verdict
     from lic_lab.teaching.resolution_study import budget_moves, describe, seed_bd_rates, seed_gaps, table8
 
     paper = ", ".join(f"{k} {v:+.2f}%" for k, v in ref.BENCHMARK_TABLE8.items())
@@ -339,9 +339,7 @@ def c2f_rows(st: Mapping[str, Any]) -> list[Row]:
                 seed_bd_rates(st),
             ),
         ):
-            counted = {
-                k: g for k, g in summaries.items() if len([v for v in g["per_seed"].values() if v is not None]) > 1
-            }
+            counted = seeded(summaries)
             if counted:
                 rows.append(
                     (
